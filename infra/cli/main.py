@@ -1,0 +1,112 @@
+"""The `readside` command line: up, down, status, connectors."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from infra.native.process import StackError
+from infra.native.stack import NativeStack
+from infra.registrar import Registrar, load_connector_files
+from infra.settings import CONNECTORS_DIR, StackMode, StackSettings
+from infra.status import all_healthy, collect_status
+
+app = typer.Typer(help="readside: a CQRS read-model pipeline on PostgreSQL, Debezium, Kafka and Elasticsearch.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+connectors_app = typer.Typer(help="Kafka Connect connectors (files in connectors/).", no_args_is_help=True)
+app.add_typer(connectors_app, name="connectors")
+err = Console(stderr=True)
+out = Console(width=None if sys.stdout.isatty() else 160)
+
+
+def _fail(message: str) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(1)
+
+
+def _native(settings: StackSettings, action: str) -> NativeStack:
+    if settings.stack is not StackMode.native:
+        _fail(f"READSIDE_STACK={settings.stack.value}: readside {action} manages only the native stack")
+    return NativeStack(settings, err)
+
+
+@app.command()
+def up() -> None:
+    """Fetch what is missing, start PostgreSQL, Kafka, Connect + Debezium and Elasticsearch, register connectors."""
+    settings = StackSettings()
+    began = time.monotonic()
+    try:
+        _native(settings, "up").up()
+    except StackError as exc:
+        _fail(str(exc))
+    err.print(f"[bold green]stack up[/] in {time.monotonic() - began:.1f}s")
+    _print_status(collect_status(settings))
+
+
+@app.command()
+def down(purge: Annotated[bool, typer.Option(help="also delete the data folder (downloads are kept)")] = False) -> None:
+    """Stop everything `up` started. Nothing of ours stays running or listening."""
+    settings = StackSettings()
+    try:
+        stopped = _native(settings, "down").down(purge=purge)
+    except StackError as exc:
+        _fail(str(exc))
+    err.print(f"[bold green]stack down[/] ({', '.join(stopped) or 'nothing was running'})")
+
+
+@app.command()
+def status(as_json: Annotated[bool, typer.Option("--json", help="one JSON object, for programs")] = False) -> None:
+    """Each component's state, address, version and pid, and each connector's task states."""
+    settings = StackSettings()
+    try:
+        report = collect_status(settings)
+    except StackError as exc:
+        _fail(str(exc))
+    if as_json:
+        sys.stdout.write(json.dumps(report, indent=2) + "\n")
+    else:
+        _print_status(report)
+    if not all_healthy(report):
+        raise typer.Exit(1)
+
+
+def _print_status(report: dict) -> None:
+    table = Table(title=f"readside stack ({report['stack']}, data in {report['data_dir']})")
+    for column in ("component", "state", "address", "version", "pid", "detail"):
+        table.add_column(column)
+    for name, c in report["components"].items():
+        state = "[green]healthy[/]" if c["healthy"] else "[red]down[/]"
+        table.add_row(name, state, c["url"], c["version"] or "-", str(c["pid"] or "-"), c["detail"])
+    out.print(table)
+    if report["connectors"]:
+        conns = Table(title="connectors")
+        for column in ("connector", "state", "tasks"):
+            conns.add_column(column)
+        for name, c in report["connectors"].items():
+            tasks = ", ".join(f"{t['id']}:{t['state']}" for t in c["tasks"]) or "no tasks"
+            conns.add_row(name, c["state"], tasks)
+        out.print(conns)
+
+
+@connectors_app.command("apply")
+def connectors_apply(
+    directory: Annotated[Path, typer.Option("--dir", help="folder of connector JSON files")] = CONNECTORS_DIR,
+) -> None:
+    """PUT every connector file to Kafka Connect and wait until connector and tasks are RUNNING."""
+    settings = StackSettings()
+    try:
+        files = load_connector_files(directory)
+        Registrar(settings.connect_url, settings.connector_timeout_s,
+                  say=lambda line: err.print(f"[green]✓[/] {line}")).apply_all(files)
+    except StackError as exc:
+        _fail(str(exc))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,166 @@
+"""Local server processes: start detached as a (possibly unprivileged) user, track by pid file, stop by group."""
+from __future__ import annotations
+
+import os
+import pwd
+import signal
+import socket
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from infra.polling import DeadlineExceeded, poll_until
+
+
+class StackError(RuntimeError):
+    """A failure the user can act on; the CLI prints it without a traceback."""
+
+
+@dataclass(frozen=True)
+class RunAs:
+    """Who a server runs as: the unprivileged service user when we are root, else ourselves."""
+
+    uid: int
+    gid: int
+    name: str
+
+    @property
+    def switches(self) -> bool:
+        return self.uid != os.geteuid()
+
+
+def ensure_service_user(name: str) -> RunAs:
+    """Create the unprivileged user servers run as (Postgres and Elasticsearch refuse root)."""
+    if os.geteuid() != 0:
+        entry = pwd.getpwuid(os.geteuid())
+        return RunAs(entry.pw_uid, entry.pw_gid, entry.pw_name)
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--user-group", "--no-create-home",
+                        "--shell", "/usr/sbin/nologin", name], check=True, capture_output=True)
+        entry = pwd.getpwnam(name)
+    return RunAs(entry.pw_uid, entry.pw_gid, name)
+
+
+def make_traversable(path: Path, run_as: RunAs) -> list[Path]:
+    """Let the service user reach `path` by adding o+x (traverse, not list) to ancestors lacking it."""
+    changed = []
+    if not run_as.switches:
+        return changed
+    for parent in [path, *path.parents]:
+        mode = parent.stat().st_mode
+        if not mode & 0o001:
+            os.chmod(parent, mode | 0o001)
+            changed.append(parent)
+    return changed
+
+
+def own(path: Path, run_as: RunAs) -> None:
+    """Give a folder tree to the service user (no-op when we are not switching users)."""
+    if not run_as.switches:
+        return
+    for root, dirs, files in os.walk(path):
+        os.chown(root, run_as.uid, run_as.gid)
+        for name in dirs + files:
+            os.chown(os.path.join(root, name), run_as.uid, run_as.gid, follow_symlinks=False)
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def port_is_open(host: str, port: int, timeout: float = 0.5) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie child of ours still answers kill(0); reap it if it is ours.
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        return done == 0
+    except ChildProcessError:
+        return _not_zombie(pid)
+
+
+def _not_zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+class ManagedProcess:
+    """One server process: its pid file, log file and process group."""
+
+    def __init__(self, name: str, run_dir: Path, log_dir: Path):
+        self.name = name
+        self.pid_file = run_dir / f"{name}.pid"
+        self.log_file = log_dir / f"{name}.log"
+
+    def pid(self) -> int | None:
+        try:
+            pid = int(self.pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return None
+        return pid if pid_alive(pid) else None
+
+    def start(self, argv: list[str], run_as: RunAs, env: dict[str, str] | None = None,
+              cwd: Path | None = None) -> int:
+        self.pid_file.parent.mkdir(parents=True, exist_ok=True)
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_file, "ab") as log:
+            proc = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                cwd=cwd, env={**os.environ, **(env or {})}, start_new_session=True,
+                user=run_as.uid if run_as.switches else None,
+                group=run_as.gid if run_as.switches else None,
+                extra_groups=[] if run_as.switches else None,
+            )
+        self.pid_file.write_text(f"{proc.pid}\n")
+        return proc.pid
+
+    def stop(self, first_signal: int = signal.SIGTERM, timeout_s: float = 30.0) -> bool:
+        """Signal the whole process group, escalate to SIGKILL at the deadline. True if it was running."""
+        pid = self.pid()
+        if pid is None:
+            self.pid_file.unlink(missing_ok=True)
+            return False
+        _signal_group(pid, first_signal)
+        try:
+            poll_until(lambda: not pid_alive(pid), timeout_s, f"{self.name} to exit", 0.1)
+        except DeadlineExceeded:
+            pass  # escalate below
+        _signal_group(pid, signal.SIGKILL)  # stragglers in the group (e.g. a JVM forked by a launcher)
+        poll_until(lambda: not pid_alive(pid), 10, f"{self.name} to die after SIGKILL", 0.1)
+        self.pid_file.unlink(missing_ok=True)
+        return True
+
+    def log_tail(self, lines: int = 25) -> str:
+        try:
+            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    try:
+        os.killpg(pid, sig)
+    except ProcessLookupError:
+        pass

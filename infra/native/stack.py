@@ -1,0 +1,200 @@
+"""The native stack as a whole: preflight checks, fetch, start in dependency order, stop, purge."""
+from __future__ import annotations
+
+import fcntl
+import shutil
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from rich.console import Console
+
+from infra.native.fetch import FETCHERS, dist_for
+from infra.native.java import find_java_home
+from infra.native.process import (ManagedProcess, StackError, ensure_service_user, make_traversable,
+                                  pid_alive, port_is_free)
+from infra.native.servers import SERVERS, Context, Server, postgres_bin
+from infra.polling import DeadlineExceeded, poll_until
+from infra.probes import Health, probes
+from infra.registrar import Registrar, load_connector_files
+from infra.secrets import postgres_password
+from infra.settings import CONNECTORS_DIR, StackSettings
+
+BY_NAME = {server.name: server for server in SERVERS}
+
+
+class NativeStack:
+    def __init__(self, settings: StackSettings, console: Console | None = None,
+                 connectors_dir: Path = CONNECTORS_DIR):
+        self.settings = settings
+        self.console = console or Console(stderr=True)
+        self.connectors_dir = connectors_dir
+        self.dist = dist_for(settings)
+
+    # ---- processes -------------------------------------------------------------------------
+    def process(self, name: str) -> ManagedProcess:
+        return ManagedProcess(name, self.settings.data / "run", self.settings.data / "logs")
+
+    def pids(self) -> dict[str, int | None]:
+        return {server.name: self.process(server.name).pid() for server in SERVERS}
+
+    def health(self) -> dict[str, Health]:
+        checks = probes(self.settings, postgres_password(self.settings))
+        result = {}
+        for name, pid in self.pids().items():
+            health = checks[name]()
+            health.pid = pid
+            health.version = health.version or self._pinned_version(name)
+            result[name] = health
+        return result
+
+    def _pinned_version(self, name: str) -> str | None:
+        key = {"kafka": "KAFKA_VERSION", "connect": "KAFKA_VERSION"}.get(name)
+        return self.settings.versions.get(key) if key else None
+
+    # ---- up --------------------------------------------------------------------------------
+    def up(self) -> list[str]:
+        """Start whatever is not running; register connectors. Returns the servers this call started."""
+        started: list[str] = []
+        with self._lock():
+            connectors = load_connector_files(self.connectors_dir)  # bad JSON fails before anything starts
+            ctx = self._preflight()
+            try:
+                self._fetch_missing()
+                self._start_all(ctx, started)
+                Registrar(self.settings.connect_url, self.settings.connector_timeout_s,
+                          say=lambda line: self.console.print(f"[green]✓[/] {line}")).apply_all(connectors)
+            except BaseException:
+                if started:
+                    self.console.print(f"[yellow]stopping what this run started: {', '.join(started)}[/]")
+                    self._stop([BY_NAME[name] for name in reversed(started)])
+                raise
+        return started
+
+    def _preflight(self) -> Context:
+        s = self.settings
+        java_home = find_java_home(s.java_home)
+        postgres_bin(s)
+        running = {name for name, pid in self.pids().items() if pid}
+        for server in SERVERS:
+            if server.name in running:
+                continue
+            for what, port in server.ports(s).items():
+                if not port_is_free(s.host, port):
+                    raise StackError(f"port {port} ({what}) on {s.host} is already in use by another process: "
+                                     f"stop it, or choose another port (READSIDE_{_env_name(what)}_PORT)")
+        s.data.mkdir(parents=True, exist_ok=True)
+        run_as = ensure_service_user(s.service_user)
+        for changed in make_traversable(s.data, run_as):
+            self.console.print(f"[dim]made {changed} traversable (o+x) for user {run_as.name}[/]")
+        return Context(s, self.dist, run_as, java_home, postgres_password(s))
+
+    def _fetch_missing(self) -> None:
+        for part in self.dist.missing():
+            began = time.monotonic()
+            with self.console.status(f"fetching {part} from Maven Central (first run only)…"):
+                FETCHERS[part](self.dist)
+            self.console.print(f"[green]✓[/] fetched {part} in {time.monotonic() - began:.1f}s")
+
+    def _start_all(self, ctx: Context, started: list[str]) -> None:
+        first, connect = [BY_NAME[n] for n in ("postgres", "kafka", "elasticsearch")], BY_NAME["connect"]
+        for server in first:
+            self._launch(server, ctx, started)
+        self._await(BY_NAME["postgres"], ctx)
+        self._await(BY_NAME["kafka"], ctx)
+        self._launch(connect, ctx, started)
+        self._await(BY_NAME["elasticsearch"], ctx)
+        self._await(connect, ctx)
+
+    def _launch(self, server: Server, ctx: Context, started: list[str]) -> None:
+        proc = self.process(server.name)
+        if proc.pid():
+            return
+        server.prepare(ctx)
+        launch = server.launch(ctx)
+        proc.start(launch.argv, ctx.run_as, env=launch.env)
+        started.append(server.name)
+
+    def _await(self, server: Server, ctx: Context) -> Health:
+        proc = self.process(server.name)
+        check = probes(self.settings, postgres_password(self.settings))[server.name]
+        began = time.monotonic()
+        last: Health | None = None
+
+        def ready() -> Health | None:
+            nonlocal last
+            last = _alive_and(proc, server.name, check)
+            return last if last.healthy else None
+
+        with self.console.status(f"waiting for {server.name}…"):
+            try:
+                poll_until(lambda: _alive_and(proc, server.name, lambda: server.accepting(ctx)),
+                           self.settings.start_timeout_s, f"{server.name} to accept connections", 0.1)
+                server.after_start(ctx)
+                health = poll_until(ready, self.settings.start_timeout_s, f"{server.name} to be healthy", 0.25)
+            except DeadlineExceeded as exc:
+                detail = last.detail if last else ""
+                raise StackError(f"{exc} ({detail}); see {proc.log_file}") from None
+        self.console.print(f"[green]✓[/] {server.name} ready at {health.url} "
+                           f"in {time.monotonic() - began:.1f}s")
+        return health
+
+    # ---- down ------------------------------------------------------------------------------
+    def down(self, purge: bool = False, only: list[str] | None = None) -> list[str]:
+        with self._lock():
+            targets = [s for s in reversed(SERVERS) if only is None or s.name in only]
+            stopped = self._stop(targets)
+            if purge:
+                self._purge()
+        return stopped
+
+    def _stop(self, servers: list[Server]) -> list[str]:
+        stopped = []
+        for server in servers:
+            with self.console.status(f"stopping {server.name}…"):
+                if self.process(server.name).stop(server.stop_signal, timeout_s=30):
+                    stopped.append(server.name)
+                    self.console.print(f"[green]✓[/] stopped {server.name}")
+        s = self.settings
+        for server in servers:
+            for what, port in server.ports(s).items():
+                poll_until(lambda: port_is_free(s.host, port), 15, f"port {port} ({what}) to be released", 0.1)
+        return stopped
+
+    def _purge(self) -> None:
+        """Remove all data but keep the downloaded distributions (they are a cache, not data)."""
+        data, dist = self.settings.data, self.dist.root
+        if not data.exists():
+            return
+        for entry in data.iterdir():
+            if entry.resolve() == dist or entry.name == ".lock":
+                continue
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+        self.console.print(f"[green]✓[/] purged data under {data} (kept downloads in {dist})")
+
+    @contextmanager
+    def _lock(self) -> Iterator[None]:
+        """One `up`/`down` at a time per data folder."""
+        self.settings.data.mkdir(parents=True, exist_ok=True)
+        with open(self.settings.data / ".lock", "w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise StackError(f"another readside up/down is running on {self.settings.data}") from None
+            yield
+
+
+def _alive_and(proc: ManagedProcess, name: str, check):
+    """Run a readiness check, but fail at once with the log's tail if the process has died."""
+    if proc.pid() is None:
+        raise StackError(f"{name} exited during start-up; last lines of {proc.log_file}:\n{proc.log_tail()}")
+    return check()
+
+
+def _env_name(what: str) -> str:
+    return what.upper().replace(" ", "_")
+
+
+def any_alive(pids: dict[str, int | None]) -> bool:
+    return any(pid and pid_alive(pid) for pid in pids.values())

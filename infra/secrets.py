@@ -1,0 +1,35 @@
+"""Secrets the stack needs: taken from the environment, else generated once and kept in the data folder."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from infra.native.process import StackError
+from infra.settings import StackMode, StackSettings
+
+
+def secret_file(settings: StackSettings, name: str) -> Path:
+    return settings.data / "secrets" / name
+
+
+def read_or_create_secret(settings: StackSettings, name: str, given: str | None) -> str:
+    """Use `given` when set; otherwise the kept secret, creating it (mode 0600) on first use."""
+    if given:
+        return given
+    path = secret_file(settings, name)
+    if path.exists():
+        return path.read_text().strip()
+    if settings.stack is StackMode.external:
+        raise StackError(f"no {name} for the external stack: set it in the environment (READSIDE_...)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    value = secrets.token_urlsafe(24)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value + "\n")
+    return value
+
+
+def postgres_password(settings: StackSettings) -> str:
+    return read_or_create_secret(settings, "postgres.password", settings.postgres_password)

@@ -1,0 +1,89 @@
+"""Settings of the stack deployable: where each server listens, where data lives, how big heaps are."""
+from __future__ import annotations
+
+from enum import Enum
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VERSIONS_FILE = PROJECT_ROOT / "infra" / "versions.env"
+CONNECTORS_DIR = PROJECT_ROOT / "connectors"
+
+
+class StackMode(str, Enum):
+    native = "native"      # this project fetches and runs the servers as local processes
+    docker = "docker"      # testcontainers / docker compose
+    external = "external"  # servers someone else runs; start nothing
+
+
+def read_versions(path: Path = VERSIONS_FILE) -> dict[str, str]:
+    """Parse the KEY=VALUE pins file shared with docker-compose."""
+    pins: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            pins[key.strip()] = value.strip()
+    return pins
+
+
+class StackSettings(BaseSettings):
+    """One settings object for the stack; every field is overridable as READSIDE_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="READSIDE_", extra="ignore")
+
+    stack: StackMode = StackMode.native
+    host: str = "127.0.0.1"
+    data_dir: Path = PROJECT_ROOT / ".readside"
+    dist_dir: Path | None = Field(default=None, description="downloaded servers; default <data_dir>/dist")
+    java_home: Path | None = Field(default=None, description="JDK 17+; default: JAVA_HOME or java on PATH")
+    service_user: str = Field(default="readside", description="unprivileged user for servers that refuse root")
+
+    postgres_port: int = 15432
+    postgres_db: str = "readside"
+    postgres_user: str = "readside"
+    postgres_password: str | None = Field(default=None, description="default: generated once, kept in data_dir")
+    kafka_port: int = 19092
+    kafka_controller_port: int = 19093
+    connect_port: int = 18083
+    elasticsearch_port: int = 19200
+    elasticsearch_transport_port: int = 19300
+
+    kafka_heap: str = "512m"
+    connect_heap: str = "1g"
+    elasticsearch_heap: str = "1g"
+    topic_partitions: int = Field(default=4, ge=1, le=256)
+
+    start_timeout_s: float = 120.0
+    connector_timeout_s: float = 90.0
+
+    @cached_property
+    def versions(self) -> dict[str, str]:
+        return read_versions()
+
+    @property
+    def dist(self) -> Path:
+        return (self.dist_dir or self.data_dir / "dist").resolve()
+
+    @property
+    def data(self) -> Path:
+        return self.data_dir.resolve()
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        return f"{self.host}:{self.kafka_port}"
+
+    @property
+    def connect_url(self) -> str:
+        return f"http://{self.host}:{self.connect_port}"
+
+    @property
+    def elasticsearch_url(self) -> str:
+        return f"http://{self.host}:{self.elasticsearch_port}"
+
+    def postgres_dsn(self, password: str) -> str:
+        return (f"postgresql://{self.postgres_user}:{password}@{self.host}:"
+                f"{self.postgres_port}/{self.postgres_db}")

@@ -1,0 +1,35 @@
+"""Collect the stack's state as one JSON-ready object, for `readside status` and for tests."""
+from __future__ import annotations
+
+import httpx
+
+from infra.native.stack import NativeStack
+from infra.probes import probes
+from infra.registrar import Registrar
+from infra.secrets import postgres_password
+from infra.settings import StackMode, StackSettings
+
+
+def collect_status(settings: StackSettings) -> dict:
+    if settings.stack is StackMode.native:
+        components = {name: h.as_dict() for name, h in NativeStack(settings).health().items()}
+    else:
+        checks = probes(settings, postgres_password(settings))
+        components = {name: check().as_dict() for name, check in checks.items()}
+    connectors: dict[str, dict] = {}
+    if components["connect"]["healthy"]:
+        try:
+            for name, status in Registrar(settings.connect_url).list_status().items():
+                connectors[name] = {"state": status["connector"]["state"],
+                                    "tasks": [{"id": t["id"], "state": t["state"]} for t in status["tasks"]]}
+        except httpx.HTTPError as exc:
+            components["connect"].update(healthy=False, detail=f"listing connectors failed: {exc}")
+    return {"stack": settings.stack.value, "data_dir": str(settings.data),
+            "components": components, "connectors": connectors}
+
+
+def all_healthy(status: dict) -> bool:
+    parts_ok = all(c["healthy"] for c in status["components"].values())
+    connectors_ok = all(c["state"] == "RUNNING" and c["tasks"] and all(t["state"] == "RUNNING" for t in c["tasks"])
+                        for c in status["connectors"].values())
+    return parts_ok and connectors_ok
