@@ -40,6 +40,7 @@ class StackSettings(BaseSettings):
     data_dir: Path = PROJECT_ROOT / ".readside"
     dist_dir: Path | None = Field(default=None, description="downloaded servers; default <data_dir>/dist")
     java_home: Path | None = Field(default=None, description="JDK 17+; default: JAVA_HOME or java on PATH")
+    connectors_dir: Path = CONNECTORS_DIR
     service_user: str = Field(default="readside", description="unprivileged user for servers that refuse root")
 
     postgres_port: int = 15432

@@ -14,14 +14,14 @@ from rich.table import Table
 from infra.native.process import StackError
 from infra.native.stack import NativeStack
 from infra.registrar import Registrar, load_connector_files
-from infra.settings import CONNECTORS_DIR, StackMode, StackSettings
+from infra.settings import StackMode, StackSettings
 from infra.status import all_healthy, collect_status
 
 app = typer.Typer(help="readside: a CQRS read-model pipeline on PostgreSQL, Debezium, Kafka and Elasticsearch.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
 connectors_app = typer.Typer(help="Kafka Connect connectors (files in connectors/).", no_args_is_help=True)
 app.add_typer(connectors_app, name="connectors")
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # errors stay one grep-able line
 out = Console(width=None if sys.stdout.isatty() else 160)
 
 
@@ -96,12 +96,12 @@ def _print_status(report: dict) -> None:
 
 @connectors_app.command("apply")
 def connectors_apply(
-    directory: Annotated[Path, typer.Option("--dir", help="folder of connector JSON files")] = CONNECTORS_DIR,
+    directory: Annotated[Path | None, typer.Option("--dir", help="folder of connector JSON files")] = None,
 ) -> None:
     """PUT every connector file to Kafka Connect and wait until connector and tasks are RUNNING."""
     settings = StackSettings()
     try:
-        files = load_connector_files(directory)
+        files = load_connector_files(directory or settings.connectors_dir)
         Registrar(settings.connect_url, settings.connector_timeout_s,
                   say=lambda line: err.print(f"[green]✓[/] {line}")).apply_all(files)
     except StackError as exc:

@@ -28,6 +28,11 @@ class RunAs:
     def switches(self) -> bool:
         return self.uid != os.geteuid()
 
+    def popen_kwargs(self) -> dict:
+        if not self.switches:
+            return {}
+        return {"user": self.uid, "group": self.gid, "extra_groups": []}
+
 
 def ensure_service_user(name: str) -> RunAs:
     """Create the unprivileged user servers run as (Postgres and Elasticsearch refuse root)."""
@@ -128,10 +133,7 @@ class ManagedProcess:
         with open(self.log_file, "ab") as log:
             proc = subprocess.Popen(
                 argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                cwd=cwd, env={**os.environ, **(env or {})}, start_new_session=True,
-                user=run_as.uid if run_as.switches else None,
-                group=run_as.gid if run_as.switches else None,
-                extra_groups=[] if run_as.switches else None,
+                cwd=cwd, env={**os.environ, **(env or {})}, start_new_session=True, **run_as.popen_kwargs(),
             )
         self.pid_file.write_text(f"{proc.pid}\n")
         return proc.pid

@@ -97,7 +97,7 @@ class Postgres(Server):
             # Local socket: trust, but the socket folder is private to the service user (and root).
             cmd = [str(postgres_bin(ctx.settings) / "initdb"), "-D", str(data), "-U", "postgres",
                    "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"]
-            result = subprocess.run(cmd, capture_output=True, text=True, user=_user(ctx))
+            result = subprocess.run(cmd, capture_output=True, text=True, **_as_service_user(ctx))
             if result.returncode != 0:
                 raise StackError(f"initdb failed:\n{result.stderr or result.stdout}")
         os.chmod(run, 0o700)
@@ -133,8 +133,9 @@ class Postgres(Server):
             raise StackError(f"Postgres bootstrap ({BOOTSTRAP_SQL.name}) failed:\n{result.stderr}")
 
 
-def _user(ctx: Context) -> int | None:
-    return ctx.run_as.uid if ctx.run_as.switches else None
+def _as_service_user(ctx: Context) -> dict:
+    """subprocess arguments that drop to the service user, group included (root's group would mask o+x)."""
+    return ctx.run_as.popen_kwargs()
 
 
 def _jvm(ctx: Context, heap: str, log_config: Path, classpath: Path, main: str, *args: str) -> list[str]:
@@ -164,7 +165,7 @@ class Kafka(Server):
             cmd = _jvm(ctx, "256m", home / "log4j2.properties", ctx.dist.kafka_libs,
                        "kafka.tools.StorageTool", "format", "--standalone", "-t", cluster_id, "-c", str(config))
             own(home, ctx.run_as)
-            result = subprocess.run(cmd, capture_output=True, text=True, user=_user(ctx))
+            result = subprocess.run(cmd, capture_output=True, text=True, **_as_service_user(ctx))
             if result.returncode != 0:
                 raise StackError(f"formatting Kafka storage failed:\n{result.stdout}{result.stderr}")
         own(home, ctx.run_as)

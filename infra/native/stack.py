@@ -5,7 +5,6 @@ import fcntl
 import shutil
 import time
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Iterator
 
 from rich.console import Console
@@ -19,17 +18,15 @@ from infra.polling import DeadlineExceeded, poll_until
 from infra.probes import Health, probes
 from infra.registrar import Registrar, load_connector_files
 from infra.secrets import postgres_password
-from infra.settings import CONNECTORS_DIR, StackSettings
+from infra.settings import StackSettings
 
 BY_NAME = {server.name: server for server in SERVERS}
 
 
 class NativeStack:
-    def __init__(self, settings: StackSettings, console: Console | None = None,
-                 connectors_dir: Path = CONNECTORS_DIR):
+    def __init__(self, settings: StackSettings, console: Console | None = None):
         self.settings = settings
         self.console = console or Console(stderr=True)
-        self.connectors_dir = connectors_dir
         self.dist = dist_for(settings)
 
     # ---- processes -------------------------------------------------------------------------
@@ -58,7 +55,7 @@ class NativeStack:
         """Start whatever is not running; register connectors. Returns the servers this call started."""
         started: list[str] = []
         with self._lock():
-            connectors = load_connector_files(self.connectors_dir)  # bad JSON fails before anything starts
+            connectors = load_connector_files(self.settings.connectors_dir)  # bad JSON fails before anything starts
             ctx = self._preflight()
             try:
                 self._fetch_missing()

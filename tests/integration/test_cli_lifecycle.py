@@ -1,0 +1,92 @@
+"""`readside up` / `down` as a user runs them, on a second stack with its own ports and data folder."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from infra.native.process import port_is_free
+from tests.support.processes import processes_mentioning
+
+pytestmark = pytest.mark.integration
+
+ALT_PORTS = {"POSTGRES": 35432, "KAFKA": 39092, "KAFKA_CONTROLLER": 39093, "CONNECT": 38083,
+             "ELASTICSEARCH": 39200, "ELASTICSEARCH_TRANSPORT": 39300}
+
+
+@pytest.fixture
+def alt_env(stack, tmp_path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("READSIDE_")}
+    env.update({f"READSIDE_{name}_PORT": str(port) for name, port in ALT_PORTS.items()})
+    env.update(READSIDE_STACK="native", READSIDE_DATA_DIR=str(tmp_path / "alt"),
+               READSIDE_DIST_DIR=str(stack.settings.dist),  # reuse the downloads, not the data
+               READSIDE_KAFKA_HEAP="256m", READSIDE_CONNECT_HEAP="512m", READSIDE_ELASTICSEARCH_HEAP="512m")
+    return env
+
+
+def readside(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "infra.cli.main", *args], env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def assert_nothing_left(env: dict[str, str]) -> None:
+    data_dir = env["READSIDE_DATA_DIR"]
+    assert processes_mentioning(data_dir) == []
+    assert [p for p in ALT_PORTS.values() if not port_is_free("127.0.0.1", p)] == []
+
+
+def test_up_twice_is_harmless_and_down_leaves_nothing_running(alt_env):
+    first = readside(alt_env, "up")
+    assert first.returncode == 0, first.stderr
+    report = json.loads(readside(alt_env, "status", "--json").stdout)
+    assert {name: c["healthy"] for name, c in report["components"].items()} == {
+        "postgres": True, "kafka": True, "elasticsearch": True, "connect": True}
+    assert report["connectors"]["postgres-source"]["state"] == "RUNNING"
+    pids = {name: c["pid"] for name, c in report["components"].items()}
+
+    again = readside(alt_env, "up")
+    assert again.returncode == 0, again.stderr
+    report_again = json.loads(readside(alt_env, "status", "--json").stdout)
+    assert {name: c["pid"] for name, c in report_again["components"].items()} == pids
+
+    down = readside(alt_env, "down", "--purge")
+    assert down.returncode == 0, down.stderr
+    assert_nothing_left(alt_env)
+    stopped = readside(alt_env, "status", "--json")
+    assert stopped.returncode != 0
+    assert not any(c["healthy"] for c in json.loads(stopped.stdout)["components"].values())
+    assert not (Path(alt_env["READSIDE_DATA_DIR"]) / "postgres").exists()
+
+
+def test_a_port_already_taken_is_named_and_nothing_starts(alt_env):
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", ALT_PORTS["KAFKA"]))
+        squatter.listen()
+        result = readside(alt_env, "up")
+    assert result.returncode != 0
+    assert f"port {ALT_PORTS['KAFKA']} (kafka)" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert_nothing_left(alt_env)
+
+
+def test_a_missing_java_is_named_and_nothing_starts(alt_env, tmp_path):
+    result = readside({**alt_env, "READSIDE_JAVA_HOME": str(tmp_path / "no-jdk-here")}, "up")
+    assert result.returncode != 0
+    assert "no Java found" in result.stderr and "READSIDE_JAVA_HOME" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert_nothing_left(alt_env)
+
+
+def test_a_connector_file_with_a_syntax_error_is_named_and_nothing_starts(alt_env, tmp_path):
+    broken = tmp_path / "connectors"
+    broken.mkdir()
+    (broken / "postgres-source.json").write_text('{"name": "postgres-source",\n "config": {"a": "b",}}\n')
+    result = readside({**alt_env, "READSIDE_CONNECTORS_DIR": str(broken)}, "up")
+    assert result.returncode != 0
+    assert "postgres-source.json: invalid JSON at line 2" in " ".join(result.stderr.split())
+    assert_nothing_left(alt_env)
