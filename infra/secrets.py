@@ -24,7 +24,7 @@ def read_or_create_secret(settings: StackSettings, name: str, given: str | None)
         raise StackError(f"no {name} for the external stack: set it in the environment (READSIDE_...)")
     path.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(path.parent, 0o700)
-    value = secrets.token_urlsafe(24)
+    value = secrets.token_urlsafe(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(value + "\n")
@@ -33,3 +33,17 @@ def read_or_create_secret(settings: StackSettings, name: str, given: str | None)
 
 def postgres_password(settings: StackSettings) -> str:
     return read_or_create_secret(settings, "postgres.password", settings.postgres_password)
+
+
+def write_token(settings: StackSettings) -> str:
+    return read_or_create_secret(settings, WRITE_TOKEN_FILE, settings.write_token)
+
+
+def write_token_source(settings: StackSettings) -> str:
+    """Where the write API's bearer token comes from, for `readside status` (never the token itself)."""
+    if settings.write_token:
+        return "environment variable READSIDE_WRITE_TOKEN"
+    return f"file {secret_file(settings, WRITE_TOKEN_FILE)}"
+
+
+WRITE_TOKEN_FILE = "write-api.token"

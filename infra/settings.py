@@ -52,6 +52,8 @@ class StackSettings(BaseSettings):
     connect_port: int = 18083
     elasticsearch_port: int = 19200
     elasticsearch_transport_port: int = 19300
+    write_api_port: int = 8001
+    write_token: str | None = Field(default=None, description="default: generated once, kept in data_dir")
 
     kafka_heap: str = "512m"
     connect_heap: str = "1g"

@@ -6,13 +6,16 @@ import httpx
 from infra.native.stack import NativeStack
 from infra.probes import probes
 from infra.registrar import Registrar
-from infra.secrets import postgres_password
+from infra.secrets import postgres_password, write_token_source
 from infra.settings import StackMode, StackSettings
 
 
 def collect_status(settings: StackSettings) -> dict:
+    services: dict[str, dict] = {}
     if settings.stack is StackMode.native:
-        components = {name: h.as_dict() for name, h in NativeStack(settings).health().items()}
+        native = NativeStack(settings)
+        components = {name: h.as_dict() for name, h in native.health().items()}
+        services = {name: h.as_dict() for name, h in native.services_health().items()}
     else:
         checks = probes(settings, postgres_password(settings))
         components = {name: check().as_dict() for name, check in checks.items()}
@@ -25,11 +28,12 @@ def collect_status(settings: StackSettings) -> dict:
         except httpx.HTTPError as exc:
             components["connect"].update(healthy=False, detail=f"listing connectors failed: {exc}")
     return {"stack": settings.stack.value, "data_dir": str(settings.data),
-            "components": components, "connectors": connectors}
+            "components": components, "connectors": connectors, "services": services,
+            "write_token": write_token_source(settings)}
 
 
 def all_healthy(status: dict) -> bool:
-    parts_ok = all(c["healthy"] for c in status["components"].values())
+    parts_ok = all(c["healthy"] for c in [*status["components"].values(), *status["services"].values()])
     connectors_ok = all(c["state"] == "RUNNING" and c["tasks"] and all(t["state"] == "RUNNING" for t in c["tasks"])
                         for c in status["connectors"].values())
     return parts_ok and connectors_ok

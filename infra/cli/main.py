@@ -14,13 +14,16 @@ from rich.table import Table
 from infra.native.process import StackError
 from infra.native.stack import NativeStack
 from infra.registrar import Registrar, load_connector_files
+from infra.secrets import postgres_password
 from infra.settings import StackMode, StackSettings
 from infra.status import all_healthy, collect_status
 
 app = typer.Typer(help="readside: a CQRS read-model pipeline on PostgreSQL, Debezium, Kafka and Elasticsearch.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
 connectors_app = typer.Typer(help="Kafka Connect connectors (files in connectors/).", no_args_is_help=True)
+serve_app = typer.Typer(help="Run one of readside's services in the foreground.", no_args_is_help=True)
 app.add_typer(connectors_app, name="connectors")
+app.add_typer(serve_app, name="serve")
 err = Console(stderr=True, soft_wrap=True)  # errors stay one grep-able line
 out = Console(width=None if sys.stdout.isatty() else 160)
 
@@ -80,7 +83,7 @@ def _print_status(report: dict) -> None:
     table = Table(title=f"readside stack ({report['stack']}, data in {report['data_dir']})")
     for column in ("component", "state", "address", "version", "pid", "detail"):
         table.add_column(column)
-    for name, c in report["components"].items():
+    for name, c in [*report["components"].items(), *report["services"].items()]:
         state = "[green]healthy[/]" if c["healthy"] else "[red]down[/]"
         table.add_row(name, state, c["url"], c["version"] or "-", str(c["pid"] or "-"), c["detail"])
     out.print(table)
@@ -92,6 +95,37 @@ def _print_status(report: dict) -> None:
             tasks = ", ".join(f"{t['id']}:{t['state']}" for t in c["tasks"]) or "no tasks"
             conns.add_row(name, c["state"], tasks)
         out.print(conns)
+    out.print(f"write API token: {report['write_token']}")
+
+
+@app.command()
+def migrate() -> None:
+    """Apply pending SQL migrations (schemas/migrations) to the stack's database, once each."""
+    from services.write_api.adapters.migrations import MigrationError
+    from services.write_api.adapters.migrations import migrate as apply_migrations
+
+    settings = StackSettings()
+    try:
+        applied = apply_migrations(settings.postgres_dsn(postgres_password(settings)))
+    except (MigrationError, StackError) as exc:
+        _fail(str(exc))
+    err.print(f"[green]✓[/] applied: {', '.join(applied)}" if applied else "[green]✓[/] migrations up to date")
+
+
+@serve_app.command("write-api")
+def serve_write_api() -> None:
+    """The command API (uvicorn). Reads READSIDE_DATABASE_URL and READSIDE_WRITE_TOKEN; `up` sets both."""
+    from pydantic import ValidationError
+
+    from services.write_api.entrypoints.server import serve
+    from services.write_api.settings import WriteApiSettings
+
+    try:
+        settings = WriteApiSettings()  # type: ignore[call-arg]
+    except ValidationError as exc:
+        _fail("write API settings: " + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                                                 for e in exc.errors()))
+    serve(settings)
 
 
 @connectors_app.command("apply")

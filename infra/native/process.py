@@ -34,11 +34,14 @@ class RunAs:
         return {"user": self.uid, "group": self.gid, "extra_groups": []}
 
 
+def current_user() -> RunAs:
+    return RunAs(os.geteuid(), os.getegid(), pwd.getpwuid(os.geteuid()).pw_name)
+
+
 def ensure_service_user(name: str) -> RunAs:
     """Create the unprivileged user servers run as (Postgres and Elasticsearch refuse root)."""
     if os.geteuid() != 0:
-        entry = pwd.getpwuid(os.geteuid())
-        return RunAs(entry.pw_uid, entry.pw_gid, entry.pw_name)
+        return current_user()
     try:
         entry = pwd.getpwnam(name)
     except KeyError:

@@ -43,6 +43,7 @@ class Launch:
 class Server:
     name: str = ""
     stop_signal: int = signal.SIGTERM
+    as_service_user: bool = True  # servers refuse root or need no more; our apps run as the invoker
 
     def ports(self, s: StackSettings) -> dict[str, int]:
         raise NotImplementedError

@@ -5,13 +5,14 @@ import fcntl
 import shutil
 import time
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
 from rich.console import Console
 
+from infra.native.apps import APPS, probe_app
 from infra.native.fetch import FETCHERS, dist_for
 from infra.native.java import find_java_home
-from infra.native.process import (ManagedProcess, StackError, ensure_service_user, make_traversable,
+from infra.native.process import (ManagedProcess, current_user, StackError, ensure_service_user, make_traversable,
                                   pid_alive, port_is_free)
 from infra.native.servers import SERVERS, Context, Server, postgres_bin
 from infra.polling import DeadlineExceeded, poll_until
@@ -20,7 +21,8 @@ from infra.registrar import Registrar, load_connector_files
 from infra.secrets import postgres_password
 from infra.settings import StackSettings
 
-BY_NAME = {server.name: server for server in SERVERS}
+UNITS: list[Server] = [*SERVERS, *APPS]  # start order; stop in reverse
+BY_NAME = {unit.name: unit for unit in UNITS}
 
 
 class NativeStack:
@@ -33,18 +35,29 @@ class NativeStack:
     def process(self, name: str) -> ManagedProcess:
         return ManagedProcess(name, self.settings.data / "run", self.settings.data / "logs")
 
-    def pids(self) -> dict[str, int | None]:
-        return {server.name: self.process(server.name).pid() for server in SERVERS}
+    def pids(self, units: list[Server] = UNITS) -> dict[str, int | None]:
+        return {unit.name: self.process(unit.name).pid() for unit in units}
 
     def health(self) -> dict[str, Health]:
-        checks = probes(self.settings, postgres_password(self.settings))
         result = {}
-        for name, pid in self.pids().items():
-            health = checks[name]()
+        for name, pid in self.pids(SERVERS).items():
+            health = self._check(BY_NAME[name])()
             health.pid = pid
             health.version = health.version or self._pinned_version(name)
             result[name] = health
         return result
+
+    def services_health(self) -> dict[str, Health]:
+        result = {}
+        for name, pid in self.pids(APPS).items():
+            result[name] = self._check(BY_NAME[name])()
+            result[name].pid = pid
+        return result
+
+    def _check(self, unit: Server) -> Callable[[], Health]:
+        if unit in APPS:
+            return lambda: probe_app(unit, self.settings)
+        return probes(self.settings, postgres_password(self.settings))[unit.name]
 
     def _pinned_version(self, name: str) -> str | None:
         key = {"kafka": "KAFKA_VERSION", "connect": "KAFKA_VERSION"}.get(name)
@@ -62,6 +75,10 @@ class NativeStack:
                 self._start_all(ctx, started)
                 Registrar(self.settings.connect_url, self.settings.connector_timeout_s,
                           say=lambda line: self.console.print(f"[green]✓[/] {line}")).apply_all(connectors)
+                self._migrate()
+                for app in APPS:
+                    self._launch(app, ctx, started)
+                    self._await(app, ctx)
             except BaseException:
                 if started:
                     self.console.print(f"[yellow]stopping what this run started: {', '.join(started)}[/]")
@@ -74,7 +91,7 @@ class NativeStack:
         java_home = find_java_home(s.java_home)
         postgres_bin(s)
         running = {name for name, pid in self.pids().items() if pid}
-        for server in SERVERS:
+        for server in UNITS:
             if server.name in running:
                 continue
             for what, port in server.ports(s).items():
@@ -104,18 +121,24 @@ class NativeStack:
         self._await(BY_NAME["elasticsearch"], ctx)
         self._await(connect, ctx)
 
+    def _migrate(self) -> None:
+        from services.write_api.adapters.migrations import migrate  # the CLI is the composition root
+
+        applied = migrate(self.settings.postgres_dsn(postgres_password(self.settings)))
+        self.console.print(f"[green]✓[/] migrations: {', '.join(applied) if applied else 'up to date'}")
+
     def _launch(self, server: Server, ctx: Context, started: list[str]) -> None:
         proc = self.process(server.name)
         if proc.pid():
             return
         server.prepare(ctx)
         launch = server.launch(ctx)
-        proc.start(launch.argv, ctx.run_as, env=launch.env)
+        proc.start(launch.argv, ctx.run_as if server.as_service_user else current_user(), env=launch.env)
         started.append(server.name)
 
     def _await(self, server: Server, ctx: Context) -> Health:
         proc = self.process(server.name)
-        check = probes(self.settings, postgres_password(self.settings))[server.name]
+        check = self._check(server)
         began = time.monotonic()
         last: Health | None = None
 
@@ -140,7 +163,7 @@ class NativeStack:
     # ---- down ------------------------------------------------------------------------------
     def down(self, purge: bool = False, only: list[str] | None = None) -> list[str]:
         with self._lock():
-            targets = [s for s in reversed(SERVERS) if only is None or s.name in only]
+            targets = [s for s in reversed(UNITS) if only is None or s.name in only]
             stopped = self._stop(targets)
             if purge:
                 self._purge()

@@ -16,7 +16,7 @@ from tests.support.processes import processes_mentioning
 pytestmark = pytest.mark.integration
 
 ALT_PORTS = {"POSTGRES": 35432, "KAFKA": 39092, "KAFKA_CONTROLLER": 39093, "CONNECT": 38083,
-             "ELASTICSEARCH": 39200, "ELASTICSEARCH_TRANSPORT": 39300}
+             "ELASTICSEARCH": 39200, "ELASTICSEARCH_TRANSPORT": 39300, "WRITE_API": 38001}
 
 
 @pytest.fixture
@@ -47,12 +47,16 @@ def test_up_twice_is_harmless_and_down_leaves_nothing_running(alt_env):
     assert {name: c["healthy"] for name, c in report["components"].items()} == {
         "postgres": True, "kafka": True, "elasticsearch": True, "connect": True}
     assert report["connectors"]["postgres-source"]["state"] == "RUNNING"
-    pids = {name: c["pid"] for name, c in report["components"].items()}
+    assert report["services"]["write-api"]["healthy"] is True
+    token_file = Path(alt_env["READSIDE_DATA_DIR"]) / "secrets" / "write-api.token"
+    assert report["write_token"] == f"file {token_file}" and token_file.stat().st_mode & 0o077 == 0
+    pids = {name: c["pid"] for name, c in [*report["components"].items(), *report["services"].items()]}
 
     again = readside(alt_env, "up")
     assert again.returncode == 0, again.stderr
     report_again = json.loads(readside(alt_env, "status", "--json").stdout)
-    assert {name: c["pid"] for name, c in report_again["components"].items()} == pids
+    assert {name: c["pid"] for name, c in [*report_again["components"].items(),
+                                           *report_again["services"].items()]} == pids
 
     down = readside(alt_env, "down", "--purge")
     assert down.returncode == 0, down.stderr

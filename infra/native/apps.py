@@ -1,0 +1,53 @@
+"""readside's own services (write API now; pipeline and query API later) as managed local processes."""
+from __future__ import annotations
+
+import sys
+import httpx
+
+from infra.native.servers import Context, Launch, Server
+from infra.probes import Health
+from infra.secrets import postgres_password, write_token
+from infra.settings import StackSettings
+
+
+class App(Server):
+    """A Python service of ours, run as `readside serve <name>` by the invoking user (whose venv it needs)."""
+
+    as_service_user = False
+
+    def __init__(self, name: str, port_field: str):
+        self.name = name
+        self.port_field = port_field  # the StackSettings field holding its port
+
+    def port(self, settings: StackSettings) -> int:
+        return getattr(settings, self.port_field)
+
+    def ports(self, s: StackSettings) -> dict[str, int]:
+        return {self.name: self.port(s)}
+
+    def url(self, settings: StackSettings) -> str:
+        return f"http://{settings.host}:{self.port(settings)}"
+
+    def launch(self, ctx: Context) -> Launch:
+        return Launch([sys.executable, "-m", "infra.cli.main", "serve", self.name],
+                      app_environment(ctx.settings))
+
+
+APPS = [App("write-api", "write_api_port")]
+
+
+def app_environment(settings: StackSettings) -> dict[str, str]:
+    """What the services read from READSIDE_*: where the stack is and the secrets they need."""
+    return {"READSIDE_DATABASE_URL": settings.postgres_dsn(postgres_password(settings)),
+            "READSIDE_WRITE_TOKEN": write_token(settings),
+            "READSIDE_WRITE_API_HOST": settings.host,
+            "READSIDE_WRITE_API_PORT": str(settings.write_api_port)}
+
+
+def probe_app(app: App, settings: StackSettings) -> Health:
+    url = app.url(settings)
+    try:
+        response = httpx.get(f"{url}/health", timeout=3)
+    except httpx.HTTPError as exc:
+        return Health(False, url, detail=f"{type(exc).__name__}: {exc}")
+    return Health(response.status_code == 200, url, detail=response.text[:120])
