@@ -1,0 +1,1 @@
+"""The write side of readside: commands in, PostgreSQL rows and a consistency token out."""

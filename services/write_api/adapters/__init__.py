@@ -1,0 +1,1 @@
+"""PostgreSQL behind the service layer's ports: pool, unit of work, repositories, migrations."""

@@ -1,0 +1,1 @@
+"""HTTP edge of the write API: FastAPI app, routes, request schemas and the uvicorn server."""

@@ -1,0 +1,24 @@
+"""Request dependencies: the running write side, its message bus, the Idempotency-Key header."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from ..bootstrap import WriteSide
+from ..service_layer.messagebus import MessageBus
+
+
+def write_side(request: Request) -> WriteSide:
+    return request.app.state.write_side
+
+
+def message_bus(side: Annotated[WriteSide, Depends(write_side)]) -> MessageBus:
+    return side.bus
+
+
+Bus = Annotated[MessageBus, Depends(message_bus)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$",
+           description="repeat a request with the same key to get the first answer again")]
