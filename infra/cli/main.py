@@ -112,6 +112,28 @@ def migrate() -> None:
     err.print(f"[green]✓[/] applied: {', '.join(applied)}" if applied else "[green]✓[/] migrations up to date")
 
 
+@app.command("verify")
+def verify_read_models(
+    model: Annotated[list[str] | None, typer.Option(help="read model(s) to check; default all")] = None,
+    wait: Annotated[float, typer.Option(help="seconds to let the read side catch up before reporting")] = 30.0,
+) -> None:
+    """Recompute every read model from Postgres with SQL and diff it with Elasticsearch, field by field."""
+    from infra.verify.runner import CHECKS, render, verify
+
+    settings = StackSettings()
+    names = model or list(CHECKS)
+    unknown = sorted(set(names) - set(CHECKS))
+    if unknown:
+        _fail(f"unknown read model(s): {', '.join(unknown)}; known: {', '.join(CHECKS)}")
+    with err.status("comparing read models with Postgres…") as spinner:
+        diffs = verify(settings.postgres_dsn(postgres_password(settings)), settings.elasticsearch_url, names,
+                       wait, on_attempt=lambda ds: spinner.update(
+                           "waiting for the read side: " + ", ".join(f"{d.model} {d.count} diff(s)" for d in ds)))
+    render(diffs, out)
+    if any(d.count for d in diffs):
+        raise typer.Exit(1)
+
+
 @serve_app.command("write-api")
 def serve_write_api() -> None:
     """The command API (uvicorn). Reads READSIDE_DATABASE_URL and READSIDE_WRITE_TOKEN; `up` sets both."""
