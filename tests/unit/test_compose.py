@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from infra.settings import StackSettings
+from infra.settings import StackSettings, read_versions
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -46,16 +46,6 @@ VARIABLE = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\
 
 # ---------------------------------------------------------------------------------------- helpers
 
-def read_env_file(path: Path) -> dict[str, str]:
-    pins: dict[str, str] = {}
-    for line in path.read_text().splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            key, _, value = line.partition("=")
-            pins[key.strip()] = value.strip()
-    return pins
-
-
 @pytest.fixture(scope="module")
 def text() -> str:
     return COMPOSE_FILE.read_text()
@@ -75,7 +65,7 @@ def services(compose: dict) -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def versions() -> dict[str, str]:
-    return read_env_file(VERSIONS_FILE)
+    return read_versions(VERSIONS_FILE)
 
 
 def environment(service: dict) -> dict[str, object]:
@@ -306,7 +296,7 @@ def test_kafka_data_dir_is_a_named_volume(compose, services):
 
 def test_connect_matches_the_native_worker(services):
     env = environment(services["connect"])
-    template = read_env_file(ROOT / "infra" / "native" / "templates" / "connect-distributed.properties")
+    template = read_versions(ROOT / "infra" / "native" / "templates" / "connect-distributed.properties")
     assert env["GROUP_ID"] == template["group.id"]
     assert env["CONFIG_STORAGE_TOPIC"] == template["config.storage.topic"]
     assert env["OFFSET_STORAGE_TOPIC"] == template["offset.storage.topic"]

@@ -4,8 +4,9 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 import psycopg
-from psycopg import errors, sql
+from psycopg import errors
 
+from .database import update_row_statement
 from ..domain.errors import EmailTaken
 
 _UPDATABLE = frozenset({"email", "name", "country"})
@@ -32,13 +33,7 @@ class PostgresCustomers:
         return int(row[0])
 
     def update(self, customer_id: int, changes: Mapping[str, Any]) -> bool:
-        unknown = set(changes) - _UPDATABLE
-        if unknown:
-            raise ValueError(f"not updatable on a customer: {sorted(unknown)}")
-        assignments = [sql.SQL("{} = {}").format(sql.Identifier(column), sql.Placeholder())
-                       for column in changes]
-        query = sql.SQL("UPDATE customers SET {}, updated_at = now() WHERE id = %s "
-                        "RETURNING id").format(sql.SQL(", ").join(assignments))
+        query = update_row_statement("customers", changes, _UPDATABLE)
         try:
             row = self._conn.execute(query, (*changes.values(), customer_id)).fetchone()
         except errors.UniqueViolation as exc:

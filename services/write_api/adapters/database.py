@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import logging
+from typing import Any, Mapping
 
 import psycopg
-from psycopg import IsolationLevel
+from psycopg import IsolationLevel, sql
 from psycopg_pool import ConnectionPool, PoolTimeout
 from tenacity import (Retrying, before_sleep_log, retry_if_exception_type, stop_after_delay,
                       wait_exponential)
@@ -57,3 +58,13 @@ def database_reachable(pool: ConnectionPool, timeout_s: float) -> bool:
     except (psycopg.Error, PoolTimeout) as exc:
         log.warning("database health check failed: %s", exc)
         return False
+
+
+def update_row_statement(table: str, changes: Mapping[str, Any], updatable: frozenset[str]) -> sql.Composed:
+    """`UPDATE <table> SET <changed columns>, updated_at = now() WHERE id = %s RETURNING id`, columns allow-listed."""
+    unknown = set(changes) - updatable
+    if unknown:
+        raise ValueError(f"not updatable on {table}: {sorted(unknown)}")
+    assignments = [sql.SQL("{} = {}").format(sql.Identifier(column), sql.Placeholder()) for column in changes]
+    return sql.SQL("UPDATE {} SET {}, updated_at = now() WHERE id = %s RETURNING id").format(
+        sql.Identifier(table), sql.SQL(", ").join(assignments))

@@ -5,8 +5,9 @@ from decimal import Decimal
 from typing import Any, Mapping, Sequence
 
 import psycopg
-from psycopg import errors, sql
+from psycopg import errors
 
+from .database import update_row_statement
 from ..domain.errors import ProductHasOrders, SkuTaken
 from ..domain.model import ProductForSale
 
@@ -34,13 +35,7 @@ class PostgresProducts:
         return int(row[0])
 
     def update(self, product_id: int, changes: Mapping[str, Any]) -> bool:
-        unknown = set(changes) - _UPDATABLE
-        if unknown:
-            raise ValueError(f"not updatable on a product: {sorted(unknown)}")
-        assignments = [sql.SQL("{} = {}").format(sql.Identifier(column), sql.Placeholder())
-                       for column in changes]
-        query = sql.SQL("UPDATE products SET {}, updated_at = now() WHERE id = %s "
-                        "RETURNING id").format(sql.SQL(", ").join(assignments))
+        query = update_row_statement("products", changes, _UPDATABLE)
         return self._conn.execute(query, (*changes.values(), product_id)).fetchone() is not None
 
     def lock(self, product_id: int) -> bool:
