@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import uuid
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -20,13 +23,18 @@ ALT_PORTS = {"POSTGRES": 35432, "KAFKA": 39092, "KAFKA_CONTROLLER": 39093, "CONN
 
 
 @pytest.fixture
-def alt_env(stack, tmp_path) -> dict[str, str]:
+def alt_env(stack) -> Iterator[dict[str, str]]:
+    # Not under pytest's tmp_path: pytest resets its root to 0700 whenever a session starts,
+    # which would lock the service user out of a running stack's folders.
+    data_dir = stack.settings.data / "test-stacks" / uuid.uuid4().hex[:8]
     env = {k: v for k, v in os.environ.items() if not k.startswith("READSIDE_")}
     env.update({f"READSIDE_{name}_PORT": str(port) for name, port in ALT_PORTS.items()})
-    env.update(READSIDE_STACK="native", READSIDE_DATA_DIR=str(tmp_path / "alt"),
+    env.update(READSIDE_STACK="native", READSIDE_DATA_DIR=str(data_dir),
                READSIDE_DIST_DIR=str(stack.settings.dist),  # reuse the downloads, not the data
                READSIDE_KAFKA_HEAP="256m", READSIDE_CONNECT_HEAP="512m", READSIDE_ELASTICSEARCH_HEAP="512m")
-    return env
+    yield env
+    readside(env, "down")  # a no-op when the test already stopped it
+    shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def readside(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
