@@ -53,6 +53,7 @@ class StackSettings(BaseSettings):
     elasticsearch_port: int = 19200
     elasticsearch_transport_port: int = 19300
     write_api_port: int = 8001
+    query_api_port: int = 8002
     write_token: str | None = Field(default=None, description="default: generated once, kept in data_dir")
 
     kafka_heap: str = "512m"

@@ -137,17 +137,30 @@ def verify_read_models(
 @serve_app.command("write-api")
 def serve_write_api() -> None:
     """The command API (uvicorn). Reads READSIDE_DATABASE_URL and READSIDE_WRITE_TOKEN; `up` sets both."""
-    from pydantic import ValidationError
-
     from services.write_api.entrypoints.server import serve
     from services.write_api.settings import WriteApiSettings
 
+    serve(_service_settings(WriteApiSettings, "write API"))
+
+
+@serve_app.command("query-api")
+def serve_query_api() -> None:
+    """The query API (uvicorn) over Elasticsearch, with read-your-writes tokens."""
+    from services.query_api.entrypoints.server import serve
+    from services.query_api.settings import QueryApiSettings
+
+    serve(_service_settings(QueryApiSettings, "query API"))
+
+
+def _service_settings(settings_class, what: str):
+    """Build a service's settings from the environment, or say plainly which value is wrong."""
+    from pydantic import ValidationError
+
     try:
-        settings = WriteApiSettings()  # type: ignore[call-arg]
+        return settings_class()
     except ValidationError as exc:
-        _fail("write API settings: " + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
-                                                 for e in exc.errors()))
-    serve(settings)
+        _fail(f"{what} settings: " + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                                                for e in exc.errors()))
 
 
 @connectors_app.command("apply")

@@ -1,4 +1,4 @@
-"""readside's own services (write API now; pipeline and query API later) as managed local processes."""
+"""readside's own services (write API, query API, pipeline worker) as managed local processes."""
 from __future__ import annotations
 
 import sys
@@ -33,7 +33,7 @@ class App(Server):
                       app_environment(ctx.settings))
 
 
-APPS = [App("write-api", "write_api_port")]
+APPS = [App("write-api", "write_api_port"), App("query-api", "query_api_port")]
 
 
 def app_environment(settings: StackSettings) -> dict[str, str]:
@@ -41,7 +41,11 @@ def app_environment(settings: StackSettings) -> dict[str, str]:
     return {"READSIDE_DATABASE_URL": settings.postgres_dsn(postgres_password(settings)),
             "READSIDE_WRITE_TOKEN": write_token(settings),
             "READSIDE_WRITE_API_HOST": settings.host,
-            "READSIDE_WRITE_API_PORT": str(settings.write_api_port)}
+            "READSIDE_WRITE_API_PORT": str(settings.write_api_port),
+            "READSIDE_ELASTICSEARCH_URL": settings.elasticsearch_url,
+            "READSIDE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+            "READSIDE_QUERY_API_HOST": settings.host,
+            "READSIDE_QUERY_API_PORT": str(settings.query_api_port)}
 
 
 def probe_app(app: App, settings: StackSettings) -> Health:

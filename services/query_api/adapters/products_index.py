@@ -1,0 +1,61 @@
+"""The products index (through its alias): realtime get, refresh, point-in-time search."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from elasticsearch import ApiError, AsyncElasticsearch, NotFoundError, TransportError
+
+from ..domain.errors import SnapshotExpired
+from .elasticsearch import error_type, translated_errors
+
+log = logging.getLogger(__name__)
+
+
+class ProductsIndex:
+    def __init__(self, es: AsyncElasticsearch, alias: str, pit_keep_alive: str) -> None:
+        self._es = es
+        self._alias = alias
+        self._keep_alive = pit_keep_alive
+
+    async def get(self, product_id: int) -> dict[str, Any] | None:
+        """The stored document (realtime: no refresh needed), or None if there is none."""
+        with translated_errors("get product", self._alias):
+            try:
+                response = await self._es.get(index=self._alias, id=str(product_id))
+            except NotFoundError as exc:
+                if error_type(exc) == "index_not_found_exception":
+                    raise
+                return None
+        return dict(response["_source"])
+
+    async def refresh(self) -> None:
+        """Make everything indexed so far searchable (a token read must see its write)."""
+        with translated_errors("refresh products", self._alias):
+            await self._es.indices.refresh(index=self._alias)
+
+    async def open_snapshot(self) -> str:
+        with translated_errors("open point in time", self._alias):
+            response = await self._es.open_point_in_time(index=self._alias,
+                                                         keep_alive=self._keep_alive)
+        return str(response["id"])
+
+    async def close_snapshot(self, pit_id: str) -> None:
+        """Best effort: an unclosed point in time expires on its own after the keep-alive."""
+        try:
+            await self._es.close_point_in_time(id=pit_id)
+        except (ApiError, TransportError) as exc:
+            log.info("could not close point in time (it will expire): %s", exc)
+
+    async def search(self, body: dict[str, Any], pit_id: str | None) -> dict[str, Any]:
+        """One page. With a point in time the index is not named: the snapshot decides."""
+        with translated_errors("search products", self._alias, refusal_is_client_fault=True):
+            if pit_id is None:
+                response = await self._es.search(index=self._alias, body=body)
+                return dict(response.body)
+            try:
+                response = await self._es.search(
+                    body={**body, "pit": {"id": pit_id, "keep_alive": self._keep_alive}})
+            except NotFoundError as exc:  # search_context_missing: the snapshot expired
+                raise SnapshotExpired(str(exc)) from exc
+            return dict(response.body)

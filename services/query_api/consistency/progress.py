@@ -1,0 +1,69 @@
+"""Pure judgement of a projection's progress: has it passed an LSN, and which inputs lag."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Partition:
+    """One Kafka partition of one input topic."""
+    topic: str
+    partition: int
+
+    def __str__(self) -> str:
+        return f"{self.topic}[{self.partition}]"
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """What the projection recorded for one partition: last applied offset, max applied LSN."""
+    offset: int | None
+    lsn: int | None
+
+
+def checkpoint_id(projection: str, partition: Partition) -> str:
+    """The checkpoint document id the pipeline writes: `<projection>:<topic>:<partition>`."""
+    return f"{projection}:{partition.topic}:{partition.partition}"
+
+
+def newest_applied_lsn(checkpoints: Mapping[Partition, Checkpoint]) -> int | None:
+    """The highest source LSN applied on any input partition (None if none recorded one)."""
+    lsns = [c.lsn for c in checkpoints.values() if c.lsn is not None]
+    return max(lsns) if lsns else None
+
+
+def has_passed(checkpoints: Mapping[Partition, Checkpoint], lsn: int) -> bool:
+    """True once some input (the heartbeat topic, at the latest a second later) carried an
+    event at or past `lsn`: Debezium emits in commit order, so it has read past the write."""
+    newest = newest_applied_lsn(checkpoints)
+    return newest is not None and newest >= lsn
+
+
+def offsets_to_reach(end_offsets: Mapping[Partition, int]) -> dict[Partition, int]:
+    """Per partition, the last offset that must be applied (end offset − 1); empty partitions
+    hold nothing that could be the write, so they need nothing."""
+    return {p: end - 1 for p, end in end_offsets.items() if end > 0}
+
+
+def lagging(checkpoints: Mapping[Partition, Checkpoint],
+            targets: Mapping[Partition, int]) -> dict[Partition, tuple[int | None, int]]:
+    """Partitions whose applied offset is still below the target: {partition: (applied, target)}."""
+    behind: dict[Partition, tuple[int | None, int]] = {}
+    for partition, target in targets.items():
+        applied = checkpoints.get(partition, Checkpoint(None, None)).offset
+        if applied is None or applied < target:
+            behind[partition] = (applied, target)
+    return behind
+
+
+def describe_lag(behind: Mapping[Partition, tuple[int | None, int]], limit: int = 3) -> str:
+    """A short human-readable account of what is still missing."""
+    parts = [f"{p} applied {'nothing' if applied is None else applied} of {target}"
+             for p, (applied, target) in sorted(behind.items())[:limit]]
+    more = len(behind) - limit
+    return "; ".join(parts) + (f"; and {more} more partition(s)" if more > 0 else "")
+
+
+def sorted_partitions(partitions: Iterable[Partition]) -> list[Partition]:
+    return sorted(set(partitions))

@@ -1,0 +1,36 @@
+"""What can go wrong with a read, in domain terms; the entrypoints map each to an HTTP status."""
+from __future__ import annotations
+
+
+class QueryError(Exception):
+    """Base class; `str(error)` is the reason a client sees."""
+
+
+class InvalidQuery(QueryError):
+    """Parameters that validate one by one but not together, or a bad cursor/token (422)."""
+
+
+class ProductNotFound(QueryError):
+    """No product with that id in the read model (404)."""
+
+    def __init__(self, product_id: int) -> None:
+        super().__init__(f"product {product_id} not found")
+        self.product_id = product_id
+
+
+class ReadModelBehind(QueryError):
+    """The read model did not reach a consistency token within the bounded wait (504)."""
+
+    def __init__(self, token: str, waited_s: float, reason: str) -> None:
+        super().__init__(f"read model not yet at token {token} after {waited_s:.1f} s "
+                         f"({reason}); retry later with the same token")
+        self.token = token
+
+
+class ReadModelUnavailable(QueryError):
+    """Elasticsearch or Kafka cannot answer, or the index does not exist yet (503)."""
+
+
+class SnapshotExpired(QueryError):
+    """The point in time a cursor reads is gone (expired or closed); the search continues in
+    a new one, so this never reaches a client."""

@@ -1,0 +1,71 @@
+"""Product documents to product views, and what a page of search results holds."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+CENT = Decimal("0.01")
+_REQUIRED = ("sku", "name", "category")
+
+
+@dataclass(frozen=True)
+class ProductView:
+    id: int
+    sku: str
+    name: str
+    description: str
+    category: str
+    price: str  # two decimal places, e.g. "19.90"
+    active: bool
+    on_hand: int
+    in_stock: bool
+    units_sold: int
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    count: int
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    total: int
+    hits: list[ProductView]
+    facets: dict[str, list[FacetValue]]
+    next_cursor: str | None
+
+
+def _price(source: Mapping[str, Any]) -> str | None:
+    raw = source.get("price")
+    try:
+        if raw is not None:
+            return str(Decimal(str(raw)).quantize(CENT))
+        if source.get("price_cents") is not None:
+            return str((Decimal(int(source["price_cents"])) / 100).quantize(CENT))
+    except (InvalidOperation, ValueError, TypeError):
+        return None
+    return None
+
+
+def product_from_source(doc_id: str, source: Mapping[str, Any]) -> ProductView | None:
+    """The product a document describes, or None while it lacks the product row's fields."""
+    price = _price(source)
+    if price is None or any(source.get(field) is None for field in _REQUIRED):
+        return None
+    on_hand = int(source.get("on_hand") or 0)
+    in_stock = source.get("in_stock")
+    return ProductView(
+        id=int(source.get("id") or doc_id), sku=str(source["sku"]), name=str(source["name"]),
+        description=str(source.get("description") or ""), category=str(source["category"]),
+        price=price, active=bool(source.get("active", True)), on_hand=on_hand,
+        in_stock=bool(in_stock) if in_stock is not None else on_hand > 0,
+        units_sold=int(source.get("units_sold") or 0))
+
+
+def facet_values(aggregation: Mapping[str, Any] | None) -> list[FacetValue]:
+    """A terms aggregation's buckets as (value, count), in the order Elasticsearch gave."""
+    buckets = (aggregation or {}).get("buckets", [])
+    return [FacetValue(str(b["key"]), int(b["doc_count"])) for b in buckets]

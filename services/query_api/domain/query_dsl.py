@@ -1,0 +1,74 @@
+"""Build the Elasticsearch request body of a product search from validated parameters.
+
+User text only ever lands in the `query` value of match-family queries, which analyse it as
+plain text: no query_string or simple_query_string, so no operators, fields, wildcards or
+regexes can be smuggled in.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .search import SORT_CLAUSES, ProductSearch
+
+SOURCE_FIELDS = ["id", "sku", "name", "description", "category", "price", "price_cents",
+                 "active", "on_hand", "in_stock", "units_sold"]
+CATEGORY_FACET = "category"
+
+
+def text_query(text: str) -> dict[str, Any]:
+    """Relevance for free text: exact terms first, then a whole phrase in the name, typos
+    (fuzziness AUTO) and a last word still being typed (prefix) at a discount."""
+    return {"bool": {"minimum_should_match": 1, "should": [
+        {"multi_match": {"query": text, "type": "best_fields", "boost": 2.0,
+                         "fields": ["name^3", "description", "sku"]}},
+        {"match_phrase": {"name": {"query": text, "boost": 3.0}}},
+        # sku is a code: a fuzzy match on it finds a neighbour's code, not a typo, so it is left
+        # out here; prefix_length 1 keeps the fuzzy expansion cheap and plausible.
+        {"multi_match": {"query": text, "type": "best_fields", "fuzziness": "AUTO",
+                         "prefix_length": 1, "max_expansions": 50,
+                         "fields": ["name^3", "description"]}},
+        {"match_bool_prefix": {"name": {"query": text, "max_expansions": 50}}},
+    ]}}
+
+
+def filters(search: ProductSearch) -> list[dict[str, Any]]:
+    """Every filter except the category, which only narrows hits (so its facet shows all)."""
+    # Only documents with product fields are products: the pipeline may hold a stock-only
+    # document for a product whose own row has not arrived yet.
+    clauses: list[dict[str, Any]] = [{"exists": {"field": "sku"}}]
+    if not search.include_inactive:
+        clauses.append({"term": {"active": True}})
+    price: dict[str, int] = {}
+    if search.min_price_cents is not None:
+        price["gte"] = search.min_price_cents
+    if search.max_price_cents is not None:
+        price["lte"] = search.max_price_cents
+    if price:
+        clauses.append({"range": {"price_cents": price}})
+    if search.in_stock is not None:
+        clauses.append({"term": {"in_stock": search.in_stock}})
+    return clauses
+
+
+def search_body(search: ProductSearch, fetch: int, facet_size: int,
+                search_after: list[Any] | None = None) -> dict[str, Any]:
+    """The body of one page's search; `fetch` is the page size plus one (to know if more follow)."""
+    query: dict[str, Any] = {"bool": {"filter": filters(search)}}
+    if search.text:
+        query["bool"]["must"] = [text_query(search.text)]
+    body: dict[str, Any] = {
+        "query": query,
+        "sort": SORT_CLAUSES[search.sort],
+        "size": fetch,
+        "track_total_hits": True,
+        "_source": SOURCE_FIELDS,
+        "aggs": {CATEGORY_FACET: {"terms": {"field": "category", "size": facet_size,
+                                            "order": [{"_count": "desc"}, {"_key": "asc"}]}}},
+    }
+    if search.categories:
+        # post_filter narrows hits and total but not the aggregation: the category facet then
+        # counts every category under the other filters, which is what a shopper clicks through.
+        body["post_filter"] = {"terms": {"category": list(search.categories)}}
+    if search_after is not None:
+        body["search_after"] = search_after
+    return body

@@ -1,0 +1,40 @@
+"""The query API application: routers, error handlers, metrics, and a lifespan that owns the
+Elasticsearch and Kafka clients."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from ..bootstrap import bootstrap
+from ..settings import QueryApiSettings
+from .errors import install_error_handlers
+from .metrics import QueryMetrics
+from .routes import health, products
+
+
+def create_app(settings: QueryApiSettings | None = None) -> FastAPI:
+    """Build the app; settings default to the READSIDE_* environment."""
+    settings = settings if settings is not None else QueryApiSettings()
+    metrics = QueryMetrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        side = await bootstrap(settings, metrics.observe_consistency_wait)
+        app.state.read_side = side
+        try:
+            yield
+        finally:
+            await side.close()
+
+    app = FastAPI(title="readside query API", version="1.0",
+                  description="Reads of the readside shop's read models. Every read accepts "
+                              "`X-Consistency-Token` (from a write) and then reflects that "
+                              "write, or answers 504 after a bounded wait.", lifespan=lifespan)
+    app.state.metrics = metrics
+    install_error_handlers(app)
+    app.middleware("http")(metrics.middleware)
+    for module in (products, health):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,1 @@
+"""Read handlers: catch up with a token, query the read model, shape the answer."""

@@ -1,0 +1,46 @@
+"""Honour an optional X-Consistency-Token before a read: decode it, wait, record the wait."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from ..consistency.token import MalformedToken, decode_token
+from ..consistency.waiter import ConsistencyWaiter, Projection
+from ..domain.errors import InvalidQuery, ReadModelBehind
+
+# (outcome, seconds) with outcome "caught_up", "timeout" or "error"
+WaitObserver = Callable[[str, float], None]
+
+
+def parse_token(token: str | None) -> int | None:
+    """The LSN of a presented token (None without one); a malformed token is a 422."""
+    if token is None:
+        return None
+    try:
+        return decode_token(token)
+    except MalformedToken as exc:
+        raise InvalidQuery(f"X-Consistency-Token is malformed: {exc}") from None
+
+
+class ReadYourWrites:
+    """Blocks a read of one projection until it reflects the token's write (or raises 504)."""
+
+    def __init__(self, waiter: ConsistencyWaiter, projection: Projection,
+                 observe: WaitObserver) -> None:
+        self._waiter = waiter
+        self._projection = projection
+        self._observe = observe
+
+    async def catch_up(self, token: str | None, lsn: int | None) -> None:
+        if token is None or lsn is None:
+            return
+        started = time.monotonic()
+        outcome = "error"
+        try:
+            await self._waiter.wait_for(self._projection, lsn, token)
+            outcome = "caught_up"
+        except ReadModelBehind:
+            outcome = "timeout"
+            raise
+        finally:
+            self._observe(outcome, time.monotonic() - started)

@@ -1,0 +1,62 @@
+"""Settings of the query API deployable, read from READSIDE_* environment variables."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PRODUCTS_INPUT_TOPICS = ("readside.public.products", "readside.public.inventory",
+                         "readside.public.orders", "readside.public.order_items",
+                         "readside.public.debezium_heartbeat")
+
+
+class QueryApiSettings(BaseSettings):
+    """One object for the query API; e.g. `elasticsearch_url` comes from
+    READSIDE_ELASTICSEARCH_URL and `products_input_topics` from READSIDE_PRODUCTS_INPUT_TOPICS
+    (comma-separated)."""
+
+    model_config = SettingsConfigDict(env_prefix="READSIDE_", extra="ignore")
+
+    elasticsearch_url: str = "http://127.0.0.1:19200"
+    kafka_bootstrap: str = "127.0.0.1:19092"
+    query_api_host: str = "127.0.0.1"
+    query_api_port: int = Field(default=8002, ge=1, le=65535)
+
+    consistency_wait_s: float = Field(default=5.0, gt=0, le=120,
+                                      description="how long a read with a token may wait")
+    consistency_poll_interval_s: float = Field(default=0.025, gt=0, le=1)
+
+    products_index: str = Field(default="products", min_length=1,
+                                description="alias (or index) the products projection fills")
+    checkpoints_index: str = Field(default="readside_checkpoints", min_length=1)
+    products_projection: str = Field(default="products", min_length=1,
+                                     description="projection name in the checkpoint documents")
+    products_input_topics: Annotated[tuple[str, ...], NoDecode] = PRODUCTS_INPUT_TOPICS
+
+    search_pit_enabled: bool = Field(default=True, description=(
+        "page through a point in time, so pages stay consistent while documents change; off, "
+        "pages follow search_after alone and may repeat or skip changed documents (and "
+        "relevance pages drift badly, since scores shift as the index changes)"))
+    search_pit_keep_alive: str = Field(default="1m", pattern=r"^\d{1,4}[smh]$")
+    search_facet_size: int = Field(default=100, ge=1, le=1000)
+
+    query_api_es_timeout_s: float = Field(default=10.0, gt=0)
+    query_api_startup_wait_s: float = Field(default=30.0, gt=0,
+                                            description="how long start-up waits for ES")
+    query_api_health_timeout_s: float = Field(default=2.0, gt=0)
+
+    @field_validator("products_input_topics", mode="before")
+    @classmethod
+    def _split_topics(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("products_input_topics")
+    @classmethod
+    def _some_topics(cls, topics: tuple[str, ...]) -> tuple[str, ...]:
+        if not topics:
+            raise ValueError("products_input_topics needs at least one topic (the projection's "
+                             "inputs, heartbeat topic included)")
+        return topics

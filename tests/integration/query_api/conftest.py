@@ -1,0 +1,177 @@
+"""Query API integration fixtures: a throwaway products index + alias and checkpoints index per
+session on the stack's real Elasticsearch, throwaway Kafka topics, and apps pointed at them."""
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from elasticsearch import Elasticsearch, helpers
+from fastapi.testclient import TestClient
+
+from infra.settings import PROJECT_ROOT
+from services.query_api.entrypoints.app import create_app
+from services.query_api.settings import QueryApiSettings
+
+SCHEMAS = PROJECT_ROOT / "schemas" / "elasticsearch"
+
+
+@dataclass(frozen=True)
+class TestIndices:
+    prefix: str
+    products_index: str
+    products_alias: str
+    checkpoints_index: str
+
+
+@pytest.fixture(scope="session")
+def es(stack) -> Iterator[Elasticsearch]:
+    client = Elasticsearch(stack.elasticsearch_url, request_timeout=30)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def indices(es: Elasticsearch) -> Iterator[TestIndices]:
+    """Indices made from the real mapping files. Refresh is off on the products index, so a
+    document is searchable only after an explicit refresh (what token reads must do)."""
+    prefix = f"qtest_{secrets.token_hex(4)}"
+    names = TestIndices(prefix, f"{prefix}_products_v1", f"{prefix}_products",
+                        f"{prefix}_checkpoints")
+    products = json.loads((SCHEMAS / "products_v1.json").read_text())
+    checkpoints = json.loads((SCHEMAS / "checkpoints_v1.json").read_text())
+    es.indices.create(index=names.products_index, mappings=products["mappings"],
+                      settings={**products["settings"], "refresh_interval": "-1"},
+                      aliases={names.products_alias: {}})
+    es.indices.create(index=names.checkpoints_index, **checkpoints)
+    try:
+        yield names
+    finally:
+        es.options(ignore_status=404).indices.delete(
+            index=[names.products_index, names.checkpoints_index])
+
+
+@pytest.fixture(scope="session")
+def base_settings(stack, indices: TestIndices) -> QueryApiSettings:
+    return QueryApiSettings(
+        elasticsearch_url=stack.elasticsearch_url, kafka_bootstrap=stack.kafka_bootstrap,
+        products_index=indices.products_alias, checkpoints_index=indices.checkpoints_index,
+        products_input_topics=(f"{indices.prefix}.no.such.topic",),
+        consistency_wait_s=0.6, consistency_poll_interval_s=0.02, query_api_startup_wait_s=10)
+
+
+@pytest.fixture(scope="session")
+def make_client() -> Callable[..., Any]:
+    """Factory: `with make_client(settings) as client:` runs the app's lifespan."""
+    @contextmanager
+    def make(settings: QueryApiSettings) -> Iterator[TestClient]:
+        with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+            yield client
+    return make
+
+
+@pytest.fixture(scope="session")
+def api(make_client, base_settings) -> Iterator[TestClient]:
+    with make_client(base_settings) as client:
+        yield client
+
+
+def product(product_id: int, name: str, price: str, *, category: str = "kitchen",
+            description: str = "", on_hand: int = 5, units_sold: int = 0, active: bool = True,
+            sku: str | None = None) -> dict[str, Any]:
+    """A document as the products pipeline writes it."""
+    cents = int(round(float(price) * 100))
+    return {"id": product_id, "sku": sku or f"SKU-{product_id:05d}", "name": name,
+            "description": description, "category": category, "price": price,
+            "price_cents": cents, "active": active, "on_hand": on_hand,
+            "in_stock": on_hand > 0, "units_sold": units_sold, "source_lsn": 1,
+            "source_ts_ms": 0, "indexed_at": "2026-01-01T00:00:00Z"}
+
+
+class Catalogue:
+    """The products in the session index; each test loads its own."""
+
+    def __init__(self, es: Elasticsearch, alias: str) -> None:
+        self.es, self.alias = es, alias
+
+    def load(self, docs: list[dict[str, Any]]) -> None:
+        self.es.indices.refresh(index=self.alias)
+        existing = self.es.search(index=self.alias, size=10_000, source=False)["hits"]["hits"]
+        helpers.bulk(self.es, [{"_op_type": "delete", "_index": self.alias, "_id": h["_id"]}
+                               for h in existing], refresh=True)
+        self.put(*docs)
+
+    def put(self, *docs: dict[str, Any], refresh: bool = True) -> None:
+        helpers.bulk(self.es, [{"_index": self.alias, "_id": str(d["id"]), "_source": d}
+                               for d in docs], refresh=refresh)
+
+    def delete(self, product_id: int) -> None:
+        self.es.delete(index=self.alias, id=str(product_id), refresh=True)
+
+
+@pytest.fixture
+def catalogue(es: Elasticsearch, indices: TestIndices) -> Catalogue:
+    return Catalogue(es, indices.products_alias)
+
+
+class Topics:
+    """Throwaway Kafka topics standing in for a projection's inputs."""
+
+    def __init__(self, bootstrap: str) -> None:
+        self.bootstrap = bootstrap
+        self.created: list[str] = []
+
+    def create(self, *names: str, partitions: int = 4) -> None:
+        asyncio.run(self._create(names, partitions))
+        self.created += names
+
+    def produce(self, topic: str, partition: int, count: int = 1) -> int:
+        """Append `count` messages; the offset of the last one."""
+        return asyncio.run(self._produce(topic, partition, count))
+
+    async def _create(self, names: tuple[str, ...], partitions: int) -> None:
+        from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
+        await admin.start()
+        try:
+            await admin.create_topics([NewTopic(n, partitions, 1) for n in names])
+        finally:
+            await admin.close()
+
+    async def _produce(self, topic: str, partition: int, count: int) -> int:
+        from aiokafka import AIOKafkaProducer
+        producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap)
+        await producer.start()
+        try:
+            offset = -1
+            for n in range(count):
+                sent = await producer.send_and_wait(topic, json.dumps({"n": n}).encode(),
+                                                    partition=partition)
+                offset = sent.offset
+            return offset
+        finally:
+            await producer.stop()
+
+    def delete_all(self) -> None:
+        async def delete() -> None:
+            from aiokafka.admin import AIOKafkaAdminClient
+            admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
+            await admin.start()
+            try:
+                await admin.delete_topics(self.created)
+            finally:
+                await admin.close()
+        if self.created:
+            asyncio.run(delete())
+
+
+@pytest.fixture(scope="session")
+def topics(stack) -> Iterator[Topics]:
+    made = Topics(stack.kafka_bootstrap)
+    yield made
+    made.delete_all()

@@ -1,0 +1,48 @@
+"""QueryApiSettings: defaults, READSIDE_* environment names, topic lists."""
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from services.query_api.settings import PRODUCTS_INPUT_TOPICS, QueryApiSettings
+
+NAMES = ("ELASTICSEARCH_URL", "KAFKA_BOOTSTRAP", "QUERY_API_HOST", "QUERY_API_PORT",
+         "CONSISTENCY_WAIT_S", "PRODUCTS_INPUT_TOPICS", "PRODUCTS_INDEX")
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch):
+    for name in NAMES:
+        monkeypatch.delenv(f"READSIDE_{name}", raising=False)
+
+
+def test_defaults():
+    settings = QueryApiSettings()
+    assert settings.elasticsearch_url == "http://127.0.0.1:19200"
+    assert settings.kafka_bootstrap == "127.0.0.1:19092"
+    assert (settings.query_api_host, settings.query_api_port) == ("127.0.0.1", 8002)
+    assert settings.consistency_wait_s == 5.0
+    assert settings.products_index == "products"
+    assert settings.checkpoints_index == "readside_checkpoints"
+    assert settings.products_input_topics == PRODUCTS_INPUT_TOPICS
+    assert "readside.public.debezium_heartbeat" in PRODUCTS_INPUT_TOPICS
+
+
+def test_reads_the_environment(monkeypatch):
+    monkeypatch.setenv("READSIDE_ELASTICSEARCH_URL", "http://es:9200")
+    monkeypatch.setenv("READSIDE_QUERY_API_PORT", "9002")
+    monkeypatch.setenv("READSIDE_CONSISTENCY_WAIT_S", "2.5")
+    monkeypatch.setenv("READSIDE_PRODUCTS_INPUT_TOPICS", "a.products, a.heartbeat")
+    settings = QueryApiSettings()
+    assert settings.elasticsearch_url == "http://es:9200"
+    assert settings.query_api_port == 9002
+    assert settings.consistency_wait_s == 2.5
+    assert settings.products_input_topics == ("a.products", "a.heartbeat")
+
+
+@pytest.mark.parametrize("field,value", [("consistency_wait_s", 0), ("query_api_port", 0),
+                                         ("products_input_topics", ""),
+                                         ("search_pit_keep_alive", "forever")])
+def test_nonsense_is_refused(field, value):
+    with pytest.raises(ValidationError):
+        QueryApiSettings(**{field: value})
