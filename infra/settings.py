@@ -54,6 +54,8 @@ class StackSettings(BaseSettings):
     elasticsearch_transport_port: int = 19300
     write_api_port: int = 8001
     query_api_port: int = 8002
+    pipeline_metrics_port: int = 9102
+    pipeline_web_port: int = 6066
     write_token: str | None = Field(default=None, description="default: generated once, kept in data_dir")
 
     kafka_heap: str = "512m"

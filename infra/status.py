@@ -4,6 +4,7 @@ from __future__ import annotations
 import httpx
 
 from infra.native.stack import NativeStack
+from infra.pipeline_status import pipeline_progress
 from infra.probes import probes
 from infra.registrar import Registrar
 from infra.secrets import postgres_password, write_token_source
@@ -27,9 +28,10 @@ def collect_status(settings: StackSettings) -> dict:
                                     "tasks": [{"id": t["id"], "state": t["state"]} for t in status["tasks"]]}
         except httpx.HTTPError as exc:
             components["connect"].update(healthy=False, detail=f"listing connectors failed: {exc}")
+    pipeline = pipeline_progress(settings) if components["kafka"]["healthy"] else None
     return {"stack": settings.stack.value, "data_dir": str(settings.data),
             "components": components, "connectors": connectors, "services": services,
-            "write_token": write_token_source(settings)}
+            "pipeline": pipeline, "write_token": write_token_source(settings)}
 
 
 def all_healthy(status: dict) -> bool:

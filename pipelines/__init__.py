@@ -1,0 +1,1 @@
+"""Read models: Faust agents that project Debezium change streams into Elasticsearch."""

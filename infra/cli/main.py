@@ -95,6 +95,12 @@ def _print_status(report: dict) -> None:
             tasks = ", ".join(f"{t['id']}:{t['state']}" for t in c["tasks"]) or "no tasks"
             conns.add_row(name, c["state"], tasks)
         out.print(conns)
+    pipeline = report.get("pipeline")
+    if pipeline:
+        lag = ", ".join(f"{topic} {n}" for topic, n in (pipeline["lag"] or {}).items()) or "unknown"
+        age = pipeline["newest_applied_change_age_s"]
+        out.print(f"pipeline lag (messages): {lag}")
+        out.print(f"newest applied change: {'unknown' if age is None else f'{age} s ago'}")
     out.print(f"write API token: {report['write_token']}")
 
 
@@ -150,6 +156,14 @@ def serve_query_api() -> None:
     from services.query_api.settings import QueryApiSettings
 
     serve(_service_settings(QueryApiSettings, "query API"))
+
+
+@serve_app.command("pipeline")
+def serve_pipeline() -> None:
+    """The Faust worker that keeps the Elasticsearch read models, restarted if it crashes or is killed."""
+    from infra.native.supervisor import supervise
+
+    raise typer.Exit(supervise([sys.executable, "-m", "pipelines.main"], "pipeline worker"))
 
 
 def _service_settings(settings_class, what: str):

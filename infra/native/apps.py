@@ -15,15 +15,20 @@ class App(Server):
 
     as_service_user = False
 
-    def __init__(self, name: str, port_field: str):
+    def __init__(self, name: str, port_field: str, health_path: str = "/health",
+                 other_port_fields: tuple[str, ...] = ()):
         self.name = name
-        self.port_field = port_field  # the StackSettings field holding its port
+        self.port_field = port_field  # the StackSettings field of the port its health is asked on
+        self.health_path = health_path
+        self.other_port_fields = other_port_fields
 
     def port(self, settings: StackSettings) -> int:
         return getattr(settings, self.port_field)
 
     def ports(self, s: StackSettings) -> dict[str, int]:
-        return {self.name: self.port(s)}
+        other = {f"{self.name} {field.removeprefix('pipeline_')}": getattr(s, field)
+                 for field in self.other_port_fields}
+        return {self.name: self.port(s), **other}
 
     def url(self, settings: StackSettings) -> str:
         return f"http://{settings.host}:{self.port(settings)}"
@@ -33,7 +38,8 @@ class App(Server):
                       app_environment(ctx.settings))
 
 
-APPS = [App("write-api", "write_api_port"), App("query-api", "query_api_port")]
+APPS = [App("write-api", "write_api_port"), App("query-api", "query_api_port"),
+        App("pipeline", "pipeline_metrics_port", "/metrics", ("pipeline_web_port",))]
 
 
 def app_environment(settings: StackSettings) -> dict[str, str]:
@@ -45,13 +51,20 @@ def app_environment(settings: StackSettings) -> dict[str, str]:
             "READSIDE_ELASTICSEARCH_URL": settings.elasticsearch_url,
             "READSIDE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
             "READSIDE_QUERY_API_HOST": settings.host,
-            "READSIDE_QUERY_API_PORT": str(settings.query_api_port)}
+            "READSIDE_QUERY_API_PORT": str(settings.query_api_port),
+            "READSIDE_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap,
+            "READSIDE_ELASTICSEARCH_HOSTS": settings.elasticsearch_url,
+            "READSIDE_DATA_DIR": str(settings.data),
+            "READSIDE_TOPIC_PARTITIONS": str(settings.topic_partitions),
+            "READSIDE_PIPELINE_METRICS_PORT": str(settings.pipeline_metrics_port),
+            "READSIDE_PIPELINE_WEB_PORT": str(settings.pipeline_web_port)}
 
 
 def probe_app(app: App, settings: StackSettings) -> Health:
     url = app.url(settings)
     try:
-        response = httpx.get(f"{url}/health", timeout=3)
+        response = httpx.get(f"{url}{app.health_path}", timeout=3)
     except httpx.HTTPError as exc:
         return Health(False, url, detail=f"{type(exc).__name__}: {exc}")
-    return Health(response.status_code == 200, url, detail=response.text[:120])
+    detail = response.text[:120] if app.health_path == "/health" else f"{app.health_path} answers"
+    return Health(response.status_code == 200, url, detail=detail)

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 
 ALT_PORTS = {"POSTGRES": 35432, "KAFKA": 39092, "KAFKA_CONTROLLER": 39093, "CONNECT": 38083,
              "ELASTICSEARCH": 39200, "ELASTICSEARCH_TRANSPORT": 39300, "WRITE_API": 38001,
-             "QUERY_API": 38002}
+             "QUERY_API": 38002, "PIPELINE_METRICS": 39102, "PIPELINE_WEB": 36066}
 
 
 @pytest.fixture
@@ -56,7 +56,8 @@ def test_up_twice_is_harmless_and_down_leaves_nothing_running(alt_env):
     assert {name: c["healthy"] for name, c in report["components"].items()} == {
         "postgres": True, "kafka": True, "elasticsearch": True, "connect": True}
     assert report["connectors"]["postgres-source"]["state"] == "RUNNING"
-    assert {name: s["healthy"] for name, s in report["services"].items()} == {"write-api": True, "query-api": True}
+    assert {name: s["healthy"] for name, s in report["services"].items()} == {
+        "write-api": True, "query-api": True, "pipeline": True}
     token_file = Path(alt_env["READSIDE_DATA_DIR"]) / "secrets" / "write-api.token"
     assert report["write_token"] == f"file {token_file}" and token_file.stat().st_mode & 0o077 == 0
     pids = {name: c["pid"] for name, c in [*report["components"].items(), *report["services"].items()]}

@@ -1,0 +1,55 @@
+"""How far the pipeline is: consumer lag per source topic and the age of the newest change it applied."""
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+
+from infra.settings import StackSettings
+
+CONSUMER_GROUP = "readside-pipeline"  # the Faust app id (pipelines/core/settings.py)
+SOURCE_PREFIX = "readside.public."
+CHECKPOINTS_INDEX = "readside_checkpoints"
+
+
+def pipeline_progress(settings: StackSettings) -> dict:
+    return {"consumer_group": CONSUMER_GROUP, "lag": _lag_by_topic(settings),
+            "newest_applied_change_age_s": _newest_applied_age_s(settings)}
+
+
+def _lag_by_topic(settings: StackSettings) -> dict[str, int] | None:
+    from aiokafka import AIOKafkaConsumer
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    async def lag() -> dict[str, int]:
+        admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=3000)
+        consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=3000)
+        await admin.start()
+        await consumer.start()
+        try:
+            committed = await admin.list_consumer_group_offsets(CONSUMER_GROUP)
+            sources = {tp: meta.offset for tp, meta in committed.items() if tp.topic.startswith(SOURCE_PREFIX)}
+            ends = await consumer.end_offsets(list(sources)) if sources else {}
+        finally:
+            await consumer.stop()
+            await admin.close()
+        result: dict[str, int] = {}
+        for tp, offset in sources.items():
+            result[tp.topic] = result.get(tp.topic, 0) + max(ends[tp] - max(offset, 0), 0)
+        return dict(sorted(result.items()))
+
+    try:
+        return asyncio.run(asyncio.wait_for(lag(), 8))
+    except Exception:  # an unreachable broker or an unknown group: report "unknown", not a crash
+        return None
+
+
+def _newest_applied_age_s(settings: StackSettings) -> float | None:
+    body = {"size": 0, "aggs": {"newest": {"max": {"field": "source_ts_ms"}}}}
+    try:
+        response = httpx.post(f"{settings.elasticsearch_url}/{CHECKPOINTS_INDEX}/_search", json=body, timeout=3)
+        newest = response.json()["aggregations"]["newest"]["value"] if response.status_code == 200 else None
+    except (httpx.HTTPError, KeyError, ValueError):
+        return None
+    return round(time.time() - newest / 1000, 1) if newest else None

@@ -1,0 +1,1 @@
+"""What every read model shares: settings, the app factory, envelopes, sinks, checkpoints, dead letters."""

@@ -1,0 +1,64 @@
+"""Dead letters: an event that cannot be applied goes to a topic with its error and original bytes."""
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Awaitable, Callable
+
+from pipelines.core.metrics import DEAD_LETTERS
+
+log = logging.getLogger(__name__)
+
+Send = Callable[..., Awaitable[Any]]  # Faust's producer.send(topic, key, value, partition, timestamp, headers)
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    projection: str
+    reason: str  # bad_json, unknown_op, unknown_table, invalid_envelope, invalid_row, transform_error, ...
+    error: str
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    timestamp_ms: int | None = None
+
+
+def encode(letter: DeadLetter, failed_at: datetime) -> tuple[bytes | None, bytes, list[tuple[str, bytes]]]:
+    """Key, value and headers of the dead-letter record. The original bytes travel base64-encoded."""
+    body = {
+        "projection": letter.projection,
+        "reason": letter.reason,
+        "error": letter.error,
+        "source": {"topic": letter.topic, "partition": letter.partition, "offset": letter.offset,
+                   "timestamp_ms": letter.timestamp_ms},
+        "key_b64": _b64(letter.key),
+        "value_b64": _b64(letter.value),
+        "failed_at": failed_at.isoformat(),
+    }
+    headers = [("readside.projection", letter.projection.encode()), ("readside.reason", letter.reason.encode()),
+               ("readside.source", f"{letter.topic}/{letter.partition}/{letter.offset}".encode())]
+    return letter.key, json.dumps(body, separators=(",", ":")).encode(), headers
+
+
+class DeadLetters:
+    """Publishes dead letters through the worker's producer (so offsets commit only after they are sent)."""
+
+    def __init__(self, send: Send, topic: str) -> None:
+        self._send = send
+        self.topic = topic
+
+    async def publish(self, letter: DeadLetter) -> None:
+        key, value, headers = encode(letter, datetime.now(timezone.utc))
+        await self._send(self.topic, key, value, None, None, headers)
+        DEAD_LETTERS.labels(letter.projection, letter.reason).inc()
+        log.warning("dead letter %s/%s/%s (%s): %s", letter.topic, letter.partition, letter.offset,
+                    letter.reason, letter.error)
+
+
+def _b64(raw: bytes | None) -> str | None:
+    return None if raw is None else base64.b64encode(raw).decode("ascii")

@@ -1,0 +1,67 @@
+"""Elasticsearch client and index management: versioned indices from schemas/, behind aliases."""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from elasticsearch import AsyncElasticsearch, BadRequestError
+from elasticsearch import ConnectionError as EsConnectionError
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
+
+log = logging.getLogger(__name__)
+
+# Index settings that may change on a live index; the rest (shards, analysis) only at creation.
+_DYNAMIC_SETTINGS = ("refresh_interval", "number_of_replicas")
+
+
+def create_client(url: str) -> AsyncElasticsearch:
+    # Retries are the sink's job (tenacity, per item); the client's own would double them.
+    return AsyncElasticsearch(hosts=[url], max_retries=0, request_timeout=30)
+
+
+async def wait_for_cluster(client: AsyncElasticsearch, timeout_s: float) -> None:
+    """Wait until the cluster answers health (GET / is missing on the integ-test distribution)."""
+    async for attempt in AsyncRetrying(stop=stop_after_delay(timeout_s), reraise=True,
+                                       wait=wait_exponential(multiplier=0.2, max=5),
+                                       retry=retry_if_exception_type(EsConnectionError)):
+        with attempt:
+            await client.cluster.health(wait_for_status="yellow", timeout="30s")
+
+
+async def ensure_index(client: AsyncElasticsearch, index: str, alias: str | None, schema: Path) -> None:
+    """Create `index` from its schema file unless it exists, then point `alias` at it if the alias is free.
+
+    Idempotent, and safe when several workers start at once. An alias that already points elsewhere is
+    left alone: a rebuild (new versioned index, atomic swap) owns it.
+    """
+    body = json.loads(schema.read_text())
+    if not await client.indices.exists(index=index):
+        try:
+            await client.indices.create(index=index, settings=body.get("settings"), mappings=body.get("mappings"))
+            log.info("created index %s from %s", index, schema.name)
+        except BadRequestError as exc:
+            if exc.error != "resource_already_exists_exception":
+                raise
+    else:
+        await _update_live_index(client, index, body)
+    if alias and not await client.indices.exists_alias(name=alias):
+        if await client.indices.exists(index=alias):
+            raise RuntimeError(f"{alias!r} is a concrete index, so it cannot be an alias of {index!r}: "
+                               f"reindex or delete it, or set another alias name")
+        await client.indices.update_aliases(actions=[{"add": {"index": index, "alias": alias}}])
+        log.info("alias %s -> %s", alias, index)
+    elif alias:
+        current = await client.indices.get_alias(name=alias)
+        if index not in current:
+            log.info("alias %s points at %s, not %s: left as it is", alias, sorted(current), index)
+
+
+async def _update_live_index(client: AsyncElasticsearch, index: str, body: dict) -> None:
+    """Bring dynamic settings and (additive) mappings of an existing index up to its schema file."""
+    settings = {k: v for k, v in (body.get("settings") or {}).items() if k in _DYNAMIC_SETTINGS}
+    if settings:
+        await client.indices.put_settings(index=index, settings=settings)
+    mappings = body.get("mappings") or {}
+    if mappings.get("properties"):
+        await client.indices.put_mapping(index=index, properties=mappings["properties"])

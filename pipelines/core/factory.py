@@ -1,0 +1,92 @@
+"""The Faust app factory: worker settings that suit CDC streams, and preparation that runs before consuming.
+
+Processing guarantee: at-least-once, by choice. faust-streaming 0.15.3's "exactly_once" (read in its
+source: transport/consumer.py TransactionManager, transport/drivers/aiokafka.py) does not deliver it
+here: (1) it opens one transactional producer per *assigned source partition* and picks the producer
+for a send by the *destination* partition, so a re-keying send to a partition this worker does not own
+raises "No transaction producer found"; (2) the destination's transaction commits with that
+partition's offsets, not with the source offsets that produced the message, so the atomicity is not
+the one needed; (3) commit_transaction logs and swallows errors; (4) Elasticsearch writes can never
+join a Kafka transaction anyway. So the pipeline is made effectively-once instead:
+- every piece of state is an absolute, LSN-guarded row version, and units sold is folded so that
+  re-folding a replayed change is a no-op (pipelines/products/tables.py), so redelivery is harmless;
+- Faust commits an offset only after the batch holding it was handled: take_events() acks after the
+  agent body, and a body that fails exits the process instead of letting that `finally` ack it
+  (pipelines/core/failstop.py); routed changes and dead letters go straight to aiokafka, whose flush
+  before each commit is strict;
+- the products agent awaits every changelog write of a batch (pipelines/core/tables.py) before its
+  bulk, so the index never runs ahead of the changelog: after a SIGKILL the restored state is at or
+  past whatever the index shows, and replayed events re-index documents from it (external_gte
+  versions make that idempotent). Faust's own producer flush is not enough for this: its buffer's
+  flush gives up after 0.1 s without a send.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Awaitable, Callable
+
+import faust
+
+from pipelines.core.settings import PipelineSettings
+
+log = logging.getLogger(__name__)
+
+Prepare = Callable[[], Awaitable[None]]
+
+
+class ReadsideApp(faust.App):
+    """A Faust app whose read models can register work to finish before the consumer subscribes."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._preparations: list[Prepare] = []
+        self._closings: list[Prepare] = []
+
+    def before_consuming(self, prepare: Prepare) -> Prepare:
+        """Register a coroutine (create topics, indices) awaited at start, before any partition is read."""
+        self._preparations.append(prepare)
+        return prepare
+
+    def after_stopping(self, close: Prepare) -> Prepare:
+        """Register a coroutine (close clients) awaited when the app stops."""
+        self._closings.append(close)
+        return close
+
+    async def on_first_start(self) -> None:
+        await super().on_first_start()
+        for prepare in self._preparations:
+            await prepare()
+
+    async def on_stop(self) -> None:
+        await super().on_stop()
+        for close in self._closings:
+            await close()
+
+
+def create_app(settings: PipelineSettings) -> ReadsideApp:
+    logging.getLogger("elastic_transport").setLevel(logging.WARNING)  # one INFO line per request otherwise
+    return ReadsideApp(
+        settings.pipeline_app_id,
+        broker=f"kafka://{settings.kafka_bootstrap}",
+        autodiscover=False,
+        store=settings.pipeline_table_store,
+        datadir=str(settings.table_dir),
+        processing_guarantee="at_least_once",
+        topic_partitions=settings.topic_partitions,
+        topic_replication_factor=settings.topic_replication_factor,
+        # Raw bytes in and out: decoding is ours (pydantic from bytes), once, and cheap.
+        key_serializer="raw",
+        value_serializer="raw",
+        consumer_auto_offset_reset="earliest",
+        stream_buffer_maxsize=settings.pipeline_stream_buffer_maxsize,
+        broker_max_poll_records=settings.pipeline_poll_max_records,
+        broker_commit_interval=settings.pipeline_commit_interval_s,
+        broker_session_timeout=settings.pipeline_session_timeout_s,
+        broker_heartbeat_interval=max(1.0, settings.pipeline_session_timeout_s / 4),
+        producer_linger=0.0,  # batches come from take(); lingering would only add latency
+        producer_acks=-1,
+        web_enabled=settings.pipeline_web_enabled,
+        web_bind=settings.pipeline_web_host,
+        web_host=settings.pipeline_web_host,
+        web_port=settings.pipeline_web_port,
+    )

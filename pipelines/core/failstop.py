@@ -1,0 +1,26 @@
+"""Stop the worker process at once when a batch cannot be completed, so no offset of it is committed."""
+from __future__ import annotations
+
+import logging
+import os
+from typing import Awaitable
+
+log = logging.getLogger(__name__)
+
+EXIT_BATCH_FAILED = 70
+
+
+async def complete_or_die(batch: Awaitable[None], what: str) -> None:
+    """Await a batch; on any error, log it and exit the process without cleanup.
+
+    Letting the exception escape would be worse: `take_events()` acks a batch in a `finally`, so the
+    restarted agent would let Faust commit offsets whose effects never reached Elasticsearch. A hard
+    exit is the SIGKILL case, which the pipeline is built to survive: redelivery from the last commit.
+    Whatever runs the worker (systemd, `readside serve pipeline`, Kubernetes) restarts it.
+    """
+    try:
+        await batch
+    except Exception:
+        log.critical("%s failed; exiting so that no offset of it is committed", what, exc_info=True)
+        logging.shutdown()
+        os._exit(EXIT_BATCH_FAILED)

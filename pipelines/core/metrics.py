@@ -1,0 +1,35 @@
+"""Prometheus metrics of the pipeline worker, and the endpoint that serves them."""
+from __future__ import annotations
+
+import logging
+
+from prometheus_client import Counter, Histogram, start_http_server
+
+log = logging.getLogger(__name__)
+
+EVENTS_PROCESSED = Counter(
+    "readside_pipeline_events_total", "Source events handled (applied, ignored as stale, or dead-lettered)",
+    ["projection", "topic"])
+DEAD_LETTERS = Counter(
+    "readside_dead_letters_total", "Events sent to the dead-letter topic", ["projection", "reason"])
+STALE_WRITES = Counter(
+    "readside_es_stale_writes_total", "Writes Elasticsearch refused because the document was already newer",
+    ["index"])
+BULK_SECONDS = Histogram(
+    "readside_es_bulk_seconds", "Latency of one Elasticsearch bulk request, retries included", ["index"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
+FRESHNESS_SECONDS = Histogram(
+    "readside_freshness_seconds", "Source commit (source.ts_ms) to applied in Elasticsearch", ["projection"],
+    buckets=(0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300))
+
+
+def serve_metrics(host: str, port: int) -> None:
+    """Expose /metrics on host:port; port 0 disables it. A taken port is logged, not fatal."""
+    if not port:
+        return
+    try:
+        start_http_server(port, addr=host)
+    except OSError as exc:
+        log.error("metrics endpoint %s:%s not started: %s (set READSIDE_PIPELINE_METRICS_PORT)", host, port, exc)
+    else:
+        log.info("metrics on http://%s:%s/metrics", host, port)

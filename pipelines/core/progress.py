@@ -1,0 +1,82 @@
+"""How far each source partition has been applied: marks sent downstream, folded per partition, combined.
+
+A projection that re-keys its input cannot say "source partition P is applied up to offset O" from one
+downstream partition: P's events spread over every downstream partition. So the router, after each
+batch, sends a mark (P, O) to every downstream partition, behind the batch's changes. A downstream
+partition that has applied everything up to a mark has applied all of P up to O that was routed to it.
+P is applied up to O when every downstream partition says so: the minimum over them (`combine`).
+"""
+from __future__ import annotations
+
+from typing import Iterable, Literal, Sequence
+
+from pydantic import BaseModel, ConfigDict
+
+
+class SourceMark(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    topic: str
+    partition: int
+    offset: int  # the last offset of the source partition that the router handled
+    lsn: int | None = None  # the newest source LSN among those events (None: only tombstones / poison)
+    ts_ms: int | None = None
+
+
+class SourceMarks(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: Literal["marks"] = "marks"
+    marks: tuple[SourceMark, ...]
+
+
+class Progress(BaseModel):
+    """One downstream partition's (or, combined, the projection's) position in one source partition."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    offset: int
+    lsn: int | None = None
+    ts_ms: int | None = None
+
+
+def marks_for(events: Iterable[tuple[str, int, int, int | None, int | None]]) -> list[SourceMark]:
+    """(topic, partition, offset, lsn, ts_ms) of a routed batch -> one mark per source partition."""
+    best: dict[tuple[str, int], SourceMark] = {}
+    for topic, partition, offset, lsn, ts_ms in events:
+        seen = best.get((topic, partition))
+        if seen is not None:
+            offset = max(offset, seen.offset)
+            lsn = _max(lsn, seen.lsn)
+            ts_ms = _max(ts_ms, seen.ts_ms)
+        best[(topic, partition)] = SourceMark(topic=topic, partition=partition, offset=offset, lsn=lsn, ts_ms=ts_ms)
+    return list(best.values())
+
+
+def advance(current: Progress | None, mark: SourceMark) -> Progress:
+    """Fold a mark in; never moves back, so a replayed (older) mark changes nothing."""
+    if current is None:
+        return Progress(offset=mark.offset, lsn=mark.lsn, ts_ms=mark.ts_ms)
+    return Progress(offset=max(current.offset, mark.offset), lsn=_max(current.lsn, mark.lsn),
+                    ts_ms=_max(current.ts_ms, mark.ts_ms))
+
+
+def combine(parts: Sequence[Progress | None]) -> Progress | None:
+    """The position every part has reached; None while any part has reported nothing.
+
+    Each part's lsn only grows with its offset, so the minimum lsn belongs to the least advanced part:
+    every event up to the combined offset is applied, and the combined lsn never overstates it.
+    """
+    if not parts or any(p is None for p in parts):
+        return None
+    known = [p for p in parts if p is not None]
+    lsns = [p.lsn for p in known]
+    stamps = [p.ts_ms for p in known]
+    return Progress(offset=min(p.offset for p in known),
+                    lsn=None if None in lsns else min(lsns),  # type: ignore[type-var]
+                    ts_ms=None if None in stamps else min(stamps))  # type: ignore[type-var]
+
+
+def _max(a: int | None, b: int | None) -> int | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return max(a, b)

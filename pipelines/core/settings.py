@@ -1,0 +1,88 @@
+"""Settings of the pipeline deployable (the Faust worker), read from READSIDE_* environment variables."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+ELASTICSEARCH_SCHEMAS = PROJECT_ROOT / "schemas" / "elasticsearch"
+
+
+class PipelineSettings(BaseSettings):
+    """One object for the worker. Names shared with StackSettings (host, kafka_port, ...) mean the same."""
+
+    model_config = SettingsConfigDict(env_prefix="READSIDE_", extra="ignore")
+
+    # Where the servers are: the same variables configure the stack (infra/settings.py) and the worker.
+    host: str = "127.0.0.1"
+    kafka_port: int = 19092
+    elasticsearch_port: int = 19200
+    kafka_bootstrap_servers: str | None = Field(default=None, description="overrides host:kafka_port")
+    elasticsearch_hosts: str | None = Field(default=None, description="overrides http://host:elasticsearch_port")
+    data_dir: Path = PROJECT_ROOT / ".readside"
+    topic_partitions: int = Field(default=4, ge=1, le=256,
+                                  description="partitions of the pipeline's internal topics and tables")
+    topic_replication_factor: int = Field(default=1, ge=1)
+    source_topic_prefix: str = "readside.public"
+
+    # The Faust worker.
+    pipeline_app_id: str = Field(default="readside-pipeline",
+                                 description="consumer group, and prefix of changelog/internal topics")
+    pipeline_data_dir: Path | None = Field(default=None, description="Faust table data; default <data_dir>/pipeline")
+    pipeline_table_store: str = Field(default="memory://",
+                                      description="memory:// (rebuilt from changelogs at start) or rocksdb://")
+    pipeline_web_enabled: bool = True
+    pipeline_web_host: str = "127.0.0.1"
+    pipeline_web_port: int = Field(default=6066, ge=1, le=65535)
+    pipeline_metrics_host: str = "127.0.0.1"
+    pipeline_metrics_port: int = Field(default=9102, ge=0, le=65535, description="0 disables the endpoint")
+    pipeline_log_level: str = "info"
+    pipeline_session_timeout_s: float = Field(default=10.0, ge=6.0,
+                                              description="how soon a SIGKILLed worker's partitions move on")
+    pipeline_commit_interval_s: float = Field(default=1.0, gt=0)
+
+    # Batching: small `within` keeps a quiet system fast, `max` bounds memory and bulk size.
+    pipeline_batch_max: int = Field(default=2000, ge=1)
+    pipeline_batch_within_s: float = Field(default=0.005, gt=0)
+    pipeline_poll_max_records: int = Field(default=10000, ge=1)
+    pipeline_stream_buffer_maxsize: int = Field(default=65536, ge=1)
+
+    # Elasticsearch sink.
+    bulk_max_actions: int = Field(default=1000, ge=1)
+    bulk_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    bulk_retry_max_wait_s: float = Field(default=30.0, gt=0, description="cap of the exponential backoff")
+    bulk_retry_timeout_s: float | None = Field(
+        default=None, description="give up (and stop the worker) after this long; None retries forever")
+    checkpoint_refresh: bool = Field(
+        default=False, description="refresh on every checkpoint write (costs ~30 ms a batch); "
+                                   "readers GET/mget checkpoints by id, which is realtime anyway")
+    elasticsearch_start_timeout_s: float = Field(default=120.0, gt=0)
+
+    # Names. Indices are versioned and written directly; aliases are what readers use.
+    products_index: str = "products_v1"
+    products_alias: str = "products"
+    products_mapping: Path = ELASTICSEARCH_SCHEMAS / "products_v1.json"
+    checkpoints_index: str = "readside_checkpoints_v1"
+    checkpoints_alias: str = "readside_checkpoints"
+    checkpoints_mapping: Path = ELASTICSEARCH_SCHEMAS / "checkpoints_v1.json"
+    checkpoint_parts_index: str = "readside_checkpoint_parts_v1"
+    checkpoint_parts_alias: str = "readside_checkpoint_parts"
+    checkpoint_parts_mapping: Path = ELASTICSEARCH_SCHEMAS / "checkpoint_parts_v1.json"
+    dead_letter_topic: str = "readside.dlq"
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        return self.kafka_bootstrap_servers or f"{self.host}:{self.kafka_port}"
+
+    @property
+    def elasticsearch_url(self) -> str:
+        return self.elasticsearch_hosts or f"http://{self.host}:{self.elasticsearch_port}"
+
+    @property
+    def table_dir(self) -> Path:
+        return (self.pipeline_data_dir or self.data_dir / "pipeline").resolve()
+
+    def source_topic(self, table: str) -> str:
+        return f"{self.source_topic_prefix}.{table}"

@@ -1,0 +1,120 @@
+"""The Elasticsearch sink: bulk writes in bounded chunks, externally versioned, retried until applied.
+
+Versions are source LSNs and the version type is `external_gte`, not `external`. A document is built
+from several rows (a product, its stock, its orders), and its version is the newest LSN among them.
+Rows of different tables arrive in any order, so a real change can leave that maximum where it was:
+stock changed at LSN 90 after the product row at LSN 100 was applied gives a new document with
+version 100 again. `external` would refuse it (409, equal is not greater) and lose the stock change;
+`external_gte` takes it. What it still refuses is any document built from older state (a smaller
+maximum), and the pipeline never writes one: its state only moves forward (every part is LSN-guarded)
+and the changelog is flushed before each bulk, so after a crash the state is never behind the index.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from elasticsearch import ApiError, AsyncElasticsearch, ConnectionError as EsConnectionError, ConnectionTimeout
+from tenacity import (AsyncRetrying, before_sleep_log, retry_if_exception, stop_after_delay, stop_never,
+                      wait_exponential)
+
+from pipelines.core.metrics import BULK_SECONDS, STALE_WRITES
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IndexAction:
+    index: str
+    id: str
+    version: int
+    document: dict[str, Any] | None  # None deletes
+
+    def lines(self) -> tuple[str, ...]:
+        meta = {"_index": self.index, "_id": self.id, "version": self.version, "version_type": "external_gte"}
+        if self.document is None:
+            return (json.dumps({"delete": meta}),)
+        return json.dumps({"index": meta}), json.dumps(self.document, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """An action Elasticsearch refused for good (e.g. a mapping error); it goes to the dead letters."""
+
+    action: IndexAction
+    status: int
+    error: str
+
+
+class _RetryItems(Exception):
+    def __init__(self, actions: list[IndexAction]) -> None:
+        super().__init__(f"{len(actions)} items to retry")
+        self.actions = actions
+
+
+def _retryable(exc: BaseException) -> bool:
+    if isinstance(exc, (_RetryItems, EsConnectionError, ConnectionTimeout)):
+        return True
+    return isinstance(exc, ApiError) and (exc.meta.status == 429 or exc.meta.status >= 500)
+
+
+class BulkSink:
+    def __init__(self, client: AsyncElasticsearch, max_actions: int, max_bytes: int,
+                 retry_max_wait_s: float, retry_timeout_s: float | None) -> None:
+        self.client = client
+        self.max_actions = max_actions
+        self.max_bytes = max_bytes
+        self._retry_max_wait_s = retry_max_wait_s
+        self._stop = stop_never if retry_timeout_s is None else stop_after_delay(retry_timeout_s)
+
+    async def write(self, actions: Sequence[IndexAction], refresh: bool = False) -> list[Rejected]:
+        """Apply every action (stale ones are skipped by ES); returns those refused for good."""
+        rejected: list[Rejected] = []
+        for chunk in self._chunks(actions):
+            rejected += await self._write_chunk(chunk, refresh)
+        return rejected
+
+    def _chunks(self, actions: Sequence[IndexAction]) -> list[list[tuple[IndexAction, tuple[str, ...]]]]:
+        chunks: list[list[tuple[IndexAction, tuple[str, ...]]]] = [[]]
+        size = 0
+        for action in actions:
+            lines = action.lines()
+            weight = sum(len(line) + 1 for line in lines)
+            if chunks[-1] and (len(chunks[-1]) >= self.max_actions or size + weight > self.max_bytes):
+                chunks.append([])
+                size = 0
+            chunks[-1].append((action, lines))
+            size += weight
+        return [c for c in chunks if c]
+
+    async def _write_chunk(self, chunk: list[tuple[IndexAction, tuple[str, ...]]], refresh: bool) -> list[Rejected]:
+        pending = chunk
+        rejected: list[Rejected] = []
+        index = chunk[0][0].index
+        started = time.perf_counter()
+        async for attempt in AsyncRetrying(retry=retry_if_exception(_retryable), stop=self._stop, reraise=True,
+                                           wait=wait_exponential(multiplier=0.05, max=self._retry_max_wait_s),
+                                           before_sleep=before_sleep_log(log, logging.WARNING)):
+            with attempt:
+                body = [line for _, lines in pending for line in lines]
+                response = await self.client.bulk(operations=body, refresh="true" if refresh else "false")
+                retry: list[tuple[IndexAction, tuple[str, ...]]] = []
+                for (action, lines), item in zip(pending, response["items"]):
+                    result = next(iter(item.values()))
+                    status = result["status"]
+                    if status < 300 or (status == 404 and action.document is None):
+                        continue
+                    if status == 409:  # the index already holds a newer version: a replay, nothing to do
+                        STALE_WRITES.labels(action.index).inc()
+                    elif status == 429 or status >= 500:
+                        retry.append((action, lines))
+                    else:
+                        rejected.append(Rejected(action, status, json.dumps(result.get("error"))))
+                if retry:
+                    pending = retry
+                    raise _RetryItems([a for a, _ in retry])
+        BULK_SECONDS.labels(index).observe(time.perf_counter() - started)
+        return rejected

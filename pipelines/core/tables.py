@@ -1,0 +1,45 @@
+"""Table writes whose durability a batch can await, sent to the changelog partition the caller names."""
+from __future__ import annotations
+
+import asyncio
+import weakref
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from faust.streams import _current_event  # the context variable Faust's stores read
+
+# Why not `table[key] = value` and `app.producer.flush()`:
+# 1. Faust sends a table write to the changelog partition of the *current event*, and
+#    `stream.take_events()` leaves the batch's last event current: writes of a batch that mixes
+#    partitions would land in one partition's changelog, and a restart or rebalance would then
+#    recover those keys into the wrong partition.
+# 2. Changelog writes wait in Faust's ProducerBuffer, whose flush() gives up after 0.1 s without a
+#    send (faust/transport/producer.py flush_atmost) and so does not prove they were sent. Faust
+#    calls that flush before committing offsets. Awaiting each write's own future does prove it.
+
+
+class ChangelogWrites:
+    """Writes values into Faust tables and remembers each changelog send until `durable()` is awaited."""
+
+    def __init__(self) -> None:
+        self._pending: list[Any] = []
+
+    def __call__(self, table: Any, key: str, value: Any, partition: int) -> None:
+        table.data[key] = value  # what Table.__setitem__ does, minus its implicit changelog send
+        self._pending.append(table.send_changelog(partition, key, value))
+
+    async def durable(self) -> None:
+        """Return once every write so far is acknowledged by Kafka (raises if one failed)."""
+        pending, self._pending = self._pending, []
+        if pending:
+            await asyncio.gather(*pending)
+
+
+@contextmanager
+def acting_for(event: Any) -> Iterator[None]:
+    """Make `event` the current one while its table reads run (a rocksdb store picks its partition so)."""
+    token = _current_event.set(weakref.ref(event))
+    try:
+        yield
+    finally:
+        _current_event.reset(token)

@@ -1,0 +1,1 @@
+"""The products read model: product + inventory + units sold -> one search document per product."""

@@ -1,0 +1,51 @@
+"""Agents of the products projection: route source changes by product, then project them into the index."""
+from __future__ import annotations
+
+from typing import Any
+
+from pipelines.core.checkpoints import Checkpoints
+from pipelines.core.deadletters import DeadLetters
+from pipelines.core.factory import ReadsideApp
+from pipelines.core.failstop import complete_or_die
+from pipelines.core.settings import PipelineSettings
+from pipelines.core.sink import BulkSink
+from pipelines.core.tables import ChangelogWrites
+from pipelines.products.projector import ProductProjector
+from pipelines.products.router import ChangeRouter
+from pipelines.products.routing import SOURCE_TABLES
+from pipelines.products.tables import ProductsState, define_tables
+
+PROJECTION = "products"
+
+
+def source_topics(settings: PipelineSettings) -> list[str]:
+    """Every input of the projection; its checkpoints cover each of their partitions (heartbeat included)."""
+    return [settings.source_topic(table) for table in SOURCE_TABLES]
+
+
+def register(app: ReadsideApp, settings: PipelineSettings, sink: BulkSink, checkpoints: Checkpoints,
+             dead_letters: DeadLetters) -> dict[str, Any]:
+    partitions = settings.topic_partitions
+    sources = app.topic(*source_topics(settings))
+    changes = app.topic(f"{settings.pipeline_app_id}-{PROJECTION}-changes", partitions=partitions, internal=True)
+    writes = ChangelogWrites()
+    state = ProductsState(define_tables(app, partitions), partitions, write=writes)
+    router = ChangeRouter(projection=PROJECTION, changes_topic=changes.get_topic_name(), partitions=partitions,
+                          table_of_topic={settings.source_topic(t): t for t in SOURCE_TABLES},
+                          send=lambda *args: app.producer.send(*args), dead_letters=dead_letters)
+    projector = ProductProjector(projection=PROJECTION, index=settings.products_index, state=state, sink=sink,
+                                 checkpoints=checkpoints, dead_letters=dead_letters, flush=writes.durable)
+    batch, within = settings.pipeline_batch_max, settings.pipeline_batch_within_s
+
+    @app.agent(sources, name="route_product_changes")
+    async def route_product_changes(stream: Any) -> None:
+        async for events in stream.take_events(batch, within=within):
+            await complete_or_die(router.route(events), "routing a batch of source events")
+
+    @app.agent(changes, name="project_products")
+    async def project_products(stream: Any) -> None:
+        async for events in stream.take_events(batch, within=within):
+            await complete_or_die(projector.project(events), "projecting a batch of product changes")
+
+    return {"route_product_changes": route_product_changes, "project_products": project_products,
+            "state": state}

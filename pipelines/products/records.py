@@ -1,0 +1,207 @@
+"""Records of the products read model: source rows, routed changes, join state and the search document."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from pipelines.core.envelope import Envelope
+from pipelines.core.progress import SourceMarks
+
+_ROW = ConfigDict(extra="ignore", frozen=True)
+_STATE = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- Source rows, as Debezium captures them (schemas/migrations/0001_write_model.sql) ---------------
+class ProductRow(BaseModel):
+    model_config = _ROW
+    id: int
+    sku: str
+    name: str
+    description: str = ""
+    category: str
+    price: Decimal  # numeric(12,2), captured as the exact string "19.90"
+    active: bool
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class InventoryRow(BaseModel):
+    # REPLICA IDENTITY DEFAULT: a delete's `before` carries the key and zero values for the rest.
+    model_config = _ROW
+    product_id: int
+    on_hand: int
+    updated_at: datetime | None = None
+
+
+class OrderRow(BaseModel):
+    model_config = _ROW
+    id: int
+    customer_id: int | None = None
+    status: str
+    placed_at: datetime
+    updated_at: datetime | None = None
+
+
+class OrderItemRow(BaseModel):
+    model_config = _ROW
+    order_id: int
+    line_no: int
+    product_id: int
+    quantity: int
+    unit_price: Decimal
+
+
+class HeartbeatRow(BaseModel):
+    model_config = _ROW
+    id: int
+    beat_at: datetime | None = None
+
+
+ENVELOPES: dict[str, type[Envelope]] = {
+    "products": Envelope[ProductRow],
+    "inventory": Envelope[InventoryRow],
+    "orders": Envelope[OrderRow],
+    "order_items": Envelope[OrderItemRow],
+    "debezium_heartbeat": Envelope[HeartbeatRow],
+}
+
+
+# --- Changes routed to the partition that owns a product (the internal topic's values) ----------------
+class Origin(BaseModel):
+    """Where the change came from, kept for dead letters raised after routing."""
+
+    model_config = _STATE
+    topic: str
+    partition: int
+    offset: int
+
+
+class ProductFields(BaseModel):
+    model_config = _STATE
+    sku: str
+    name: str
+    description: str
+    category: str
+    price: Decimal
+    active: bool
+
+
+class ProductChanged(BaseModel):
+    model_config = _STATE
+    kind: Literal["product"] = "product"
+    lsn: int
+    ts_ms: int
+    product_id: int
+    product: ProductFields | None  # None: the product row was deleted
+    origin: Origin | None = None
+
+
+class StockChanged(BaseModel):
+    model_config = _STATE
+    kind: Literal["stock"] = "stock"
+    lsn: int
+    ts_ms: int
+    product_id: int
+    on_hand: int | None  # None: the inventory row was deleted
+    origin: Origin | None = None
+
+
+class OrderChanged(BaseModel):
+    model_config = _STATE
+    kind: Literal["order"] = "order"
+    lsn: int
+    ts_ms: int
+    order_id: int
+    status: str | None  # None: the order row was deleted
+    origin: Origin | None = None
+
+
+class OrderLineChanged(BaseModel):
+    model_config = _STATE
+    kind: Literal["line"] = "line"
+    lsn: int
+    ts_ms: int
+    order_id: int
+    line_no: int
+    product_id: int
+    quantity: int | None  # None: the line was deleted
+    origin: Origin | None = None
+
+
+Change = Union[ProductChanged, StockChanged, OrderChanged, OrderLineChanged]
+Routed = Annotated[Union[ProductChanged, StockChanged, OrderChanged, OrderLineChanged, SourceMarks],
+                   Field(discriminator="kind")]
+ROUTED = TypeAdapter(Routed)
+
+
+# --- Join state: each value is the newest version of one source row (or aggregate), with its LSN ------
+class ProductState(BaseModel):
+    model_config = _STATE
+    lsn: int
+    ts_ms: int
+    product: ProductFields | None  # None: deleted; the marker stays so late events cannot resurrect it
+
+
+class StockState(BaseModel):
+    model_config = _STATE
+    lsn: int
+    ts_ms: int
+    on_hand: int | None
+
+
+class LineState(BaseModel):
+    model_config = _STATE
+    lsn: int
+    ts_ms: int = 0
+    product_id: int
+    quantity: int  # 0 once the line is deleted
+
+
+class OrderState(BaseModel):
+    """An order as one partition sees it: its status (every partition) and its lines for this partition's products."""
+
+    model_config = _STATE
+    status: str | None = None  # None: not seen yet, or deleted
+    status_lsn: int = 0
+    status_ts_ms: int = 0
+    lines: dict[int, LineState] = Field(default_factory=dict)
+
+
+class UnitsState(BaseModel):
+    """Units sold of one product, the newest order row behind it, and the last order change folded in."""
+
+    model_config = _STATE
+    total: int = 0
+    lsn: int = 0
+    ts_ms: int = 0
+    last_order_id: int | None = None
+    last_lsn: int | None = None
+
+
+# --- The search document (schemas/elasticsearch/products_v1.json) -----------------------------------
+class ProductDocument(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: int
+    sku: str
+    name: str
+    description: str
+    category: str
+    price: str  # two places, exact: "19.90"
+    price_cents: int
+    active: bool
+    on_hand: int
+    in_stock: bool
+    units_sold: int
+    source_lsn: int
+    source_ts_ms: int
+    indexed_at: datetime
+
+
+class DocumentDeleted(BaseModel):
+    model_config = _STATE
+    id: int
+    source_lsn: int
+    source_ts_ms: int

@@ -1,0 +1,75 @@
+"""Stage 1 of the products projection: decode source events and route their changes to owning partitions."""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from typing import Any, Awaitable, Callable, Sequence
+
+from pipelines.core.deadletters import DeadLetter, DeadLetters
+from pipelines.core.envelope import DecodeError, decode_envelope
+from pipelines.core.metrics import EVENTS_PROCESSED
+from pipelines.core.progress import SourceMarks, marks_for
+from pipelines.products.records import ENVELOPES, Origin
+from pipelines.products.routing import route
+
+log = logging.getLogger(__name__)
+
+TRANSFORM_ERROR = "transform_error"
+Send = Callable[..., Awaitable[Any]]
+MARKS_KEY = b"marks"
+
+
+class ChangeRouter:
+    """Sends each change to its partition of `changes_topic`, then a mark of the batch to every partition."""
+
+    def __init__(self, *, projection: str, table_of_topic: dict[str, str], changes_topic: str, partitions: int,
+                 send: Send, dead_letters: DeadLetters) -> None:
+        self.projection = projection
+        self.table_of_topic = table_of_topic
+        self.changes_topic = changes_topic
+        self.partitions = partitions
+        self._send = send
+        self._dead_letters = dead_letters
+
+    async def route(self, events: Sequence[Any]) -> None:
+        handled: list[tuple[str, int, int, int | None, int | None]] = []
+        per_topic: Counter[str] = Counter()
+        for event in events:
+            message = event.message
+            per_topic[message.topic] += 1
+            lsn = ts_ms = None
+            try:
+                table = self.table_of_topic.get(message.topic)
+                if table is None:
+                    raise DecodeError("unknown_table", f"no table is read from topic {message.topic!r}")
+                envelope = decode_envelope(message.value, ENVELOPES[table], table)
+                if envelope is not None:  # None: a tombstone, which only serves log compaction
+                    lsn, ts_ms = envelope.source.lsn, envelope.source.ts_ms
+                    origin = Origin(topic=message.topic, partition=message.partition, offset=message.offset)
+                    for partition, change in route(table, envelope, origin, self.partitions):
+                        await self._send(self.changes_topic, _key(change), change.model_dump_json().encode(),
+                                         partition, None, None)
+            except DecodeError as exc:
+                await self._dead_letter(message, exc.reason, str(exc))
+            except Exception as exc:  # a bug or a case no one foresaw: park the event, keep the stream going
+                log.exception("routing %s/%s/%s failed", message.topic, message.partition, message.offset)
+                await self._dead_letter(message, TRANSFORM_ERROR, f"{type(exc).__name__}: {exc}")
+            handled.append((message.topic, message.partition, message.offset, lsn, ts_ms))
+        for topic, count in per_topic.items():
+            EVENTS_PROCESSED.labels(self.projection, topic).inc(count)
+        # Behind this batch's changes in every partition: "everything of these source offsets is routed".
+        marks = SourceMarks(marks=tuple(marks_for(handled))).model_dump_json().encode()
+        for partition in range(self.partitions):
+            await self._send(self.changes_topic, MARKS_KEY, marks, partition, None, None)
+
+    async def _dead_letter(self, message: Any, reason: str, error: str) -> None:
+        timestamp = getattr(message, "timestamp", None)
+        await self._dead_letters.publish(DeadLetter(
+            projection=self.projection, reason=reason, error=error, topic=message.topic,
+            partition=message.partition, offset=message.offset, key=message.key, value=message.value,
+            timestamp_ms=int(timestamp * 1000) if timestamp else None))
+
+
+def _key(change: Any) -> bytes:
+    owner = getattr(change, "product_id", None)
+    return str(owner if owner is not None else change.order_id).encode()

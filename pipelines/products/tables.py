@@ -1,0 +1,116 @@
+"""The products join state: changelog-backed Faust tables, and the order in which a change writes them.
+
+Crash safety rests on two facts about a changelog partition: writes reach it in the order they were
+made, and after a SIGKILL a prefix of them survives. Units sold and orders share ONE table
+(`sales_by_key`), so they share one changelog partition, and a change writes the units first and the
+order last. A replayed change then finds either its order write (so it is not newer: nothing happens)
+or no order write; in the latter case each product's units record says whether this very change was
+already folded in (transforms.fold_units). Two tables could lose one write and keep the other.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable, MutableMapping
+
+import faust
+
+from pipelines.core.progress import Progress, SourceMark, advance
+from pipelines.products import transforms
+from pipelines.products.records import (Change, DocumentDeleted, OrderChanged, OrderLineChanged, OrderState,
+                                        ProductChanged, ProductDocument, ProductState, StockChanged, StockState,
+                                        UnitsState)
+from pipelines.products.routing import partition_for_product
+
+Table = MutableMapping[str, Any]
+Write = Callable[[Table, str, dict, int], None]  # (table, key, value, partition)
+
+
+def write_in_memory(table: Table, key: str, value: dict, partition: int) -> None:
+    table[key] = value
+
+
+@dataclass(frozen=True)
+class ProductTables:
+    product_row_by_id: Table  # "<product id>" -> ProductState
+    inventory_by_product: Table  # "<product id>" -> StockState
+    sales_by_key: Table  # "order/<partition>/<order id>" -> OrderState, "units/<product id>" -> UnitsState
+    progress_by_source: Table  # "<partition>/<source topic>/<source partition>" -> Progress
+
+
+def define_tables(app: Any, partitions: int) -> ProductTables:
+    """Declare the tables on a Faust app (one changelog topic each, `partitions` partitions)."""
+    def table(name: str, help_: str) -> Table:
+        # JSON both ways (the app's default is raw bytes); no value_type: recovery would call dict.from_data.
+        return app.Table(name, partitions=partitions, help=help_,
+                         schema=faust.Schema(key_serializer="json", value_serializer="json"))
+    return ProductTables(
+        product_row_by_id=table("product_row_by_id", "newest product row per product id"),
+        inventory_by_product=table("inventory_by_product", "newest inventory row per product id"),
+        sales_by_key=table("sales_by_key", "orders as each partition sees them, and units sold per product"),
+        progress_by_source=table("progress_by_source", "how far each source partition is applied, per partition"),
+    )
+
+
+class ProductsState:
+    """Reads and writes the tables for changes routed to one partition of the internal topic."""
+
+    def __init__(self, tables: ProductTables, partitions: int, write: Write = write_in_memory) -> None:
+        self.tables = tables
+        self.partitions = partitions
+        self._write = write
+
+    def apply(self, change: Change, partition: int) -> frozenset[int]:
+        """Fold one change in; returns the products (owned by `partition`) whose document may have changed."""
+        if isinstance(change, ProductChanged):
+            new_product = transforms.apply_product(self.product(change.product_id), change)
+            if new_product is not None:
+                self._write(self.tables.product_row_by_id, str(change.product_id), _dump(new_product), partition)
+            return frozenset([change.product_id])
+        if isinstance(change, StockChanged):
+            new_stock = transforms.apply_stock(self.stock(change.product_id), change)
+            if new_stock is not None:
+                self._write(self.tables.inventory_by_product, str(change.product_id), _dump(new_stock), partition)
+            return frozenset([change.product_id])
+        if isinstance(change, (OrderChanged, OrderLineChanged)):
+            return self._apply_sales(change, partition)
+        raise TypeError(f"not a products change: {change!r}")
+
+    def _apply_sales(self, change: OrderChanged | OrderLineChanged, partition: int) -> frozenset[int]:
+        order_key = f"order/{partition}/{change.order_id}"
+        update = transforms.apply_sales_change(
+            self._load(self.tables.sales_by_key, order_key, OrderState), change, self.units,
+            owns=lambda product_id: partition_for_product(product_id, self.partitions) == partition)
+        if update.order is not None:
+            for product_id, units in update.units.items():  # units first ...
+                self._write(self.tables.sales_by_key, f"units/{product_id}", _dump(units), partition)
+            self._write(self.tables.sales_by_key, order_key, _dump(update.order), partition)  # ... the order last
+        return update.touched
+
+    def document(self, product_id: int, indexed_at: datetime) -> ProductDocument | DocumentDeleted | None:
+        return transforms.build_document(product_id, self.product(product_id), self.stock(product_id),
+                                         self.units(product_id), indexed_at)
+
+    def advance(self, partition: int, mark: SourceMark) -> Progress:
+        key = f"{partition}/{mark.topic}/{mark.partition}"
+        progress = advance(self._load(self.tables.progress_by_source, key, Progress), mark)
+        self._write(self.tables.progress_by_source, key, _dump(progress), partition)
+        return progress
+
+    def product(self, product_id: int) -> ProductState | None:
+        return self._load(self.tables.product_row_by_id, str(product_id), ProductState)
+
+    def stock(self, product_id: int) -> StockState | None:
+        return self._load(self.tables.inventory_by_product, str(product_id), StockState)
+
+    def units(self, product_id: int) -> UnitsState | None:
+        return self._load(self.tables.sales_by_key, f"units/{product_id}", UnitsState)
+
+    @staticmethod
+    def _load(table: Table, key: str, model: Any) -> Any:
+        raw = table.get(key)
+        return None if raw is None else model.model_validate(raw)
+
+
+def _dump(model: Any) -> dict:
+    return model.model_dump(mode="json")

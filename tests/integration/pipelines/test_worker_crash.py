@@ -1,0 +1,82 @@
+"""SIGKILL the worker in the middle of a stream of changes; after restarts the index equals Postgres."""
+from __future__ import annotations
+
+import random
+import threading
+
+import pytest
+
+from infra.polling import poll_until
+from tests.integration.pipelines.support import Shop, Worker, expected_documents, visible
+
+pytestmark = pytest.mark.integration
+
+
+def _write_many(dsn: str, products: list[int], operations: int, done: list[int], errors: list[BaseException]) -> None:
+    rng = random.Random(7)
+    shop = Shop(dsn)
+    placed: list[int] = []
+    try:
+        for i in range(operations):
+            roll = rng.random()
+            if roll < 0.45 or not placed:
+                items = [(pid, rng.randint(1, 3)) for pid in rng.sample(products, rng.randint(1, 3))]
+                placed.append(shop.place_order(items))
+            elif roll < 0.6:
+                shop.cancel_order(placed.pop(rng.randrange(len(placed))))
+            elif roll < 0.7:
+                shop.pay_order(rng.choice(placed))
+            elif roll < 0.85:
+                shop.adjust_stock(rng.choice(products), rng.randint(1, 5))
+            else:
+                shop.update(rng.choice(products), name=f"Renamed {i}", price=f"{rng.randint(1, 500)}.{i % 100:02d}")
+            done[0] = i + 1
+    except BaseException as exc:  # surfaced by the test thread
+        errors.append(exc)
+    finally:
+        shop.close()
+
+
+def test_a_worker_killed_mid_stream_loses_and_double_counts_nothing(stack, tmp_path):
+    shop = Shop(stack.postgres_dsn)
+    products = [shop.add_product(f"Crash Product {i}", "10.00", 10_000) for i in range(12)]
+    worker = Worker(stack.elasticsearch_url, stack.kafka_bootstrap, tmp_path)
+    worker.start()
+    try:
+        worker.wait_ready()
+        done, errors = [0], []
+        writer = threading.Thread(target=_write_many, args=(stack.postgres_dsn, products, 600, done, errors))
+        writer.start()
+        applied = [0]
+
+        def newest_applied() -> int:
+            return max((d["source_lsn"] for d in map(worker.get, products) if d), default=0)
+
+        for kill_after in (100, 350):  # two SIGKILLs, each while this worker is applying a stream of changes
+            poll_until(lambda: done[0] >= kill_after and newest_applied() > applied[0], 60,
+                       f"{kill_after} writes and the worker applying them")
+            applied[0] = newest_applied()
+            killed = worker.process.pid
+            worker.kill()
+            worker.start()
+            print(f"SIGKILLed {killed} after {done[0]} writes; restarted as {worker.process.pid}")
+        writer.join(timeout=120)
+        assert not errors, errors
+        assert done[0] == 600 and not writer.is_alive()
+        worker.wait_ready()
+
+        def converged() -> bool:
+            expected = expected_documents(stack.postgres_dsn, products)
+            return all(visible(worker.get(p)) == expected[p] for p in products)
+        try:
+            poll_until(converged, 90, "the index to equal Postgres after the restarts", interval_s=0.1)
+        except TimeoutError:
+            expected = expected_documents(stack.postgres_dsn, products)
+            diffs = {p: (visible(worker.get(p)), expected[p]) for p in products
+                     if visible(worker.get(p)) != expected[p]}
+            raise AssertionError(f"diffs after restart: {diffs}\n{worker.tail()}") from None
+        assert sum(expected_documents(stack.postgres_dsn, products)[p]["units_sold"] for p in products) > 0
+    finally:
+        worker.stop()
+        worker.cleanup()
+        shop.close()

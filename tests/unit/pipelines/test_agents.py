@@ -1,0 +1,134 @@
+"""The two stages as the agents run them, on recorded events: poison goes aside, order of effects holds."""
+from __future__ import annotations
+
+import asyncio
+import json
+
+from pipelines.core.deadletters import DeadLetters
+from pipelines.core.metrics import DEAD_LETTERS
+from pipelines.core.sink import IndexAction
+from pipelines.products.projector import ProductProjector
+from pipelines.products.router import ChangeRouter
+from pipelines.products.routing import SOURCE_TABLES
+from tests.unit.pipelines.recorded import Event, Message, message, state
+
+CHANGES = "app-products-changes"
+
+
+def _router(sent):
+    async def send(*args):
+        sent.append(args)
+    return ChangeRouter(projection="products", table_of_topic={f"readside.public.{t}": t for t in SOURCE_TABLES},
+                        changes_topic=CHANGES, partitions=4, send=send, dead_letters=DeadLetters(send, "dlq"))
+
+
+def test_a_poison_event_is_dead_lettered_counted_and_the_next_event_still_routed():
+    sent = []
+    garbage = Message("readside.public.products", 1, 99, b'{"id":1}', b"\x00not json")
+    before = DEAD_LETTERS.labels("products", "bad_json")._value.get()
+    asyncio.run(_router(sent).route([Event(garbage), Event(message("products.update"))]))
+    dlq = [s for s in sent if s[0] == "dlq"]
+    assert len(dlq) == 1 and json.loads(dlq[0][2])["source"]["offset"] == 99
+    assert DEAD_LETTERS.labels("products", "bad_json")._value.get() == before + 1
+    data = [s for s in sent if s[0] == CHANGES and s[1] != b"marks"]
+    assert [(s[1], s[3]) for s in data] == [(b"3", 3)]
+
+
+def test_marks_follow_the_batch_in_every_partition_and_cover_poison_and_tombstones():
+    sent = []
+    events = [Event(message("orders.update")), Event(message("products.tombstone")),
+              Event(Message("readside.public.products", 1, 99, None, b"{}"))]
+    asyncio.run(_router(sent).route(events))
+    changes = [s for s in sent if s[0] == CHANGES]
+    marks = [s for s in changes if s[1] == b"marks"]
+    assert changes[-4:] == marks and [m[3] for m in marks] == [0, 1, 2, 3]
+    covered = {(m["topic"], m["partition"]): m["offset"] for m in json.loads(marks[0][2])["marks"]}
+    tomb = message("products.tombstone")
+    assert covered[(tomb.topic, tomb.partition)] == tomb.offset
+    assert covered[("readside.public.products", 1)] == 99
+
+
+class FakeSink:
+    def __init__(self, calls):
+        self.calls = calls
+
+    async def write(self, actions, refresh=False):
+        self.calls.append(("sink", [a.id for a in actions]))
+        self.actions = list(actions)
+        return []
+
+
+class FakeCheckpoints:
+    def __init__(self, calls):
+        self.calls = calls
+
+    async def record(self, parts):
+        self.calls.append(("checkpoints", sorted(parts)))
+
+
+def _projector(calls, sent):
+    async def flush():
+        calls.append(("flush",))
+
+    async def send(*args):
+        sent.append(args)
+    return ProductProjector(projection="products", index="products_v1", state=state(), sink=FakeSink(calls),
+                            checkpoints=FakeCheckpoints(calls), dead_letters=DeadLetters(send, "dlq"), flush=flush)
+
+
+async def _routed_events(names):
+    sent = []
+    await _router(sent).route([Event(message(n)) for n in names])
+    return [Event(Message(CHANGES, s[3], i, s[1], s[2])) for i, s in enumerate(sent) if s[0] == CHANGES]
+
+
+def test_the_changelog_is_flushed_before_the_bulk_and_checkpoints_come_after_it():
+    calls, sent = [], []
+    events = asyncio.run(_routed_events(["products.update", "inventory.update"]))
+    asyncio.run(_projector(calls, sent).project(events))
+    assert [c[0] for c in calls] == ["flush", "sink", "checkpoints"]
+    assert calls[1][1] == ["3"]
+    assert ("readside.public.products", 3) in {(t, p) for _, t, p in calls[2][1]}
+
+
+def test_a_change_that_cannot_be_read_is_dead_lettered_and_the_rest_applied():
+    calls, sent = [], []
+    events = asyncio.run(_routed_events(["products.update"]))
+    bad = Event(Message(CHANGES, 3, 500, b"3", b'{"kind":"product","lsn":"x"}'))
+    asyncio.run(_projector(calls, sent).project([bad] + events))
+    assert len([s for s in sent if s[0] == "dlq"]) == 1
+    assert ("sink", ["3"]) in calls
+
+
+def test_document_actions_use_the_newest_lsn_as_version():
+    calls, sent = [], []
+    projector = _projector(calls, sent)
+    events = asyncio.run(_routed_events(["products.update", "inventory.update"]))
+    asyncio.run(projector.project(events))
+    actions: list[IndexAction] = projector.sink.actions
+    assert actions[0].version == max(json.loads(e.message.value).get("lsn", 0) for e in events)
+    assert actions[0].document["on_hand"] == 7 and actions[0].document["price"] == "24.50"
+
+
+def test_changelog_writes_go_to_the_named_partition_and_durable_awaits_them():
+    from pipelines.core.tables import ChangelogWrites
+
+    class FakeTable:
+        def __init__(self):
+            self.data, self.sent = {}, []
+
+        def send_changelog(self, partition, key, value):
+            future = asyncio.get_running_loop().create_future()
+            self.sent.append((partition, key, future))
+            return future
+
+    async def scenario():
+        table, writes = FakeTable(), ChangelogWrites()
+        writes(table, "units/7", {"total": 1}, 3)
+        assert table.data == {"units/7": {"total": 1}} and table.sent[0][:2] == (3, "units/7")
+        waiting = asyncio.ensure_future(writes.durable())
+        await asyncio.sleep(0)
+        assert not waiting.done()  # not durable until Kafka acknowledged the write
+        table.sent[0][2].set_result(None)
+        await waiting
+    asyncio.run(scenario())

@@ -1,0 +1,37 @@
+"""Dead letters carry the error, where the event came from, and its original bytes."""
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from datetime import datetime, timezone
+
+from pipelines.core.deadletters import DeadLetter, DeadLetters, encode
+from pipelines.core.metrics import DEAD_LETTERS
+
+LETTER = DeadLetter(projection="products", reason="bad_json", error="Invalid JSON", topic="readside.public.products",
+                    partition=2, offset=41, key=b'{"id":5}', value=b"\xff not json", timestamp_ms=1700000000000)
+
+
+def test_the_record_keeps_the_original_bytes_and_says_where_they_came_from():
+    key, value, headers = encode(LETTER, datetime(2026, 1, 1, tzinfo=timezone.utc))
+    body = json.loads(value)
+    assert key == b'{"id":5}'
+    assert base64.b64decode(body["value_b64"]) == b"\xff not json"
+    assert base64.b64decode(body["key_b64"]) == b'{"id":5}'
+    assert body["source"] == {"topic": "readside.public.products", "partition": 2, "offset": 41,
+                              "timestamp_ms": 1700000000000}
+    assert (body["reason"], body["error"], body["projection"]) == ("bad_json", "Invalid JSON", "products")
+    assert dict(headers)["readside.reason"] == b"bad_json"
+
+
+def test_publishing_sends_to_the_topic_and_counts():
+    sent = []
+
+    async def send(*args):
+        sent.append(args)
+
+    before = DEAD_LETTERS.labels("products", "bad_json")._value.get()
+    asyncio.run(DeadLetters(send, "readside.dlq").publish(LETTER))
+    assert sent[0][0] == "readside.dlq" and sent[0][1] == b'{"id":5}'
+    assert DEAD_LETTERS.labels("products", "bad_json")._value.get() == before + 1

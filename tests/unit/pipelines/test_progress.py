@@ -1,0 +1,25 @@
+"""Source progress: marks per batch, folded per partition without going back, combined as a minimum."""
+from __future__ import annotations
+
+from pipelines.core.progress import Progress, SourceMark, advance, combine, marks_for
+
+T = "readside.public.products"
+
+
+def test_a_batch_gives_one_mark_per_source_partition_with_its_last_offset_and_newest_lsn():
+    marks = marks_for([(T, 0, 5, 100, 1), (T, 0, 7, None, None), (T, 1, 2, 90, 2), (T, 0, 6, 120, 3)])
+    assert sorted(marks, key=lambda m: m.partition) == [
+        SourceMark(topic=T, partition=0, offset=7, lsn=120, ts_ms=3),
+        SourceMark(topic=T, partition=1, offset=2, lsn=90, ts_ms=2)]
+
+
+def test_a_replayed_older_mark_does_not_move_progress_back():
+    now = advance(None, SourceMark(topic=T, partition=0, offset=10, lsn=500, ts_ms=9))
+    assert advance(now, SourceMark(topic=T, partition=0, offset=4, lsn=200, ts_ms=3)) == now
+
+
+def test_combined_progress_is_the_least_advanced_part_and_unknown_while_a_part_is_silent():
+    parts = [Progress(offset=10, lsn=500, ts_ms=9), Progress(offset=7, lsn=400, ts_ms=8)]
+    assert combine(parts) == Progress(offset=7, lsn=400, ts_ms=8)
+    assert combine(parts + [None]) is None
+    assert combine([]) is None
