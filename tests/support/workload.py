@@ -1,0 +1,61 @@
+"""A randomized shop workload through the write API (tests and demo): concurrent clients, every command."""
+from __future__ import annotations
+
+import random
+from concurrent.futures import ThreadPoolExecutor
+
+from tests.support.clients import Shop
+
+# Refusals a correct system gives to a random workload (stock ran out, illegal moves, ordered products).
+EXPECTED_REFUSALS = {404, 409}
+
+
+def run_client(shop: Shop, seed: int, steps: int) -> dict[str, int]:
+    rng = random.Random(seed)
+    products: list[int] = [shop.add_product(price=f"{rng.randint(100, 9999) / 100:.2f}",
+                                            initial_stock=rng.randint(0, 20))["id"] for _ in range(3)]
+    customers = [shop.add_customer()["id"]]
+    orders: list[int] = []
+    outcomes: dict[str, int] = {}
+    for _ in range(steps):
+        action, method, path, body = _pick(rng, products, customers, orders)
+        response = shop.write.request(method, path, json=body)
+        assert response.is_success or response.status_code in EXPECTED_REFUSALS, (
+            f"{method} {path} {body}: {response.status_code} {response.text}")
+        if response.is_success and action == "add_product":
+            products.append(response.json()["id"])
+        if response.is_success and action == "place_order":
+            orders.append(response.json()["id"])
+        if response.is_success and action == "delete_product":
+            products.remove(int(path.rsplit("/", 1)[1]))
+        outcomes[f"{action} {response.status_code}"] = outcomes.get(f"{action} {response.status_code}", 0) + 1
+    return outcomes
+
+
+def _pick(rng: random.Random, products: list[int], customers: list[int], orders: list[int]):
+    pid = rng.choice(products) if products else None
+    choices = [("add_product", "POST", "/products", {"sku": f"W-{rng.getrandbits(48):x}", "name": "Widget",
+                                                     "description": "random", "category": rng.choice("abc"),
+                                                     "price": f"{rng.randint(1, 5000) / 100:.2f}",
+                                                     "initial_stock": rng.randint(0, 9)})]
+    if pid:
+        choices += [("reprice", "PATCH", f"/products/{pid}", {"price": f"{rng.randint(1, 5000) / 100:.2f}"}),
+                    ("rename", "PATCH", f"/products/{pid}", {"name": f"Widget {rng.randint(1, 99)}"}),
+                    ("toggle", "PATCH", f"/products/{pid}", {"active": rng.random() > 0.2}),
+                    ("stock", "POST", f"/products/{pid}/stock", {"delta": rng.randint(-3, 6)}),
+                    ("delete_product", "DELETE", f"/products/{pid}", None)]
+        items = [{"product_id": p, "quantity": rng.randint(1, 3)} for p in rng.sample(products, min(2, len(products)))]
+        choices += [("place_order", "POST", "/orders", {"customer_id": rng.choice(customers), "items": items})] * 3
+    if orders:
+        oid = rng.choice(orders)
+        choices += [(move, "POST", f"/orders/{oid}/{move}", None) for move in ("pay", "ship", "cancel")]
+    return rng.choice(choices)
+
+
+def run_workload(shop: Shop, clients: int, steps: int, seed: int = 7) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        for outcome in pool.map(lambda i: run_client(shop, seed + i, steps), range(clients)):
+            for key, count in outcome.items():
+                totals[key] = totals.get(key, 0) + count
+    return totals
