@@ -20,15 +20,10 @@ class App(Server):
         self.name = name
         self.port_field = port_field  # the StackSettings field of the port its health is asked on
         self.health_path = health_path
-        self.other_port_fields = other_port_fields
+        self.port_fields = (port_field, *other_port_fields)
 
     def port(self, settings: StackSettings) -> int:
         return getattr(settings, self.port_field)
-
-    def ports(self, s: StackSettings) -> dict[str, int]:
-        other = {f"{self.name} {field.removeprefix('pipeline_')}": getattr(s, field)
-                 for field in self.other_port_fields}
-        return {self.name: self.port(s), **other}
 
     def url(self, settings: StackSettings) -> str:
         return f"http://{settings.host}:{self.port(settings)}"

@@ -45,8 +45,11 @@ class Server:
     stop_signal: int = signal.SIGTERM
     as_service_user: bool = True  # servers refuse root or need no more; our apps run as the invoker
 
+    port_fields: tuple[str, ...] = ()  # StackSettings fields of the ports it binds
+
     def ports(self, s: StackSettings) -> dict[str, int]:
-        raise NotImplementedError
+        """{settings field: port}; the field names the READSIDE_<FIELD> variable that moves it."""
+        return {field: getattr(s, field) for field in self.port_fields}
 
     def prepare(self, ctx: Context) -> None:
         """One-time setup (idempotent): create the data folder and anything the first start needs."""
@@ -80,8 +83,7 @@ class Postgres(Server):
     name = "postgres"
     stop_signal = signal.SIGINT  # "fast" shutdown: a smart one would wait on Debezium's replication connection
 
-    def ports(self, s: StackSettings) -> dict[str, int]:
-        return {"postgres": s.postgres_port}
+    port_fields = ("postgres_port",)
 
     def _dirs(self, ctx: Context) -> tuple[Path, Path]:
         return self.home(ctx) / "data", self.home(ctx) / "run"
@@ -148,8 +150,7 @@ def _jvm(ctx: Context, heap: str, log_config: Path, classpath: Path, main: str, 
 class Kafka(Server):
     name = "kafka"
 
-    def ports(self, s: StackSettings) -> dict[str, int]:
-        return {"kafka": s.kafka_port, "kafka controller": s.kafka_controller_port}
+    port_fields = ("kafka_port", "kafka_controller_port")
 
     def _config(self, ctx: Context) -> Path:
         return ctx.home("kafka") / "server.properties"
@@ -187,8 +188,7 @@ def connect_environment(settings: StackSettings, pg_host: str, pg_port: int, pas
 class Connect(Server):
     name = "connect"
 
-    def ports(self, s: StackSettings) -> dict[str, int]:
-        return {"connect": s.connect_port}
+    port_fields = ("connect_port",)
 
     def prepare(self, ctx: Context) -> None:
         s, home = ctx.settings, ctx.home("connect")
@@ -208,8 +208,7 @@ class Connect(Server):
 class Elasticsearch(Server):
     name = "elasticsearch"
 
-    def ports(self, s: StackSettings) -> dict[str, int]:
-        return {"elasticsearch": s.elasticsearch_port, "elasticsearch transport": s.elasticsearch_transport_port}
+    port_fields = ("elasticsearch_port", "elasticsearch_transport_port")
 
     def prepare(self, ctx: Context) -> None:
         home = ctx.home("elasticsearch")

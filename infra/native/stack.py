@@ -94,10 +94,10 @@ class NativeStack:
         for server in UNITS:
             if server.name in running:
                 continue
-            for what, port in server.ports(s).items():
+            for field, port in server.ports(s).items():
                 if not port_is_free(s.host, port):
-                    raise StackError(f"port {port} ({what}) on {s.host} is already in use by another process: "
-                                     f"stop it, or choose another port (READSIDE_{_env_name(what)}_PORT)")
+                    raise StackError(f"port {port} ({server.name}) on {s.host} is already in use by another "
+                                     f"process: stop it, or choose another port (READSIDE_{field.upper()})")
         s.data.mkdir(parents=True, exist_ok=True)
         run_as = ensure_service_user(s.service_user)
         for changed in make_traversable(s.data, run_as):
@@ -210,10 +210,6 @@ def _alive_and(proc: ManagedProcess, name: str, check):
     if proc.pid() is None:
         raise StackError(f"{name} exited during start-up; last lines of {proc.log_file}:\n{proc.log_tail()}")
     return check()
-
-
-def _env_name(what: str) -> str:
-    return what.upper().replace(" ", "_")
 
 
 def any_alive(pids: dict[str, int | None]) -> bool:

@@ -18,9 +18,10 @@ from tests.support.processes import processes_mentioning
 
 pytestmark = pytest.mark.integration
 
-ALT_PORTS = {"POSTGRES": 35432, "KAFKA": 39092, "KAFKA_CONTROLLER": 39093, "CONNECT": 38083,
-             "ELASTICSEARCH": 39200, "ELASTICSEARCH_TRANSPORT": 39300, "WRITE_API": 38001,
-             "QUERY_API": 38002, "PIPELINE_METRICS": 39102, "PIPELINE_WEB": 36066}
+# Below the kernel's ephemeral range (32768-60999), where a client socket could hold the port.
+ALT_PORTS = {"POSTGRES": 21432, "KAFKA": 21092, "KAFKA_CONTROLLER": 21093, "CONNECT": 21083,
+             "ELASTICSEARCH": 21200, "ELASTICSEARCH_TRANSPORT": 21300, "WRITE_API": 21001,
+             "QUERY_API": 21002, "PIPELINE_METRICS": 21102, "PIPELINE_WEB": 21066}
 
 
 @pytest.fixture
@@ -83,7 +84,7 @@ def test_a_port_already_taken_is_named_and_nothing_starts(alt_env):
         squatter.listen()
         result = readside(alt_env, "up")
     assert result.returncode != 0
-    assert f"port {ALT_PORTS['KAFKA']} (kafka)" in result.stderr
+    assert f"port {ALT_PORTS['KAFKA']} (kafka)" in result.stderr and "READSIDE_KAFKA_PORT" in result.stderr
     assert "Traceback" not in result.stderr
     assert_nothing_left(alt_env)
 
