@@ -79,6 +79,18 @@ class Origin(BaseModel):
     offset: int
 
 
+class Versioned(BaseModel):
+    """A value stamped with the source position (LSN, commit time) it reflects."""
+
+    model_config = _STATE
+    lsn: int
+    ts_ms: int
+
+
+class RoutedChange(Versioned):
+    origin: Origin | None = None
+
+
 class ProductFields(BaseModel):
     model_config = _STATE
     sku: str
@@ -89,46 +101,30 @@ class ProductFields(BaseModel):
     active: bool
 
 
-class ProductChanged(BaseModel):
-    model_config = _STATE
+class ProductChanged(RoutedChange):
     kind: Literal["product"] = "product"
-    lsn: int
-    ts_ms: int
     product_id: int
     product: ProductFields | None  # None: the product row was deleted
-    origin: Origin | None = None
 
 
-class StockChanged(BaseModel):
-    model_config = _STATE
+class StockChanged(RoutedChange):
     kind: Literal["stock"] = "stock"
-    lsn: int
-    ts_ms: int
     product_id: int
     on_hand: int | None  # None: the inventory row was deleted
-    origin: Origin | None = None
 
 
-class OrderChanged(BaseModel):
-    model_config = _STATE
+class OrderChanged(RoutedChange):
     kind: Literal["order"] = "order"
-    lsn: int
-    ts_ms: int
     order_id: int
     status: str | None  # None: the order row was deleted
-    origin: Origin | None = None
 
 
-class OrderLineChanged(BaseModel):
-    model_config = _STATE
+class OrderLineChanged(RoutedChange):
     kind: Literal["line"] = "line"
-    lsn: int
-    ts_ms: int
     order_id: int
     line_no: int
     product_id: int
     quantity: int | None  # None: the line was deleted
-    origin: Origin | None = None
 
 
 Change = Union[ProductChanged, StockChanged, OrderChanged, OrderLineChanged]
@@ -138,17 +134,11 @@ ROUTED = TypeAdapter(Routed)
 
 
 # --- Join state: each value is the newest version of one source row (or aggregate), with its LSN ------
-class ProductState(BaseModel):
-    model_config = _STATE
-    lsn: int
-    ts_ms: int
+class ProductState(Versioned):
     product: ProductFields | None  # None: deleted; the marker stays so late events cannot resurrect it
 
 
-class StockState(BaseModel):
-    model_config = _STATE
-    lsn: int
-    ts_ms: int
+class StockState(Versioned):
     on_hand: int | None
 
 

@@ -3,20 +3,12 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-from typing import Iterator
 
 import pytest
 
 from tests.support.clients import Shop
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def shop(stack) -> Iterator[Shop]:
-    shop = Shop.connect(stack.settings)
-    yield shop
-    shop.close()
 
 
 def product(shop: Shop, product_id: int, token: str) -> dict:

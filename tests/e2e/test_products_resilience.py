@@ -9,23 +9,14 @@ import sys
 import threading
 import uuid
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
 from infra.polling import poll_until
-from tests.support.clients import Shop
 from tests.support.kafka import read_topic
 from tests.support.workload import run_workload
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def shop(stack) -> Iterator[Shop]:
-    shop = Shop.connect(stack.settings)
-    yield shop
-    shop.close()
 
 
 def verify(timeout_s: float = 90) -> subprocess.CompletedProcess:

@@ -9,7 +9,7 @@ import httpx
 import psycopg
 import pytest
 
-from infra.polling import poll_until
+from tests.support.postgres import drop_replication_slot
 from infra.registrar import Registrar, load_connector_file
 from infra.settings import CONNECTORS_DIR
 from tests.support.kafka import read_topic
@@ -85,21 +85,7 @@ def test_rows_that_existed_before_the_connector_arrive_as_snapshot_reads(stack):
         messages = read_topic(stack.kafka_bootstrap, f"snaptest{suffix}.public.{table}", 3)
     finally:
         httpx.delete(f"{stack.connect_url}/connectors/{connector.name}")
-        _drop_slot(stack.postgres_dsn, config["slot.name"])
+        drop_replication_slot(stack.postgres_dsn, config["slot.name"])
     assert sorted(m.value["after"]["id"] for m in messages) == [1, 2, 3]
     assert {m.value["op"] for m in messages} == {"r"}
     assert {m.value["after"]["price"] for m in messages} == {PRICE}
-
-
-def _drop_slot(dsn: str, slot: str) -> None:
-    """The slot outlives its connector; drop it once the walsender has let go."""
-    def dropped() -> bool:
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            row = conn.execute("SELECT active FROM pg_replication_slots WHERE slot_name = %s", (slot,)).fetchone()
-            if row is None:
-                return True
-            if not row[0]:
-                conn.execute("SELECT pg_drop_replication_slot(%s)", (slot,))
-                return True
-        return False
-    poll_until(dropped, 30, f"replication slot {slot} to be released")

@@ -6,13 +6,12 @@ import json
 import time
 import uuid
 from dataclasses import replace
-from pathlib import Path
 
 import httpx
 import psycopg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from infra.polling import poll_until
+from tests.support.postgres import drop_replication_slot
 from infra.registrar import Registrar, load_connector_file
 from infra.secrets import postgres_password
 from infra.settings import CONNECTORS_DIR, PROJECT_ROOT, StackSettings
@@ -143,20 +142,7 @@ def record_snapshot(settings: StackSettings, dsn: str) -> None:
             _write(f"{table}.snapshot", message)
     finally:
         httpx.delete(f"{settings.connect_url}/connectors/{connector.name}")
-        _drop_slot(dsn, config["slot.name"])
-
-
-def _drop_slot(dsn: str, slot: str) -> None:
-    def dropped() -> bool:
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            row = conn.execute("SELECT active FROM pg_replication_slots WHERE slot_name = %s", (slot,)).fetchone()
-            if row is None:
-                return True
-            if not row[0]:
-                conn.execute("SELECT pg_drop_replication_slot(%s)", (slot,))
-                return True
-        return False
-    poll_until(dropped, 30, f"replication slot {slot} to be released")
+        drop_replication_slot(dsn, config["slot.name"])
 
 
 def main() -> None:
