@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import httpx
 
+from infra.native.apps import APPS
 from infra.native.stack import NativeStack
 from infra.pipeline_status import pipeline_progress
 from infra.probes import probes
@@ -16,7 +17,7 @@ def collect_status(settings: StackSettings) -> dict:
     if settings.stack is StackMode.native:
         native = NativeStack(settings)
         components = {name: h.as_dict() for name, h in native.health().items()}
-        services = {name: h.as_dict() for name, h in native.services_health().items()}
+        services = {name: h.as_dict() for name, h in native.health(APPS).items()}
     else:
         checks = probes(settings, postgres_password(settings))
         components = {name: check().as_dict() for name, check in checks.items()}

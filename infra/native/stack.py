@@ -13,7 +13,7 @@ from infra.native.apps import APPS, probe_app
 from infra.native.fetch import FETCHERS, dist_for
 from infra.native.java import find_java_home
 from infra.native.process import (ManagedProcess, current_user, StackError, ensure_service_user, make_traversable,
-                                  pid_alive, port_is_free)
+                                  port_is_free)
 from infra.native.servers import SERVERS, Context, Server, postgres_bin
 from infra.polling import DeadlineExceeded, poll_until
 from infra.probes import Health, probes
@@ -38,20 +38,13 @@ class NativeStack:
     def pids(self, units: list[Server] = UNITS) -> dict[str, int | None]:
         return {unit.name: self.process(unit.name).pid() for unit in units}
 
-    def health(self) -> dict[str, Health]:
+    def health(self, units: list[Server] = SERVERS) -> dict[str, Health]:
         result = {}
-        for name, pid in self.pids(SERVERS).items():
+        for name, pid in self.pids(units).items():
             health = self._check(BY_NAME[name])()
             health.pid = pid
             health.version = health.version or self._pinned_version(name)
             result[name] = health
-        return result
-
-    def services_health(self) -> dict[str, Health]:
-        result = {}
-        for name, pid in self.pids(APPS).items():
-            result[name] = self._check(BY_NAME[name])()
-            result[name].pid = pid
         return result
 
     def _check(self, unit: Server) -> Callable[[], Health]:
@@ -211,6 +204,3 @@ def _alive_and(proc: ManagedProcess, name: str, check):
         raise StackError(f"{name} exited during start-up; last lines of {proc.log_file}:\n{proc.log_tail()}")
     return check()
 
-
-def any_alive(pids: dict[str, int | None]) -> bool:
-    return any(pid and pid_alive(pid) for pid in pids.values())
