@@ -53,3 +53,14 @@ def _newest_applied_age_s(settings: StackSettings) -> float | None:
     except (httpx.HTTPError, KeyError, ValueError):
         return None
     return round(time.time() - newest / 1000, 1) if newest else None
+
+
+def seconds_since_last_checkpoint(settings: StackSettings) -> float | None:
+    """How long ago the worker last recorded progress (it does after every batch, heartbeats included)."""
+    body = {"size": 0, "aggs": {"last": {"max": {"field": "updated_at"}}}}
+    try:
+        response = httpx.post(f"{settings.elasticsearch_url}/{CHECKPOINTS_INDEX}/_search", json=body, timeout=3)
+        last = response.json()["aggregations"]["last"]["value"] if response.status_code == 200 else None
+    except (httpx.HTTPError, KeyError, ValueError):
+        return None
+    return time.time() - last / 1000 if last else None

@@ -5,6 +5,7 @@ import sys
 import httpx
 
 from infra.native.servers import Context, Launch, Server
+from infra.pipeline_status import seconds_since_last_checkpoint
 from infra.probes import Health
 from infra.secrets import postgres_password, write_token
 from infra.settings import StackSettings
@@ -32,6 +33,8 @@ class App(Server):
         return Launch([sys.executable, "-m", "infra.cli.main", "serve", self.name],
                       app_environment(ctx.settings))
 
+
+PIPELINE_STALL_S = 15.0  # heartbeats arrive every 250 ms, so a healthy worker checkpoints far more often
 
 APPS = [App("write-api", "write_api_port"), App("query-api", "query_api_port"),
         App("pipeline", "pipeline_metrics_port", "/metrics", ("pipeline_web_port",))]
@@ -61,5 +64,17 @@ def probe_app(app: App, settings: StackSettings) -> Health:
         response = httpx.get(f"{url}{app.health_path}", timeout=3)
     except httpx.HTTPError as exc:
         return Health(False, url, detail=f"{type(exc).__name__}: {exc}")
-    detail = response.text[:120] if app.health_path == "/health" else f"{app.health_path} answers"
-    return Health(response.status_code == 200, url, detail=detail)
+    if response.status_code != 200:
+        return Health(False, url, detail=f"{app.health_path} answered {response.status_code}")
+    if app.name == "pipeline":
+        return _pipeline_progressing(url, settings)
+    return Health(True, url, detail=response.text[:120])
+
+
+def _pipeline_progressing(url: str, settings: StackSettings) -> Health:
+    """Healthy means applying batches now (every batch, heartbeats included, writes a checkpoint)."""
+    since = seconds_since_last_checkpoint(settings)
+    if since is None or since > PIPELINE_STALL_S:
+        seen = "no checkpoint yet" if since is None else f"last checkpoint {since:.0f} s ago"
+        return Health(False, url, detail=f"worker not applying changes ({seen})")
+    return Health(True, url, detail=f"applying; last checkpoint {since:.1f} s ago")
