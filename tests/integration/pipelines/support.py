@@ -67,8 +67,10 @@ class Worker:
                                         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
 
-    def wait_ready(self, timeout_s: float = 60) -> None:
-        """Ready once it has checkpointed the heartbeat: consuming, applying and recording."""
+    def wait_ready(self, timeout_s: float = 180) -> None:
+        """Ready once it has checkpointed the heartbeat: consuming, applying and recording.
+
+        A new consumer group replays every source topic from the start first, so the deadline is generous."""
         poll_until(lambda: self._alive() and self.search(self.checkpoints, {"term": {"topic":
                    "readside.public.debezium_heartbeat"}}), timeout_s, f"worker {self.tag} to checkpoint a heartbeat")
 
