@@ -30,8 +30,8 @@ from pipelines.core.settings import PipelineSettings  # noqa: E402
 import products_backfill as backfill  # noqa: E402
 from products_phases import Context, Phase, percentile, run_phase  # noqa: E402
 from products_report import PhaseFigures, figures  # noqa: E402
-from products_stack import (CpuMeter, load_average, other_load, pipeline_worker_pid, rss_mb,  # noqa: E402
-                            scrape_histograms)
+from machine_info import load_average  # noqa: E402
+from products_stack import CpuMeter, other_load, pipeline_worker_pid, rss_mb, scrape_histograms  # noqa: E402
 import products_summary as summary  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "products.md"

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import platform
 import re
 import time
 from dataclasses import dataclass
@@ -10,26 +9,9 @@ from pathlib import Path
 
 import httpx
 
+
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 STACK_PARTS = ("postgres", "kafka", "connect", "elasticsearch", "pipeline", "query-api", "write-api")
-
-
-def machine() -> dict[str, str]:
-    def first(path: str, key: str) -> str:
-        try:
-            for line in Path(path).read_text().splitlines():
-                if line.startswith(key):
-                    return line.split(":", 1)[1].strip()
-        except OSError:
-            pass
-        return "unknown"
-    return {"cpu": first("/proc/cpuinfo", "model name"), "cores": str(os.cpu_count()),
-            "ram": first("/proc/meminfo", "MemTotal"), "os": platform.platform(),
-            "python": platform.python_version()}
-
-
-def load_average() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 # --- processes -----------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from infra.settings import CONNECTORS_DIR, StackSettings
 from infra.status import all_healthy, collect_status
 from products_phases import percentile
 from products_report import (cpu_table, readable_table, searchable_table, stages_table, verdict)
-from products_stack import machine
+from machine_info import machine
 
 
 def preflight(settings: StackSettings) -> dict:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import platform
 import random
 import secrets
 import socket
@@ -29,6 +28,8 @@ from typing import Iterator
 from urllib.parse import urlsplit
 
 import httpx
+
+from machine_info import load_average, machine
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -160,27 +161,6 @@ async def run_load(url: str, token: str, args: argparse.Namespace) -> list[Level
                   f"({level.ok} ok, {level.failed} failed)", flush=True)
             levels.append(level)
         return levels
-
-
-def machine() -> dict[str, str]:
-    def first(path: str, key: str) -> str:
-        try:
-            for line in Path(path).read_text().splitlines():
-                if line.startswith(key):
-                    return line.split(":", 1)[1].strip()
-        except OSError:
-            pass
-        return "unknown"
-    return {"cpu": first("/proc/cpuinfo", "model name"), "cores": str(os.cpu_count()),
-            "ram": first("/proc/meminfo", "MemTotal"), "os": platform.platform(),
-            "python": platform.python_version()}
-
-
-def load_average() -> str:
-    try:
-        return " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        return "unknown"
 
 
 def postgres_version(database_url: str | None) -> str:
