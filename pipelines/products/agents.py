@@ -23,11 +23,16 @@ def source_topics(settings: PipelineSettings) -> list[str]:
     return [settings.source_topic(table) for table in SOURCE_TABLES]
 
 
+def changes_topic(settings: PipelineSettings) -> str:
+    """The internal topic the router re-keys changes to (partition = product id % partitions)."""
+    return f"{settings.pipeline_app_id}-{PROJECTION}-changes"
+
+
 def register(app: ReadsideApp, settings: PipelineSettings, sink: BulkSink, checkpoints: Checkpoints,
              dead_letters: DeadLetters) -> dict[str, Any]:
     partitions = settings.topic_partitions
     sources = app.topic(*source_topics(settings))
-    changes = app.topic(f"{settings.pipeline_app_id}-{PROJECTION}-changes", partitions=partitions, internal=True)
+    changes = app.topic(changes_topic(settings), partitions=partitions, internal=True)
     writes = ChangelogWrites()
     state = ProductsState(define_tables(app, partitions), partitions, write=writes)
     router = ChangeRouter(projection=PROJECTION, changes_topic=changes.get_topic_name(), partitions=partitions,
