@@ -29,9 +29,11 @@ async def prepare() -> None:
     source_config = connector_topic_config(PROJECT_ROOT / "connectors" / "postgres-source.json")
     topics = {topic: (settings.topic_partitions, source_config) for topic in products.source_topics(settings)}
     topics[settings.dead_letter_topic] = (1, {})
-    # Created here, not left to Faust's lazy declaration: a group that joins before the topic exists is
+    # Created here, not left to Faust's lazy declaration: a group that joins before a topic exists is
     # assigned none of its partitions, and the projector then never runs.
     topics[products.changes_topic(settings)] = (settings.topic_partitions, {})
+    for table in app.tables.values():  # the same race holds for the tables' changelogs
+        topics[table.changelog_topic.get_topic_name()] = (settings.topic_partitions, {"cleanup.policy": "compact"})
     await ensure_topics(settings.kafka_bootstrap, topics, settings.topic_replication_factor)
     await wait_for_cluster(elasticsearch, settings.elasticsearch_start_timeout_s)
     await ensure_index(elasticsearch, settings.products_index, settings.products_alias, settings.products_mapping)
