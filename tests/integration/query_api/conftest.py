@@ -175,3 +175,10 @@ def topics(stack) -> Iterator[Topics]:
     made = Topics(stack.kafka_bootstrap)
     yield made
     made.delete_all()
+
+
+def search(api, **params):
+    """GET /products/search, asserting a 200, and return the body."""
+    response = api.get("/products/search", params=params)
+    assert response.status_code == 200, response.text
+    return response.json()

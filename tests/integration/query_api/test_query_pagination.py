@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from .conftest import product
+from .conftest import product, search
 
 pytestmark = pytest.mark.integration
 
@@ -23,12 +23,6 @@ def lamps(catalogue):
     catalogue.load(ORIGINAL)
 
 
-def page(api, **params):
-    response = api.get("/products/search", params=params)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
 def pit_of(cursor: str) -> str:
     body = cursor.split(".")[0]
     return json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))["p"]
@@ -39,7 +33,7 @@ def test_pages_stay_stable_while_documents_change(api, catalogue, sort):
     seen: list[int] = []
     moved: set[int] = set()
     params = {"q": "lamp", "sort": sort, "size": 7}
-    body = page(api, **params)
+    body = search(api, **params)
     new_id = 100
     while True:
         seen += [hit["id"] for hit in body["hits"]]
@@ -61,7 +55,7 @@ def test_pages_stay_stable_while_documents_change(api, catalogue, sort):
         if unseen:
             catalogue.put(product(unseen[0], "Renamed lamp", "10.00", description="lamp"))
             moved.add(unseen[0])
-        body = page(api, **params, cursor=body["next_cursor"])
+        body = search(api, **params, cursor=body["next_cursor"])
     assert len(seen) == len(set(seen)), f"duplicates: {sorted(seen)}"
     assert ORIGINAL_IDS - moved <= set(seen), "an unchanged product was skipped"
     assert set(seen) <= ORIGINAL_IDS, "pages read one snapshot: products added later wait"
@@ -69,20 +63,20 @@ def test_pages_stay_stable_while_documents_change(api, catalogue, sort):
 
 def test_a_new_first_page_sees_the_changes(api, catalogue):
     catalogue.put(product(200, "Lamp newest", "1.00", description="lamp"))
-    assert page(api, q="lamp", sort="price_asc", size=3)["hits"][0]["id"] == 200
+    assert search(api, q="lamp", sort="price_asc", size=3)["hits"][0]["id"] == 200
 
 
 def test_paging_survives_an_expired_snapshot(api, es):
-    first = page(api, sort="price_asc", size=10)
+    first = search(api, sort="price_asc", size=10)
     es.close_point_in_time(id=pit_of(first["next_cursor"]))  # as if kept alive too briefly
-    second = page(api, sort="price_asc", size=10, cursor=first["next_cursor"])
-    third = page(api, sort="price_asc", size=10, cursor=second["next_cursor"])
+    second = search(api, sort="price_asc", size=10, cursor=first["next_cursor"])
+    third = search(api, sort="price_asc", size=10, cursor=second["next_cursor"])
     ids = [h["id"] for p in (first, second, third) for h in p["hits"]]
     assert sorted(ids) == sorted(ORIGINAL_IDS) and third["next_cursor"] is None
 
 
 def test_a_cursor_only_continues_its_own_search(api):
-    cursor = page(api, q="lamp", sort="price_asc", size=5)["next_cursor"]
+    cursor = search(api, q="lamp", sort="price_asc", size=5)["next_cursor"]
     for other in ({"q": "lamps", "sort": "price_asc"}, {"q": "lamp", "sort": "price_desc"},
                   {"q": "lamp", "sort": "price_asc", "in_stock": "true"},
                   {"q": "lamp", "sort": "price_asc", "category": "garden"}):
@@ -90,7 +84,7 @@ def test_a_cursor_only_continues_its_own_search(api):
         assert response.status_code == 422, response.text
         assert "different search" in response.json()["detail"]
     # The page size is not part of a search: a client may change it between pages.
-    assert page(api, q="lamp", sort="price_asc", size=9, cursor=cursor)["hits"]
+    assert search(api, q="lamp", sort="price_asc", size=9, cursor=cursor)["hits"]
 
 
 def flip(cursor: str, at: int) -> str:
@@ -101,7 +95,7 @@ def flip(cursor: str, at: int) -> str:
                                     lambda c: flip(c, -3), lambda c: c.replace(".", ""),
                                     lambda c: "x" + c])
 def test_damaged_cursors_are_422(api, mangle):
-    cursor = page(api, sort="popularity", size=5)["next_cursor"]
+    cursor = search(api, sort="popularity", size=5)["next_cursor"]
     response = api.get("/products/search",
                        params={"sort": "popularity", "size": 5, "cursor": mangle(cursor)})
     assert response.status_code == 422, response.text

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import product
+from .conftest import product, search
 
 pytestmark = pytest.mark.integration
 
@@ -28,12 +28,6 @@ VISIBLE = 9
 @pytest.fixture(autouse=True)
 def shop(catalogue):
     catalogue.load(SHOP)
-
-
-def search(api, **params):
-    response = api.get("/products/search", params=params)
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def ids(body):
