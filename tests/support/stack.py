@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from infra.native.stack import NativeStack
+from infra.pipeline_status import seconds_since_last_checkpoint
+from infra.polling import poll_until
 from infra.secrets import postgres_password
 from infra.settings import PROJECT_ROOT, StackMode, StackSettings
 from infra.status import all_healthy, collect_status
@@ -44,6 +46,9 @@ def running_stack(settings: StackSettings) -> Iterator[RunningStack]:
     if settings.stack is StackMode.native:
         native = NativeStack(settings)
         started = native.up()
+        # Tests read with tokens at once: wait until the worker applies changes (heartbeats arrive every 250 ms).
+        poll_until(lambda: (since := seconds_since_last_checkpoint(settings)) is not None and since < 15,
+                   600, "the pipeline worker to apply changes")
         try:
             yield RunningStack(settings, settings.postgres_dsn(postgres_password(settings)), tuple(started))
         finally:
