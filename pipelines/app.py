@@ -9,6 +9,7 @@ from pipelines.core.metrics import serve_metrics
 from pipelines.core.settings import PROJECT_ROOT, PipelineSettings
 from pipelines.core.sink import BulkSink
 from pipelines.core.topics import connector_topic_config, ensure_topics
+from pipelines.orders import agents as orders
 from pipelines.products import agents as products
 
 settings = PipelineSettings()
@@ -17,30 +18,42 @@ elasticsearch = create_client(settings.elasticsearch_url)
 sink = BulkSink(elasticsearch, settings.bulk_max_actions, settings.bulk_max_bytes,
                 settings.bulk_retry_max_wait_s, settings.bulk_retry_timeout_s)
 dead_letters = DeadLetters(lambda *args: app.producer.send(*args), settings.dead_letter_topic)
-products_checkpoints = Checkpoints(elasticsearch, sink, products.PROJECTION, settings.checkpoints_index,
-                                   settings.checkpoint_parts_index, settings.topic_partitions,
-                                   refresh=settings.checkpoint_refresh)
-products.register(app, settings, sink, products_checkpoints, dead_letters)
+
+
+def checkpoints(projection: str) -> Checkpoints:
+    return Checkpoints(elasticsearch, sink, projection, settings.checkpoints_index, settings.checkpoint_parts_index,
+                       settings.topic_partitions, refresh=settings.checkpoint_refresh)
+
+
+products.register(app, settings, sink, checkpoints(products.PROJECTION), dead_letters)
+orders.register(app, settings, sink, checkpoints(orders.ORDERS), checkpoints(orders.CUSTOMERS), dead_letters)
+
+INDICES = [
+    (settings.products_index, settings.products_alias, settings.products_mapping),
+    (settings.orders_index, settings.orders_alias, settings.orders_mapping),
+    (settings.customers_index, settings.customers_alias, settings.customers_mapping),
+    (settings.checkpoints_index, settings.checkpoints_alias, settings.checkpoints_mapping),
+    (settings.checkpoint_parts_index, settings.checkpoint_parts_alias, settings.checkpoint_parts_mapping),
+]
 
 
 @app.before_consuming
 async def prepare() -> None:
     """Topics, indices and aliases exist, and metrics are served, before the first event is read."""
     source_config = connector_topic_config(PROJECT_ROOT / "connectors" / "postgres-source.json")
-    topics = {topic: (settings.topic_partitions, source_config) for topic in products.source_topics(settings)}
+    sources = set(products.source_topics(settings)) | set(orders.source_topics(settings))
+    topics = {topic: (settings.topic_partitions, source_config) for topic in sources}
     topics[settings.dead_letter_topic] = (1, {})
     # Created here, not left to Faust's lazy declaration: a group that joins before a topic exists is
     # assigned none of its partitions, and the projector then never runs.
-    topics[products.changes_topic(settings)] = (settings.topic_partitions, {})
+    for internal in [products.changes_topic(settings), *orders.internal_topics(settings)]:
+        topics[internal] = (settings.topic_partitions, {})
     for table in app.tables.values():  # the same race holds for the tables' changelogs
         topics[table.changelog_topic.get_topic_name()] = (settings.topic_partitions, {"cleanup.policy": "compact"})
     await ensure_topics(settings.kafka_bootstrap, topics, settings.topic_replication_factor)
     await wait_for_cluster(elasticsearch, settings.elasticsearch_start_timeout_s)
-    await ensure_index(elasticsearch, settings.products_index, settings.products_alias, settings.products_mapping)
-    await ensure_index(elasticsearch, settings.checkpoints_index, settings.checkpoints_alias,
-                       settings.checkpoints_mapping)
-    await ensure_index(elasticsearch, settings.checkpoint_parts_index, settings.checkpoint_parts_alias,
-                       settings.checkpoint_parts_mapping)
+    for index, alias, mapping in INDICES:
+        await ensure_index(elasticsearch, index, alias, mapping)
     serve_metrics(settings.pipeline_metrics_host, settings.pipeline_metrics_port)
 
 

@@ -1,10 +1,9 @@
-"""The products read model recomputed from Postgres with SQL, and read back from Elasticsearch."""
+"""The products read model recomputed from Postgres with SQL."""
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any
 
-import httpx
-import psycopg
+from infra.verify.sources import expected_documents
 
 FIELDS = ["sku", "name", "description", "category", "price", "price_cents", "active",
           "on_hand", "in_stock", "units_sold"]
@@ -24,33 +23,4 @@ LEFT JOIN (SELECT oi.product_id, sum(oi.quantity)::bigint AS units
 
 
 def expected_products(dsn: str) -> dict[str, dict[str, Any]]:
-    with psycopg.connect(dsn) as conn, conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
-        return {str(row["id"]): dict(row) for row in cur.execute(EXPECTED_SQL)}
-
-
-def actual_documents(es_url: str, index: str) -> dict[str, dict[str, Any]]:
-    return {hit["_id"]: hit["_source"] for hit in scan_index(es_url, index)}
-
-
-def scan_index(es_url: str, index: str, page: int = 2000) -> Iterator[dict]:
-    """Every document of `index` via a point in time + search_after (consistent while writes go on)."""
-    with httpx.Client(base_url=es_url, timeout=30) as es:
-        opened = es.post(f"/{index}/_pit", params={"keep_alive": "1m"})
-        if opened.status_code == 404:
-            return
-        opened.raise_for_status()
-        pit = opened.json()["id"]
-        after: list | None = None
-        try:
-            while True:
-                body: dict = {"size": page, "pit": {"id": pit, "keep_alive": "1m"},
-                              "sort": [{"_shard_doc": "asc"}]}
-                if after:
-                    body["search_after"] = after
-                hits = es.post("/_search", json=body).raise_for_status().json()["hits"]["hits"]
-                if not hits:
-                    return
-                yield from hits
-                after = hits[-1]["sort"]
-        finally:
-            es.request("DELETE", "/_pit", json={"id": pit})
+    return expected_documents(dsn, EXPECTED_SQL)

@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from typing import Any, Callable
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from infra.verify import products
+from infra.verify import customers, orders, products
 from infra.verify.diff import ModelDiff, diff_documents
+from infra.verify.sources import IndexMissing, actual_documents
+
+Documents = dict[str, dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -17,18 +21,29 @@ class ReadModelCheck:
     name: str
     index: str  # the alias queries use
     fields: list[str]
-    expected: Callable[[str], dict[str, dict[str, Any]]]
-    actual: Callable[[str, str], dict[str, dict[str, Any]]]
+    expected: Callable[[str], Documents]
+    instants: list[str] = field(default_factory=list)  # time fields, compared as instants
+    list_keys: Mapping[str, str] = field(default_factory=dict)  # list field -> key of its elements
+    actual: Callable[[str, str], Documents] = actual_documents
 
     def diff(self, dsn: str, es_url: str) -> ModelDiff:
         # Read Elasticsearch second: the read side lags the database, never leads it.
         want = self.expected(dsn)
-        got = self.actual(es_url, self.index)
-        return diff_documents(self.name, want, got, self.fields)
+        try:
+            got = self.actual(es_url, self.index)
+        except IndexMissing as exc:
+            return ModelDiff(self.name, problem=f"{exc}; {len(want)} document(s) expected from Postgres")
+        return diff_documents(self.name, want, got, self.fields,
+                              instants=self.instants, list_keys=self.list_keys)
 
 
-CHECKS = {"products": ReadModelCheck("products", "products", products.FIELDS,
-                                     products.expected_products, products.actual_documents)}
+CHECKS = {check.name: check for check in [
+    ReadModelCheck("products", "products", products.FIELDS, products.expected_products),
+    ReadModelCheck("orders", "orders", orders.FIELDS, orders.expected_orders,
+                   instants=orders.INSTANTS, list_keys=orders.LIST_KEYS),
+    ReadModelCheck("customers", "customers", customers.FIELDS, customers.expected_customers,
+                   instants=customers.INSTANTS),
+]}
 
 
 def verify(dsn: str, es_url: str, models: list[str], wait_s: float,
@@ -45,6 +60,10 @@ def verify(dsn: str, es_url: str, models: list[str], wait_s: float,
 
 def render(diffs: list[ModelDiff], console: Console, limit: int = 50) -> None:
     for d in diffs:
+        if d.problem:
+            console.print(f"[bold]{d.model}[/]: [red]not compared[/]: {escape(d.problem)}",
+                          highlight=False, soft_wrap=True)
+            continue
         verdict = "[green]0 differences[/]" if d.count == 0 else f"[red]{d.count} difference(s)[/]"
         console.print(f"[bold]{d.model}[/]: {d.compared} document(s) compared, {verdict}")
         if d.missing:
@@ -54,7 +73,8 @@ def render(diffs: list[ModelDiff], console: Console, limit: int = 50) -> None:
         if d.fields:
             table = Table("id", "field", "Postgres says", "index says")
             for f in d.fields[:limit]:
-                table.add_row(f.doc_id, f.field, repr(f.expected), repr(f.actual))
+                # Paths like items[line_no=2] and reprs of lists would otherwise read as rich markup.
+                table.add_row(*map(escape, (f.doc_id, f.field, repr(f.expected), repr(f.actual))))
             console.print(table)
             if len(d.fields) > limit:
                 console.print(f"  … and {len(d.fields) - limit} more field difference(s)")

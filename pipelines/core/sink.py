@@ -22,6 +22,7 @@ from tenacity import (AsyncRetrying, before_sleep_log, retry_if_exception, stop_
                       wait_exponential)
 
 from pipelines.core.metrics import BULK_SECONDS, STALE_WRITES
+from pipelines.core.records import DocumentDeleted
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,14 @@ class IndexAction:
         if self.document is None:
             return (json.dumps({"delete": meta}),)
         return json.dumps({"index": meta}), json.dumps(self.document, separators=(",", ":"))
+
+
+def document_action(index: str, document: Any) -> IndexAction:
+    """The action for a read model's document (a pydantic model with `id` and `source_lsn`) or its deletion."""
+    if isinstance(document, DocumentDeleted):
+        return IndexAction(index=index, id=str(document.id), version=document.source_lsn, document=None)
+    return IndexAction(index=index, id=str(document.id), version=document.source_lsn,
+                       document=document.model_dump(mode="json"))
 
 
 @dataclass(frozen=True)

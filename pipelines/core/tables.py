@@ -4,9 +4,11 @@ from __future__ import annotations
 import asyncio
 import weakref
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, MutableMapping, TypeVar
 
+import faust
 from faust.streams import _current_event  # the context variable Faust's stores read
+from pydantic import BaseModel
 
 # Why not `table[key] = value` and `app.producer.flush()`:
 # 1. Faust sends a table write to the changelog partition of the *current event*, and
@@ -43,3 +45,41 @@ def acting_for(event: Any) -> Iterator[None]:
         yield
     finally:
         _current_event.reset(token)
+
+
+Table = MutableMapping[str, Any]
+Write = Callable[[Table, str, Any, int], None]  # (table, key, JSON-able value, changelog partition)
+
+
+def write_in_memory(table: Table, key: str, value: Any, partition: int) -> None:
+    """The write for plain dicts (unit tests); the agents pass a ChangelogWrites."""
+    table[key] = value
+
+
+def json_table(app: Any, name: str, partitions: int, help_: str) -> Table:
+    """Declare a changelog-backed Faust table of JSON keys and values, `partitions` partitions."""
+    # JSON both ways (the app's default is raw bytes); no value_type: recovery would call dict.from_data.
+    return app.Table(name, partitions=partitions, help=help_,
+                     schema=faust.Schema(key_serializer="json", value_serializer="json"))
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class StateTable:
+    """Typed reads and writes of one table: values are pydantic models (or lists) stored as JSON."""
+
+    def __init__(self, table: Table, write: Write = write_in_memory) -> None:
+        self.table = table
+        self._write = write
+
+    def get(self, key: str, model: type[M]) -> M | None:
+        raw = self.table.get(key)
+        return None if raw is None else model.model_validate(raw)
+
+    def get_list(self, key: str) -> list:
+        return list(self.table.get(key) or ())
+
+    def put(self, key: str, value: BaseModel | list, partition: int) -> None:
+        data = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+        self._write(self.table, key, data, partition)

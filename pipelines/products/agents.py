@@ -7,12 +7,12 @@ from pipelines.core.checkpoints import Checkpoints
 from pipelines.core.deadletters import DeadLetters
 from pipelines.core.factory import ReadsideApp
 from pipelines.core.failstop import complete_or_die
+from pipelines.core.projector import Projector
+from pipelines.core.router import ChangeRouter
 from pipelines.core.settings import PipelineSettings
 from pipelines.core.sink import BulkSink
 from pipelines.core.tables import ChangelogWrites
-from pipelines.products.projector import ProductProjector
-from pipelines.products.router import ChangeRouter
-from pipelines.products.routing import SOURCE_TABLES
+from pipelines.products import routing
 from pipelines.products.tables import ProductsState, define_tables
 
 PROJECTION = "products"
@@ -20,7 +20,7 @@ PROJECTION = "products"
 
 def source_topics(settings: PipelineSettings) -> list[str]:
     """Every input of the projection; its checkpoints cover each of their partitions (heartbeat included)."""
-    return [settings.source_topic(table) for table in SOURCE_TABLES]
+    return [settings.source_topic(table) for table in routing.SOURCE_TABLES]
 
 
 def changes_topic(settings: PipelineSettings) -> str:
@@ -36,10 +36,11 @@ def register(app: ReadsideApp, settings: PipelineSettings, sink: BulkSink, check
     writes = ChangelogWrites()
     state = ProductsState(define_tables(app, partitions), partitions, write=writes)
     router = ChangeRouter(projection=PROJECTION, changes_topic=changes.get_topic_name(), partitions=partitions,
-                          table_of_topic={settings.source_topic(t): t for t in SOURCE_TABLES},
-                          send=lambda *args: app.producer.send(*args), dead_letters=dead_letters)
-    projector = ProductProjector(projection=PROJECTION, index=settings.products_index, state=state, sink=sink,
-                                 checkpoints=checkpoints, dead_letters=dead_letters, flush=writes.durable)
+                          table_of_topic={settings.source_topic(t): t for t in routing.SOURCE_TABLES},
+                          route=routing.route, key=routing.key, send=lambda *args: app.producer.send(*args),
+                          dead_letters=dead_letters)
+    projector = Projector(projection=PROJECTION, index=settings.products_index, model=state, sink=sink,
+                          checkpoints=checkpoints, dead_letters=dead_letters, flush=writes.durable)
     batch, within = settings.pipeline_batch_max, settings.pipeline_batch_within_s
 
     @app.agent(sources, name="route_product_changes")

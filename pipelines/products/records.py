@@ -1,4 +1,4 @@
-"""Records of the products read model: source rows, routed changes, join state and the search document."""
+"""Records of the products read model: routed changes, join state and the search document."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -7,90 +7,11 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from pipelines.core.envelope import Envelope
 from pipelines.core.progress import SourceMarks
-
-_ROW = ConfigDict(extra="ignore", frozen=True)
-_STATE = ConfigDict(extra="forbid", frozen=True)
-
-
-# --- Source rows, as Debezium captures them (schemas/migrations/0001_write_model.sql) ---------------
-class ProductRow(BaseModel):
-    model_config = _ROW
-    id: int
-    sku: str
-    name: str
-    description: str = ""
-    category: str
-    price: Decimal  # numeric(12,2), captured as the exact string "19.90"
-    active: bool
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
-
-
-class InventoryRow(BaseModel):
-    # REPLICA IDENTITY DEFAULT: a delete's `before` carries the key and zero values for the rest.
-    model_config = _ROW
-    product_id: int
-    on_hand: int
-    updated_at: datetime | None = None
-
-
-class OrderRow(BaseModel):
-    model_config = _ROW
-    id: int
-    customer_id: int | None = None
-    status: str
-    placed_at: datetime
-    updated_at: datetime | None = None
-
-
-class OrderItemRow(BaseModel):
-    model_config = _ROW
-    order_id: int
-    line_no: int
-    product_id: int
-    quantity: int
-    unit_price: Decimal
-
-
-class HeartbeatRow(BaseModel):
-    model_config = _ROW
-    id: int
-    beat_at: datetime | None = None
-
-
-ENVELOPES: dict[str, type[Envelope]] = {
-    "products": Envelope[ProductRow],
-    "inventory": Envelope[InventoryRow],
-    "orders": Envelope[OrderRow],
-    "order_items": Envelope[OrderItemRow],
-    "debezium_heartbeat": Envelope[HeartbeatRow],
-}
+from pipelines.core.records import STATE as _STATE, RoutedChange, Versioned
 
 
 # --- Changes routed to the partition that owns a product (the internal topic's values) ----------------
-class Origin(BaseModel):
-    """Where the change came from, kept for dead letters raised after routing."""
-
-    model_config = _STATE
-    topic: str
-    partition: int
-    offset: int
-
-
-class Versioned(BaseModel):
-    """A value stamped with the source position (LSN, commit time) it reflects."""
-
-    model_config = _STATE
-    lsn: int
-    ts_ms: int
-
-
-class RoutedChange(Versioned):
-    origin: Origin | None = None
-
-
 class ProductFields(BaseModel):
     model_config = _STATE
     sku: str
@@ -188,10 +109,3 @@ class ProductDocument(BaseModel):
     source_lsn: int
     source_ts_ms: int
     indexed_at: datetime
-
-
-class DocumentDeleted(BaseModel):
-    model_config = _STATE
-    id: int
-    source_lsn: int
-    source_ts_ms: int

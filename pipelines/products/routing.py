@@ -8,8 +8,9 @@ cannot know which, so order changes go to all partitions: the price is one small
 from __future__ import annotations
 
 from pipelines.core.envelope import Envelope
-from pipelines.products.records import (Change, InventoryRow, OrderChanged, OrderItemRow, OrderLineChanged,
-                                        OrderRow, Origin, ProductChanged, ProductFields, ProductRow,
+from pipelines.core.records import Origin
+from pipelines.core.rows import InventoryRow, OrderItemRow, OrderRow, ProductRow
+from pipelines.products.records import (Change, OrderChanged, OrderLineChanged, ProductChanged, ProductFields,
                                         StockChanged)
 
 SOURCE_TABLES = ("products", "inventory", "orders", "order_items", "debezium_heartbeat")
@@ -54,3 +55,9 @@ def _route_line(envelope: Envelope, row: OrderItemRow, origin: Origin, partition
         # The line moved to another product: the old product's partition must learn it lost the line.
         targets.add(partition_for_product(before.product_id, partitions))
     return [(p, change) for p in sorted(targets)]
+
+
+def key(change: Change) -> bytes:
+    """The internal topic's message key: the product the change belongs to (an order's id for order changes)."""
+    owner = getattr(change, "product_id", None)
+    return str(owner if owner is not None else change.order_id).encode()

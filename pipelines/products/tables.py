@@ -11,24 +11,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, MutableMapping
+from typing import Any
 
-import faust
-
-from pipelines.core.progress import Progress, SourceMark, advance
+from pipelines.core.checkpoints import PartKey
+from pipelines.core.progress import Progress, SourceMark, SourceMarks, advance
+from pipelines.core.projector import Outgoing
+from pipelines.core.records import DocumentDeleted
+from pipelines.core.tables import Table, Write, json_table, write_in_memory
 from pipelines.products import transforms
-from pipelines.products.records import (Change, DocumentDeleted, OrderChanged, OrderLineChanged, OrderState,
-                                        ProductChanged, ProductDocument, ProductState, StockChanged, StockState,
-                                        UnitsState)
+from pipelines.products.records import (ROUTED, Change, OrderChanged, OrderLineChanged,
+                                        OrderState, ProductChanged, ProductDocument, ProductState, StockChanged,
+                                        StockState, UnitsState)
 from pipelines.products.routing import partition_for_product
-
-Table = MutableMapping[str, Any]
-Write = Callable[[Table, str, dict, int], None]  # (table, key, value, partition)
-
-
-def write_in_memory(table: Table, key: str, value: dict, partition: int) -> None:
-    table[key] = value
-
 
 @dataclass(frozen=True)
 class ProductTables:
@@ -41,9 +35,7 @@ class ProductTables:
 def define_tables(app: Any, partitions: int) -> ProductTables:
     """Declare the tables on a Faust app (one changelog topic each, `partitions` partitions)."""
     def table(name: str, help_: str) -> Table:
-        # JSON both ways (the app's default is raw bytes); no value_type: recovery would call dict.from_data.
-        return app.Table(name, partitions=partitions, help=help_,
-                         schema=faust.Schema(key_serializer="json", value_serializer="json"))
+        return json_table(app, name, partitions, help_)
     return ProductTables(
         product_row_by_id=table("product_row_by_id", "newest product row per product id"),
         inventory_by_product=table("inventory_by_product", "newest inventory row per product id"),
@@ -53,7 +45,9 @@ def define_tables(app: Any, partitions: int) -> ProductTables:
 
 
 class ProductsState:
-    """Reads and writes the tables for changes routed to one partition of the internal topic."""
+    """Reads and writes the tables for changes routed to one partition of the internal topic (a ReadModel)."""
+
+    routed = ROUTED
 
     def __init__(self, tables: ProductTables, partitions: int, write: Write = write_in_memory) -> None:
         self.tables = tables
@@ -90,6 +84,14 @@ class ProductsState:
     def document(self, product_id: int, indexed_at: datetime) -> ProductDocument | DocumentDeleted | None:
         return transforms.build_document(product_id, self.product(product_id), self.stock(product_id),
                                          self.units(product_id), indexed_at)
+
+    def marks(self, record: object, partition: int) -> dict[PartKey, Progress] | None:
+        if not isinstance(record, SourceMarks):
+            return None
+        return {(partition, mark.topic, mark.partition): self.advance(partition, mark) for mark in record.marks}
+
+    def outbox(self) -> list[Outgoing]:
+        return []  # the products projection is the last stage
 
     def advance(self, partition: int, mark: SourceMark) -> Progress:
         key = f"{partition}/{mark.topic}/{mark.partition}"

@@ -12,7 +12,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Callable
 
-from pipelines.products.records import (DocumentDeleted, LineState, OrderChanged, OrderLineChanged, OrderState,
+from pipelines.core.records import DocumentDeleted
+from pipelines.products.records import (LineState, OrderChanged, OrderLineChanged, OrderState,
                                         ProductChanged, ProductDocument, ProductState, StockChanged, StockState,
                                         UnitsState)
 

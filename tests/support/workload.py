@@ -1,4 +1,4 @@
-"""A randomized shop workload through the write API (tests and demo): concurrent clients, every command."""
+"""A randomized shop workload through the write API (tests): concurrent clients, every command."""
 from __future__ import annotations
 
 import random
@@ -28,13 +28,25 @@ def run_client(shop: Shop, seed: int, steps: int) -> dict[str, int]:
             orders.append(response.json()["id"])
         if response.is_success and action == "delete_product":
             products.remove(int(path.rsplit("/", 1)[1]))
+        if response.is_success and action == "add_customer":
+            customers.append(response.json()["id"])
+        if response.is_success and action == "erase_customer":
+            customers.remove(int(path.rsplit("/", 1)[1]))
         outcomes[f"{action} {response.status_code}"] = outcomes.get(f"{action} {response.status_code}", 0) + 1
     return outcomes
 
 
 def _pick(rng: random.Random, products: list[int], customers: list[int], orders: list[int]):
     pid = rng.choice(products) if products else None
-    choices = [("add_product", "POST", "/products", {"sku": f"W-{rng.getrandbits(48):x}", "name": "Widget",
+    word = f"{rng.getrandbits(48):x}"
+    choices = [("add_customer", "POST", "/customers", {"email": f"w-{word}@example.com", "name": f"Client {word}",
+                                                       "country": rng.choice(["DE", "FR", "GB"])})]
+    if len(customers) > 1:  # keep one to order with
+        cid = rng.choice(customers)
+        choices += [("rename_customer", "PATCH", f"/customers/{cid}", {"name": f"Client {word}"}),
+                    ("move_customer", "PATCH", f"/customers/{cid}", {"country": rng.choice(["ES", "IT"])}),
+                    ("erase_customer", "DELETE", f"/customers/{cid}", None)]
+    choices += [("add_product", "POST", "/products", {"sku": f"W-{rng.getrandbits(48):x}", "name": "Widget",
                                                      "description": "random", "category": rng.choice("abc"),
                                                      "price": f"{rng.randint(1, 5000) / 100:.2f}",
                                                      "initial_stock": rng.randint(0, 9)})]

@@ -47,7 +47,8 @@ def value_bytes(name: str) -> bytes | None:
 def routed(name: str, partitions: int = 4, **changes: object) -> list:
     """The (partition, change) pairs the router makes of a recorded event."""
     from pipelines.core.envelope import decode_envelope
-    from pipelines.products.records import ENVELOPES, Origin
+    from pipelines.core.records import Origin
+    from pipelines.core.rows import ENVELOPES
     from pipelines.products.routing import route
 
     msg = message(name, **changes)

@@ -7,9 +7,9 @@ import json
 from pipelines.core.deadletters import DeadLetters
 from pipelines.core.metrics import DEAD_LETTERS
 from pipelines.core.sink import IndexAction
-from pipelines.products.projector import ProductProjector
-from pipelines.products.router import ChangeRouter
-from pipelines.products.routing import SOURCE_TABLES
+from pipelines.core.projector import Projector
+from pipelines.core.router import ChangeRouter
+from pipelines.products.routing import SOURCE_TABLES, key, route
 from tests.unit.pipelines.recorded import Event, Message, message, state
 
 CHANGES = "app-products-changes"
@@ -19,7 +19,7 @@ def _router(sent):
     async def send(*args):
         sent.append(args)
     return ChangeRouter(projection="products", table_of_topic={f"readside.public.{t}": t for t in SOURCE_TABLES},
-                        changes_topic=CHANGES, partitions=4, send=send, dead_letters=DeadLetters(send, "dlq"))
+                        changes_topic=CHANGES, partitions=4, route=route, key=key, send=send, dead_letters=DeadLetters(send, "dlq"))
 
 
 def test_a_poison_event_is_dead_lettered_counted_and_the_next_event_still_routed():
@@ -72,8 +72,8 @@ def _projector(calls, sent):
 
     async def send(*args):
         sent.append(args)
-    return ProductProjector(projection="products", index="products_v1", state=state(), sink=FakeSink(calls),
-                            checkpoints=FakeCheckpoints(calls), dead_letters=DeadLetters(send, "dlq"), flush=flush)
+    return Projector(projection="products", index="products_v1", model=state(), sink=FakeSink(calls),
+                     checkpoints=FakeCheckpoints(calls), dead_letters=DeadLetters(send, "dlq"), flush=flush)
 
 
 async def _routed_events(names):

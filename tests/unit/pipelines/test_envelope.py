@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from pipelines.core.envelope import DecodeError, decode_envelope
-from pipelines.products.records import ENVELOPES, InventoryRow, OrderItemRow, OrderRow, ProductRow
+from pipelines.core.rows import ENVELOPES, InventoryRow, OrderItemRow, OrderRow, ProductRow
 from tests.unit.pipelines.recorded import recorded, value_bytes
 
 TABLES = ["products", "inventory", "orders", "order_items"]

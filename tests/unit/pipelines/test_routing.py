@@ -4,8 +4,9 @@ from __future__ import annotations
 import json
 
 from pipelines.core.envelope import decode_envelope
-from pipelines.products.records import (ENVELOPES, OrderChanged, OrderLineChanged, Origin, ProductChanged,
-                                        StockChanged)
+from pipelines.core.records import Origin
+from pipelines.core.rows import ENVELOPES
+from pipelines.products.records import OrderChanged, OrderLineChanged, ProductChanged, StockChanged
 from pipelines.products.routing import route
 from tests.unit.pipelines.recorded import recorded, routed
 

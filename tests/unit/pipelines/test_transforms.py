@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from pipelines.products.records import DocumentDeleted, ProductDocument
+from pipelines.core.records import DocumentDeleted
+from pipelines.products.records import ProductDocument
 from tests.unit.pipelines.recorded import routed, state
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)

@@ -1,4 +1,9 @@
-"""Stage 1 of the products projection: decode source events and route their changes to owning partitions."""
+"""Stage 1 of a projection: decode source events and route their changes to the partitions that own them.
+
+What a projection routes where is a pure function (`Route`) of its own; this class does the rest:
+decoding, dead letters, counting, and the marks that tell downstream partitions how far each source
+partition has been routed (pipelines/core/progress.py).
+"""
 from __future__ import annotations
 
 import logging
@@ -6,16 +11,19 @@ from collections import Counter
 from typing import Any, Awaitable, Callable, Sequence
 
 from pipelines.core.deadletters import DeadLetter, DeadLetters
-from pipelines.core.envelope import DecodeError, decode_envelope
+from pipelines.core.envelope import DecodeError, Envelope, decode_envelope
 from pipelines.core.metrics import EVENTS_PROCESSED
 from pipelines.core.progress import SourceMarks, marks_for
-from pipelines.products.records import ENVELOPES, Origin
-from pipelines.products.routing import route
+from pipelines.core.records import Origin, RoutedChange
+from pipelines.core.rows import ENVELOPES
 
 log = logging.getLogger(__name__)
 
 TRANSFORM_ERROR = "transform_error"
 Send = Callable[..., Awaitable[Any]]
+# (table, envelope, origin, partitions) -> the (partition, change) pairs to send; [] for none.
+Route = Callable[[str, Envelope, Origin, int], list[tuple[int, RoutedChange]]]
+Key = Callable[[RoutedChange], bytes]  # the message key of a routed change (its owner's id)
 MARKS_KEY = b"marks"
 
 
@@ -23,8 +31,10 @@ class ChangeRouter:
     """Sends each change to its partition of `changes_topic`, then a mark of the batch to every partition."""
 
     def __init__(self, *, projection: str, table_of_topic: dict[str, str], changes_topic: str, partitions: int,
-                 send: Send, dead_letters: DeadLetters) -> None:
+                 route: Route, key: Key, send: Send, dead_letters: DeadLetters) -> None:
         self.projection = projection
+        self._route = route
+        self._key = key
         self.table_of_topic = table_of_topic
         self.changes_topic = changes_topic
         self.partitions = partitions
@@ -46,8 +56,8 @@ class ChangeRouter:
                 if envelope is not None:  # None: a tombstone, which only serves log compaction
                     lsn, ts_ms = envelope.source.lsn, envelope.source.ts_ms
                     origin = Origin(topic=message.topic, partition=message.partition, offset=message.offset)
-                    for partition, change in route(table, envelope, origin, self.partitions):
-                        await self._send(self.changes_topic, _key(change), change.model_dump_json().encode(),
+                    for partition, change in self._route(table, envelope, origin, self.partitions):
+                        await self._send(self.changes_topic, self._key(change), change.model_dump_json().encode(),
                                          partition, None, None)
             except DecodeError as exc:
                 await self._dead_letter(message, exc.reason, str(exc))
@@ -69,7 +79,3 @@ class ChangeRouter:
             partition=message.partition, offset=message.offset, key=message.key, value=message.value,
             timestamp_ms=int(timestamp * 1000) if timestamp else None))
 
-
-def _key(change: Any) -> bytes:
-    owner = getattr(change, "product_id", None)
-    return str(owner if owner is not None else change.order_id).encode()

@@ -1,0 +1,141 @@
+"""Stage 2 of a projection: fold routed changes into its tables, index the documents they touch, checkpoint.
+
+A read model plugs in through `ReadModel`: how to decode its internal topic, how its marks advance
+progress, how a change changes its state, how a document is built, and what (if anything) it passes on
+to a further stage. The order of effects in a batch is what keeps it crash-safe and is the same for all:
+1. fold every change into the tables (changelog writes);
+2. build the touched documents from the tables;
+3. await the changelog writes (see pipelines/core/factory.py: the index never runs ahead of them);
+4. bulk the documents; 5. send what goes on to the next stage; 6. record checkpoints.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Awaitable, Callable, Hashable, Iterable, Protocol, Sequence
+
+from pydantic import TypeAdapter, ValidationError
+
+from pipelines.core.checkpoints import Checkpoints, PartKey
+from pipelines.core.deadletters import DeadLetter, DeadLetters
+from pipelines.core.metrics import FRESHNESS_SECONDS
+from pipelines.core.progress import Progress
+from pipelines.core.sink import BulkSink, IndexAction, document_action
+from pipelines.core.tables import acting_for
+
+log = logging.getLogger(__name__)
+
+Send = Callable[..., Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message for the next stage's topic, sent after this batch's documents are indexed."""
+
+    partition: int
+    key: bytes
+    value: bytes
+
+
+class ReadModel(Protocol):
+    routed: TypeAdapter  # decodes a value of the internal topic
+
+    def marks(self, record: Any, partition: int) -> dict[PartKey, Progress] | None:
+        """Fold a marks record in; the checkpoint parts it advanced. None: `record` is not a marks record."""
+
+    def apply(self, record: Any, partition: int) -> Iterable[Hashable]:
+        """Fold one change in; the keys of the documents it may have changed."""
+
+    def document(self, key: Hashable, indexed_at: datetime) -> Any:
+        """The document for `key` (a model with id and source_lsn), a DocumentDeleted, or None (not yet)."""
+
+    def outbox(self) -> list[Outgoing]:
+        """Messages for the next stage made since the last call, in the order they were made."""
+
+
+class Projector:
+    def __init__(self, *, projection: str, index: str, model: ReadModel, sink: BulkSink,
+                 checkpoints: Checkpoints, dead_letters: DeadLetters, flush: Callable[[], Awaitable[None]],
+                 send: Send | None = None, downstream_topic: str | None = None) -> None:
+        self.projection = projection
+        self.index = index
+        self.model = model
+        self.sink = sink
+        self.checkpoints = checkpoints
+        self._dead_letters = dead_letters
+        self._flush = flush
+        self._send = send
+        self._downstream_topic = downstream_topic
+
+    async def project(self, events: Sequence[Any]) -> None:
+        touched: dict[Hashable, Any] = {}  # document key -> an event of its partition (tables are read "as" it)
+        progress: dict[PartKey, Progress] = {}
+        commit_times: list[int] = []
+        for event in events:
+            message = event.message
+            try:
+                record = self.model.routed.validate_json(message.value)
+            except ValidationError as exc:
+                await self._dead_letter(message, "invalid_change", str(exc), None)
+                continue
+            with acting_for(event):
+                advanced = self.model.marks(record, message.partition)
+                if advanced is not None:
+                    progress.update(advanced)
+                    continue
+                try:
+                    keys = self.model.apply(record, message.partition)
+                except Exception as exc:  # park it, keep going; the change's origin is in the letter
+                    log.exception("applying %r failed", record)
+                    await self._dead_letter(message, "transform_error", f"{type(exc).__name__}: {exc}", record)
+                    continue
+            touched.update((key, event) for key in keys)
+            if getattr(record, "ts_ms", None):
+                commit_times.append(record.ts_ms)
+        actions = await self._documents(touched)
+        await self._flush()  # the changelog writes above are durable before the index shows their effect
+        for rejected in await self.sink.write(actions):
+            await self._dead_letters.publish(DeadLetter(
+                projection=self.projection, reason="sink_rejected", error=f"{rejected.status} {rejected.error}",
+                topic=self.index, partition=-1, offset=-1, key=rejected.action.id.encode(),
+                value=IndexAction.lines(rejected.action)[-1].encode()))
+        await self._pass_on()
+        now_ms = time.time() * 1000
+        for ts_ms in commit_times:
+            FRESHNESS_SECONDS.labels(self.projection).observe(max(0.0, (now_ms - ts_ms) / 1000))
+        if progress:
+            await self.checkpoints.record(progress)
+
+    async def _documents(self, touched: dict[Hashable, Any]) -> list[IndexAction]:
+        now = datetime.now(timezone.utc)
+        actions = []
+        for key, event in sorted(touched.items(), key=lambda item: str(item[0])):
+            with acting_for(event):
+                try:
+                    document = self.model.document(key, now)
+                except Exception as exc:
+                    log.exception("building %s document %s failed", self.projection, key)
+                    await self._dead_letter(event.message, "transform_error",
+                                            f"document {key}: {type(exc).__name__}: {exc}", None)
+                    continue
+            if document is not None:
+                actions.append(document_action(self.index, document))
+        return actions
+
+    async def _pass_on(self) -> None:
+        outgoing = self.model.outbox()
+        if outgoing and (self._send is None or self._downstream_topic is None):
+            raise RuntimeError(f"the {self.projection} model passes messages on, but no downstream topic is set")
+        for message in outgoing:
+            await self._send(self._downstream_topic, message.key, message.value, message.partition, None, None)
+
+    async def _dead_letter(self, message: Any, reason: str, error: str, change: Any) -> None:
+        origin = getattr(change, "origin", None)
+        await self._dead_letters.publish(DeadLetter(
+            projection=self.projection, reason=reason, error=error,
+            topic=origin.topic if origin else message.topic,
+            partition=origin.partition if origin else message.partition,
+            offset=origin.offset if origin else message.offset, key=message.key, value=message.value))
+

@@ -1,0 +1,123 @@
+"""Stage 2 of the orders projection: orders joined with their customer and product names (a ReadModel).
+
+One changelog-backed table, `orders_state`, holds everything of a partition, so its writes reach one
+changelog partition in the order they were made and a crash keeps a prefix of them:
+    order/<order id>                  -> OrderState (the order's row and lines; owned by order id % partitions)
+    customer/<partition>/<id>         -> CustomerState  (every partition keeps the customers it may need)
+    product/<partition>/<id>          -> ProductNamesState
+    by_customer/<partition>/<id>      -> [order ids]  reverse indexes for the fan-out of a rename
+    by_product/<partition>/<id>       -> [order ids]
+    progress/<partition>/<topic>/<p>  -> Progress
+A reverse index is written before the order that needs it and never shrinks, so it is a superset of the
+truth: fanning out to an order that left a customer rebuilds it from its own state, which is harmless.
+It also passes on, to the customers stage, each changed order's contribution to every customer it ever
+had, each customer's profile (from the partition that owns the customer's id), and the marks it saw.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from pipelines.core.checkpoints import PartKey
+from pipelines.core.progress import Progress, SourceMarks, advance
+from pipelines.core.projector import Outgoing
+from pipelines.core.records import DocumentDeleted
+from pipelines.core.tables import StateTable
+from pipelines.orders import transforms
+from pipelines.orders.records import (ORDERS_ROUTED, CustomerChanged, CustomerState, ForwardedMarks,
+                                      OrderDocument, OrderLineChanged, OrderRowChanged, OrdersChange,
+                                      OrderState, ProductNamesState, ProductRenamed, ProfileChanged)
+from pipelines.orders.routing import partition_for
+
+
+class OrdersModel:
+    routed = ORDERS_ROUTED
+
+    def __init__(self, state: StateTable, partitions: int) -> None:
+        self.state = state
+        self.partitions = partitions
+        self._outbox: list[Outgoing] = []
+
+    # --- ReadModel -----------------------------------------------------------------------------
+    def marks(self, record: object, partition: int) -> dict[PartKey, Progress] | None:
+        if not isinstance(record, SourceMarks):
+            return None
+        parts = {}
+        for mark in record.marks:
+            key = f"progress/{partition}/{mark.topic}/{mark.partition}"
+            progress = advance(self.state.get(key, Progress), mark)
+            self.state.put(key, progress, partition)
+            parts[(partition, mark.topic, mark.partition)] = progress
+        forwarded = ForwardedMarks(via=partition, marks=record.marks).model_dump_json().encode()
+        self._outbox += [Outgoing(p, b"marks", forwarded) for p in range(self.partitions)]
+        return parts
+
+    def apply(self, change: OrdersChange, partition: int) -> list[int]:
+        """Fold a change in; the orders whose documents may have changed."""
+        if isinstance(change, (OrderRowChanged, OrderLineChanged)):
+            self._apply_order(change, partition)
+            return [change.order_id]
+        if isinstance(change, CustomerChanged):
+            held_key = f"customer/{partition}/{change.customer_id}"
+            held = transforms.keep_newer(self.state.get(held_key, CustomerState), CustomerState(
+                lsn=change.lsn, ts_ms=change.ts_ms, customer=change.customer))
+            if held is not None:
+                self.state.put(held_key, held, partition)
+            if partition_for(change.customer_id, self.partitions) == partition:  # one partition passes it on
+                profile = ProfileChanged(lsn=change.lsn, ts_ms=change.ts_ms, customer_id=change.customer_id,
+                                         customer=change.customer)
+                self._send(change.customer_id, profile.model_dump_json().encode())
+            return self.state.get_list(f"by_customer/{partition}/{change.customer_id}")
+        if isinstance(change, ProductRenamed):
+            held_key = f"product/{partition}/{change.product_id}"
+            held = transforms.keep_newer(self.state.get(held_key, ProductNamesState), ProductNamesState(
+                lsn=change.lsn, ts_ms=change.ts_ms, product=change.product))
+            if held is not None:
+                self.state.put(held_key, held, partition)
+            return self.state.get_list(f"by_product/{partition}/{change.product_id}")
+        raise TypeError(f"not an orders change: {change!r}")
+
+    def document(self, order_id: int, indexed_at: datetime) -> OrderDocument | DocumentDeleted | None:
+        partition = partition_for(order_id, self.partitions)
+        order = self.order(order_id)
+        if order is None:
+            return None
+        document = transforms.build_order_document(
+            order_id, order, lambda cid: self.state.get(f"customer/{partition}/{cid}", CustomerState),
+            lambda pid: self.state.get(f"product/{partition}/{pid}", ProductNamesState), indexed_at)
+        if document is not None and document.source_lsn > order.floor:
+            self.state.put(f"order/{order_id}", order.model_copy(update={
+                "floor": document.source_lsn, "floor_ts_ms": document.source_ts_ms}), partition)
+        return document
+
+    def outbox(self) -> list[Outgoing]:
+        outgoing, self._outbox = self._outbox, []
+        return outgoing
+
+    # --- state ---------------------------------------------------------------------------------
+    def order(self, order_id: int) -> OrderState | None:
+        return self.state.get(f"order/{order_id}", OrderState)
+
+    def _apply_order(self, change: OrderRowChanged | OrderLineChanged, partition: int) -> None:
+        held = self.order(change.order_id)
+        if isinstance(change, OrderRowChanged):
+            after = transforms.apply_order_row(held, change)
+            if after is not None and change.order is not None and change.order.customer_id is not None:
+                self._index(f"by_customer/{partition}/{change.order.customer_id}", change.order_id, partition)
+        else:
+            after = transforms.apply_line(held, change)
+            if after is not None and change.line is not None:
+                self._index(f"by_product/{partition}/{change.line.product_id}", change.order_id, partition)
+        if after is not None:
+            self.state.put(f"order/{change.order_id}", after, partition)  # after the indexes that lead to it
+        current = after or held
+        if current is not None:  # also when not newer: a replay re-sends what a crash may have lost
+            for contribution in transforms.contributions(change.order_id, current):
+                self._send(contribution.customer_id, contribution.model_dump_json().encode())
+
+    def _index(self, key: str, order_id: int, partition: int) -> None:
+        orders = self.state.get_list(key)
+        if order_id not in orders:
+            self.state.put(key, orders + [order_id], partition)
+
+    def _send(self, customer_id: int, value: bytes) -> None:
+        self._outbox.append(Outgoing(partition_for(customer_id, self.partitions), str(customer_id).encode(), value))

@@ -1,0 +1,206 @@
+"""Records of the orders and customers read models: routed changes, join state, messages between the stages
+and the two documents (schemas/elasticsearch/orders_v1.json, customers_v1.json)."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from pipelines.core.progress import SourceMark, SourceMarks
+from pipelines.core.records import STATE, RoutedChange, Versioned
+
+
+# --- Fields of the source rows that the documents use ------------------------------------------------
+class CustomerFields(BaseModel):
+    model_config = STATE
+    name: str
+    email: str
+    country: str
+
+
+class OrderFields(BaseModel):
+    model_config = STATE
+    customer_id: int | None
+    status: str
+    placed_at: datetime
+    updated_at: datetime | None = None
+
+
+class LineFields(BaseModel):
+    model_config = STATE
+    product_id: int
+    quantity: int
+    unit_price: Decimal
+
+
+class ProductNames(BaseModel):
+    model_config = STATE
+    sku: str
+    name: str
+
+
+# --- Stage 1 -> 2: changes routed to the orders partitions (order id % partitions; dimensions to all) --
+class OrderRowChanged(RoutedChange):
+    kind: Literal["order"] = "order"
+    order_id: int
+    order: OrderFields | None  # None: the order row was deleted
+
+
+class OrderLineChanged(RoutedChange):
+    kind: Literal["line"] = "line"
+    order_id: int
+    line_no: int
+    line: LineFields | None  # None: the line was deleted
+
+
+class CustomerChanged(RoutedChange):
+    kind: Literal["customer"] = "customer"
+    customer_id: int
+    customer: CustomerFields | None  # None: erased
+
+
+class ProductRenamed(RoutedChange):
+    kind: Literal["product"] = "product"
+    product_id: int
+    product: ProductNames | None  # None: the product row was deleted
+
+
+OrdersChange = Union[OrderRowChanged, OrderLineChanged, CustomerChanged, ProductRenamed]
+ORDERS_ROUTED = TypeAdapter(Annotated[Union[OrderRowChanged, OrderLineChanged, CustomerChanged, ProductRenamed,
+                                            SourceMarks], Field(discriminator="kind")])
+
+
+# --- Stage 2 state: the newest version of each source row, guarded by its LSN -----------------------
+class OrderRowState(Versioned):
+    order: OrderFields | None
+
+
+class LineState(Versioned):
+    line: LineFields | None
+
+
+class OrderState(BaseModel):
+    model_config = STATE
+    row: OrderRowState | None = None  # None: the order row has not arrived yet
+    lines: dict[int, LineState] = Field(default_factory=dict)
+    customers: tuple[int, ...] = ()  # every customer the order ever belonged to (each must hear of changes)
+    # +1 per applied row or line change. The newest LSN cannot tell contents apart: lines of one order
+    # may arrive after a line with a higher LSN, changing the order but not its newest LSN.
+    revision: int = 0
+    floor: int = 0  # the highest version a document of this order was written with: versions never go back
+    floor_ts_ms: int = 0
+
+
+class CustomerState(Versioned):
+    customer: CustomerFields | None
+
+
+class ProductNamesState(Versioned):
+    product: ProductNames | None
+
+
+# --- Stage 2 -> 3: what the customers partitions (customer id % partitions) need ---------------------
+class ProfileChanged(Versioned):
+    kind: Literal["profile"] = "profile"
+    customer_id: int
+    customer: CustomerFields | None
+
+
+class OrderContribution(Versioned):
+    """What one order adds to one customer's figures, as of the order's `revision` (lsn: its newest row)."""
+
+    kind: Literal["contribution"] = "contribution"
+    customer_id: int
+    order_id: int
+    revision: int
+    present: bool  # False: the order is not (or no longer) this customer's, or it was deleted
+    counted: bool  # not cancelled
+    total_cents: int
+    placed_at: datetime | None
+
+
+class ForwardedMarks(BaseModel):
+    """Marks that passed through orders partition `via`: everything before them has been passed on."""
+
+    model_config = STATE
+    kind: Literal["forwarded"] = "forwarded"
+    via: int
+    marks: tuple[SourceMark, ...]
+
+
+CUSTOMERS_ROUTED = TypeAdapter(Annotated[Union[ProfileChanged, OrderContribution, ForwardedMarks],
+                                         Field(discriminator="kind")])
+
+
+class ContributionState(Versioned):
+    revision: int
+    present: bool
+    counted: bool
+    total_cents: int
+    placed_at: datetime | None
+
+
+class CustomerOrders(BaseModel):
+    model_config = STATE
+    orders: dict[int, ContributionState] = Field(default_factory=dict)
+
+
+class ProfileState(Versioned):
+    customer: CustomerFields | None
+
+
+# --- Documents -------------------------------------------------------------------------------------
+_DOC = ConfigDict(extra="forbid", frozen=True)
+
+
+class CustomerRef(BaseModel):
+    model_config = _DOC
+    id: int
+    name: str | None  # None only while the customer's row has not arrived yet
+    email: str | None
+    country: str | None
+
+
+class OrderItem(BaseModel):
+    model_config = _DOC
+    line_no: int
+    product_id: int
+    sku: str | None  # None only while the product's row has not arrived yet
+    name: str | None
+    quantity: int
+    unit_price: str
+    line_total: str
+    line_total_cents: int
+
+
+class OrderDocument(BaseModel):
+    model_config = _DOC
+    id: int
+    status: str
+    customer_id: int | None
+    customer: CustomerRef | None
+    items: list[OrderItem]
+    total: str
+    total_cents: int
+    placed_at: datetime
+    updated_at: datetime | None
+    source_lsn: int
+    source_ts_ms: int
+    indexed_at: datetime
+
+
+class CustomerDocument(BaseModel):
+    model_config = _DOC
+    id: int
+    email: str
+    name: str
+    country: str
+    order_count: int
+    lifetime_value: str
+    lifetime_value_cents: int
+    last_order_at: datetime | None
+    source_lsn: int
+    source_ts_ms: int
+    indexed_at: datetime
