@@ -1,4 +1,5 @@
-"""How far the pipeline is: consumer lag per source topic and the age of the newest change it applied."""
+"""How far the pipeline is: consumer lag per input topic (source and internal stage topics) and the age of the
+newest change it applied."""
 from __future__ import annotations
 
 import asyncio
@@ -10,6 +11,7 @@ from infra.settings import StackSettings
 
 CONSUMER_GROUP = "readside-pipeline"  # the Faust app id (pipelines/core/settings.py)
 SOURCE_PREFIX = "readside.public."
+STAGE_SUFFIX = "-changes"  # <app id>-<projection>-changes: what a router or a projector passes on
 CHECKPOINTS_INDEX = "readside_checkpoints"
 
 
@@ -29,7 +31,9 @@ def _lag_by_topic(settings: StackSettings) -> dict[str, int] | None:
         await consumer.start()
         try:
             committed = await admin.list_consumer_group_offsets(CONSUMER_GROUP)
-            sources = {tp: meta.offset for tp, meta in committed.items() if tp.topic.startswith(SOURCE_PREFIX)}
+            # The stages' own topics count too: a router can be current while a projector is far behind.
+            sources = {tp: meta.offset for tp, meta in committed.items()
+                       if tp.topic.startswith(SOURCE_PREFIX) or tp.topic.endswith(STAGE_SUFFIX)}
             ends = await consumer.end_offsets(list(sources)) if sources else {}
         finally:
             await consumer.stop()

@@ -22,7 +22,8 @@ dead_letters = DeadLetters(lambda *args: app.producer.send(*args), settings.dead
 
 def checkpoints(projection: str) -> Checkpoints:
     return Checkpoints(elasticsearch, sink, projection, settings.checkpoints_index, settings.checkpoint_parts_index,
-                       settings.topic_partitions, refresh=settings.checkpoint_refresh)
+                       settings.topic_partitions, refresh=settings.checkpoint_refresh,
+                       min_interval_s=settings.checkpoint_interval_s)
 
 
 products.register(app, settings, sink, checkpoints(products.PROJECTION), dead_letters)
@@ -35,6 +36,11 @@ INDICES = [
     (settings.checkpoints_index, settings.checkpoints_alias, settings.checkpoints_mapping),
     (settings.checkpoint_parts_index, settings.checkpoint_parts_alias, settings.checkpoint_parts_mapping),
 ]
+
+# Compaction only cleans closed segments, and Kafka closes one at 1 GiB or after 7 days by default: a
+# changelog would then keep every write it ever had, and a restart would read them all. Segments
+# close after 10 minutes here, so recovery reads about one value per key plus the last minutes.
+CHANGELOG_CONFIG = {"cleanup.policy": "compact", "segment.ms": "600000", "min.cleanable.dirty.ratio": "0.2"}
 
 
 @app.before_consuming
@@ -49,7 +55,7 @@ async def prepare() -> None:
     for internal in [products.changes_topic(settings), *orders.internal_topics(settings)]:
         topics[internal] = (settings.topic_partitions, {})
     for table in app.tables.values():  # the same race holds for the tables' changelogs
-        topics[table.changelog_topic.get_topic_name()] = (settings.topic_partitions, {"cleanup.policy": "compact"})
+        topics[table.changelog_topic.get_topic_name()] = (settings.topic_partitions, CHANGELOG_CONFIG)
     await ensure_topics(settings.kafka_bootstrap, topics, settings.topic_replication_factor)
     await wait_for_cluster(elasticsearch, settings.elasticsearch_start_timeout_s)
     for index, alias, mapping in INDICES:

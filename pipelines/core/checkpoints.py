@@ -15,11 +15,14 @@ READSIDE_CHECKPOINT_REFRESH=true, which refreshes on every write (~30 ms per bat
 """
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import datetime, timezone
 from typing import Mapping
 
 from elasticsearch import AsyncElasticsearch
 
+from pipelines.core.failstop import complete_or_die
 from pipelines.core.progress import Progress, combine
 from pipelines.core.sink import BulkSink, IndexAction
 
@@ -38,7 +41,7 @@ def checkpoint_document(projection: str, topic: str, partition: int, progress: P
 
 class Checkpoints:
     def __init__(self, client: AsyncElasticsearch, sink: BulkSink, projection: str, index: str,
-                 parts_index: str, partitions: int, refresh: bool = False) -> None:
+                 parts_index: str, partitions: int, refresh: bool = False, min_interval_s: float = 0.0) -> None:
         self.client = client
         self.sink = sink
         self.projection = projection
@@ -46,6 +49,31 @@ class Checkpoints:
         self.parts_index = parts_index
         self.partitions = partitions
         self.refresh = refresh
+        self.min_interval_s = min_interval_s
+        self._pending: dict[PartKey, Progress] = {}
+        self._writer: asyncio.Task | None = None
+
+    def submit(self, parts: Mapping[PartKey, Progress]) -> None:
+        """Hand over positions whose documents are indexed; a background task writes them, coalesced.
+
+        The projector need not wait for the checkpoint round trips (a bulk, an mget, a bulk) before its
+        next batch. While one write is in flight, newer positions wait and go out together in the next.
+        A position only ever under-states what is indexed, and a crash merely loses the newest ones.
+        """
+        for key, progress in parts.items():
+            held = self._pending.get(key)
+            if held is None or progress.offset >= held.offset:
+                self._pending[key] = progress
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.ensure_future(complete_or_die(self._drain(), f"{self.projection} checkpoints"))
+
+    async def _drain(self) -> None:
+        while self._pending:
+            parts, self._pending = self._pending, {}
+            started = time.monotonic()
+            await self.record(parts)
+            # Three round trips per write: spacing them lets ES breathe and more parts share one write.
+            await asyncio.sleep(max(0.0, self.min_interval_s - (time.monotonic() - started)))
 
     def _part_id(self, via: int, topic: str, partition: int) -> str:
         return f"{self.projection}:{via}:{topic}:{partition}"

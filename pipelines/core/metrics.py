@@ -22,6 +22,13 @@ FRESHNESS_SECONDS = Histogram(
     "readside_freshness_seconds", "Source commit (source.ts_ms) to applied in Elasticsearch", ["projection"],
     buckets=(0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300))
 
+BATCH_EVENTS = Histogram(
+    "readside_batch_events", "Events per batch a stage handled", ["projection", "stage"],
+    buckets=(1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2000, 5000))
+BATCH_SECONDS = Histogram(
+    "readside_batch_seconds", "Time a stage took for one batch, every await included", ["projection", "stage"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
+
 
 def serve_metrics(host: str, port: int) -> None:
     """Expose /metrics on host:port; port 0 disables it. A taken port is logged, not fatal."""

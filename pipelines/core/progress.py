@@ -80,3 +80,28 @@ def _max(a: int | None, b: int | None) -> int | None:
     if b is None:
         return a
     return max(a, b)
+
+
+class Positions:
+    """How far each downstream partition has applied each source partition, from the marks it has seen.
+
+    Soft state, kept in memory on purpose: marks carry absolute offsets and keep coming (the heartbeat
+    topic alone makes a batch every 250 ms), so after a restart or a rebalance the next mark restores
+    what was lost, and a checkpoint only ever under-states the truth meanwhile. Persisting every mark
+    in a changelog cost more writes than the changes themselves and made recovery slow.
+    """
+
+    def __init__(self) -> None:
+        self._held: dict[tuple, Progress] = {}
+
+    def advance(self, key: tuple, mark: SourceMark) -> Progress:
+        progress = advance(self._held.get(key), mark)
+        self._held[key] = progress
+        return progress
+
+    def get(self, key: tuple) -> Progress | None:
+        return self._held.get(key)
+
+    def fold(self, partition: int, marks: Iterable[SourceMark]) -> dict[tuple[int, str, int], Progress]:
+        """Fold one partition's marks in; the checkpoint parts (partition, topic, source partition) they move."""
+        return {(partition, m.topic, m.partition): self.advance((partition, m.topic, m.partition), m) for m in marks}

@@ -6,7 +6,7 @@ to a further stage. The order of effects in a batch is what keeps it crash-safe 
 1. fold every change into the tables (changelog writes);
 2. build the touched documents from the tables;
 3. await the changelog writes (see pipelines/core/factory.py: the index never runs ahead of them);
-4. bulk the documents; 5. send what goes on to the next stage; 6. record checkpoints.
+4. bulk the documents; 5. send what goes on to the next stage; 6. hand the checkpoints to their background writer.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from pipelines.core.checkpoints import Checkpoints, PartKey
 from pipelines.core.deadletters import DeadLetter, DeadLetters
-from pipelines.core.metrics import FRESHNESS_SECONDS
+from pipelines.core.metrics import BATCH_EVENTS, BATCH_SECONDS, FRESHNESS_SECONDS
 from pipelines.core.progress import Progress
 from pipelines.core.sink import BulkSink, IndexAction, document_action
 from pipelines.core.tables import acting_for
@@ -70,6 +70,8 @@ class Projector:
         self._downstream_topic = downstream_topic
 
     async def project(self, events: Sequence[Any]) -> None:
+        started = time.perf_counter()
+        BATCH_EVENTS.labels(self.projection, "project").observe(len(events))
         touched: dict[Hashable, Any] = {}  # document key -> an event of its partition (tables are read "as" it)
         progress: dict[PartKey, Progress] = {}
         commit_times: list[int] = []
@@ -106,7 +108,8 @@ class Projector:
         for ts_ms in commit_times:
             FRESHNESS_SECONDS.labels(self.projection).observe(max(0.0, (now_ms - ts_ms) / 1000))
         if progress:
-            await self.checkpoints.record(progress)
+            self.checkpoints.submit(progress)  # written in the background, after these documents
+        BATCH_SECONDS.labels(self.projection, "project").observe(time.perf_counter() - started)
 
     async def _documents(self, touched: dict[Hashable, Any]) -> list[IndexAction]:
         now = datetime.now(timezone.utc)

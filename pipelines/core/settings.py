@@ -45,7 +45,11 @@ class PipelineSettings(BaseSettings):
 
     # Batching: small `within` keeps a quiet system fast, `max` bounds memory and bulk size.
     pipeline_batch_max: int = Field(default=2000, ge=1)
-    pipeline_batch_within_s: float = Field(default=0.005, gt=0)
+    pipeline_batch_within_s: float = Field(default=0.025, gt=0)
+    pipeline_marks_interval_s: float = Field(
+        default=0.02, ge=0, description="routers announce progress marks at most this often (0: every batch)")
+    checkpoint_interval_s: float = Field(
+        default=0.02, ge=0, description="a projection writes its checkpoints at most this often")
     pipeline_poll_max_records: int = Field(default=10000, ge=1)
     pipeline_stream_buffer_maxsize: int = Field(default=65536, ge=1)
 

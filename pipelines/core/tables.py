@@ -77,6 +77,10 @@ class StateTable:
         raw = self.table.get(key)
         return None if raw is None else model.model_validate(raw)
 
+    def scan(self, prefix: str, model: type[M]) -> list[tuple[str, M]]:
+        """Every (key, value) whose key starts with `prefix`: a walk over the whole table, for rare cases."""
+        return [(key, model.model_validate(raw)) for key, raw in list(self.table.items()) if key.startswith(prefix)]
+
     def get_list(self, key: str) -> list:
         return list(self.table.get(key) or ())
 

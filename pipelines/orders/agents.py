@@ -50,7 +50,8 @@ def register(app: ReadsideApp, settings: PipelineSettings, sink: BulkSink, order
                                                      "order contributions"), customer_writes), partitions)
     router = ChangeRouter(projection=ORDERS, changes_topic=orders_topic, partitions=partitions,
                           table_of_topic={settings.source_topic(t): t for t in routing.SOURCE_TABLES},
-                          route=routing.route, key=routing.key, send=send, dead_letters=dead_letters)
+                          route=routing.route, key=routing.key, send=send, dead_letters=dead_letters,
+                          marks_interval_s=settings.pipeline_marks_interval_s)
     order_projector = Projector(projection=ORDERS, index=settings.orders_index, model=orders, sink=sink,
                                 checkpoints=orders_checkpoints, dead_letters=dead_letters,
                                 flush=order_writes.durable, send=send, downstream_topic=customers_topic)

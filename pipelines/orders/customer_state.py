@@ -2,24 +2,28 @@
 
 Partition `customer_id % partitions` of the customers topic gets the customer's profile and every
 order's contribution to it. One table, `customers_state`:
-    profile/<customer id>                   -> ProfileState
-    orders/<customer id>                    -> CustomerOrders (each order's newest contribution)
-    forwarded/<partition>/<topic>/<p>/<via> -> Progress (marks passed on by orders partition `via`)
+    profile/<customer id>              -> ProfileState
+    contribution/<customer id>/<order> -> ContributionState (the order's newest contribution)
+    totals/<customer id>               -> CustomerTotals
+A contribution writes the totals first and its own entry last. After a crash that kept only the totals,
+the replayed contribution finds its entry older (so it is applied again) but the totals saying they
+already folded exactly it in (`last_folded`), so it is counted once.
 A source partition is applied up to offset O here once every orders partition has passed on a mark at
-or past O: each sends its marks behind everything it passed on before them.
+or past O: each sends its marks behind everything it passed on before them (positions in memory, see
+pipelines/core/progress.py Positions).
 """
 from __future__ import annotations
 
 from datetime import datetime
 
 from pipelines.core.checkpoints import PartKey
-from pipelines.core.progress import Progress, advance, combine
+from pipelines.core.progress import Positions, Progress, combine
 from pipelines.core.projector import Outgoing
 from pipelines.core.records import DocumentDeleted
 from pipelines.core.tables import StateTable
 from pipelines.orders import transforms
-from pipelines.orders.records import (CUSTOMERS_ROUTED, CustomerDocument, CustomerOrders, ForwardedMarks,
-                                      OrderContribution, ProfileChanged, ProfileState)
+from pipelines.orders.records import (CUSTOMERS_ROUTED, ContributionState, CustomerDocument, CustomerTotals,
+                                      ForwardedMarks, OrderContribution, ProfileChanged, ProfileState)
 
 
 class CustomersModel:
@@ -28,16 +32,16 @@ class CustomersModel:
     def __init__(self, state: StateTable, partitions: int) -> None:
         self.state = state
         self.partitions = partitions
+        self.positions = Positions()
 
     def marks(self, record: object, partition: int) -> dict[PartKey, Progress] | None:
         if not isinstance(record, ForwardedMarks):
             return None
         parts: dict[PartKey, Progress] = {}
         for mark in record.marks:
-            prefix = f"forwarded/{partition}/{mark.topic}/{mark.partition}"
-            key = f"{prefix}/{record.via}"
-            self.state.put(key, advance(self.state.get(key, Progress), mark), partition)
-            combined = combine([self.state.get(f"{prefix}/{via}", Progress) for via in range(self.partitions)])
+            source = (partition, mark.topic, mark.partition)
+            self.positions.advance((*source, record.via), mark)
+            combined = combine([self.positions.get((*source, via)) for via in range(self.partitions)])
             if combined is not None:
                 parts[(partition, mark.topic, mark.partition)] = combined
         return parts
@@ -48,16 +52,14 @@ class CustomersModel:
             if profile is not None:
                 self.state.put(f"profile/{change.customer_id}", profile, partition)
         elif isinstance(change, OrderContribution):
-            orders = transforms.apply_contribution(self.orders(change.customer_id), change)
-            if orders is not None:
-                self.state.put(f"orders/{change.customer_id}", orders, partition)
+            self._fold(change, partition)
         else:
             raise TypeError(f"not a customers change: {change!r}")
         return [change.customer_id]
 
     def document(self, customer_id: int, indexed_at: datetime) -> CustomerDocument | DocumentDeleted | None:
         return transforms.build_customer_document(customer_id, self.profile(customer_id),
-                                                  self.orders(customer_id), indexed_at)
+                                                  self.totals(customer_id), indexed_at)
 
     def outbox(self) -> list[Outgoing]:
         return []  # the last stage
@@ -65,5 +67,22 @@ class CustomersModel:
     def profile(self, customer_id: int) -> ProfileState | None:
         return self.state.get(f"profile/{customer_id}", ProfileState)
 
-    def orders(self, customer_id: int) -> CustomerOrders | None:
-        return self.state.get(f"orders/{customer_id}", CustomerOrders)
+    def totals(self, customer_id: int) -> CustomerTotals | None:
+        return self.state.get(f"totals/{customer_id}", CustomerTotals)
+
+    def _fold(self, change: OrderContribution, partition: int) -> None:
+        key = f"contribution/{change.customer_id}/{change.order_id}"
+        held = self.state.get(key, ContributionState)
+        if not transforms.newer_contribution(held, change):
+            return  # a redelivery, or overtaken by a newer one
+        entry = transforms.contribution_entry(change)
+
+        def rescan() -> list[tuple[int, ContributionState]]:
+            prefix = f"contribution/{change.customer_id}/"
+            found = {int(k[len(prefix):]): e for k, e in self.state.scan(prefix, ContributionState)}
+            return list({**found, change.order_id: entry}.items())
+
+        totals = transforms.fold_contribution(self.totals(change.customer_id), change.order_id, held, entry, rescan)
+        if totals is not None:
+            self.state.put(f"totals/{change.customer_id}", totals, partition)  # the totals first ...
+        self.state.put(key, entry, partition)  # ... the entry last

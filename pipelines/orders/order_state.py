@@ -7,18 +7,18 @@ changelog partition in the order they were made and a crash keeps a prefix of th
     product/<partition>/<id>          -> ProductNamesState
     by_customer/<partition>/<id>      -> [order ids]  reverse indexes for the fan-out of a rename
     by_product/<partition>/<id>       -> [order ids]
-    progress/<partition>/<topic>/<p>  -> Progress
 A reverse index is written before the order that needs it and never shrinks, so it is a superset of the
 truth: fanning out to an order that left a customer rebuilds it from its own state, which is harmless.
 It also passes on, to the customers stage, each changed order's contribution to every customer it ever
-had, each customer's profile (from the partition that owns the customer's id), and the marks it saw.
+had (once per batch, as of the batch's end), each customer's profile (from the partition that owns the
+customer's id), and behind them the marks it saw.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
 from pipelines.core.checkpoints import PartKey
-from pipelines.core.progress import Progress, SourceMarks, advance
+from pipelines.core.progress import Positions, Progress, SourceMarks
 from pipelines.core.projector import Outgoing
 from pipelines.core.records import DocumentDeleted
 from pipelines.core.tables import StateTable
@@ -35,21 +35,18 @@ class OrdersModel:
     def __init__(self, state: StateTable, partitions: int) -> None:
         self.state = state
         self.partitions = partitions
-        self._outbox: list[Outgoing] = []
+        self.positions = Positions()
+        self._changed: dict[int, None] = {}  # orders changed in this batch, in order
+        self._profiles: list[Outgoing] = []
+        self._marks: list[Outgoing] = []
 
     # --- ReadModel -----------------------------------------------------------------------------
     def marks(self, record: object, partition: int) -> dict[PartKey, Progress] | None:
         if not isinstance(record, SourceMarks):
             return None
-        parts = {}
-        for mark in record.marks:
-            key = f"progress/{partition}/{mark.topic}/{mark.partition}"
-            progress = advance(self.state.get(key, Progress), mark)
-            self.state.put(key, progress, partition)
-            parts[(partition, mark.topic, mark.partition)] = progress
         forwarded = ForwardedMarks(via=partition, marks=record.marks).model_dump_json().encode()
-        self._outbox += [Outgoing(p, b"marks", forwarded) for p in range(self.partitions)]
-        return parts
+        self._marks += [Outgoing(p, b"marks", forwarded) for p in range(self.partitions)]
+        return self.positions.fold(partition, record.marks)
 
     def apply(self, change: OrdersChange, partition: int) -> list[int]:
         """Fold a change in; the orders whose documents may have changed."""
@@ -65,7 +62,7 @@ class OrdersModel:
             if partition_for(change.customer_id, self.partitions) == partition:  # one partition passes it on
                 profile = ProfileChanged(lsn=change.lsn, ts_ms=change.ts_ms, customer_id=change.customer_id,
                                          customer=change.customer)
-                self._send(change.customer_id, profile.model_dump_json().encode())
+                self._profiles.append(self._to_customer(change.customer_id, profile.model_dump_json().encode()))
             return self.state.get_list(f"by_customer/{partition}/{change.customer_id}")
         if isinstance(change, ProductRenamed):
             held_key = f"product/{partition}/{change.product_id}"
@@ -90,7 +87,12 @@ class OrdersModel:
         return document
 
     def outbox(self) -> list[Outgoing]:
-        outgoing, self._outbox = self._outbox, []
+        """Contributions of the batch's changed orders and profiles first, then the marks that follow them."""
+        contributions = [self._to_customer(c.customer_id, c.model_dump_json().encode())
+                         for order_id in self._changed if (order := self.order(order_id)) is not None
+                         for c in transforms.contributions(order_id, order)]
+        outgoing = contributions + self._profiles + self._marks
+        self._changed, self._profiles, self._marks = {}, [], []
         return outgoing
 
     # --- state ---------------------------------------------------------------------------------
@@ -109,15 +111,12 @@ class OrdersModel:
                 self._index(f"by_product/{partition}/{change.line.product_id}", change.order_id, partition)
         if after is not None:
             self.state.put(f"order/{change.order_id}", after, partition)  # after the indexes that lead to it
-        current = after or held
-        if current is not None:  # also when not newer: a replay re-sends what a crash may have lost
-            for contribution in transforms.contributions(change.order_id, current):
-                self._send(contribution.customer_id, contribution.model_dump_json().encode())
+        self._changed[change.order_id] = None  # also when not newer: a replay re-sends what a crash lost
 
     def _index(self, key: str, order_id: int, partition: int) -> None:
         orders = self.state.get_list(key)
         if order_id not in orders:
             self.state.put(key, orders + [order_id], partition)
 
-    def _send(self, customer_id: int, value: bytes) -> None:
-        self._outbox.append(Outgoing(partition_for(customer_id, self.partitions), str(customer_id).encode(), value))
+    def _to_customer(self, customer_id: int, value: bytes) -> Outgoing:
+        return Outgoing(partition_for(customer_id, self.partitions), str(customer_id).encode(), value)

@@ -142,9 +142,21 @@ class ContributionState(Versioned):
     placed_at: datetime | None
 
 
-class CustomerOrders(BaseModel):
+class CustomerTotals(BaseModel):
+    """A customer's figures over the present, counted contributions, folded in one contribution at a time.
+
+    `latest` holds the newest counted orders (placed_at, order id), newest first: always the true top
+    of them, possibly fewer than LATEST_KEPT after retractions. `last_folded` is the (order id,
+    revision) folded in last, which makes re-folding it after a crash a no-op (see CustomersModel).
+    """
+
     model_config = STATE
-    orders: dict[int, ContributionState] = Field(default_factory=dict)
+    order_count: int = 0
+    cents: int = 0
+    lsn: int = 0  # newest LSN among the contributions folded in (the document's version)
+    ts_ms: int = 0
+    latest: tuple[tuple[datetime, int], ...] = ()
+    last_folded: tuple[int, int] | None = None
 
 
 class ProfileState(Versioned):

@@ -1,9 +1,10 @@
 """Pure transforms of the orders and customers read models.
 
 Every piece of state is the newest version of one source row, guarded by that row's LSN, so a replayed,
-redelivered or reordered change is either newer (applied) or not (ignored). Nothing is a running total:
-a customer's figures are summed from per-order contributions, each replaced whole by a newer version of
-its order, so a contribution can never be counted twice.
+redelivered or reordered change is either newer (applied) or not (ignored). A customer's figures are
+folded from per-order contributions: each replaces the order's previous one (retract it, add the new),
+guarded by the order's revision, and the totals remember the last contribution folded in, so a
+contribution is never counted twice, even when a crash kept only part of its writes.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from decimal import Decimal
 from typing import Callable, TypeVar
 
 from pipelines.core.records import DocumentDeleted, Versioned
-from pipelines.orders.records import (ContributionState, CustomerDocument, CustomerOrders, CustomerRef,
+from pipelines.orders.records import (ContributionState, CustomerDocument, CustomerRef, CustomerTotals,
                                       CustomerState, LineState, OrderContribution, OrderDocument, OrderItem,
                                       OrderLineChanged, OrderRowChanged, OrderRowState, OrderState,
                                       ProductNamesState, ProfileChanged, ProfileState)
@@ -136,29 +137,61 @@ def apply_profile(held: ProfileState | None, change: ProfileChanged) -> ProfileS
     return keep_newer(held, ProfileState(lsn=change.lsn, ts_ms=change.ts_ms, customer=change.customer))
 
 
-def apply_contribution(held: CustomerOrders | None, change: OrderContribution) -> CustomerOrders | None:
-    held = held or CustomerOrders()
-    current = held.orders.get(change.order_id)
-    if current is not None and change.revision <= current.revision:
-        return None  # a redelivery, or a contribution overtaken by a newer one
-    entry = ContributionState(lsn=change.lsn, ts_ms=change.ts_ms, revision=change.revision,
-                              present=change.present, counted=change.counted, total_cents=change.total_cents,
-                              placed_at=change.placed_at)
-    return CustomerOrders(orders={**held.orders, change.order_id: entry})
+LATEST_KEPT = 16
 
 
-def build_customer_document(customer_id: int, profile: ProfileState | None, orders: CustomerOrders | None,
+def contribution_entry(change: OrderContribution) -> ContributionState:
+    return ContributionState(lsn=change.lsn, ts_ms=change.ts_ms, revision=change.revision, present=change.present,
+                             counted=change.counted, total_cents=change.total_cents, placed_at=change.placed_at)
+
+
+def newer_contribution(held: ContributionState | None, change: OrderContribution) -> bool:
+    """Revisions, not LSNs: an order's contents can change while its newest LSN stays (see OrderState)."""
+    return held is None or change.revision > held.revision
+
+
+def _counts(entry: ContributionState | None) -> bool:
+    return entry is not None and entry.present and entry.counted
+
+
+def fold_contribution(totals: CustomerTotals | None, order_id: int, held: ContributionState | None,
+                      entry: ContributionState,
+                      rescan: Callable[[], list[tuple[int, ContributionState]]]) -> CustomerTotals | None:
+    """Retract `held` (the order's previous contribution) and add `entry`; None if already folded in.
+
+    `rescan` lists every (order id, contribution) of the customer, `entry` included; it is called only
+    when every order in `latest` was retracted while counted orders remain.
+    """
+    totals = totals or CustomerTotals()
+    if totals.last_folded == (order_id, entry.revision):
+        return None
+    count, cents = totals.order_count, totals.cents
+    if _counts(held):
+        count, cents = count - 1, cents - held.total_cents
+    latest = [item for item in totals.latest if item[1] != order_id]
+    complete = len(totals.latest) == totals.order_count  # latest holds every counted order
+    if _counts(entry):
+        count, cents = count + 1, cents + entry.total_cents
+        if entry.placed_at is not None and (complete or (latest and entry.placed_at >= latest[-1][0])):
+            latest.append((entry.placed_at, order_id))
+    if not latest and count > 0:
+        latest = [(e.placed_at, oid) for oid, e in rescan() if _counts(e) and e.placed_at is not None]
+    latest = sorted(latest, reverse=True)[:LATEST_KEPT]
+    lsn, ts_ms = max((totals.lsn, totals.ts_ms), (entry.lsn, entry.ts_ms))
+    return CustomerTotals(order_count=count, cents=cents, lsn=lsn, ts_ms=ts_ms, latest=tuple(latest),
+                          last_folded=(order_id, entry.revision))
+
+
+def build_customer_document(customer_id: int, profile: ProfileState | None, totals: CustomerTotals | None,
                             indexed_at: datetime) -> CustomerDocument | DocumentDeleted | None:
     if profile is None:
         return None
-    entries = list(orders.orders.values()) if orders else []
-    lsn, ts_ms = max([(profile.lsn, profile.ts_ms)] + [(e.lsn, e.ts_ms) for e in entries])
+    totals = totals or CustomerTotals()
+    lsn, ts_ms = max((profile.lsn, profile.ts_ms), (totals.lsn, totals.ts_ms))
     if profile.customer is None:
         return DocumentDeleted(id=customer_id, source_lsn=lsn, source_ts_ms=ts_ms)
-    counted = [e for e in entries if e.present and e.counted]
-    cents = sum(e.total_cents for e in counted)
-    placed = [e.placed_at for e in counted if e.placed_at is not None]
     return CustomerDocument(
-        id=customer_id, **profile.customer.model_dump(), order_count=len(counted),
-        lifetime_value=str((Decimal(cents) / 100).quantize(CENTS)), lifetime_value_cents=cents,
-        last_order_at=max(placed, default=None), source_lsn=lsn, source_ts_ms=ts_ms, indexed_at=indexed_at)
+        id=customer_id, **profile.customer.model_dump(), order_count=totals.order_count,
+        lifetime_value=str((Decimal(totals.cents) / 100).quantize(CENTS)), lifetime_value_cents=totals.cents,
+        last_order_at=totals.latest[0][0] if totals.latest else None, source_lsn=lsn, source_ts_ms=ts_ms,
+        indexed_at=indexed_at)

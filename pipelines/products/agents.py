@@ -38,7 +38,8 @@ def register(app: ReadsideApp, settings: PipelineSettings, sink: BulkSink, check
     router = ChangeRouter(projection=PROJECTION, changes_topic=changes.get_topic_name(), partitions=partitions,
                           table_of_topic={settings.source_topic(t): t for t in routing.SOURCE_TABLES},
                           route=routing.route, key=routing.key, send=lambda *args: app.producer.send(*args),
-                          dead_letters=dead_letters)
+                          dead_letters=dead_letters,
+                          marks_interval_s=settings.pipeline_marks_interval_s)
     projector = Projector(projection=PROJECTION, index=settings.products_index, model=state, sink=sink,
                           checkpoints=checkpoints, dead_letters=dead_letters, flush=writes.durable)
     batch, within = settings.pipeline_batch_max, settings.pipeline_batch_within_s

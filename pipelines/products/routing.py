@@ -59,5 +59,6 @@ def _route_line(envelope: Envelope, row: OrderItemRow, origin: Origin, partition
 
 def key(change: Change) -> bytes:
     """The internal topic's message key: the product the change belongs to (an order's id for order changes)."""
-    owner = getattr(change, "product_id", None)
-    return str(owner if owner is not None else change.order_id).encode()
+    if isinstance(change, OrderChanged):
+        return str(change.order_id).encode()
+    return str(change.product_id).encode()

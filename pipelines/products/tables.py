@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from pipelines.core.checkpoints import PartKey
-from pipelines.core.progress import Progress, SourceMark, SourceMarks, advance
+from pipelines.core.progress import Positions, Progress, SourceMarks
 from pipelines.core.projector import Outgoing
 from pipelines.core.records import DocumentDeleted
 from pipelines.core.tables import Table, Write, json_table, write_in_memory
@@ -29,7 +29,6 @@ class ProductTables:
     product_row_by_id: Table  # "<product id>" -> ProductState
     inventory_by_product: Table  # "<product id>" -> StockState
     sales_by_key: Table  # "order/<partition>/<order id>" -> OrderState, "units/<product id>" -> UnitsState
-    progress_by_source: Table  # "<partition>/<source topic>/<source partition>" -> Progress
 
 
 def define_tables(app: Any, partitions: int) -> ProductTables:
@@ -40,7 +39,6 @@ def define_tables(app: Any, partitions: int) -> ProductTables:
         product_row_by_id=table("product_row_by_id", "newest product row per product id"),
         inventory_by_product=table("inventory_by_product", "newest inventory row per product id"),
         sales_by_key=table("sales_by_key", "orders as each partition sees them, and units sold per product"),
-        progress_by_source=table("progress_by_source", "how far each source partition is applied, per partition"),
     )
 
 
@@ -53,6 +51,7 @@ class ProductsState:
         self.tables = tables
         self.partitions = partitions
         self._write = write
+        self.positions = Positions()
 
     def apply(self, change: Change, partition: int) -> frozenset[int]:
         """Fold one change in; returns the products (owned by `partition`) whose document may have changed."""
@@ -88,16 +87,10 @@ class ProductsState:
     def marks(self, record: object, partition: int) -> dict[PartKey, Progress] | None:
         if not isinstance(record, SourceMarks):
             return None
-        return {(partition, mark.topic, mark.partition): self.advance(partition, mark) for mark in record.marks}
+        return self.positions.fold(partition, record.marks)
 
     def outbox(self) -> list[Outgoing]:
         return []  # the products projection is the last stage
-
-    def advance(self, partition: int, mark: SourceMark) -> Progress:
-        key = f"{partition}/{mark.topic}/{mark.partition}"
-        progress = advance(self._load(self.tables.progress_by_source, key, Progress), mark)
-        self._write(self.tables.progress_by_source, key, _dump(progress), partition)
-        return progress
 
     def product(self, product_id: int) -> ProductState | None:
         return self._load(self.tables.product_row_by_id, str(product_id), ProductState)

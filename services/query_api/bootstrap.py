@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from elasticsearch import AsyncElasticsearch
 
 from .adapters.checkpoints import CheckpointsIndex
+from .adapters.document_index import DocumentIndex
 from .adapters.elasticsearch import cluster_status, create_client, wait_until_reachable
 from .adapters.kafka_offsets import KafkaOffsets
-from .adapters.products_index import ProductsIndex
 from .consistency.waiter import ConsistencyWaiter, Projection
 from .service_layer.consistency import ReadYourWrites, WaitObserver
+from .service_layer.customers import CustomerQueries
+from .service_layer.orders import OrderQueries
 from .service_layer.products import ProductQueries
 from .settings import QueryApiSettings
 
@@ -25,6 +27,8 @@ class ReadSide:
     elasticsearch: AsyncElasticsearch
     kafka: KafkaOffsets
     products: ProductQueries
+    orders: OrderQueries
+    customers: CustomerQueries
 
     async def elasticsearch_status(self) -> str | None:
         return await cluster_status(self.elasticsearch, self.settings.query_api_health_timeout_s)
@@ -47,12 +51,29 @@ async def bootstrap(settings: QueryApiSettings, observe_wait: WaitObserver) -> R
                          request_timeout_ms=int(max(settings.consistency_wait_s, 1.0) * 1000))
     waiter = ConsistencyWaiter(CheckpointsIndex(es, settings.checkpoints_index), kafka,
                                settings.consistency_wait_s, settings.consistency_poll_interval_s)
-    products_projection = Projection(settings.products_projection,
-                                     tuple(settings.products_input_topics))
-    products = ProductQueries(
-        ProductsIndex(es, settings.products_index, settings.search_pit_keep_alive),
-        ReadYourWrites(waiter, products_projection, observe_wait),
-        facet_size=settings.search_facet_size, use_snapshots=settings.search_pit_enabled)
-    log.info("query API connected to Elasticsearch at %s (products index '%s')",
-             settings.elasticsearch_url, settings.products_index)
-    return ReadSide(settings, es, kafka, products)
+    products = Projection(settings.products_projection, tuple(settings.products_input_topics))
+    orders = Projection(settings.orders_projection, tuple(settings.orders_input_topics))
+    customers = Projection(settings.customers_projection,
+                           tuple(settings.customers_input_topics))
+
+    def index(alias: str, kind: str) -> DocumentIndex:
+        return DocumentIndex(es, alias, settings.search_pit_keep_alive, kind)
+
+    def reading(*projections: Projection) -> ReadYourWrites:
+        return ReadYourWrites(waiter, projections, observe_wait)
+
+    side = ReadSide(
+        settings, es, kafka,
+        products=ProductQueries(index(settings.products_index, "product"), reading(products),
+                                facet_size=settings.search_facet_size,
+                                use_snapshots=settings.search_pit_enabled),
+        orders=OrderQueries(index(settings.orders_index, "order"), reading(orders),
+                            use_snapshots=settings.search_pit_enabled),
+        customers=CustomerQueries(index(settings.customers_index, "customer"),
+                                  index(settings.orders_index, "order"),
+                                  consistency=reading(customers),
+                                  with_orders=reading(customers, orders)))
+    log.info("query API connected to Elasticsearch at %s (indices '%s', '%s', '%s')",
+             settings.elasticsearch_url, settings.products_index, settings.orders_index,
+             settings.customers_index)
+    return side

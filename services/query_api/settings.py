@@ -3,17 +3,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PRODUCTS_INPUT_TOPICS = ("readside.public.products", "readside.public.inventory",
                          "readside.public.orders", "readside.public.order_items",
                          "readside.public.debezium_heartbeat")
+# The orders and customers projections read the same five topics (notes/contract.md).
+ORDERS_INPUT_TOPICS = ("readside.public.orders", "readside.public.order_items",
+                       "readside.public.customers", "readside.public.products",
+                       "readside.public.debezium_heartbeat")
+CUSTOMERS_INPUT_TOPICS = ORDERS_INPUT_TOPICS
+_TOPIC_LISTS = ("products_input_topics", "orders_input_topics", "customers_input_topics")
 
 
 class QueryApiSettings(BaseSettings):
     """One object for the query API; e.g. `elasticsearch_url` comes from
-    READSIDE_ELASTICSEARCH_URL and `products_input_topics` from READSIDE_PRODUCTS_INPUT_TOPICS
+    READSIDE_ELASTICSEARCH_URL and `orders_input_topics` from READSIDE_ORDERS_INPUT_TOPICS
     (comma-separated)."""
 
     model_config = SettingsConfigDict(env_prefix="READSIDE_", extra="ignore")
@@ -33,6 +39,14 @@ class QueryApiSettings(BaseSettings):
     products_projection: str = Field(default="products", min_length=1,
                                      description="projection name in the checkpoint documents")
     products_input_topics: Annotated[tuple[str, ...], NoDecode] = PRODUCTS_INPUT_TOPICS
+    orders_index: str = Field(default="orders", min_length=1,
+                              description="alias (or index) the orders projection fills")
+    orders_projection: str = Field(default="orders", min_length=1)
+    orders_input_topics: Annotated[tuple[str, ...], NoDecode] = ORDERS_INPUT_TOPICS
+    customers_index: str = Field(default="customers", min_length=1,
+                                 description="alias (or index) the customers projection fills")
+    customers_projection: str = Field(default="customers", min_length=1)
+    customers_input_topics: Annotated[tuple[str, ...], NoDecode] = CUSTOMERS_INPUT_TOPICS
 
     search_pit_enabled: bool = Field(default=True, description=(
         "page through a point in time, so pages stay consistent while documents change; off, "
@@ -46,17 +60,17 @@ class QueryApiSettings(BaseSettings):
                                             description="how long start-up waits for ES")
     query_api_health_timeout_s: float = Field(default=2.0, gt=0)
 
-    @field_validator("products_input_topics", mode="before")
+    @field_validator(*_TOPIC_LISTS, mode="before")
     @classmethod
     def _split_topics(cls, value: object) -> object:
         if isinstance(value, str):
             value = [part.strip() for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("products_input_topics")
+    @field_validator(*_TOPIC_LISTS)
     @classmethod
-    def _some_topics(cls, topics: tuple[str, ...]) -> tuple[str, ...]:
+    def _some_topics(cls, topics: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
         if not topics:
-            raise ValueError("products_input_topics needs at least one topic (the projection's "
-                             "inputs, heartbeat topic included)")
+            raise ValueError(f"{info.field_name} needs at least one topic (the projection's "
+                             f"inputs, heartbeat topic included)")
         return topics

@@ -17,7 +17,6 @@ import re
 from dataclasses import dataclass
 
 from .errors import InvalidQuery
-from .search import SortOrder
 
 MAX_CURSOR_LENGTH = 4096
 _VERSION = 1
@@ -55,9 +54,10 @@ def encode_cursor(cursor: Cursor) -> str:
     return f"{_b64(body)}.{_b64(_digest(body))}"
 
 
-def decode_cursor(text: str, fingerprint: str, sort: SortOrder) -> Cursor:
-    """The cursor inside `text`, checked against the search it is used with; InvalidQuery (422)
-    for anything damaged, edited, or issued for another search."""
+def decode_cursor(text: str, fingerprint: str, scored: bool) -> Cursor:
+    """The cursor inside `text`, checked against the search it is used with (`scored`: is its
+    first sort key the relevance score?); InvalidQuery (422) for anything damaged, edited, or
+    issued for another search."""
     if len(text) > MAX_CURSOR_LENGTH or not _CURSOR_TEXT.fullmatch(text):
         raise InvalidQuery("cursor is malformed" + _RESTART)
     body_text, digest_text = text.split(".")
@@ -79,7 +79,7 @@ def decode_cursor(text: str, fingerprint: str, sort: SortOrder) -> Cursor:
         raise InvalidQuery("cursor belongs to a different search (q, filters or sort "
                            "changed)" + _RESTART)
     after, pit_id, horizon = data["a"], data["p"], data["l"]
-    if not _valid_sort_values(after, sort):
+    if not _valid_sort_values(after, scored):
         raise InvalidQuery("cursor position is invalid" + _RESTART)
     if pit_id is not None and not (isinstance(pit_id, str) and _PIT_TEXT.fullmatch(pit_id)):
         raise InvalidQuery("cursor snapshot id is invalid" + _RESTART)
@@ -92,13 +92,14 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _valid_sort_values(after: object, sort: SortOrder) -> bool:
-    """Two values: the sort key (a float score for relevance, else a long) and the id."""
+def _valid_sort_values(after: object, scored: bool) -> bool:
+    """Two values: the sort key (a float score, else a long: cents, a count, epoch millis) and
+    the id."""
     if not isinstance(after, list) or len(after) != 2:
         return False
-    key, product_id = after
-    if not _is_int(product_id) or not _INT64[0] <= product_id <= _INT64[1]:
+    key, doc_id = after
+    if not _is_int(doc_id) or not _INT64[0] <= doc_id <= _INT64[1]:
         return False
-    if sort is SortOrder.relevance:
+    if scored:
         return (_is_int(key) or isinstance(key, float)) and math.isfinite(key)
     return _is_int(key) and _INT64[0] <= key <= _INT64[1]

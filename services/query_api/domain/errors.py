@@ -10,12 +10,28 @@ class InvalidQuery(QueryError):
     """Parameters that validate one by one but not together, or a bad cursor/token (422)."""
 
 
-class ProductNotFound(QueryError):
-    """No product with that id in the read model (404)."""
+class NotFound(QueryError):
+    """No document of that kind and id in the read model (404)."""
 
-    def __init__(self, product_id: int) -> None:
-        super().__init__(f"product {product_id} not found")
-        self.product_id = product_id
+    kind = "document"
+
+    def __init__(self, doc_id: int) -> None:
+        super().__init__(f"{self.kind} {doc_id} not found")
+        self.doc_id = doc_id
+
+
+class ProductNotFound(NotFound):
+    kind = "product"
+
+
+class OrderNotFound(NotFound):
+    kind = "order"
+
+
+class CustomerNotFound(NotFound):
+    """No customer document: never registered, erased, or not projected yet."""
+
+    kind = "customer"
 
 
 class ReadModelBehind(QueryError):

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-CENT = Decimal("0.01")
+from .money import money_text
+
 _REQUIRED = ("sku", "name", "category")
 
 
@@ -38,21 +38,9 @@ class SearchPage:
     next_cursor: str | None
 
 
-def _price(source: Mapping[str, Any]) -> str | None:
-    raw = source.get("price")
-    try:
-        if raw is not None:
-            return str(Decimal(str(raw)).quantize(CENT))
-        if source.get("price_cents") is not None:
-            return str((Decimal(int(source["price_cents"])) / 100).quantize(CENT))
-    except (InvalidOperation, ValueError, TypeError):
-        return None
-    return None
-
-
 def product_from_source(doc_id: str, source: Mapping[str, Any]) -> ProductView | None:
     """The product a document describes, or None while it lacks the product row's fields."""
-    price = _price(source)
+    price = money_text(source.get("price"), source.get("price_cents"))
     if price is None or any(source.get(field) is None for field in _REQUIRED):
         return None
     on_hand = int(source.get("on_hand") or 0)

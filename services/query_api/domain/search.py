@@ -52,6 +52,11 @@ class ProductSearch:
     include_inactive: bool = False
     sort: SortOrder = SortOrder.relevance
 
+    @property
+    def scored(self) -> bool:
+        """Whether pages are ordered by relevance score (a cursor then holds a float)."""
+        return self.sort is SortOrder.relevance
+
     @classmethod
     def from_params(cls, *, q: str | None, categories: list[str] | None,
                     min_price: str | None, max_price: str | None, in_stock: bool | None,

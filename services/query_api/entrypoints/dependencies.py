@@ -1,14 +1,16 @@
-"""Request dependencies: the running read side, product queries, the consistency token."""
+"""Request dependencies: the running read side, its queries, ids, the consistency token."""
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Request
 
 from ..bootstrap import ReadSide
+from ..service_layer.customers import CustomerQueries
+from ..service_layer.orders import OrderQueries
 from ..service_layer.products import ProductQueries
 
-INT8_MAX = 2**63 - 1
+INT8_MAX = 2**63 - 1  # ids are bigint on the write side
 
 
 def read_side(request: Request) -> ReadSide:
@@ -19,11 +21,28 @@ def product_queries(side: Annotated[ReadSide, Depends(read_side)]) -> ProductQue
     return side.products
 
 
+def order_queries(side: Annotated[ReadSide, Depends(read_side)]) -> OrderQueries:
+    return side.orders
+
+
+def customer_queries(side: Annotated[ReadSide, Depends(read_side)]) -> CustomerQueries:
+    return side.customers
+
+
+def id_path(kind: str) -> Any:
+    """A positive bigint path parameter: anything else is a 422 before any read."""
+    return Path(ge=1, le=INT8_MAX, description=f"integer {kind} id")
+
+
 Products = Annotated[ProductQueries, Depends(product_queries)]
+Orders = Annotated[OrderQueries, Depends(order_queries)]
+Customers = Annotated[CustomerQueries, Depends(customer_queries)]
 Side = Annotated[ReadSide, Depends(read_side)]
 ConsistencyToken = Annotated[
     str | None,
     Header(alias="X-Consistency-Token", max_length=64,
            description="the token a write returned: the answer then reflects that write, or "
                        "comes back 504 after a bounded wait")]
-ProductId = Annotated[int, Path(ge=1, le=INT8_MAX, description="integer product id")]
+ProductId = Annotated[int, id_path("product")]
+OrderId = Annotated[int, id_path("order")]
+CustomerId = Annotated[int, id_path("customer")]

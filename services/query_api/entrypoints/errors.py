@@ -8,13 +8,21 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from ..domain.errors import (InvalidQuery, ProductNotFound, QueryError, ReadModelBehind,
+from ..domain.errors import (InvalidQuery, NotFound, QueryError, ReadModelBehind,
                              ReadModelUnavailable)
+from .schemas import ErrorBody
 
 log = logging.getLogger(__name__)
 _MAX_REASONS = 5
-_STATUS: dict[type[QueryError], int] = {InvalidQuery: 422, ProductNotFound: 404,
+_STATUS: dict[type[QueryError], int] = {InvalidQuery: 422, NotFound: 404,
                                         ReadModelBehind: 504, ReadModelUnavailable: 503}
+_REASONS = {404: "unknown id", 422: "invalid parameters, cursor or token",
+            503: "Elasticsearch or Kafka unavailable", 504: "read model not yet at the token"}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The error answers a route declares, as OpenAPI shows them."""
+    return {code: {"model": ErrorBody, "description": _REASONS[code]} for code in codes}
 
 
 def describe_validation_error(error: dict[str, Any]) -> str:

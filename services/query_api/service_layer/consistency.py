@@ -1,8 +1,9 @@
 """Honour an optional X-Consistency-Token before a read: decode it, wait, record the wait."""
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from ..consistency.token import MalformedToken, decode_token
 from ..consistency.waiter import ConsistencyWaiter, Projection
@@ -23,12 +24,15 @@ def parse_token(token: str | None) -> int | None:
 
 
 class ReadYourWrites:
-    """Blocks a read of one projection until it reflects the token's write (or raises 504)."""
+    """Blocks a read until the projections it reads reflect the token's write (or raises 504)."""
 
-    def __init__(self, waiter: ConsistencyWaiter, projection: Projection,
+    def __init__(self, waiter: ConsistencyWaiter, projection: Projection | Sequence[Projection],
                  observe: WaitObserver) -> None:
         self._waiter = waiter
-        self._projection = projection
+        self._projections = ((projection,) if isinstance(projection, Projection)
+                             else tuple(projection))
+        if not self._projections:
+            raise ValueError("a read must wait for at least one projection")
         self._observe = observe
 
     async def catch_up(self, token: str | None, lsn: int | None) -> None:
@@ -37,10 +41,20 @@ class ReadYourWrites:
         started = time.monotonic()
         outcome = "error"
         try:
-            await self._waiter.wait_for(self._projection, lsn, token)
+            await self._wait_for_all(lsn, token)
             outcome = "caught_up"
         except ReadModelBehind:
             outcome = "timeout"
             raise
         finally:
             self._observe(outcome, time.monotonic() - started)
+
+    async def _wait_for_all(self, lsn: int, token: str) -> None:
+        # Side by side, so a read of two projections is bounded by one wait, not two; every
+        # wait ends on its own deadline, then the first failure (in projection order) is raised.
+        results = await asyncio.gather(
+            *(self._waiter.wait_for(p, lsn, token) for p in self._projections),
+            return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result

@@ -1,5 +1,6 @@
-"""Query API integration fixtures: a throwaway products index + alias and checkpoints index per
-session on the stack's real Elasticsearch, throwaway Kafka topics, and apps pointed at them."""
+"""Query API integration fixtures: throwaway products, orders and customers indices + aliases
+and a checkpoints index per session on the stack's real Elasticsearch, throwaway Kafka topics, a
+stand-in for a projection's checkpoints, and apps pointed at them."""
 from __future__ import annotations
 
 import asyncio
@@ -8,6 +9,7 @@ import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -27,6 +29,16 @@ class TestIndices:
     products_index: str
     products_alias: str
     checkpoints_index: str
+    orders_index: str
+    orders_alias: str
+    customers_index: str
+    customers_alias: str
+
+    def read_models(self) -> dict[str, tuple[str, str]]:
+        """mapping file stem → (index, alias)"""
+        return {"products_v1": (self.products_index, self.products_alias),
+                "orders_v1": (self.orders_index, self.orders_alias),
+                "customers_v1": (self.customers_index, self.customers_alias)}
 
 
 @pytest.fixture(scope="session")
@@ -38,22 +50,27 @@ def es(stack) -> Iterator[Elasticsearch]:
 
 @pytest.fixture(scope="session")
 def indices(es: Elasticsearch) -> Iterator[TestIndices]:
-    """Indices made from the real mapping files. Refresh is off on the products index, so a
+    """Indices made from the real mapping files. Refresh is off on the read model indices, so a
     document is searchable only after an explicit refresh (what token reads must do)."""
     prefix = f"qtest_{secrets.token_hex(4)}"
     names = TestIndices(prefix, f"{prefix}_products_v1", f"{prefix}_products",
-                        f"{prefix}_checkpoints")
-    products = json.loads((SCHEMAS / "products_v1.json").read_text())
-    checkpoints = json.loads((SCHEMAS / "checkpoints_v1.json").read_text())
-    es.indices.create(index=names.products_index, mappings=products["mappings"],
-                      settings={**products["settings"], "refresh_interval": "-1"},
-                      aliases={names.products_alias: {}})
-    es.indices.create(index=names.checkpoints_index, **checkpoints)
+                        f"{prefix}_checkpoints", f"{prefix}_orders_v1", f"{prefix}_orders",
+                        f"{prefix}_customers_v1", f"{prefix}_customers")
+    created: list[str] = []
     try:
+        for stem, (index, alias) in names.read_models().items():
+            mapping = json.loads((SCHEMAS / f"{stem}.json").read_text())
+            es.indices.create(index=index, mappings=mapping["mappings"],
+                              settings={**mapping["settings"], "refresh_interval": "-1"},
+                              aliases={alias: {}})
+            created.append(index)
+        checkpoints = json.loads((SCHEMAS / "checkpoints_v1.json").read_text())
+        es.indices.create(index=names.checkpoints_index, **checkpoints)
+        created.append(names.checkpoints_index)
         yield names
     finally:
-        es.options(ignore_status=404).indices.delete(
-            index=[names.products_index, names.checkpoints_index])
+        if created:
+            es.options(ignore_status=404).indices.delete(index=created)
 
 
 @pytest.fixture(scope="session")
@@ -61,7 +78,10 @@ def base_settings(stack, indices: TestIndices) -> QueryApiSettings:
     return QueryApiSettings(
         elasticsearch_url=stack.elasticsearch_url, kafka_bootstrap=stack.kafka_bootstrap,
         products_index=indices.products_alias, checkpoints_index=indices.checkpoints_index,
+        orders_index=indices.orders_alias, customers_index=indices.customers_alias,
         products_input_topics=(f"{indices.prefix}.no.such.topic",),
+        orders_input_topics=(f"{indices.prefix}.no.such.topic",),
+        customers_input_topics=(f"{indices.prefix}.no.such.topic",),
         consistency_wait_s=0.6, consistency_poll_interval_s=0.02, query_api_startup_wait_s=10)
 
 
@@ -93,8 +113,40 @@ def product(product_id: int, name: str, price: str, *, category: str = "kitchen"
             "source_ts_ms": 0, "indexed_at": "2026-01-01T00:00:00Z"}
 
 
-class Catalogue:
-    """The products in the session index; each test loads its own."""
+def order(order_id: int, placed_at: str, *, customer: dict[str, Any] | None = None,
+          status: str = "placed", lines: list[tuple[int, str, str, int, str]] = (),
+          updated_at: str | None = None) -> dict[str, Any]:
+    """An order document as the orders pipeline writes it; `customer` is a customer() document
+    (or None: no customer), each line is (product_id, sku, name, quantity, unit_price)."""
+    items, total_cents = [], 0
+    for line_no, (product_id, sku, name, quantity, unit_price) in enumerate(lines, start=1):
+        cents = quantity * int(round(float(unit_price) * 100))
+        total_cents += cents
+        items.append({"line_no": line_no, "product_id": product_id, "sku": sku, "name": name,
+                      "quantity": quantity, "unit_price": unit_price,
+                      "line_total": f"{cents / 100:.2f}", "line_total_cents": cents})
+    embedded = None if customer is None else {k: customer[k]
+                                              for k in ("id", "name", "email", "country")}
+    return {"id": order_id, "status": status,
+            "customer_id": None if customer is None else customer["id"], "customer": embedded,
+            "items": items, "total": f"{total_cents / 100:.2f}", "total_cents": total_cents,
+            "placed_at": placed_at, "updated_at": updated_at or placed_at, "source_lsn": 1,
+            "source_ts_ms": 0, "indexed_at": "2026-01-01T00:00:00Z"}
+
+
+def customer(customer_id: int, name: str, email: str, country: str = "GB", *,
+             order_count: int = 0, lifetime_value: str = "0.00",
+             last_order_at: str | None = None) -> dict[str, Any]:
+    """A customer document as the customers pipeline writes it."""
+    return {"id": customer_id, "email": email, "name": name, "country": country,
+            "order_count": order_count, "lifetime_value": lifetime_value,
+            "lifetime_value_cents": int(round(float(lifetime_value) * 100)),
+            "last_order_at": last_order_at, "source_lsn": 1, "source_ts_ms": 0,
+            "indexed_at": "2026-01-01T00:00:00Z"}
+
+
+class Documents:
+    """The documents in one session index; each test loads its own."""
 
     def __init__(self, es: Elasticsearch, alias: str) -> None:
         self.es, self.alias = es, alias
@@ -110,13 +162,23 @@ class Catalogue:
         helpers.bulk(self.es, [{"_index": self.alias, "_id": str(d["id"]), "_source": d}
                                for d in docs], refresh=refresh)
 
-    def delete(self, product_id: int) -> None:
-        self.es.delete(index=self.alias, id=str(product_id), refresh=True)
+    def delete(self, doc_id: int) -> None:
+        self.es.delete(index=self.alias, id=str(doc_id), refresh=True)
 
 
 @pytest.fixture
-def catalogue(es: Elasticsearch, indices: TestIndices) -> Catalogue:
-    return Catalogue(es, indices.products_alias)
+def catalogue(es: Elasticsearch, indices: TestIndices) -> Documents:
+    return Documents(es, indices.products_alias)
+
+
+@pytest.fixture
+def order_docs(es: Elasticsearch, indices: TestIndices) -> Documents:
+    return Documents(es, indices.orders_alias)
+
+
+@pytest.fixture
+def customer_docs(es: Elasticsearch, indices: TestIndices) -> Documents:
+    return Documents(es, indices.customers_alias)
 
 
 class Topics:
@@ -175,6 +237,32 @@ def topics(stack) -> Iterator[Topics]:
     made = Topics(stack.kafka_bootstrap)
     yield made
     made.delete_all()
+
+
+@dataclass
+class Pipeline:
+    """Stands in for the projections: an input topic of changes, the heartbeat topic, and the
+    checkpoint documents a projection writes after applying."""
+    es: Any
+    checkpoints_index: str
+    changes_topic: str
+    heartbeat_topic: str
+
+    def applied(self, topic: str, partition: int, offset: int, lsn: int,
+                projection: str = "products") -> None:
+        self.es.index(index=self.checkpoints_index, id=f"{projection}:{topic}:{partition}",
+                      document={"projection": projection, "topic": topic,
+                                "partition": partition, "offset": offset, "lsn": lsn,
+                                "source_ts_ms": 0,
+                                "updated_at": datetime.now(timezone.utc).isoformat()})
+
+
+@pytest.fixture
+def pipeline(es, indices, topics) -> Pipeline:
+    name = f"{indices.prefix}.{secrets.token_hex(3)}"
+    made = Pipeline(es, indices.checkpoints_index, f"{name}.changes", f"{name}.heartbeat")
+    topics.create(made.changes_topic, made.heartbeat_topic)
+    return made
 
 
 def search(api, **params):

@@ -2,12 +2,9 @@
 messages to throwaway input topics and checkpoint documents, and the reads follow the token."""
 from __future__ import annotations
 
-import secrets
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -22,34 +19,10 @@ WRITE_LSN = 50_000
 TOKEN = encode_token(WRITE_LSN)
 
 
-@dataclass
-class Pipeline:
-    """Stands in for the products projection: input topics plus its checkpoint documents."""
-    es: Any
-    checkpoints_index: str
-    products_topic: str
-    heartbeat_topic: str
-
-    def applied(self, topic: str, partition: int, offset: int, lsn: int) -> None:
-        self.es.index(index=self.checkpoints_index, id=f"products:{topic}:{partition}",
-                      document={"projection": "products", "topic": topic,
-                                "partition": partition, "offset": offset, "lsn": lsn,
-                                "source_ts_ms": 0,
-                                "updated_at": datetime.now(timezone.utc).isoformat()})
-
-
-@pytest.fixture
-def pipeline(es, indices, topics) -> Pipeline:
-    name = f"{indices.prefix}.{secrets.token_hex(3)}"
-    made = Pipeline(es, indices.checkpoints_index, f"{name}.products", f"{name}.heartbeat")
-    topics.create(made.products_topic, made.heartbeat_topic)
-    return made
-
-
 @pytest.fixture
 def client(make_client, base_settings, pipeline) -> Iterator[Any]:
     settings = base_settings.model_copy(update={
-        "products_input_topics": (pipeline.products_topic, pipeline.heartbeat_topic),
+        "products_input_topics": (pipeline.changes_topic, pipeline.heartbeat_topic),
         "consistency_wait_s": WAIT_S})
     with make_client(settings) as made:
         yield made
@@ -78,15 +51,15 @@ def test_a_token_ahead_of_the_read_model_waits_then_answers_504(client, pipeline
 
 def test_a_passed_lsn_is_not_enough_while_a_partition_lags(client, pipeline, catalogue, topics):
     catalogue.load([product(1, "Teapot", "19.90")])
-    last = topics.produce(pipeline.products_topic, 2, count=3)  # offsets 0..2, the write last
+    last = topics.produce(pipeline.changes_topic, 2, count=3)  # offsets 0..2, the write last
     topics.produce(pipeline.heartbeat_topic, 0)
     pipeline.applied(pipeline.heartbeat_topic, 0, offset=0, lsn=WRITE_LSN + 10)
-    pipeline.applied(pipeline.products_topic, 2, offset=last - 1, lsn=WRITE_LSN - 5)
+    pipeline.applied(pipeline.changes_topic, 2, offset=last - 1, lsn=WRITE_LSN - 5)
     response, _ = read(client, "/products/1")
     assert response.status_code == 504
-    assert f"{pipeline.products_topic}[2] applied 1 of 2" in response.json()["detail"]
+    assert f"{pipeline.changes_topic}[2] applied 1 of 2" in response.json()["detail"]
 
-    pipeline.applied(pipeline.products_topic, 2, offset=last, lsn=WRITE_LSN)
+    pipeline.applied(pipeline.changes_topic, 2, offset=last, lsn=WRITE_LSN)
     response, took = read(client, "/products/1")
     assert response.status_code == 200 and response.json()["name"] == "Teapot"
     assert took < WAIT_S
@@ -107,8 +80,8 @@ def test_a_search_with_a_token_sees_the_write_even_before_a_refresh(client, pipe
     catalogue.put(product(77, "Brand new kettle", "30.00"), refresh=False)
     # Without a token the search is eventually consistent: this index never refreshes alone.
     assert client.get("/products/search", params={"q": "kettle"}).json()["total"] == 0
-    offset = topics.produce(pipeline.products_topic, 0)
-    pipeline.applied(pipeline.products_topic, 0, offset=offset, lsn=WRITE_LSN)
+    offset = topics.produce(pipeline.changes_topic, 0)
+    pipeline.applied(pipeline.changes_topic, 0, offset=offset, lsn=WRITE_LSN)
     response, _ = read(client, "/products/search", q="kettle")
     assert response.status_code == 200
     assert [hit["id"] for hit in response.json()["hits"]] == [77]
@@ -118,16 +91,16 @@ def test_a_read_waits_while_the_pipeline_catches_up(make_client, base_settings, 
                                                     catalogue, topics):
     catalogue.load([product(5, "Tea Cosy", "9.50")])
     settings = base_settings.model_copy(update={
-        "products_input_topics": (pipeline.products_topic, pipeline.heartbeat_topic),
+        "products_input_topics": (pipeline.changes_topic, pipeline.heartbeat_topic),
         "consistency_wait_s": 10.0})
-    write = topics.produce(pipeline.products_topic, 3)
+    write = topics.produce(pipeline.changes_topic, 3)
     heartbeat = topics.produce(pipeline.heartbeat_topic, 0)
     answers: list[Any] = []
     with make_client(settings) as client:
         waiting = threading.Thread(target=lambda: answers.append(read(client, "/products/5")))
         waiting.start()
         # The pipeline applies the write, then a heartbeat past the token.
-        pipeline.applied(pipeline.products_topic, 3, offset=write, lsn=WRITE_LSN - 5)
+        pipeline.applied(pipeline.changes_topic, 3, offset=write, lsn=WRITE_LSN - 5)
         pipeline.applied(pipeline.heartbeat_topic, 0, offset=heartbeat, lsn=WRITE_LSN + 5)
         waiting.join(timeout=15)
         metrics = client.get("/metrics").text
@@ -139,7 +112,7 @@ def test_a_read_waits_while_the_pipeline_catches_up(make_client, base_settings, 
 def test_no_checkpoints_at_all_is_504(make_client, base_settings, pipeline, topics):
     topics.produce(pipeline.heartbeat_topic, 0)
     settings = base_settings.model_copy(update={
-        "products_input_topics": (pipeline.products_topic, pipeline.heartbeat_topic),
+        "products_input_topics": (pipeline.changes_topic, pipeline.heartbeat_topic),
         "checkpoints_index": "qtest_no_checkpoints_here", "consistency_wait_s": 0.3})
     with make_client(settings) as client:
         response, _ = read(client, "/products/1")

@@ -6,7 +6,7 @@ import asyncio
 import pytest
 from elasticsearch import AsyncElasticsearch
 
-from services.query_api.adapters.products_index import ProductsIndex
+from services.query_api.adapters.document_index import DocumentIndex
 from services.query_api.domain.errors import ReadModelUnavailable
 
 from .conftest import product
@@ -58,7 +58,7 @@ def test_unreachable_elasticsearch_is_503():
     async def read() -> None:
         es = AsyncElasticsearch(DEAD_ES, request_timeout=2, max_retries=0)
         try:
-            await ProductsIndex(es, "products", "1m").get(1)
+            await DocumentIndex(es, "products", "1m", "product").get(1)
         finally:
             await es.close()
     with pytest.raises(ReadModelUnavailable, match="unreachable"):

@@ -61,4 +61,4 @@ def state(partitions: int = 4):
     """A ProductsState over plain dicts: the same code the agent runs over Faust tables."""
     from pipelines.products.tables import ProductsState, ProductTables
 
-    return ProductsState(ProductTables({}, {}, {}, {}), partitions)
+    return ProductsState(ProductTables({}, {}, {}), partitions)

@@ -62,7 +62,7 @@ class FakeCheckpoints:
     def __init__(self, calls):
         self.calls = calls
 
-    async def record(self, parts):
+    def submit(self, parts):
         self.calls.append(("checkpoints", sorted(parts)))
 
 

@@ -23,3 +23,30 @@ def test_combined_progress_is_the_least_advanced_part_and_unknown_while_a_part_i
     assert combine(parts) == Progress(offset=7, lsn=400, ts_ms=8)
     assert combine(parts + [None]) is None
     assert combine([]) is None
+
+
+def test_checkpoints_submitted_while_a_write_is_in_flight_go_out_together_and_never_move_back():
+    import asyncio
+
+    from pipelines.core.checkpoints import Checkpoints
+
+    class Recording(Checkpoints):
+        def __init__(self):
+            super().__init__(None, None, "p", "i", "parts", 4)
+            self.writes = []
+
+        async def record(self, parts):
+            self.writes.append(dict(parts))
+            await asyncio.sleep(0.01)  # the round trips to Elasticsearch
+
+    async def scenario(checkpoints):
+        checkpoints.submit({(0, "t", 0): Progress(offset=5)})
+        await asyncio.sleep(0)  # the writer takes it
+        checkpoints.submit({(0, "t", 0): Progress(offset=7), (1, "t", 0): Progress(offset=3)})  # in flight: waits
+        checkpoints.submit({(0, "t", 0): Progress(offset=6)})  # older than what waits: ignored
+        await asyncio.sleep(0.05)
+
+    checkpoints = Recording()
+    asyncio.run(scenario(checkpoints))
+    assert [{k: p.offset for k, p in w.items()} for w in checkpoints.writes] == [
+        {(0, "t", 0): 5}, {(0, "t", 0): 7, (1, "t", 0): 3}]

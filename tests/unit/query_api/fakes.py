@@ -1,6 +1,8 @@
-"""In-memory stand-ins for the products index and the consistency waiter (unit tests only)."""
+"""In-memory stand-ins for the read model indices and the consistency waiter (unit tests only)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from services.query_api.consistency.waiter import Projection
@@ -14,11 +16,40 @@ def product_doc(product_id: int, price_cents: int, **fields: Any) -> dict[str, A
             "units_sold": 0, **fields}
 
 
-class FakeIndex:
-    """Sorts by (price_cents, id) whatever the body asks; honours size and search_after."""
+def order_doc(order_id: int, placed_at: str = "2026-11-26T10:00:00Z", *,
+              customer_id: int | None = 3, status: str = "placed",
+              **fields: Any) -> dict[str, Any]:
+    """An order document as the orders pipeline writes it: one line of two units at 19.90."""
+    customer = None if customer_id is None else {
+        "id": customer_id, "name": "Ada", "email": "ada@x.org", "country": "GB"}
+    return {"id": order_id, "status": status, "customer_id": customer_id, "customer": customer,
+            "items": [{"line_no": 1, "product_id": 5, "sku": "SKU-5", "name": "Lamp",
+                       "quantity": 2, "unit_price": "19.90", "line_total": "39.80",
+                       "line_total_cents": 3980}],
+            "total": "39.80", "total_cents": 3980, "placed_at": placed_at,
+            "updated_at": placed_at, "source_lsn": 10, "source_ts_ms": 0,
+            "indexed_at": "2026-11-26T10:00:01Z", **fields}
 
-    def __init__(self, docs: list[dict[str, Any]]) -> None:
+
+def by_price(doc: dict[str, Any]) -> tuple[int, ...]:
+    return (doc["price_cents"], doc["id"])
+
+
+def newest_first(doc: dict[str, Any]) -> tuple[int, ...]:
+    """Orders' sort (placed_at desc, id desc), as ascending keys the fake can compare."""
+    placed = datetime.fromisoformat(doc["placed_at"])
+    return (-int(placed.timestamp() * 1000), -doc["id"])
+
+
+class FakeIndex:
+    """Sorts by `key` (ascending) whatever the body asks; honours size and search_after, and
+    keeps the bodies it was asked to search."""
+
+    def __init__(self, docs: list[dict[str, Any]],
+                 key: Callable[[dict[str, Any]], tuple[int, ...]] = by_price) -> None:
         self.docs = {d["id"]: d for d in docs}
+        self.key = key
+        self.bodies: list[dict[str, Any]] = []
         self.opened: list[str] = []
         self.closed: list[str] = []
         self.searched_with: list[str | None] = []
@@ -26,10 +57,10 @@ class FakeIndex:
         self.refreshes = 0
         self.error: Exception | None = None
 
-    async def get(self, product_id: int) -> dict[str, Any] | None:
+    async def get(self, doc_id: int) -> dict[str, Any] | None:
         if self.error:
             raise self.error
-        return self.docs.get(product_id)
+        return self.docs.get(doc_id)
 
     async def refresh(self) -> None:
         self.refreshes += 1
@@ -48,10 +79,11 @@ class FakeIndex:
         if pit_id in self.expired:
             raise SnapshotExpired(pit_id)
         self.searched_with.append(pit_id)
-        rows = sorted(self.docs.values(), key=lambda d: (d["price_cents"], d["id"]))
+        self.bodies.append(body)
+        rows = sorted(self.docs.values(), key=self.key)
         if "search_after" in body:
-            rows = [d for d in rows if (d["price_cents"], d["id"]) > tuple(body["search_after"])]
-        hits = [{"_id": str(d["id"]), "_source": d, "sort": [d["price_cents"], d["id"], 7]}
+            rows = [d for d in rows if self.key(d) > tuple(body["search_after"])]
+        hits = [{"_id": str(d["id"]), "_source": d, "sort": [*self.key(d), 7]}
                 for d in rows[:body["size"]]]
         response: dict[str, Any] = {"hits": {"total": {"value": len(self.docs)}, "hits": hits},
                                     "aggregations": {"category": {"buckets": [
@@ -62,11 +94,15 @@ class FakeIndex:
 
 
 class FakeWaiter:
-    def __init__(self, behind: bool = False) -> None:
+    """`behind`: True for every projection, or the names of the projections that lag."""
+
+    def __init__(self, behind: bool | set[str] = False) -> None:
         self.behind = behind
         self.waited_for: list[int] = []
+        self.projections: list[str] = []
 
     async def wait_for(self, projection: Projection, lsn: int, token: str) -> None:
         self.waited_for.append(lsn)
-        if self.behind:
-            raise ReadModelBehind(token, 0.1, "test says so")
+        self.projections.append(projection.name)
+        if self.behind is True or (isinstance(self.behind, set) and projection.name in self.behind):
+            raise ReadModelBehind(token, 0.1, f"test says {projection.name} lags")

@@ -1,24 +1,19 @@
 """Product reads: search, and get by id. Both honour X-Consistency-Token."""
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from ..dependencies import ConsistencyToken, ProductId, Products
-from ..schemas import ErrorBody, Product, ProductSearchResult, SearchParams
+from ..errors import error_responses
+from ..schemas import Product, ProductSearchResult, SearchParams
 
 router = APIRouter(prefix="/products", tags=["products"])
 
-_REASONS = {404: "unknown id", 422: "invalid parameters, cursor or token",
-            503: "Elasticsearch or Kafka unavailable", 504: "read model not yet at the token"}
 
-
-def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {code: {"model": ErrorBody, "description": _REASONS[code]} for code in codes}
-
-
-@router.get("/search", response_model=ProductSearchResult, responses=errors(422, 503, 504))
+@router.get("/search", response_model=ProductSearchResult,
+            responses=error_responses(422, 503, 504))
 async def search_products(params: Annotated[SearchParams, Query()], products: Products,
                           token: ConsistencyToken = None) -> ProductSearchResult:
     """Full text with relevance, filters, a category facet, four sorts, cursor pages."""
@@ -26,7 +21,8 @@ async def search_products(params: Annotated[SearchParams, Query()], products: Pr
     return ProductSearchResult.from_page(page)
 
 
-@router.get("/{product_id}", response_model=Product, responses=errors(404, 422, 503, 504))
+@router.get("/{product_id}", response_model=Product,
+            responses=error_responses(404, 422, 503, 504))
 async def get_product(product_id: ProductId, products: Products,
                       token: ConsistencyToken = None) -> Product:
     """One product, active or not (realtime: a write is visible without a refresh)."""

@@ -1,4 +1,4 @@
-"""The products index (through its alias): realtime get, refresh, point-in-time search."""
+"""One read model's index (through its alias): realtime get, refresh, point-in-time search."""
 from __future__ import annotations
 
 import logging
@@ -12,17 +12,21 @@ from .elasticsearch import error_type, translated_errors
 log = logging.getLogger(__name__)
 
 
-class ProductsIndex:
-    def __init__(self, es: AsyncElasticsearch, alias: str, pit_keep_alive: str) -> None:
+class DocumentIndex:
+    """`kind` names a document in messages and logs ("product", "order", "customer")."""
+
+    def __init__(self, es: AsyncElasticsearch, alias: str, pit_keep_alive: str,
+                 kind: str = "document") -> None:
         self._es = es
         self._alias = alias
         self._keep_alive = pit_keep_alive
+        self._kind = kind
 
-    async def get(self, product_id: int) -> dict[str, Any] | None:
+    async def get(self, doc_id: int) -> dict[str, Any] | None:
         """The stored document (realtime: no refresh needed), or None if there is none."""
-        with translated_errors("get product", self._alias):
+        with translated_errors(f"get {self._kind}", self._alias):
             try:
-                response = await self._es.get(index=self._alias, id=str(product_id))
+                response = await self._es.get(index=self._alias, id=str(doc_id))
             except NotFoundError as exc:
                 if error_type(exc) == "index_not_found_exception":
                     raise
@@ -31,7 +35,7 @@ class ProductsIndex:
 
     async def refresh(self) -> None:
         """Make everything indexed so far searchable (a token read must see its write)."""
-        with translated_errors("refresh products", self._alias):
+        with translated_errors(f"refresh {self._kind}s", self._alias):
             await self._es.indices.refresh(index=self._alias)
 
     async def open_snapshot(self) -> str:
@@ -49,7 +53,8 @@ class ProductsIndex:
 
     async def search(self, body: dict[str, Any], pit_id: str | None) -> dict[str, Any]:
         """One page. With a point in time the index is not named: the snapshot decides."""
-        with translated_errors("search products", self._alias, refusal_is_client_fault=True):
+        with translated_errors(f"search {self._kind}s", self._alias,
+                               refusal_is_client_fault=True):
             if pit_id is None:
                 response = await self._es.search(index=self._alias, body=body)
                 return dict(response.body)

@@ -1,0 +1,46 @@
+"""Customer reads: the customer with its order aggregates, and the customer's orders."""
+from __future__ import annotations
+
+from ..domain.customers import CustomerView, customer_from_source
+from ..domain.errors import CustomerNotFound
+from ..domain.order_dsl import customer_orders_body
+from ..domain.orders import CustomerOrders
+from .consistency import ReadYourWrites, parse_token
+from .orders import orders_from_hits
+from .paging import SearchIndex, total_hits
+
+
+class CustomerQueries:
+    """`consistency` waits for the customers projection; `with_orders` for it and the orders
+    projection, since a customer's order list reads both indices."""
+
+    def __init__(self, customers: SearchIndex, orders: SearchIndex,
+                 consistency: ReadYourWrites, with_orders: ReadYourWrites) -> None:
+        self._customers = customers
+        self._orders = orders
+        self._consistency = consistency
+        self._with_orders = with_orders
+
+    async def get(self, customer_id: int, token: str | None = None) -> CustomerView:
+        await self._consistency.catch_up(token, parse_token(token))
+        return await self._existing(customer_id)
+
+    async def orders(self, customer_id: int, statuses: tuple[str, ...], size: int,
+                     token: str | None = None) -> CustomerOrders:
+        """Newest first, at most `size`; the total counts every matching order."""
+        lsn = parse_token(token)
+        await self._with_orders.catch_up(token, lsn)
+        await self._existing(customer_id)  # an unknown or erased customer is a 404, not []
+        if lsn is not None:
+            await self._orders.refresh()  # caught up in the index; now make it searchable
+        response = await self._orders.search(customer_orders_body(customer_id, statuses, size),
+                                             None)
+        return CustomerOrders(total=total_hits(response),
+                              hits=orders_from_hits(response["hits"]["hits"]))
+
+    async def _existing(self, customer_id: int) -> CustomerView:
+        source = await self._customers.get(customer_id)  # realtime: no refresh needed
+        customer = customer_from_source(str(customer_id), source) if source is not None else None
+        if customer is None:
+            raise CustomerNotFound(customer_id)
+        return customer
