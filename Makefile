@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 .PHONY: demo test test-unit deps venv up down status clean
 
 demo: deps venv
-	$(BIN)/readside up
+	$(BIN)/readside demo
 
 test: deps venv
 	$(BIN)/pytest -q -ra --durations=10

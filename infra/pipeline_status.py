@@ -16,11 +16,11 @@ CHECKPOINTS_INDEX = "readside_checkpoints"
 
 
 def pipeline_progress(settings: StackSettings) -> dict:
-    return {"consumer_group": CONSUMER_GROUP, "lag": _lag_by_topic(settings),
+    return {"consumer_group": CONSUMER_GROUP, "lag": lag_by_topic(settings),
             "newest_applied_change_age_s": _newest_applied_age_s(settings)}
 
 
-def _lag_by_topic(settings: StackSettings) -> dict[str, int] | None:
+def lag_by_topic(settings: StackSettings) -> dict[str, int] | None:
     from aiokafka import AIOKafkaConsumer
     from aiokafka.admin import AIOKafkaAdminClient
 

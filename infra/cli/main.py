@@ -134,9 +134,36 @@ def verify_read_models(
     with err.status("comparing read models with Postgres…") as spinner:
         diffs = verify(settings.postgres_dsn(postgres_password(settings)), settings.elasticsearch_url, names,
                        wait, on_attempt=lambda ds: spinner.update(
-                           "waiting for the read side: " + ", ".join(f"{d.model} {d.count} diff(s)" for d in ds)))
+                           "waiting for the read side: " + ", ".join(f"{d.model} {d.summary}" for d in ds)))
     render(diffs, out)
     if any(d.count for d in diffs):
+        raise typer.Exit(1)
+
+
+@app.command()
+def demo(
+    quick: Annotated[bool, typer.Option(help="CI size: tens of customers and products, a few hundred orders, "
+                                             "10 s of live load")] = False,
+    duration: Annotated[float | None, typer.Option(help="seconds of live workload (default 60, quick 10)")] = None,
+    customers: Annotated[int | None, typer.Option(help="customers to seed (default 300, quick 40)")] = None,
+    products: Annotated[int | None, typer.Option(help="products to seed (default 200, quick 30)")] = None,
+    orders: Annotated[int | None, typer.Option(help="orders to seed (default 2000, quick 300)")] = None,
+    seed: Annotated[int, typer.Option(help="random seed: the same seed makes the same shop")] = 42,
+) -> None:
+    """Bring the stack up, seed a shop, run a live workload, show searches and read-your-writes, verify."""
+    from infra.demo.clients import DemoError
+    from infra.demo.run import DemoOptions, run_demo
+
+    settings = StackSettings()
+    try:
+        options = DemoOptions.resolve(quick, seed, duration, customers, products, orders)
+        clean = run_demo(settings, options, out)
+    except (DemoError, StackError) as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        err.print("[yellow]demo interrupted[/]: the stack keeps running; `readside down` stops it")
+        raise typer.Exit(130)
+    if not clean:
         raise typer.Exit(1)
 
 

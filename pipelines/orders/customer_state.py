@@ -38,12 +38,15 @@ class CustomersModel:
         if not isinstance(record, ForwardedMarks):
             return None
         parts: dict[PartKey, Progress] = {}
-        for mark in record.marks:
-            source = (partition, mark.topic, mark.partition)
-            self.positions.advance((*source, record.via), mark)
-            combined = combine([self.positions.get((*source, via)) for via in range(self.partitions)])
-            if combined is not None:
-                parts[(partition, mark.topic, mark.partition)] = combined
+        for via, marks in record.marks.items():
+            for mark in marks:
+                self.positions.advance((partition, mark.topic, mark.partition, via), mark)
+        for via, marks in record.marks.items():
+            for mark in marks:
+                source = (partition, mark.topic, mark.partition)
+                combined = combine([self.positions.get((*source, v)) for v in range(self.partitions)])
+                if combined is not None:
+                    parts[source] = combined
         return parts
 
     def apply(self, change: ProfileChanged | OrderContribution, partition: int) -> list[int]:

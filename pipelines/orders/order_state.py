@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pipelines.core.checkpoints import PartKey
-from pipelines.core.progress import Positions, Progress, SourceMarks
+from pipelines.core.progress import Positions, Progress, SourceMark, SourceMarks, marks_for
 from pipelines.core.projector import Outgoing
 from pipelines.core.records import DocumentDeleted
 from pipelines.core.tables import StateTable
@@ -38,14 +38,13 @@ class OrdersModel:
         self.positions = Positions()
         self._changed: dict[int, None] = {}  # orders changed in this batch, in order
         self._profiles: list[Outgoing] = []
-        self._marks: list[Outgoing] = []
+        self._marks: dict[int, list[SourceMark]] = {}  # via partition -> marks seen in this batch
 
     # --- ReadModel -----------------------------------------------------------------------------
     def marks(self, record: object, partition: int) -> dict[PartKey, Progress] | None:
         if not isinstance(record, SourceMarks):
             return None
-        forwarded = ForwardedMarks(via=partition, marks=record.marks).model_dump_json().encode()
-        self._marks += [Outgoing(p, b"marks", forwarded) for p in range(self.partitions)]
+        self._marks.setdefault(partition, []).extend(record.marks)
         return self.positions.fold(partition, record.marks)
 
     def apply(self, change: OrdersChange, partition: int) -> list[int]:
@@ -81,7 +80,9 @@ class OrdersModel:
         document = transforms.build_order_document(
             order_id, order, lambda cid: self.state.get(f"customer/{partition}/{cid}", CustomerState),
             lambda pid: self.state.get(f"product/{partition}/{pid}", ProductNamesState), indexed_at)
-        if document is not None and document.source_lsn > order.floor:
+        # The floor only needs writing when a customer's or product's LSN lifted the version above the
+        # order's own rows: those only grow, so they keep the version from going back by themselves.
+        if document is not None and document.source_lsn > max(order.floor, transforms.order_version(order)[0]):
             self.state.put(f"order/{order_id}", order.model_copy(update={
                 "floor": document.source_lsn, "floor_ts_ms": document.source_ts_ms}), partition)
         return document
@@ -91,8 +92,13 @@ class OrdersModel:
         contributions = [self._to_customer(c.customer_id, c.model_dump_json().encode())
                          for order_id in self._changed if (order := self.order(order_id)) is not None
                          for c in transforms.contributions(order_id, order)]
-        outgoing = contributions + self._profiles + self._marks
-        self._changed, self._profiles, self._marks = {}, [], []
+        outgoing = contributions + self._profiles
+        if self._marks:  # one message per customers partition, whatever the number of marks
+            marks = {via: tuple(marks_for((m.topic, m.partition, m.offset, m.lsn, m.ts_ms) for m in seen))
+                     for via, seen in self._marks.items()}
+            forwarded = ForwardedMarks(marks=marks).model_dump_json().encode()
+            outgoing += [Outgoing(p, b"marks", forwarded) for p in range(self.partitions)]
+        self._changed, self._profiles, self._marks = {}, [], {}
         return outgoing
 
     # --- state ---------------------------------------------------------------------------------

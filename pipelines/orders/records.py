@@ -122,12 +122,11 @@ class OrderContribution(Versioned):
 
 
 class ForwardedMarks(BaseModel):
-    """Marks that passed through orders partition `via`: everything before them has been passed on."""
+    """Marks that passed through orders partitions (`via` -> marks): everything before them has been passed on."""
 
     model_config = STATE
     kind: Literal["forwarded"] = "forwarded"
-    via: int
-    marks: tuple[SourceMark, ...]
+    marks: dict[int, tuple[SourceMark, ...]]
 
 
 CUSTOMERS_ROUTED = TypeAdapter(Annotated[Union[ProfileChanged, OrderContribution, ForwardedMarks],

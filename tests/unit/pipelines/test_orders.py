@@ -198,7 +198,7 @@ def test_a_source_partition_counts_as_applied_by_customers_once_every_orders_par
     mark = SourceMark(topic="readside.public.orders", partition=0, offset=9, lsn=500, ts_ms=1)
     reported = []
     for i, via in enumerate(via_order):
-        parts = customers.marks(ForwardedMarks(via=via, marks=(mark,)), partition=1)
+        parts = customers.marks(ForwardedMarks(marks={via: (mark,)}), partition=1)
         reported.append(parts)
     assert reported[:-1] == [{}, {}, {}]
     assert reported[-1][(1, "readside.public.orders", 0)].offset == 9
@@ -215,3 +215,8 @@ def test_orders_stage_passes_marks_on_behind_the_contributions_of_its_batch():
     assert parts[(ORDER % N, "readside.public.orders", 0)].offset == 4
     kinds = [json.loads(o.value)["kind"] for o in orders.outbox()]
     assert kinds[-N:] == ["forwarded"] * N and "contribution" in kinds[:-N] and "profile" in kinds[:-N]
+    orders.marks(marks, ORDER % N)
+    orders.marks(SourceMarks(marks=(SourceMark(topic="readside.public.orders", partition=0, offset=6),)), 1)
+    forwarded = [json.loads(o.value) for o in orders.outbox()]
+    assert len(forwarded) == N and {via: [m["offset"] for m in ms] for via, ms in forwarded[0]["marks"].items()} == {
+        str(ORDER % N): [4], "1": [6]}
