@@ -90,3 +90,18 @@ def create_app(settings: PipelineSettings) -> ReadsideApp:
         web_host=settings.pipeline_web_host,
         web_port=settings.pipeline_web_port,
     )
+
+
+def batch_agent(app: faust.App, channel: Any, name: str, handle: Callable[[Any], Awaitable[None]],
+                what: str, settings: PipelineSettings) -> Any:
+    """Declare agent `name` on `channel`: take events in batches and hand each to `handle`, or die trying."""
+    from pipelines.core.failstop import complete_or_die
+
+    batch, within = settings.pipeline_batch_max, settings.pipeline_batch_within_s
+
+    async def run(stream: Any) -> None:
+        async for events in stream.take_events(batch, within=within):
+            await complete_or_die(handle(events), what)
+
+    run.__name__ = run.__qualname__ = name
+    return app.agent(channel, name=name)(run)

@@ -10,8 +10,7 @@ from typing import Any
 
 from pipelines.core.checkpoints import Checkpoints
 from pipelines.core.deadletters import DeadLetters
-from pipelines.core.factory import ReadsideApp
-from pipelines.core.failstop import complete_or_die
+from pipelines.core.factory import ReadsideApp, batch_agent
 from pipelines.core.projector import Projector
 from pipelines.core.router import ChangeRouter
 from pipelines.core.settings import PipelineSettings
@@ -58,22 +57,11 @@ def register(app: ReadsideApp, settings: PipelineSettings, sink: BulkSink, order
     customer_projector = Projector(projection=CUSTOMERS, index=settings.customers_index, model=customers,
                                    sink=sink, checkpoints=customers_checkpoints, dead_letters=dead_letters,
                                    flush=customer_writes.durable)
-    batch, within = settings.pipeline_batch_max, settings.pipeline_batch_within_s
-
-    @app.agent(sources, name="route_order_changes")
-    async def route_order_changes(stream: Any) -> None:
-        async for events in stream.take_events(batch, within=within):
-            await complete_or_die(router.route(events), "routing a batch of source events (orders)")
-
-    @app.agent(order_changes, name="project_orders")
-    async def project_orders(stream: Any) -> None:
-        async for events in stream.take_events(batch, within=within):
-            await complete_or_die(order_projector.project(events), "projecting a batch of order changes")
-
-    @app.agent(customer_changes, name="project_customers")
-    async def project_customers(stream: Any) -> None:
-        async for events in stream.take_events(batch, within=within):
-            await complete_or_die(customer_projector.project(events), "projecting a batch of customer changes")
-
-    return {"route_order_changes": route_order_changes, "project_orders": project_orders,
-            "project_customers": project_customers, "orders": orders, "customers": customers}
+    return {
+        "route_order_changes": batch_agent(app, sources, "route_order_changes", router.route,
+                                           "routing a batch of source events (orders)", settings),
+        "project_orders": batch_agent(app, order_changes, "project_orders", order_projector.project,
+                                      "projecting a batch of order changes", settings),
+        "project_customers": batch_agent(app, customer_changes, "project_customers", customer_projector.project,
+                                         "projecting a batch of customer changes", settings),
+        "orders": orders, "customers": customers}

@@ -5,8 +5,7 @@ from typing import Any
 
 from pipelines.core.checkpoints import Checkpoints
 from pipelines.core.deadletters import DeadLetters
-from pipelines.core.factory import ReadsideApp
-from pipelines.core.failstop import complete_or_die
+from pipelines.core.factory import ReadsideApp, batch_agent
 from pipelines.core.projector import Projector
 from pipelines.core.router import ChangeRouter
 from pipelines.core.settings import PipelineSettings
@@ -42,17 +41,8 @@ def register(app: ReadsideApp, settings: PipelineSettings, sink: BulkSink, check
                           marks_interval_s=settings.pipeline_marks_interval_s)
     projector = Projector(projection=PROJECTION, index=settings.products_index, model=state, sink=sink,
                           checkpoints=checkpoints, dead_letters=dead_letters, flush=writes.durable)
-    batch, within = settings.pipeline_batch_max, settings.pipeline_batch_within_s
-
-    @app.agent(sources, name="route_product_changes")
-    async def route_product_changes(stream: Any) -> None:
-        async for events in stream.take_events(batch, within=within):
-            await complete_or_die(router.route(events), "routing a batch of source events")
-
-    @app.agent(changes, name="project_products")
-    async def project_products(stream: Any) -> None:
-        async for events in stream.take_events(batch, within=within):
-            await complete_or_die(projector.project(events), "projecting a batch of product changes")
-
-    return {"route_product_changes": route_product_changes, "project_products": project_products,
+    return {"route_product_changes": batch_agent(app, sources, "route_product_changes", router.route,
+                                                 "routing a batch of source events", settings),
+            "project_products": batch_agent(app, changes, "project_products", projector.project,
+                                            "projecting a batch of product changes", settings),
             "state": state}

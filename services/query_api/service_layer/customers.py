@@ -6,7 +6,8 @@ from ..domain.errors import CustomerNotFound
 from ..domain.order_dsl import customer_orders_body
 from ..domain.orders import CustomerOrders
 from .consistency import ReadYourWrites, parse_token
-from .orders import orders_from_hits
+from .documents import DocumentReads
+from .orders import order_reads
 from .paging import SearchIndex, total_hits
 
 
@@ -16,31 +17,24 @@ class CustomerQueries:
 
     def __init__(self, customers: SearchIndex, orders: SearchIndex,
                  consistency: ReadYourWrites, with_orders: ReadYourWrites) -> None:
-        self._customers = customers
+        self._customers: DocumentReads[CustomerView] = DocumentReads(
+            customers, consistency, False, customer_from_source, CustomerNotFound, "customer")
         self._orders = orders
-        self._consistency = consistency
+        self._order_views = order_reads(orders, with_orders)
         self._with_orders = with_orders
 
     async def get(self, customer_id: int, token: str | None = None) -> CustomerView:
-        await self._consistency.catch_up(token, parse_token(token))
-        return await self._existing(customer_id)
+        return await self._customers.get(customer_id, token)
 
     async def orders(self, customer_id: int, statuses: tuple[str, ...], size: int,
                      token: str | None = None) -> CustomerOrders:
         """Newest first, at most `size`; the total counts every matching order."""
         lsn = parse_token(token)
         await self._with_orders.catch_up(token, lsn)
-        await self._existing(customer_id)  # an unknown or erased customer is a 404, not []
+        await self._customers.existing(customer_id)  # an unknown or erased customer is a 404, not []
         if lsn is not None:
             await self._orders.refresh()  # caught up in the index; now make it searchable
         response = await self._orders.search(customer_orders_body(customer_id, statuses, size),
                                              None)
         return CustomerOrders(total=total_hits(response),
-                              hits=orders_from_hits(response["hits"]["hits"]))
-
-    async def _existing(self, customer_id: int) -> CustomerView:
-        source = await self._customers.get(customer_id)  # realtime: no refresh needed
-        customer = customer_from_source(str(customer_id), source) if source is not None else None
-        if customer is None:
-            raise CustomerNotFound(customer_id)
-        return customer
+                              hits=self._order_views.views(response["hits"]["hits"]))
