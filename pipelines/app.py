@@ -27,12 +27,15 @@ def checkpoints(projection: str) -> Checkpoints:
 
 
 products.register(app, settings, sink, checkpoints(products.PROJECTION), dead_letters)
-orders.register(app, settings, sink, checkpoints(orders.ORDERS), checkpoints(orders.CUSTOMERS), dead_letters)
+orders.register(app, settings, sink, checkpoints(orders.ORDERS), checkpoints(orders.CUSTOMERS),
+                checkpoints(orders.SALES), dead_letters)
 
 INDICES = [
     (settings.products_index, settings.products_alias, settings.products_mapping),
     (settings.orders_index, settings.orders_alias, settings.orders_mapping),
     (settings.customers_index, settings.customers_alias, settings.customers_mapping),
+    (settings.sales_index, settings.sales_alias, settings.sales_mapping),
+    (settings.product_sales_index, settings.product_sales_alias, settings.product_sales_mapping),
     (settings.checkpoints_index, settings.checkpoints_alias, settings.checkpoints_mapping),
     (settings.checkpoint_parts_index, settings.checkpoint_parts_alias, settings.checkpoint_parts_mapping),
 ]

@@ -117,9 +117,10 @@ class QueryApi:
         self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout_s, transport=transport,
                                        limits=httpx.Limits(max_connections=concurrency))
 
-    async def get(self, path: str, params: dict | None = None, token: str | None = None) -> Answer:
-        """2xx, 404 for an unknown id, or 504 (not yet at the token) as an Answer; RouteNotDeployed
-        when no route serves `path`; DemoError for anything else."""
+    async def get(self, path: str, params: dict | None = None, token: str | None = None,
+                  also: tuple[int, ...] = ()) -> Answer:
+        """2xx, 404 for an unknown id, 504 (not yet at the token) or a status in `also` as an
+        Answer; RouteNotDeployed when no route serves `path`; DemoError for anything else."""
         headers = {"X-Consistency-Token": token} if token else {}
         began = time.perf_counter()
         try:
@@ -132,7 +133,7 @@ class QueryApi:
         answer = Answer(response.status_code, _decode(response), time.perf_counter() - began)
         if answer.status == 404 and answer.body == _NO_ROUTE:
             raise RouteNotDeployed(path)
-        if answer.ok or answer.status in (404, 504):
+        if answer.ok or answer.status in (404, 504, *also):
             return answer
         raise DemoError(f"GET {path} answered {answer.status}: {answer.detail}")
 

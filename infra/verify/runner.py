@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from infra.verify import customers, orders, products
+from infra.verify import customers, orders, products, sales
 from infra.verify.diff import ModelDiff, diff_documents
 from infra.verify.sources import IndexMissing, actual_documents
 
@@ -43,6 +43,9 @@ CHECKS = {check.name: check for check in [
                    instants=orders.INSTANTS, list_keys=orders.LIST_KEYS),
     ReadModelCheck("customers", "customers", customers.FIELDS, customers.expected_customers,
                    instants=customers.INSTANTS),
+    ReadModelCheck("sales", "sales_daily", sales.SALES_FIELDS, sales.expected_sales_daily),
+    ReadModelCheck("product_sales", "product_sales_daily", sales.PRODUCT_SALES_FIELDS,
+                   sales.expected_product_sales_daily),
 ]}
 
 

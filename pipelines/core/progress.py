@@ -105,3 +105,19 @@ class Positions:
     def fold(self, partition: int, marks: Iterable[SourceMark]) -> dict[tuple[int, str, int], Progress]:
         """Fold one partition's marks in; the checkpoint parts (partition, topic, source partition) they move."""
         return {(partition, m.topic, m.partition): self.advance((partition, m.topic, m.partition), m) for m in marks}
+
+    def fold_forwarded(self, partition: int, by_via: dict[int, Sequence[SourceMark]],
+                       upstream_partitions: int) -> dict[tuple[int, str, int], Progress]:
+        """Fold marks an upstream stage passed on (upstream partition -> marks). A source partition counts
+        as applied here up to the offset every upstream partition has passed on (the minimum over them)."""
+        for via, marks in by_via.items():
+            for mark in marks:
+                self.advance((partition, mark.topic, mark.partition, via), mark)
+        parts = {}
+        for marks in by_via.values():
+            for mark in marks:
+                source = (partition, mark.topic, mark.partition)
+                combined = combine([self.get((*source, via)) for via in range(upstream_partitions)])
+                if combined is not None:
+                    parts[source] = combined
+        return parts

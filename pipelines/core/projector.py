@@ -37,6 +37,7 @@ class Outgoing:
     partition: int
     key: bytes
     value: bytes
+    topic: str | None = None  # None: the projector's downstream topic
 
 
 class ReadModel(Protocol):
@@ -124,15 +125,16 @@ class Projector:
                                             f"document {key}: {type(exc).__name__}: {exc}", None)
                     continue
             if document is not None:
-                actions.append(document_action(self.index, document))
+                index_for = getattr(self.model, "index_for", None)  # a model may fill several indices
+                actions.append(document_action(index_for(key) if index_for else self.index, document))
         return actions
 
     async def _pass_on(self) -> None:
-        outgoing = self.model.outbox()
-        if outgoing and (self._send is None or self._downstream_topic is None):
-            raise RuntimeError(f"the {self.projection} model passes messages on, but no downstream topic is set")
-        for message in outgoing:
-            await self._send(self._downstream_topic, message.key, message.value, message.partition, None, None)
+        for message in self.model.outbox():
+            topic = message.topic or self._downstream_topic
+            if self._send is None or topic is None:
+                raise RuntimeError(f"the {self.projection} model passes messages on, but no downstream topic is set")
+            await self._send(topic, message.key, message.value, message.partition, None, None)
 
     async def _dead_letter(self, message: Any, reason: str, error: str, change: Any) -> None:
         origin = getattr(change, "origin", None)

@@ -31,6 +31,6 @@ class DocumentDeleted(BaseModel):
     """A document to delete (its source row is gone), versioned like the documents it replaces."""
 
     model_config = STATE
-    id: int
+    id: int | str
     source_lsn: int
     source_ts_ms: int

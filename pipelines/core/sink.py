@@ -42,10 +42,12 @@ class IndexAction:
 
 
 def document_action(index: str, document: Any) -> IndexAction:
-    """The action for a read model's document (a pydantic model with `id` and `source_lsn`) or its deletion."""
+    """The action for a read model's document (a pydantic model with `source_lsn`, and `id` or a
+    `document_id()` when its id is not one of its fields) or its deletion."""
     if isinstance(document, DocumentDeleted):
         return IndexAction(index=index, id=str(document.id), version=document.source_lsn, document=None)
-    return IndexAction(index=index, id=str(document.id), version=document.source_lsn,
+    doc_id = document.document_id() if hasattr(document, "document_id") else document.id
+    return IndexAction(index=index, id=str(doc_id), version=document.source_lsn,
                        document=document.model_dump(mode="json"))
 
 

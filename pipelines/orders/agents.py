@@ -1,8 +1,9 @@
-"""Agents of the orders and customers projections: route, join orders, then sum customers.
+"""Agents of the orders, customers and sales projections: route, join orders, then sum customers and sales.
 
     source topics --route_order_changes--> <app>-orders-changes (order id % N; customers and
-    product names to all) --project_orders--> orders index, and <app>-customers-changes
-    (customer id % N) --project_customers--> customers index
+    product names to all) --project_orders--> orders index, and
+        <app>-customers-changes (customer id % N) --project_customers--> customers index
+        <app>-sales-changes (crc32(key) % N) --project_sales--> sales_daily, product_sales_daily
 """
 from __future__ import annotations
 
@@ -19,9 +20,11 @@ from pipelines.core.tables import ChangelogWrites, StateTable, json_table
 from pipelines.orders import routing
 from pipelines.orders.customer_state import CustomersModel
 from pipelines.orders.order_state import OrdersModel
+from pipelines.orders.sales_state import SalesModel
 
 ORDERS = "orders"
 CUSTOMERS = "customers"
+SALES = "sales"
 
 
 def source_topics(settings: PipelineSettings) -> list[str]:
@@ -30,23 +33,29 @@ def source_topics(settings: PipelineSettings) -> list[str]:
 
 
 def internal_topics(settings: PipelineSettings) -> list[str]:
-    return [f"{settings.pipeline_app_id}-{ORDERS}-changes", f"{settings.pipeline_app_id}-{CUSTOMERS}-changes"]
+    return [f"{settings.pipeline_app_id}-{name}-changes" for name in (ORDERS, CUSTOMERS, SALES)]
 
 
 def register(app: ReadsideApp, settings: PipelineSettings, sink: BulkSink, orders_checkpoints: Checkpoints,
-             customers_checkpoints: Checkpoints, dead_letters: DeadLetters) -> dict[str, Any]:
+             customers_checkpoints: Checkpoints, sales_checkpoints: Checkpoints,
+             dead_letters: DeadLetters) -> dict[str, Any]:
     partitions = settings.topic_partitions
     send = lambda *args: app.producer.send(*args)  # noqa: E731 - resolved at call time, once the app runs
-    orders_topic, customers_topic = internal_topics(settings)
+    orders_topic, customers_topic, sales_topic = internal_topics(settings)
     sources = app.topic(*source_topics(settings))
     order_changes = app.topic(orders_topic, partitions=partitions, internal=True)
     customer_changes = app.topic(customers_topic, partitions=partitions, internal=True)
+    sales_changes = app.topic(sales_topic, partitions=partitions, internal=True)
 
-    order_writes, customer_writes = ChangelogWrites(), ChangelogWrites()
+    order_writes, customer_writes, sales_writes = ChangelogWrites(), ChangelogWrites(), ChangelogWrites()
     orders = OrdersModel(StateTable(json_table(app, "orders_state", partitions, "orders joined with customers "
-                                               "and product names, per partition"), order_writes), partitions)
+                                               "and product names, per partition"), order_writes), partitions,
+                         sales_topic=sales_topic)
     customers = CustomersModel(StateTable(json_table(app, "customers_state", partitions, "customer profiles and "
                                                      "order contributions"), customer_writes), partitions)
+    sales = SalesModel(StateTable(json_table(app, "sales_state", partitions, "sales per day and category, and per "
+                                             "day and product"), sales_writes), partitions,
+                       settings.sales_index, settings.product_sales_index)
     router = ChangeRouter(projection=ORDERS, changes_topic=orders_topic, partitions=partitions,
                           table_of_topic={settings.source_topic(t): t for t in routing.SOURCE_TABLES},
                           route=routing.route, key=routing.key, send=send, dead_letters=dead_letters,
@@ -57,6 +66,8 @@ def register(app: ReadsideApp, settings: PipelineSettings, sink: BulkSink, order
     customer_projector = Projector(projection=CUSTOMERS, index=settings.customers_index, model=customers,
                                    sink=sink, checkpoints=customers_checkpoints, dead_letters=dead_letters,
                                    flush=customer_writes.durable)
+    sales_projector = Projector(projection=SALES, index=settings.sales_index, model=sales, sink=sink,
+                                checkpoints=sales_checkpoints, dead_letters=dead_letters, flush=sales_writes.durable)
     return {
         "route_order_changes": batch_agent(app, sources, "route_order_changes", router.route,
                                            "routing a batch of source events (orders)", settings),
@@ -64,4 +75,6 @@ def register(app: ReadsideApp, settings: PipelineSettings, sink: BulkSink, order
                                       "projecting a batch of order changes", settings),
         "project_customers": batch_agent(app, customer_changes, "project_customers", customer_projector.project,
                                          "projecting a batch of customer changes", settings),
-        "orders": orders, "customers": customers}
+        "project_sales": batch_agent(app, sales_changes, "project_sales", sales_projector.project,
+                                     "projecting a batch of sales contributions", settings),
+        "orders": orders, "customers": customers, "sales": sales}

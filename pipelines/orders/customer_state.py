@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pipelines.core.checkpoints import PartKey
-from pipelines.core.progress import Positions, Progress, combine
+from pipelines.core.progress import Positions, Progress
 from pipelines.core.projector import Outgoing
 from pipelines.core.records import DocumentDeleted
 from pipelines.core.tables import StateTable
@@ -37,17 +37,7 @@ class CustomersModel:
     def marks(self, record: object, partition: int) -> dict[PartKey, Progress] | None:
         if not isinstance(record, ForwardedMarks):
             return None
-        parts: dict[PartKey, Progress] = {}
-        for via, marks in record.marks.items():
-            for mark in marks:
-                self.positions.advance((partition, mark.topic, mark.partition, via), mark)
-        for via, marks in record.marks.items():
-            for mark in marks:
-                source = (partition, mark.topic, mark.partition)
-                combined = combine([self.positions.get((*source, v)) for v in range(self.partitions)])
-                if combined is not None:
-                    parts[source] = combined
-        return parts
+        return self.positions.fold_forwarded(partition, record.marks, self.partitions)
 
     def apply(self, change: ProfileChanged | OrderContribution, partition: int) -> list[int]:
         if isinstance(change, ProfileChanged):

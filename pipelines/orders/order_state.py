@@ -22,21 +22,24 @@ from pipelines.core.progress import Positions, Progress, SourceMark, SourceMarks
 from pipelines.core.projector import Outgoing
 from pipelines.core.records import DocumentDeleted
 from pipelines.core.tables import StateTable
-from pipelines.orders import transforms
+from pipelines.orders import sales, transforms
 from pipelines.orders.records import (ORDERS_ROUTED, CustomerChanged, CustomerState, ForwardedMarks,
                                       OrderDocument, OrderLineChanged, OrderRowChanged, OrdersChange,
                                       OrderState, ProductNamesState, ProductRenamed, ProfileChanged)
 from pipelines.orders.routing import partition_for
+from pipelines.orders.sales_state import partition_for_key
 
 
 class OrdersModel:
     routed = ORDERS_ROUTED
 
-    def __init__(self, state: StateTable, partitions: int) -> None:
+    def __init__(self, state: StateTable, partitions: int, sales_topic: str | None = None) -> None:
         self.state = state
         self.partitions = partitions
+        self.sales_topic = sales_topic  # None: no sales aggregates downstream
         self.positions = Positions()
         self._changed: dict[int, None] = {}  # orders changed in this batch, in order
+        self._documented: dict[int, None] = {}  # orders whose document (and sales share) this batch rebuilt
         self._profiles: list[Outgoing] = []
         self._marks: dict[int, list[SourceMark]] = {}  # via partition -> marks seen in this batch
 
@@ -77,14 +80,22 @@ class OrdersModel:
         order = self.order(order_id)
         if order is None:
             return None
+        def product(pid: int) -> ProductNamesState | None:
+            return self.state.get(f"product/{partition}/{pid}", ProductNamesState)
+
         document = transforms.build_order_document(
-            order_id, order, lambda cid: self.state.get(f"customer/{partition}/{cid}", CustomerState),
-            lambda pid: self.state.get(f"product/{partition}/{pid}", ProductNamesState), indexed_at)
+            order_id, order, lambda cid: self.state.get(f"customer/{partition}/{cid}", CustomerState), product,
+            indexed_at)
+        updated = order
         # The floor only needs writing when a customer's or product's LSN lifted the version above the
         # order's own rows: those only grow, so they keep the version from going back by themselves.
         if document is not None and document.source_lsn > max(order.floor, transforms.order_version(order)[0]):
-            self.state.put(f"order/{order_id}", order.model_copy(update={
-                "floor": document.source_lsn, "floor_ts_ms": document.source_ts_ms}), partition)
+            updated = updated.model_copy(update={"floor": document.source_lsn, "floor_ts_ms": document.source_ts_ms})
+        if self.sales_topic is not None:
+            updated = sales.next_sales(updated, sales.order_sales(updated, product)) or updated
+            self._documented[order_id] = None
+        if updated is not order:
+            self.state.put(f"order/{order_id}", updated, partition)  # durable before anything is passed on
         return document
 
     def outbox(self) -> list[Outgoing]:
@@ -92,13 +103,30 @@ class OrdersModel:
         contributions = [self._to_customer(c.customer_id, c.model_dump_json().encode())
                          for order_id in self._changed if (order := self.order(order_id)) is not None
                          for c in transforms.contributions(order_id, order)]
-        outgoing = contributions + self._profiles
-        if self._marks:  # one message per customers partition, whatever the number of marks
+        outgoing = contributions + self._profiles + self._sales()
+        if self._marks:  # one message per downstream partition, whatever the number of marks
             marks = {via: tuple(marks_for((m.topic, m.partition, m.offset, m.lsn, m.ts_ms) for m in seen))
                      for via, seen in self._marks.items()}
             forwarded = ForwardedMarks(marks=marks).model_dump_json().encode()
             outgoing += [Outgoing(p, b"marks", forwarded) for p in range(self.partitions)]
-        self._changed, self._profiles, self._marks = {}, [], {}
+            if self.sales_topic is not None:
+                outgoing += [Outgoing(p, b"marks", forwarded, self.sales_topic) for p in range(self.partitions)]
+        self._changed, self._profiles, self._marks, self._documented = {}, [], {}, {}
+        return outgoing
+
+    def _sales(self) -> list[Outgoing]:
+        """Every rebuilt order's share of the sales keys it ever touched. Also when unchanged: a replay
+        re-sends what a crash may have lost, and the aggregates drop what they already hold."""
+        outgoing = []
+        for order_id in self._documented:
+            order = self.order(order_id)
+            if order is None or not order.sales_keys:
+                continue
+            lsn, ts_ms = max(transforms.order_version(order), (order.floor, order.floor_ts_ms))
+            for contribution in sales.sales_contributions(order_id, order, lsn, ts_ms):
+                outgoing.append(Outgoing(partition_for_key(contribution.key, self.partitions),
+                                         contribution.key.encode(), contribution.model_dump_json().encode(),
+                                         self.sales_topic))
         return outgoing
 
     # --- state ---------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 and the two documents (schemas/elasticsearch/orders_v1.json, customers_v1.json)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal, Union
 
@@ -39,6 +39,7 @@ class ProductNames(BaseModel):
     model_config = STATE
     sku: str
     name: str
+    category: str = ""
 
 
 # --- Stage 1 -> 2: changes routed to the orders partitions (order id % partitions; dimensions to all) --
@@ -91,6 +92,11 @@ class OrderState(BaseModel):
     revision: int = 0
     floor: int = 0  # the highest version a document of this order was written with: versions never go back
     floor_ts_ms: int = 0
+    # What the order last added to the sales aggregates (key -> [orders, units, cents]), every key it
+    # ever added to, and a counter bumped whenever that changes (the aggregates' redelivery guard).
+    sales: dict[str, tuple[int, int, int]] = Field(default_factory=dict)
+    sales_keys: tuple[str, ...] = ()
+    sales_revision: int = 0
 
 
 class CustomerState(Versioned):
@@ -127,6 +133,38 @@ class ForwardedMarks(BaseModel):
     model_config = STATE
     kind: Literal["forwarded"] = "forwarded"
     marks: dict[int, tuple[SourceMark, ...]]
+
+
+class SalesContribution(Versioned):
+    """What one order adds to one aggregate key ("s|<day>|<category>" or "p|<day>|<product id>")."""
+
+    kind: Literal["sales"] = "sales"
+    key: str
+    order_id: int
+    revision: int
+    orders: int
+    units: int
+    cents: int
+
+
+SALES_ROUTED = TypeAdapter(Annotated[Union[SalesContribution, ForwardedMarks], Field(discriminator="kind")])
+
+
+class SalesEntry(Versioned):
+    revision: int
+    orders: int
+    units: int
+    cents: int
+
+
+class SalesTotals(BaseModel):
+    model_config = STATE
+    orders: int = 0
+    units: int = 0
+    cents: int = 0
+    lsn: int = 0
+    ts_ms: int = 0
+    last_folded: tuple[int, int] | None = None  # (order id, revision) folded in last
 
 
 CUSTOMERS_ROUTED = TypeAdapter(Annotated[Union[ProfileChanged, OrderContribution, ForwardedMarks],
@@ -215,3 +253,29 @@ class CustomerDocument(BaseModel):
     source_lsn: int
     source_ts_ms: int
     indexed_at: datetime
+
+
+class _DailySales(BaseModel):
+    model_config = _DOC
+    day: date
+    units: int
+    revenue: str
+    revenue_cents: int
+    source_lsn: int
+    source_ts_ms: int
+    indexed_at: datetime
+
+
+class SalesDailyDocument(_DailySales):
+    category: str
+    orders: int
+
+    def document_id(self) -> str:
+        return f"{self.day.isoformat()}|{self.category}"
+
+
+class ProductSalesDailyDocument(_DailySales):
+    product_id: int
+
+    def document_id(self) -> str:
+        return f"{self.day.isoformat()}|{self.product_id}"

@@ -2,7 +2,7 @@
 
 Customers and product names are dimensions every order partition may need, and the (stateless) router
 cannot know which partitions hold a customer's or a product's orders, so their changes go to all
-partitions. Product changes that leave sku and name alone (price, description, stock) are not sent at all:
+partitions. Product changes that leave sku, name and category alone (price, description) are not sent at all:
 products are captured with REPLICA IDENTITY FULL, so an update's `before` says what changed.
 """
 from __future__ import annotations
@@ -41,9 +41,9 @@ def route(table: str, envelope: Envelope, origin: Origin, partitions: int) -> li
     if isinstance(row, ProductRow):
         before = envelope.before
         if (envelope.op == "u" and isinstance(before, ProductRow)
-                and (before.sku, before.name) == (row.sku, row.name)):
+                and (before.sku, before.name, before.category) == (row.sku, row.name, row.category)):
             return []
-        names = None if deleted else ProductNames(sku=row.sku, name=row.name)
+        names = None if deleted else ProductNames(sku=row.sku, name=row.name, category=row.category)
         change = ProductRenamed(lsn=lsn, ts_ms=ts_ms, product_id=row.id, product=names, origin=origin)
         return [(p, change) for p in range(partitions)]
     if table == "debezium_heartbeat":

@@ -15,6 +15,7 @@ from .service_layer.consistency import ReadYourWrites, WaitObserver
 from .service_layer.customers import CustomerQueries
 from .service_layer.orders import OrderQueries
 from .service_layer.products import ProductQueries
+from .service_layer.stats import StatsQueries
 from .settings import QueryApiSettings
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ class ReadSide:
     products: ProductQueries
     orders: OrderQueries
     customers: CustomerQueries
+    stats: StatsQueries
 
     async def elasticsearch_status(self) -> str | None:
         return await cluster_status(self.elasticsearch, self.settings.query_api_health_timeout_s)
@@ -55,6 +57,7 @@ async def bootstrap(settings: QueryApiSettings, observe_wait: WaitObserver) -> R
     orders = Projection(settings.orders_projection, tuple(settings.orders_input_topics))
     customers = Projection(settings.customers_projection,
                            tuple(settings.customers_input_topics))
+    sales = Projection(settings.sales_projection, tuple(settings.sales_input_topics))
 
     def index(alias: str, kind: str) -> DocumentIndex:
         return DocumentIndex(es, alias, settings.search_pit_keep_alive, kind)
@@ -72,8 +75,11 @@ async def bootstrap(settings: QueryApiSettings, observe_wait: WaitObserver) -> R
         customers=CustomerQueries(index(settings.customers_index, "customer"),
                                   index(settings.orders_index, "order"),
                                   consistency=reading(customers),
-                                  with_orders=reading(customers, orders)))
-    log.info("query API connected to Elasticsearch at %s (indices '%s', '%s', '%s')",
+                                  with_orders=reading(customers, orders)),
+        stats=StatsQueries(index(settings.sales_index, "sales bucket"),
+                           index(settings.product_sales_index, "product sales bucket"),
+                           index(settings.products_index, "product"), reading(sales)))
+    log.info("query API connected to Elasticsearch at %s (indices '%s', '%s', '%s', '%s', '%s')",
              settings.elasticsearch_url, settings.products_index, settings.orders_index,
-             settings.customers_index)
+             settings.customers_index, settings.sales_index, settings.product_sales_index)
     return side

@@ -14,7 +14,9 @@ ORDERS_INPUT_TOPICS = ("readside.public.orders", "readside.public.order_items",
                        "readside.public.customers", "readside.public.products",
                        "readside.public.debezium_heartbeat")
 CUSTOMERS_INPUT_TOPICS = ORDERS_INPUT_TOPICS
-_TOPIC_LISTS = ("products_input_topics", "orders_input_topics", "customers_input_topics")
+SALES_INPUT_TOPICS = ORDERS_INPUT_TOPICS  # the sales aggregates too (contract, issue 7)
+_TOPIC_LISTS = ("products_input_topics", "orders_input_topics", "customers_input_topics",
+                "sales_input_topics")
 
 
 class QueryApiSettings(BaseSettings):
@@ -47,6 +49,12 @@ class QueryApiSettings(BaseSettings):
                                  description="alias (or index) the customers projection fills")
     customers_projection: str = Field(default="customers", min_length=1)
     customers_input_topics: Annotated[tuple[str, ...], NoDecode] = CUSTOMERS_INPUT_TOPICS
+    sales_index: str = Field(default="sales_daily", min_length=1,
+                             description="alias of the daily sales per category")
+    product_sales_index: str = Field(default="product_sales_daily", min_length=1,
+                                     description="alias of the daily sales per product")
+    sales_projection: str = Field(default="sales", min_length=1)
+    sales_input_topics: Annotated[tuple[str, ...], NoDecode] = SALES_INPUT_TOPICS
 
     search_pit_enabled: bool = Field(default=True, description=(
         "page through a point in time, so pages stay consistent while documents change; off, "

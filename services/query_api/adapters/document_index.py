@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from elasticsearch import ApiError, AsyncElasticsearch, NotFoundError, TransportError
@@ -64,3 +65,20 @@ class DocumentIndex:
             except NotFoundError as exc:  # search_context_missing: the snapshot expired
                 raise SnapshotExpired(str(exc)) from exc
             return dict(response.body)
+
+    async def get_many(self, doc_ids: Sequence[int], fields: Sequence[str]
+                       ) -> dict[int, dict[str, Any]]:
+        """`fields` of the stored documents among `doc_ids` (realtime multi-get); an id without a
+        document is left out."""
+        if not doc_ids:
+            return {}
+        with translated_errors(f"get {self._kind}s", self._alias):
+            response = await self._es.mget(index=self._alias, ids=[str(i) for i in doc_ids],
+                                           source_includes=list(fields))
+        found: dict[int, dict[str, Any]] = {}
+        for doc in response["docs"]:
+            if doc.get("error"):  # e.g. the index does not exist yet: the ids stay unknown
+                log.warning("get %s %s failed: %s", self._kind, doc.get("_id"), doc["error"])
+            elif doc.get("found"):
+                found[int(doc["_id"])] = dict(doc.get("_source") or {})
+        return found

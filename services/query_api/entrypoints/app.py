@@ -11,7 +11,7 @@ from ..bootstrap import bootstrap
 from ..settings import QueryApiSettings
 from .errors import install_error_handlers
 from .metrics import QueryMetrics
-from .routes import customers, health, orders, products
+from .routes import customers, health, orders, products, stats
 
 
 def create_app(settings: QueryApiSettings | None = None) -> FastAPI:
@@ -35,6 +35,6 @@ def create_app(settings: QueryApiSettings | None = None) -> FastAPI:
     app.state.metrics = metrics
     install_error_handlers(app)
     app.middleware("http")(metrics.middleware)
-    for module in (products, orders, customers, health):
+    for module in (products, orders, customers, stats, health):
         app.include_router(module.router)
     return app

@@ -9,6 +9,7 @@ from ..bootstrap import ReadSide
 from ..service_layer.customers import CustomerQueries
 from ..service_layer.orders import OrderQueries
 from ..service_layer.products import ProductQueries
+from ..service_layer.stats import StatsQueries
 
 INT8_MAX = 2**63 - 1  # ids are bigint on the write side
 
@@ -29,6 +30,10 @@ def customer_queries(side: Annotated[ReadSide, Depends(read_side)]) -> CustomerQ
     return side.customers
 
 
+def stats_queries(side: Annotated[ReadSide, Depends(read_side)]) -> StatsQueries:
+    return side.stats
+
+
 def id_path(kind: str) -> Any:
     """A positive bigint path parameter: anything else is a 422 before any read."""
     return Path(ge=1, le=INT8_MAX, description=f"integer {kind} id")
@@ -37,6 +42,7 @@ def id_path(kind: str) -> Any:
 Products = Annotated[ProductQueries, Depends(product_queries)]
 Orders = Annotated[OrderQueries, Depends(order_queries)]
 Customers = Annotated[CustomerQueries, Depends(customer_queries)]
+Stats = Annotated[StatsQueries, Depends(stats_queries)]
 Side = Annotated[ReadSide, Depends(read_side)]
 ConsistencyToken = Annotated[
     str | None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from ..consistency.token import MalformedToken, decode_token
 from ..consistency.waiter import ConsistencyWaiter, Projection
@@ -11,6 +12,10 @@ from ..domain.errors import InvalidQuery, ReadModelBehind
 
 # (outcome, seconds) with outcome "caught_up", "timeout" or "error"
 WaitObserver = Callable[[str, float], None]
+
+
+class Refreshable(Protocol):
+    async def refresh(self) -> None: ...
 
 
 def parse_token(token: str | None) -> int | None:
@@ -48,6 +53,16 @@ class ReadYourWrites:
             raise
         finally:
             self._observe(outcome, time.monotonic() - started)
+
+    async def searchable(self, token: str | None, *indices: Refreshable) -> int | None:
+        """Catch up with the token's write, then refresh `indices` so that a search sees it
+        (a realtime get would not need the refresh); the token's LSN, or None without one."""
+        lsn = parse_token(token)
+        await self.catch_up(token, lsn)
+        if lsn is not None:
+            for index in indices:
+                await index.refresh()
+        return lsn
 
     async def _wait_for_all(self, lsn: int, token: str) -> None:
         # Side by side, so a read of two projections is bounded by one wait, not two; every

@@ -43,12 +43,9 @@ class DocumentReads(Generic[V]):
                    body: Callable[[list[Any] | None], dict[str, Any]]) -> RawPage:
         """One page of `search` (which has fingerprint() and scored), read after the token's write;
         `body(after)` builds the query for size + 1 hits after a cursor position."""
-        lsn = parse_token(token)
         fingerprint = search.fingerprint()
         cursor = read_cursor(cursor_text, fingerprint, search.scored)
-        await self._consistency.catch_up(token, lsn)
-        if lsn is not None:
-            await self._index.refresh()  # caught up in the index; now make it searchable
+        lsn = await self._consistency.searchable(token, self._index)
         return await self._pager.page(body(cursor.after if cursor else None), size, fingerprint, cursor, lsn)
 
     def views(self, hits: Iterable[dict[str, Any]]) -> list[V]:

@@ -16,6 +16,8 @@ import psycopg
 from infra.polling import poll_until
 from infra.settings import PROJECT_ROOT
 
+# Every index a worker writes (settings name prefixes): a test worker gets its own copy of each.
+READ_MODELS = ("products", "orders", "customers", "sales", "product_sales", "checkpoints", "checkpoint_parts")
 FIELDS = ("id", "sku", "name", "description", "category", "price", "active", "on_hand", "in_stock", "units_sold")
 
 
@@ -34,13 +36,10 @@ class Worker:
     @property
     def env(self) -> dict[str, str]:
         t = self.tag
-        return {**os.environ,
+        indices = {f"READSIDE_{model.upper()}_{kind}": f"test_{model}{suffix}_{t}"
+                   for model in READ_MODELS for kind, suffix in (("INDEX", ""), ("ALIAS", "_alias"))}
+        return {**os.environ, **indices,
                 "READSIDE_PIPELINE_APP_ID": f"test-pipeline-{t}",
-                "READSIDE_PRODUCTS_INDEX": f"test_products_{t}", "READSIDE_PRODUCTS_ALIAS": f"test_products_alias_{t}",
-                "READSIDE_CHECKPOINTS_INDEX": f"test_checkpoints_{t}",
-                "READSIDE_CHECKPOINTS_ALIAS": f"test_checkpoints_alias_{t}",
-                "READSIDE_CHECKPOINT_PARTS_INDEX": f"test_checkpoint_parts_{t}",
-                "READSIDE_CHECKPOINT_PARTS_ALIAS": f"test_checkpoint_parts_alias_{t}",
                 "READSIDE_DEAD_LETTER_TOPIC": f"test.dlq.{t}",
                 "READSIDE_PIPELINE_WEB_ENABLED": "false",
                 "READSIDE_PIPELINE_METRICS_PORT": str(self.metrics_port),
@@ -108,8 +107,8 @@ class Worker:
         return [hit["_source"] for hit in response.json()["hits"]["hits"]]
 
     def cleanup(self) -> None:
-        for index in (self.index, self.checkpoints, f"test_checkpoint_parts_{self.tag}"):
-            httpx.delete(f"{self.es_url}/{index}")
+        for model in READ_MODELS:
+            httpx.delete(f"{self.es_url}/test_{model}_{self.tag}")
         asyncio.run(_delete_topics(self.kafka, f"test-pipeline-{self.tag}", self.dlq))
 
 

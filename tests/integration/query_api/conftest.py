@@ -1,5 +1,5 @@
-"""Query API integration fixtures: throwaway products, orders and customers indices + aliases
-and a checkpoints index per session on the stack's real Elasticsearch, throwaway Kafka topics, a
+"""Query API integration fixtures: throwaway products, orders, customers and sales indices +
+aliases and a checkpoints index per session on the stack's real Elasticsearch, throwaway Kafka topics, a
 stand-in for a projection's checkpoints, and apps pointed at them."""
 from __future__ import annotations
 
@@ -33,12 +33,18 @@ class TestIndices:
     orders_alias: str
     customers_index: str
     customers_alias: str
+    sales_index: str
+    sales_alias: str
+    product_sales_index: str
+    product_sales_alias: str
 
     def read_models(self) -> dict[str, tuple[str, str]]:
         """mapping file stem → (index, alias)"""
         return {"products_v1": (self.products_index, self.products_alias),
                 "orders_v1": (self.orders_index, self.orders_alias),
-                "customers_v1": (self.customers_index, self.customers_alias)}
+                "customers_v1": (self.customers_index, self.customers_alias),
+                "sales_daily_v1": (self.sales_index, self.sales_alias),
+                "product_sales_daily_v1": (self.product_sales_index, self.product_sales_alias)}
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +61,9 @@ def indices(es: Elasticsearch) -> Iterator[TestIndices]:
     prefix = f"qtest_{secrets.token_hex(4)}"
     names = TestIndices(prefix, f"{prefix}_products_v1", f"{prefix}_products",
                         f"{prefix}_checkpoints", f"{prefix}_orders_v1", f"{prefix}_orders",
-                        f"{prefix}_customers_v1", f"{prefix}_customers")
+                        f"{prefix}_customers_v1", f"{prefix}_customers",
+                        f"{prefix}_sales_daily_v1", f"{prefix}_sales_daily",
+                        f"{prefix}_product_sales_daily_v1", f"{prefix}_product_sales_daily")
     created: list[str] = []
     try:
         for stem, (index, alias) in names.read_models().items():
@@ -79,9 +87,11 @@ def base_settings(stack, indices: TestIndices) -> QueryApiSettings:
         elasticsearch_url=stack.elasticsearch_url, kafka_bootstrap=stack.kafka_bootstrap,
         products_index=indices.products_alias, checkpoints_index=indices.checkpoints_index,
         orders_index=indices.orders_alias, customers_index=indices.customers_alias,
+        sales_index=indices.sales_alias, product_sales_index=indices.product_sales_alias,
         products_input_topics=(f"{indices.prefix}.no.such.topic",),
         orders_input_topics=(f"{indices.prefix}.no.such.topic",),
         customers_input_topics=(f"{indices.prefix}.no.such.topic",),
+        sales_input_topics=(f"{indices.prefix}.no.such.topic",),
         consistency_wait_s=0.6, consistency_poll_interval_s=0.02, query_api_startup_wait_s=10)
 
 
@@ -145,11 +155,37 @@ def customer(customer_id: int, name: str, email: str, country: str = "GB", *,
             "indexed_at": "2026-01-01T00:00:00Z"}
 
 
-class Documents:
-    """The documents in one session index; each test loads its own."""
+def sales_bucket(day: str, category: str, orders: int, units: int, revenue: str
+                 ) -> dict[str, Any]:
+    """A sales_daily document as the sales pipeline writes it (notes/contract.md, issue 7)."""
+    return {"day": day, "category": category, "orders": orders, "units": units,
+            "revenue": revenue, "revenue_cents": int(round(float(revenue) * 100)),
+            "source_lsn": 1, "source_ts_ms": 0, "indexed_at": "2026-01-01T00:00:00Z"}
 
-    def __init__(self, es: Elasticsearch, alias: str) -> None:
-        self.es, self.alias = es, alias
+
+def product_sales_bucket(day: str, product_id: int, units: int, revenue: str
+                         ) -> dict[str, Any]:
+    """A product_sales_daily document as the sales pipeline writes it."""
+    return {"day": day, "product_id": product_id, "units": units, "revenue": revenue,
+            "revenue_cents": int(round(float(revenue) * 100)), "source_lsn": 1,
+            "source_ts_ms": 0, "indexed_at": "2026-01-01T00:00:00Z"}
+
+
+def by_id(doc: dict[str, Any]) -> str:
+    return str(doc["id"])
+
+
+def by_day_and(field: str) -> Callable[[dict[str, Any]], str]:
+    """The _id of an aggregate document: "<day>|<category or product id>"."""
+    return lambda doc: f"{doc['day']}|{doc[field]}"
+
+
+class Documents:
+    """The documents in one session index; each test loads its own. `key` gives a document's _id."""
+
+    def __init__(self, es: Elasticsearch, alias: str,
+                 key: Callable[[dict[str, Any]], str] = by_id) -> None:
+        self.es, self.alias, self.key = es, alias, key
 
     def load(self, docs: list[dict[str, Any]]) -> None:
         self.es.indices.refresh(index=self.alias)
@@ -159,10 +195,10 @@ class Documents:
         self.put(*docs)
 
     def put(self, *docs: dict[str, Any], refresh: bool = True) -> None:
-        helpers.bulk(self.es, [{"_index": self.alias, "_id": str(d["id"]), "_source": d}
+        helpers.bulk(self.es, [{"_index": self.alias, "_id": self.key(d), "_source": d}
                                for d in docs], refresh=refresh)
 
-    def delete(self, doc_id: int) -> None:
+    def delete(self, doc_id: int | str) -> None:
         self.es.delete(index=self.alias, id=str(doc_id), refresh=True)
 
 
@@ -179,6 +215,16 @@ def order_docs(es: Elasticsearch, indices: TestIndices) -> Documents:
 @pytest.fixture
 def customer_docs(es: Elasticsearch, indices: TestIndices) -> Documents:
     return Documents(es, indices.customers_alias)
+
+
+@pytest.fixture
+def sales_docs(es: Elasticsearch, indices: TestIndices) -> Documents:
+    return Documents(es, indices.sales_alias, by_day_and("category"))
+
+
+@pytest.fixture
+def product_sales_docs(es: Elasticsearch, indices: TestIndices) -> Documents:
+    return Documents(es, indices.product_sales_alias, by_day_and("product_id"))
 
 
 class Topics:

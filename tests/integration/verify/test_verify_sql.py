@@ -1,20 +1,17 @@
 """The verify SQL against a real Postgres: a throwaway migrated database, rows written with plain SQL."""
 from __future__ import annotations
 
-import json
 import secrets
 from datetime import datetime, timezone
 from typing import Iterator
 
-import psycopg
 import pytest
-from psycopg import sql
-from psycopg.conninfo import make_conninfo
 
 from infra.verify import customers, orders
 from infra.verify.diff import diff_documents
 from infra.verify.runner import CHECKS, ReadModelCheck
-from services.write_api.adapters.migrations import migrate
+
+from .conftest import as_indexed, migrated_database
 
 pytestmark = pytest.mark.integration
 
@@ -39,20 +36,8 @@ DELETE FROM customers WHERE id = 3;
 
 @pytest.fixture(scope="module")
 def dsn(postgres_admin_dsn: str) -> Iterator[str]:
-    """A database of our own, so that nothing the stack captures or serves sees these rows."""
-    name = f"readside_verify_test_{secrets.token_hex(4)}"
-    with psycopg.connect(postgres_admin_dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        db_dsn = make_conninfo(postgres_admin_dsn, dbname=name)
-        migrate(db_dsn)
-        with psycopg.connect(db_dsn) as conn:
-            for statement in filter(str.strip, ROWS.split(";")):
-                conn.execute(statement, {f"t{i}": t for i, t in enumerate(T)})
-        yield db_dsn
-    finally:
-        with psycopg.connect(postgres_admin_dsn, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    with migrated_database(postgres_admin_dsn, ROWS, {f"t{i}": t for i, t in enumerate(T)}) as made:
+        yield made
 
 
 def item(line_no, product_id, sku, name, quantity, unit_price, line_total, cents) -> dict:
@@ -85,13 +70,6 @@ def test_customers_count_only_counted_orders(dsn):
                          "lifetime_value": "50.79", "lifetime_value_cents": 5079, "last_order_at": T[1]}
     assert docs["2"] == {"id": 2, "email": "bob@x.org", "name": "Bob", "country": "US", "order_count": 0,
                          "lifetime_value": "0.00", "lifetime_value_cents": 0, "last_order_at": None}
-
-
-def as_indexed(docs: dict) -> dict:
-    """The documents as the pipeline would index them: JSON, times as pydantic spells UTC ("…Z")."""
-    def spell(value):
-        return value.isoformat().replace("+00:00", "Z")
-    return json.loads(json.dumps(docs, default=spell))
 
 
 @pytest.mark.parametrize("model", ["orders", "customers"])

@@ -62,3 +62,15 @@ def state(partitions: int = 4):
     from pipelines.products.tables import ProductsState, ProductTables
 
     return ProductsState(ProductTables({}, {}, {}), partitions)
+
+
+class LoggedDict(dict):
+    """A dict that appends every write to `log`, like a changelog topic (for crash-prefix tests)."""
+
+    def __init__(self, log: list) -> None:
+        super().__init__()
+        self.log = log
+
+    def __setitem__(self, key, value) -> None:
+        self.log.append((key, json.loads(json.dumps(value))))
+        super().__setitem__(key, value)

@@ -1,7 +1,6 @@
 """Customer totals folded from order contributions equal a recomputation, under redelivery and crashes."""
 from __future__ import annotations
 
-import json
 import random
 from datetime import datetime, timedelta, timezone
 
@@ -10,6 +9,7 @@ import pytest
 from pipelines.core.tables import StateTable
 from pipelines.orders.customer_state import CustomersModel
 from pipelines.orders.records import OrderContribution
+from tests.unit.pipelines.recorded import LoggedDict
 
 CUSTOMER, PARTITION = 7, 3
 T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
@@ -58,21 +58,11 @@ def test_totals_equal_a_recomputation_with_redeliveries_and_stale_versions(seed)
     assert _actual(model) == _expected(sequence)
 
 
-class Logged(dict):
-    def __init__(self, log):
-        super().__init__()
-        self.log = log
-
-    def __setitem__(self, key, value):
-        self.log.append((key, json.loads(json.dumps(value))))
-        super().__setitem__(key, value)
-
-
 @pytest.mark.parametrize("seed", range(5))
 def test_a_crash_that_keeps_any_prefix_of_the_writes_loses_and_double_counts_nothing(seed):
     sequence = _contributions(random.Random(seed), orders=20, steps=60)
     log: list = []
-    model = CustomersModel(StateTable(Logged(log)), 4)
+    model = CustomersModel(StateTable(LoggedDict(log)), 4)
     for c in sequence:
         model.apply(c, PARTITION)
     for cut in range(len(log) + 1):

@@ -16,6 +16,7 @@ from pipelines.orders import routing
 from pipelines.orders.customer_state import CustomersModel
 from pipelines.orders.order_state import OrdersModel
 from pipelines.orders.records import CustomerChanged, ForwardedMarks, ProductRenamed
+from pipelines.orders.sales_state import SalesModel
 from tests.unit.pipelines.recorded import message, recorded
 
 N = 4
@@ -49,8 +50,9 @@ class Pipeline:
     """Both stages over plain dicts, with the customers stage fed by what the orders stage passes on."""
 
     def __init__(self) -> None:
-        self.orders = OrdersModel(StateTable({}), N)
+        self.orders = OrdersModel(StateTable({}), N, sales_topic="sales")
         self.customers = CustomersModel(StateTable({}), N)
+        self.sales = SalesModel(StateTable({}), N, "sales_daily_v1", "product_sales_daily_v1")
 
     def feed(self, pairs: list) -> None:
         for partition, change in pairs:
@@ -61,9 +63,14 @@ class Pipeline:
 
     def _pass_on(self) -> None:
         for out in self.orders.outbox():
-            record = self.customers.routed.validate_json(out.value)
-            if self.customers.marks(record, out.partition) is None:
-                self.customers.apply(record, out.partition)
+            model = self.sales if out.topic == "sales" else self.customers
+            record = model.routed.validate_json(out.value)
+            if model.marks(record, out.partition) is None:
+                model.apply(record, out.partition)
+
+    def sales_totals(self) -> dict[str, tuple[int, int, int]]:
+        keys = {k.split("/", 1)[1] for k in self.sales.state.table if k.startswith("totals/")}
+        return {k: (t.orders, t.units, t.cents) for k in sorted(keys) if (t := self.sales.totals(k))}
 
     def order(self) -> dict:
         return _plain(self.orders.document(ORDER, NOW))
@@ -90,17 +97,17 @@ EVENTS = {
 }
 
 
-def _final_state(names: tuple[str, ...], duplicate: bool = False) -> tuple[dict, dict | None]:
+def _final_state(names: tuple[str, ...], duplicate: bool = False) -> tuple[dict, dict | None, dict]:
     pipeline = Pipeline()
     for name in names:
         pipeline.feed(EVENTS[name]())
         if duplicate:
             pipeline.feed(EVENTS[name]())
-    return pipeline.order(), pipeline.customer()
+    return pipeline.order(), pipeline.customer(), pipeline.sales_totals()
 
 
 def test_an_order_joins_its_customer_and_product_names_with_exact_totals():
-    order, customer = _final_state(("customer", "product", "order", "line1", "line2"))
+    order, customer, sales = _final_state(("customer", "product", "order", "line1", "line2"))
     assert order["customer"] == {"id": CUSTOMER, "name": "Ada Lovelace", "email": "ada@example.org",
                                  "country": "GB"}
     assert [(i["line_no"], i["sku"], i["name"], i["quantity"], i["line_total"]) for i in order["items"]] == [
@@ -109,6 +116,8 @@ def test_an_order_joins_its_customer_and_product_names_with_exact_totals():
     assert (customer["order_count"], customer["lifetime_value"], customer["lifetime_value_cents"]) == (1, "73.50",
                                                                                                      7350)
     assert customer["last_order_at"] == order["placed_at"]
+    day = order["placed_at"][:10]
+    assert sales == {f"p|{day}|{PRODUCT}": (0, 3, 7350), f"s|{day}|lighting": (1, 3, 7350)}
 
 
 def test_every_arrival_order_of_the_five_tables_gives_the_same_documents_even_with_duplicates():
@@ -213,10 +222,13 @@ def test_orders_stage_passes_marks_on_behind_the_contributions_of_its_batch():
     marks = SourceMarks(marks=(SourceMark(topic="readside.public.orders", partition=0, offset=4),))
     parts = orders.marks(marks, ORDER % N)
     assert parts[(ORDER % N, "readside.public.orders", 0)].offset == 4
-    kinds = [json.loads(o.value)["kind"] for o in orders.outbox()]
-    assert kinds[-N:] == ["forwarded"] * N and "contribution" in kinds[:-N] and "profile" in kinds[:-N]
-    orders.marks(marks, ORDER % N)
+    for topic in (None, "sales"):  # each downstream stage: its messages, then the marks behind them
+        kinds = [json.loads(o.value)["kind"] for o in orders.outbox() if o.topic == topic]
+        assert kinds[-N:] == ["forwarded"] * N
+        if topic is None:
+            assert "contribution" in kinds[:-N] and "profile" in kinds[:-N]
+        orders.marks(marks, ORDER % N)
     orders.marks(SourceMarks(marks=(SourceMark(topic="readside.public.orders", partition=0, offset=6),)), 1)
-    forwarded = [json.loads(o.value) for o in orders.outbox()]
+    forwarded = [json.loads(o.value) for o in orders.outbox() if o.topic is None]
     assert len(forwarded) == N and {via: [m["offset"] for m in ms] for via, ms in forwarded[0]["marks"].items()} == {
         str(ORDER % N): [4], "1": [6]}

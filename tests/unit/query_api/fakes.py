@@ -106,3 +106,50 @@ class FakeWaiter:
         self.projections.append(projection.name)
         if self.behind is True or (isinstance(self.behind, set) and projection.name in self.behind):
             raise ReadModelBehind(token, 0.1, f"test says {projection.name} lags")
+
+
+def sales_bucket(period: str, category: str, orders: int, units: int,
+                 revenue_cents: int) -> dict[str, Any]:
+    """One composite bucket as Elasticsearch answers it (sums are doubles)."""
+    return {"key": {"period": period, "category": category}, "doc_count": 1,
+            "orders": {"value": float(orders)}, "units": {"value": float(units)},
+            "revenue_cents": {"value": float(revenue_cents)}}
+
+
+def product_bucket(product_id: int, units: int, revenue_cents: int) -> dict[str, Any]:
+    return {"key": product_id, "doc_count": 1, "units": {"value": float(units)},
+            "revenue_cents": {"value": float(revenue_cents)}}
+
+
+class FakeAggregates:
+    """An aggregate index: answers each search with the next of `answers` (aggregations only),
+    and keeps the bodies it was asked to search."""
+
+    def __init__(self, *answers: dict[str, Any]) -> None:
+        self.answers = list(answers)
+        self.bodies: list[dict[str, Any]] = []
+        self.refreshes = 0
+        self.error: Exception | None = None
+
+    async def refresh(self) -> None:
+        self.refreshes += 1
+
+    async def search(self, body: dict[str, Any], pit_id: str | None) -> dict[str, Any]:
+        if self.error:
+            raise self.error
+        self.bodies.append(body)
+        aggregations = self.answers.pop(0) if self.answers else {}
+        return {"hits": {"hits": []}, "aggregations": aggregations}
+
+
+class FakeCatalogue:
+    """The products index as /stats/top-products reads it: sources by id."""
+
+    def __init__(self, docs: dict[int, dict[str, Any]]) -> None:
+        self.docs = docs
+        self.asked: list[tuple[list[int], list[str]]] = []
+
+    async def get_many(self, doc_ids, fields) -> dict[int, dict[str, Any]]:
+        self.asked.append((list(doc_ids), list(fields)))
+        return {i: {f: self.docs[i][f] for f in fields if f in self.docs[i]}
+                for i in doc_ids if i in self.docs}

@@ -1,0 +1,61 @@
+"""Request parameters and response rows of the sales statistics (shown at /docs)."""
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..domain.stats import (DEFAULT_TOP_PRODUCTS, MAX_TOP_PRODUCTS, SalesQuery, StatsInterval,
+                            TopProductsQuery)
+from .schemas import Category
+
+_DAY = dict(max_length=10, examples=["2026-11-26"],
+            description="inclusive; a UTC calendar date YYYY-MM-DD (open when absent)")
+_MONEY = dict(description="sum of quantity × unit_price; decimal string with two places",
+              examples=["123.40"])
+
+
+class _Days(BaseModel):
+    # `from` is a Python keyword: the field has another name and the query string the alias.
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: str | None = Field(None, alias="from", **_DAY)
+    to: str | None = Field(None, **_DAY)
+
+
+class SalesParams(_Days):
+    """Query string of GET /stats/sales."""
+    interval: StatsInterval = Field(StatsInterval.day, description="one row per day or month")
+    category: Category | None = Field(None, description="only this category")
+
+    def query(self) -> SalesQuery:
+        return SalesQuery.from_params(first=self.from_, last=self.to, interval=self.interval,
+                                      category=self.category)
+
+
+class TopProductsParams(_Days):
+    """Query string of GET /stats/top-products."""
+    limit: int = Field(DEFAULT_TOP_PRODUCTS, ge=1, le=MAX_TOP_PRODUCTS)
+
+    def query(self) -> TopProductsQuery:
+        return TopProductsQuery.from_params(first=self.from_, last=self.to, limit=self.limit)
+
+
+class SalesRow(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    period: str = Field(description="YYYY-MM-DD (interval day) or YYYY-MM (interval month), "
+                                    "by the orders' placed_at in UTC", examples=["2026-11-26"])
+    category: str = Field(description="the product's current category")
+    orders: int = Field(description="orders that are not cancelled with at least one line in "
+                                    "the category")
+    units: int = Field(description="sum of the lines' quantities")
+    revenue: str = Field(**_MONEY)
+
+
+class TopProduct(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    product_id: int
+    sku: str | None = Field(description="null if the product is not in the catalogue (yet)")
+    name: str | None
+    units: int = Field(description="units sold in orders that are not cancelled")
+    revenue: str = Field(**_MONEY)
