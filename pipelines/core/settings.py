@@ -45,7 +45,7 @@ class PipelineSettings(BaseSettings):
 
     # Batching: small `within` keeps a quiet system fast, `max` bounds memory and bulk size.
     pipeline_batch_max: int = Field(default=2000, ge=1)
-    pipeline_batch_within_s: float = Field(default=0.025, gt=0)
+    pipeline_batch_within_s: float = Field(default=0.05, gt=0)
     pipeline_marks_interval_s: float = Field(
         default=0.02, ge=0, description="routers announce progress marks at most this often (0: every batch)")
     checkpoint_interval_s: float = Field(
