@@ -151,6 +151,9 @@ async def _live(write: WriteApi, query: QueryApi, state: ShopState, settings: St
         stats = await run_live(write, query, state, settings, options.duration_s, options.seed, show,
                                options.workers)
         console.print(screens.command_table(stats.ok, stats.refused))
+        sales = screens.sales_table(stats.sales)  # the live view shows it as it changes; logs get the last one
+        if sales is not None:
+            console.print(sales)
     console.print(screens.live_summary(stats))
     return stats
 
