@@ -153,8 +153,8 @@ def render(run, seconds: float) -> str:
              f"{st['versions']['kafka']} (Connect {st['versions']['connect']}, {st['debezium']}), Elasticsearch "
              f"{st['versions']['elasticsearch']}",
              f"- settings: index `{st['index']}` refresh {st['refresh']}; Debezium poll.interval.ms "
-             f"{st['poll_interval_ms']}, heartbeat {st['heartbeat_ms']} ms; worker batch ≤ {p.pipeline_batch_max} "
-             f"within {p.pipeline_batch_within_s * 1000:g} ms, bulk ≤ {p.bulk_max_actions} actions, "
+             f"{st['poll_interval_ms']}, heartbeat {st['heartbeat_ms']} ms; worker batch ≤ {p.pipeline_batch_max} events, "
+             f"gathering ≤ {p.pipeline_batch_gather_s * 1000:g} ms, bulk ≤ {p.bulk_max_actions} actions, "
              f"{p.topic_partitions} partitions",
              f"- other load: load average (1/5/15 min) before the run {run.load_before}; processes outside the "
              f"stack over a 3 s sample: {busy}",

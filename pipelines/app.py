@@ -9,6 +9,7 @@ from pipelines.core.metrics import serve_metrics
 from pipelines.core.settings import PROJECT_ROOT, PipelineSettings
 from pipelines.core.sink import BulkSink
 from pipelines.core.topics import connector_topic_config, ensure_topics
+from pipelines.core.watchdog import watch_commits
 from pipelines.orders import agents as orders
 from pipelines.products import agents as products
 
@@ -17,6 +18,8 @@ app = create_app(settings)
 elasticsearch = create_client(settings.elasticsearch_url)
 sink = BulkSink(elasticsearch, settings.bulk_max_actions, settings.bulk_max_bytes,
                 settings.bulk_retry_max_wait_s, settings.bulk_retry_timeout_s)
+if settings.pipeline_commit_stall_s:
+    watch_commits(app, settings.pipeline_commit_stall_s, interval_s=5.0)
 dead_letters = DeadLetters(lambda *args: app.producer.send(*args), settings.dead_letter_topic)
 
 

@@ -41,7 +41,8 @@ def checkpoint_document(projection: str, topic: str, partition: int, progress: P
 
 class Checkpoints:
     def __init__(self, client: AsyncElasticsearch, sink: BulkSink, projection: str, index: str,
-                 parts_index: str, partitions: int, refresh: bool = False, min_interval_s: float = 0.0) -> None:
+                 parts_index: str, partitions: int, refresh: bool = False, min_interval_s: float = 0.0,
+                 parts_refresh_s: float = 1.0) -> None:
         self.client = client
         self.sink = sink
         self.projection = projection
@@ -52,12 +53,15 @@ class Checkpoints:
         self.min_interval_s = min_interval_s
         self._pending: dict[PartKey, Progress] = {}
         self._writer: asyncio.Task | None = None
+        self.parts_refresh_s = parts_refresh_s
+        self._parts: dict[str, Progress] = {}  # part id -> newest position known (see record)
+        self._parts_asked: set[str] = set()  # part ids read at least once (a missing one stays missing)
+        self._parts_read_at = float("-inf")
 
     def submit(self, parts: Mapping[PartKey, Progress]) -> None:
         """Hand over positions whose documents are indexed; a background task writes them, coalesced.
 
-        The projector need not wait for the checkpoint round trips (a bulk, an mget, a bulk) before its
-        next batch. While one write is in flight, newer positions wait and go out together in the next.
+        The projector need not wait for the checkpoint round trip before its next batch. While one write is in flight, newer positions wait and go out together in the next.
         A position only ever under-states what is indexed, and a crash merely loses the newest ones.
         """
         for key, progress in parts.items():
@@ -72,33 +76,53 @@ class Checkpoints:
             parts, self._pending = self._pending, {}
             started = time.monotonic()
             await self.record(parts)
-            # Three round trips per write: spacing them lets ES breathe and more parts share one write.
+            # Spacing writes lets ES breathe and more parts share one write.
             await asyncio.sleep(max(0.0, self.min_interval_s - (time.monotonic() - started)))
 
     def _part_id(self, via: int, topic: str, partition: int) -> str:
         return f"{self.projection}:{via}:{topic}:{partition}"
 
     async def record(self, parts: Mapping[PartKey, Progress]) -> None:
-        """Store these partitions' positions, then the combined positions of the sources they cover."""
+        """Store these partitions' positions and the combined positions of the sources they cover: one bulk.
+
+        The combination reads every via-partition's position from a cache that this writer's own writes
+        keep current and an mget refreshes at most every `parts_refresh_s` (positions other workers
+        wrote). A cached position is never above the stored one (they only grow), so a minimum taken
+        over the cache never claims more than the index holds; it may lag by up to `parts_refresh_s`
+        for partitions another worker owns.
+        """
         now = datetime.now(timezone.utc)
-        await self._write([
-            IndexAction(self.parts_index, self._part_id(via, topic, partition), p.offset + 1,
-                        {**checkpoint_document(self.projection, topic, partition, p, now), "via_partition": via})
-            for (via, topic, partition), p in parts.items()])
+        actions = [IndexAction(self.parts_index, self._part_id(via, topic, partition), p.offset + 1,
+                               {**checkpoint_document(self.projection, topic, partition, p, now),
+                                "via_partition": via})
+                   for (via, topic, partition), p in parts.items()]
         sources = sorted({(topic, partition) for _, topic, partition in parts})
         ids = [self._part_id(via, t, p) for t, p in sources for via in range(self.partitions)]
-        found = await self.client.mget(index=self.parts_index, ids=ids, realtime=True)
-        by_id = {d["_id"]: d["_source"] for d in found["docs"] if d.get("found")}
-        combined: list[IndexAction] = []
+        if any(i not in self._parts_asked for i in ids) or time.monotonic() >= self._parts_read_at + self.parts_refresh_s:
+            await self._read_parts(ids)
+        for (via, topic, partition), progress in parts.items():
+            self._remember(self._part_id(via, topic, partition), progress)
         for topic, partition in sources:
-            progress = combine([_progress(by_id.get(self._part_id(via, topic, partition)))
+            progress = combine([self._parts.get(self._part_id(via, topic, partition))
                                 for via in range(self.partitions)])
             if progress is not None:
-                combined.append(IndexAction(
+                actions.append(IndexAction(
                     self.index, checkpoint_id(self.projection, topic, partition), progress.offset + 1,
                     checkpoint_document(self.projection, topic, partition, progress, now)))
-        if combined:
-            await self._write(combined, refresh=self.refresh)
+        await self._write(actions, refresh=self.refresh)
+
+    async def _read_parts(self, ids: list[str]) -> None:
+        self._parts_read_at = time.monotonic()
+        self._parts_asked.update(ids)
+        found = await self.client.mget(index=self.parts_index, ids=ids, realtime=True)
+        for doc in found["docs"]:
+            if doc.get("found"):
+                self._remember(doc["_id"], _progress(doc["_source"]))
+
+    def _remember(self, part_id: str, progress: Progress | None) -> None:
+        held = self._parts.get(part_id)
+        if progress is not None and (held is None or progress.offset > held.offset):
+            self._parts[part_id] = progress
 
     async def _write(self, actions: list[IndexAction], refresh: bool = False) -> None:
         rejected = await self.sink.write(actions, refresh=refresh)

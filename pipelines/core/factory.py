@@ -10,7 +10,7 @@ the one needed; (3) commit_transaction logs and swallows errors; (4) Elasticsear
 join a Kafka transaction anyway. So the pipeline is made effectively-once instead:
 - every piece of state is an absolute, LSN-guarded row version, and units sold is folded so that
   re-folding a replayed change is a no-op (pipelines/products/tables.py), so redelivery is harmless;
-- Faust commits an offset only after the batch holding it was handled: take_events() acks after the
+- Faust commits an offset only after the batch holding it was handled: take_available() acks after the
   agent body, and a body that fails exits the process instead of letting that `finally` ack it
   (pipelines/core/failstop.py); routed changes and dead letters go straight to aiokafka, whose flush
   before each commit is strict;
@@ -95,12 +95,13 @@ def create_app(settings: PipelineSettings) -> ReadsideApp:
 def batch_agent(app: faust.App, channel: Any, name: str, handle: Callable[[Any], Awaitable[None]],
                 what: str, settings: PipelineSettings) -> Any:
     """Declare agent `name` on `channel`: take events in batches and hand each to `handle`, or die trying."""
+    from pipelines.core.batching import take_available
     from pipelines.core.failstop import complete_or_die
 
-    batch, within = settings.pipeline_batch_max, settings.pipeline_batch_within_s
+    batch, gather = settings.pipeline_batch_max, settings.pipeline_batch_gather_s
 
     async def run(stream: Any) -> None:
-        async for events in stream.take_events(batch, within=within):
+        async for events in take_available(stream, batch, gather):
             await complete_or_die(handle(events), what)
 
     run.__name__ = run.__qualname__ = name

@@ -13,7 +13,7 @@ EXIT_BATCH_FAILED = 70
 async def complete_or_die(batch: Awaitable[None], what: str) -> None:
     """Await a batch; on any error, log it and exit the process without cleanup.
 
-    Letting the exception escape would be worse: `take_events()` acks a batch in a `finally`, so the
+    Letting the exception escape would be worse: `take_available()` acks a batch in a `finally`, so the
     restarted agent would let Faust commit offsets whose effects never reached Elasticsearch. A hard
     exit is the SIGKILL case, which the pipeline is built to survive: redelivery from the last commit.
     Whatever runs the worker (systemd, `readside serve pipeline`, Kubernetes) restarts it.

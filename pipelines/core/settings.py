@@ -42,10 +42,14 @@ class PipelineSettings(BaseSettings):
     pipeline_session_timeout_s: float = Field(default=10.0, ge=6.0,
                                               description="how soon a SIGKILLed worker's partitions move on")
     pipeline_commit_interval_s: float = Field(default=1.0, gt=0)
+    pipeline_commit_stall_s: float = Field(
+        default=60.0, ge=0, description="exit (to be restarted) when a partition's commit is stuck this long; 0: never")
 
-    # Batching: small `within` keeps a quiet system fast, `max` bounds memory and bulk size.
+    # Batching (pipelines/core/batching.py): a batch is what is already queued when the stage is free,
+    # so a quiet stage never waits and a busy one gets large batches; `max` bounds memory and bulk size.
     pipeline_batch_max: int = Field(default=2000, ge=1)
-    pipeline_batch_within_s: float = Field(default=0.05, gt=0)
+    pipeline_batch_gather_s: float = Field(
+        default=0.05, gt=0, description="the longest a batch keeps taking queued events after its first")
     pipeline_marks_interval_s: float = Field(
         default=0.02, ge=0, description="routers announce progress marks at most this often (0: every batch)")
     checkpoint_interval_s: float = Field(

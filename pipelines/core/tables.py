@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 # Why not `table[key] = value` and `app.producer.flush()`:
 # 1. Faust sends a table write to the changelog partition of the *current event*, and
-#    `stream.take_events()` leaves the batch's last event current: writes of a batch that mixes
+#    batching (pipelines/core/batching.py) leaves the batch's last event current: writes of a batch that mixes
 #    partitions would land in one partition's changelog, and a restart or rebalance would then
 #    recover those keys into the wrong partition.
 # 2. Changelog writes wait in Faust's ProducerBuffer, whose flush() gives up after 0.1 s without a

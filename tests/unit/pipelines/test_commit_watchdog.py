@@ -1,0 +1,31 @@
+"""The commit watchdog's decision (pipelines/core/watchdog.py): only a commit that stays stuck trips it."""
+from pipelines.core.watchdog import CommitStalls, waiting_partitions
+
+
+def test_a_commit_that_moves_never_trips() -> None:
+    stalls = CommitStalls(stall_s=60)
+    for second in range(0, 600, 5):
+        assert stalls.check(float(second), {"orders-0": second // 2}) == []
+
+
+def test_acked_events_behind_an_unchanged_commit_trip_after_the_stall_time() -> None:
+    stalls = CommitStalls(stall_s=60)
+    assert stalls.check(0.0, {"products-3": 140176, "products-1": 10}) == []
+    assert stalls.check(30.0, {"products-3": 140176, "products-1": 11}) == []
+    assert stalls.check(59.0, {"products-3": 140176, "products-1": 12}) == []
+    assert stalls.check(60.0, {"products-3": 140176, "products-1": 13}) == ["products-3"]
+
+
+def test_a_partition_with_nothing_waiting_starts_afresh() -> None:
+    stalls = CommitStalls(stall_s=60)
+    stalls.check(0.0, {"p": 5})
+    stalls.check(50.0, {})  # everything acked was committed (or nothing arrived)
+    assert stalls.check(70.0, {"p": 5}) == []
+    assert stalls.check(130.0, {"p": 5}) == ["p"]
+
+
+def test_waiting_partitions_reads_fausts_bookkeeping() -> None:
+    class Consumer:
+        _acked = {"a-0": [7, 8], "a-1": [], "a-2": [3]}
+        _committed_offset = {"a-0": 6, "a-1": 4}
+    assert waiting_partitions(Consumer()) == {"a-0": 6, "a-2": None}
