@@ -4,8 +4,9 @@ from __future__ import annotations
 from pipelines.core.checkpoints import Checkpoints
 from pipelines.core.deadletters import DeadLetters
 from pipelines.core.elasticsearch import create_client, ensure_index, wait_for_cluster
-from pipelines.core.factory import create_app
+from pipelines.core.factory import batch_agent, create_app
 from pipelines.core.metrics import serve_metrics
+from pipelines.core.router import ChangeRouter
 from pipelines.core.settings import PROJECT_ROOT, PipelineSettings
 from pipelines.core.sink import BulkSink
 from pipelines.core.topics import connector_topic_config, ensure_topics
@@ -29,6 +30,14 @@ def checkpoints(projection: str) -> Checkpoints:
                        min_interval_s=settings.checkpoint_interval_s)
 
 
+OUTLETS = [products.outlet(settings), orders.outlet(settings)]
+TABLE_OF_TOPIC = {settings.source_topic(table): table for outlet in OUTLETS for table in sorted(outlet.tables)}
+SOURCE_TOPICS = sorted(TABLE_OF_TOPIC)
+router = ChangeRouter(outlets=OUTLETS, table_of_topic=TABLE_OF_TOPIC,
+                      partitions=settings.topic_partitions, send=lambda *args: app.producer.send(*args),
+                      dead_letters=dead_letters, marks_interval_s=settings.pipeline_marks_interval_s)
+route_changes = batch_agent(app, app.topic(*SOURCE_TOPICS), "route_changes", router.route,
+                            "routing a batch of source events", settings)
 products.register(app, settings, sink, checkpoints(products.PROJECTION), dead_letters)
 orders.register(app, settings, sink, checkpoints(orders.ORDERS), checkpoints(orders.CUSTOMERS),
                 checkpoints(orders.SALES), dead_letters)
@@ -53,8 +62,7 @@ CHANGELOG_CONFIG = {"cleanup.policy": "compact", "segment.ms": "600000", "min.cl
 async def prepare() -> None:
     """Topics, indices and aliases exist, and metrics are served, before the first event is read."""
     source_config = connector_topic_config(PROJECT_ROOT / "connectors" / "postgres-source.json")
-    sources = set(products.source_topics(settings)) | set(orders.source_topics(settings))
-    topics = {topic: (settings.topic_partitions, source_config) for topic in sources}
+    topics = {topic: (settings.topic_partitions, source_config) for topic in SOURCE_TOPICS}
     topics[settings.dead_letter_topic] = (1, {})
     # Created here, not left to Faust's lazy declaration: a group that joins before a topic exists is
     # assigned none of its partitions, and the projector then never runs.

@@ -1,8 +1,11 @@
-"""Stage 1 of a projection: decode source events and route their changes to the partitions that own them.
+"""Stage 1 of every projection: decode source events once, and route their changes to the partitions that own them.
 
-What a projection routes where is a pure function (`Route`) of its own; this class does the rest:
-decoding, dead letters, counting, and the marks that tell downstream partitions how far each source
-partition has been routed (pipelines/core/progress.py).
+What a projection routes where is a pure function (`Route`) of its own, declared as an `Outlet`. One
+router serves every outlet: each source event is read and decoded once, then offered to each projection
+that reads its table. (Two routers on the same topics, as before, cost every event a second Faust
+delivery and a second decode.) The router does the rest: dead letters, counting, and per projection the
+marks that tell its downstream partitions how far each source partition has been routed
+(pipelines/core/progress.py).
 """
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import asyncio
 import logging
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Sequence
 
 from pipelines.core.deadletters import DeadLetter, DeadLetters
@@ -26,83 +30,110 @@ Send = Callable[..., Awaitable[Any]]
 # (table, envelope, origin, partitions) -> the (partition, change) pairs to send; [] for none.
 Route = Callable[[str, Envelope, Origin, int], list[tuple[int, RoutedChange]]]
 Key = Callable[[RoutedChange], bytes]  # the message key of a routed change (its owner's id)
+Handled = tuple[str, int, int, int | None, int | None]  # topic, partition, offset, lsn, ts_ms
 MARKS_KEY = b"marks"
+ROUTER = "all"  # the projection label of the router's own metrics
+
+
+@dataclass
+class Outlet:
+    """One projection's use of the router: the tables it reads, where its changes go, and how."""
+
+    projection: str
+    tables: frozenset[str]
+    changes_topic: str
+    route: Route
+    key: Key
+    _marks: list[SourceMark] = field(default_factory=list)  # routed, not yet announced
+    _marks_sent_at: float = 0.0
+    _marks_task: asyncio.Future | None = None
 
 
 class ChangeRouter:
-    """Sends each change to its partition of `changes_topic`, then a mark of the batch to every partition."""
+    """Sends each change to its partition of its projection's changes topic, then marks to every partition."""
 
-    def __init__(self, *, projection: str, table_of_topic: dict[str, str], changes_topic: str, partitions: int,
-                 route: Route, key: Key, send: Send, dead_letters: DeadLetters, marks_interval_s: float = 0.0) -> None:
-        self.projection = projection
-        self.marks_interval_s = marks_interval_s
-        self._marks: list[SourceMark] = []  # routed, not yet announced
-        self._marks_sent_at = 0.0
-        self._marks_task: asyncio.Future | None = None
-        self._route = route
-        self._key = key
+    def __init__(self, *, outlets: Sequence[Outlet], table_of_topic: dict[str, str], partitions: int, send: Send,
+                 dead_letters: DeadLetters, marks_interval_s: float = 0.0) -> None:
+        self.outlets = list(outlets)
         self.table_of_topic = table_of_topic
-        self.changes_topic = changes_topic
         self.partitions = partitions
+        self.marks_interval_s = marks_interval_s
         self._send = send
         self._dead_letters = dead_letters
+        self._readers = {table: [o for o in self.outlets if table in o.tables] for table in table_of_topic.values()}
 
     async def route(self, events: Sequence[Any]) -> None:
         started = time.perf_counter()
-        BATCH_EVENTS.labels(self.projection, "route").observe(len(events))
-        handled: list[tuple[str, int, int, int | None, int | None]] = []
+        BATCH_EVENTS.labels(ROUTER, "route").observe(len(events))
+        handled: dict[str, list[Handled]] = {o.projection: [] for o in self.outlets}
         per_topic: Counter[str] = Counter()
         for event in events:
             message = event.message
             per_topic[message.topic] += 1
+            table = self.table_of_topic.get(message.topic)
+            readers = self._readers.get(table, self.outlets) if table else self.outlets
             lsn = ts_ms = None
             try:
-                table = self.table_of_topic.get(message.topic)
                 if table is None:
                     raise DecodeError("unknown_table", f"no table is read from topic {message.topic!r}")
                 envelope = decode_envelope(message.value, ENVELOPES[table], table)
-                if envelope is not None:  # None: a tombstone, which only serves log compaction
-                    lsn, ts_ms = envelope.source.lsn, envelope.source.ts_ms
-                    origin = Origin(topic=message.topic, partition=message.partition, offset=message.offset)
-                    for partition, change in self._route(table, envelope, origin, self.partitions):
-                        await self._send(self.changes_topic, self._key(change), change.model_dump_json().encode(),
-                                         partition, None, None)
             except DecodeError as exc:
-                await self._dead_letter(message, exc.reason, str(exc))
-            except Exception as exc:  # a bug or a case no one foresaw: park the event, keep the stream going
-                log.exception("routing %s/%s/%s failed", message.topic, message.partition, message.offset)
-                await self._dead_letter(message, TRANSFORM_ERROR, f"{type(exc).__name__}: {exc}")
-            handled.append((message.topic, message.partition, message.offset, lsn, ts_ms))
-        for topic, count in per_topic.items():
-            EVENTS_PROCESSED.labels(self.projection, topic).inc(count)
-        self._marks = marks_for([(m.topic, m.partition, m.offset, m.lsn, m.ts_ms) for m in self._marks] + handled)
-        wait = self._marks_sent_at + self.marks_interval_s - time.monotonic()
+                for outlet in readers:
+                    await self._dead_letter(outlet.projection, message, exc.reason, str(exc))
+                envelope = None
+            if envelope is not None:  # None: a tombstone (which only serves log compaction), or poison
+                lsn, ts_ms = envelope.source.lsn, envelope.source.ts_ms
+                origin = Origin(topic=message.topic, partition=message.partition, offset=message.offset)
+                for outlet in readers:
+                    await self._route_one(outlet, table, envelope, origin, message)
+            for outlet in readers:
+                handled[outlet.projection].append((message.topic, message.partition, message.offset, lsn, ts_ms))
+        for outlet in self.outlets:
+            for topic, count in per_topic.items():
+                if self.table_of_topic.get(topic) in outlet.tables:
+                    EVENTS_PROCESSED.labels(outlet.projection, topic).inc(count)
+            await self._mark(outlet, handled[outlet.projection])
+        BATCH_SECONDS.labels(ROUTER, "route").observe(time.perf_counter() - started)
+
+    async def _route_one(self, outlet: Outlet, table: str, envelope: Envelope, origin: Origin, message: Any) -> None:
+        try:
+            for partition, change in outlet.route(table, envelope, origin, self.partitions):
+                await self._send(outlet.changes_topic, outlet.key(change), change.model_dump_json().encode(),
+                                 partition, None, None)
+        except Exception as exc:  # a bug or a case no one foresaw: park the event, keep the stream going
+            log.exception("routing %s/%s/%s for %s failed", message.topic, message.partition, message.offset,
+                          outlet.projection)
+            await self._dead_letter(outlet.projection, message, TRANSFORM_ERROR, f"{type(exc).__name__}: {exc}")
+
+    async def _mark(self, outlet: Outlet, handled: list[Handled]) -> None:
+        if not handled:
+            return
+        outlet._marks = marks_for([(m.topic, m.partition, m.offset, m.lsn, m.ts_ms) for m in outlet._marks] + handled)
+        wait = outlet._marks_sent_at + self.marks_interval_s - time.monotonic()
         if wait <= 0:
-            await self._announce()
-        elif self._marks_task is None or self._marks_task.done():
+            await self._announce(outlet)
+        elif outlet._marks_task is None or outlet._marks_task.done():
             # Tiny batches under load would otherwise send more marks than changes; at most one set per
             # interval goes out, and a quiet stream still gets its last marks after one interval.
-            self._marks_task = asyncio.ensure_future(self._announce_after(wait))
-        BATCH_SECONDS.labels(self.projection, "route").observe(time.perf_counter() - started)
+            outlet._marks_task = asyncio.ensure_future(self._announce_after(outlet, wait))
 
-    async def _announce_after(self, wait: float) -> None:
+    async def _announce_after(self, outlet: Outlet, wait: float) -> None:
         await asyncio.sleep(wait)
-        await self._announce()
+        await self._announce(outlet)
 
-    async def _announce(self) -> None:
+    async def _announce(self, outlet: Outlet) -> None:
         """Behind the changes routed so far, in every partition: "everything up to these offsets is routed"."""
-        if not self._marks:
+        if not outlet._marks:
             return
-        marks, self._marks = self._marks, []
-        self._marks_sent_at = time.monotonic()
+        marks, outlet._marks = outlet._marks, []
+        outlet._marks_sent_at = time.monotonic()
         value = SourceMarks(marks=tuple(marks)).model_dump_json().encode()
         for partition in range(self.partitions):
-            await self._send(self.changes_topic, MARKS_KEY, value, partition, None, None)
+            await self._send(outlet.changes_topic, MARKS_KEY, value, partition, None, None)
 
-    async def _dead_letter(self, message: Any, reason: str, error: str) -> None:
+    async def _dead_letter(self, projection: str, message: Any, reason: str, error: str) -> None:
         timestamp = getattr(message, "timestamp", None)
         await self._dead_letters.publish(DeadLetter(
-            projection=self.projection, reason=reason, error=error, topic=message.topic,
+            projection=projection, reason=reason, error=error, topic=message.topic,
             partition=message.partition, offset=message.offset, key=message.key, value=message.value,
             timestamp_ms=int(timestamp * 1000) if timestamp else None))
-

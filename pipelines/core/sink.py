@@ -32,13 +32,14 @@ class IndexAction:
     index: str
     id: str
     version: int
-    document: dict[str, Any] | None  # None deletes
+    document: dict[str, Any] | str | None  # None deletes; a str is the document already as JSON
 
     def lines(self) -> tuple[str, ...]:
         meta = {"_index": self.index, "_id": self.id, "version": self.version, "version_type": "external_gte"}
         if self.document is None:
             return (json.dumps({"delete": meta}),)
-        return json.dumps({"index": meta}), json.dumps(self.document, separators=(",", ":"))
+        body = self.document if isinstance(self.document, str) else json.dumps(self.document, separators=(",", ":"))
+        return json.dumps({"index": meta}), body
 
 
 def document_action(index: str, document: Any) -> IndexAction:
@@ -48,7 +49,7 @@ def document_action(index: str, document: Any) -> IndexAction:
         return IndexAction(index=index, id=str(document.id), version=document.source_lsn, document=None)
     doc_id = document.document_id() if hasattr(document, "document_id") else document.id
     return IndexAction(index=index, id=str(doc_id), version=document.source_lsn,
-                       document=document.model_dump(mode="json"))
+                       document=document.model_dump_json())  # pydantic's serializer, not dict + json.dumps
 
 
 @dataclass(frozen=True)

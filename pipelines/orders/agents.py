@@ -1,6 +1,6 @@
 """Agents of the orders, customers and sales projections: route, join orders, then sum customers and sales.
 
-    source topics --route_order_changes--> <app>-orders-changes (order id % N; customers and
+    source topics --route_changes--> <app>-orders-changes (order id % N; customers and
     product names to all) --project_orders--> orders index, and
         <app>-customers-changes (customer id % N) --project_customers--> customers index
         <app>-sales-changes (crc32(key) % N) --project_sales--> sales_daily, product_sales_daily
@@ -13,7 +13,7 @@ from pipelines.core.checkpoints import Checkpoints
 from pipelines.core.deadletters import DeadLetters
 from pipelines.core.factory import ReadsideApp, batch_agent
 from pipelines.core.projector import Projector
-from pipelines.core.router import ChangeRouter
+from pipelines.core.router import Outlet
 from pipelines.core.settings import PipelineSettings
 from pipelines.core.sink import BulkSink
 from pipelines.core.tables import ChangelogWrites, StateTable, json_table
@@ -36,13 +36,18 @@ def internal_topics(settings: PipelineSettings) -> list[str]:
     return [f"{settings.pipeline_app_id}-{name}-changes" for name in (ORDERS, CUSTOMERS, SALES)]
 
 
+def outlet(settings: PipelineSettings) -> Outlet:
+    """What the router sends the orders projection: order id % N, customers and product names to all."""
+    return Outlet(projection=ORDERS, tables=frozenset(routing.SOURCE_TABLES), changes_topic=internal_topics(settings)[0],
+                  route=routing.route, key=routing.key)
+
+
 def register(app: ReadsideApp, settings: PipelineSettings, sink: BulkSink, orders_checkpoints: Checkpoints,
              customers_checkpoints: Checkpoints, sales_checkpoints: Checkpoints,
              dead_letters: DeadLetters) -> dict[str, Any]:
     partitions = settings.topic_partitions
     send = lambda *args: app.producer.send(*args)  # noqa: E731 - resolved at call time, once the app runs
     orders_topic, customers_topic, sales_topic = internal_topics(settings)
-    sources = app.topic(*source_topics(settings))
     order_changes = app.topic(orders_topic, partitions=partitions, internal=True)
     customer_changes = app.topic(customers_topic, partitions=partitions, internal=True)
     sales_changes = app.topic(sales_topic, partitions=partitions, internal=True)
@@ -56,10 +61,6 @@ def register(app: ReadsideApp, settings: PipelineSettings, sink: BulkSink, order
     sales = SalesModel(StateTable(json_table(app, "sales_state", partitions, "sales per day and category, and per "
                                              "day and product"), sales_writes), partitions,
                        settings.sales_index, settings.product_sales_index)
-    router = ChangeRouter(projection=ORDERS, changes_topic=orders_topic, partitions=partitions,
-                          table_of_topic={settings.source_topic(t): t for t in routing.SOURCE_TABLES},
-                          route=routing.route, key=routing.key, send=send, dead_letters=dead_letters,
-                          marks_interval_s=settings.pipeline_marks_interval_s)
     order_projector = Projector(projection=ORDERS, index=settings.orders_index, model=orders, sink=sink,
                                 checkpoints=orders_checkpoints, dead_letters=dead_letters,
                                 flush=order_writes.durable, send=send, downstream_topic=customers_topic)
@@ -69,8 +70,6 @@ def register(app: ReadsideApp, settings: PipelineSettings, sink: BulkSink, order
     sales_projector = Projector(projection=SALES, index=settings.sales_index, model=sales, sink=sink,
                                 checkpoints=sales_checkpoints, dead_letters=dead_letters, flush=sales_writes.durable)
     return {
-        "route_order_changes": batch_agent(app, sources, "route_order_changes", router.route,
-                                           "routing a batch of source events (orders)", settings),
         "project_orders": batch_agent(app, order_changes, "project_orders", order_projector.project,
                                       "projecting a batch of order changes", settings),
         "project_customers": batch_agent(app, customer_changes, "project_customers", customer_projector.project,

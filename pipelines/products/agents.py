@@ -1,4 +1,4 @@
-"""Agents of the products projection: route source changes by product, then project them into the index."""
+"""The products projection: its outlet on the router (changes by product), and the agent projecting them."""
 from __future__ import annotations
 
 from typing import Any
@@ -7,7 +7,7 @@ from pipelines.core.checkpoints import Checkpoints
 from pipelines.core.deadletters import DeadLetters
 from pipelines.core.factory import ReadsideApp, batch_agent
 from pipelines.core.projector import Projector
-from pipelines.core.router import ChangeRouter
+from pipelines.core.router import Outlet
 from pipelines.core.settings import PipelineSettings
 from pipelines.core.sink import BulkSink
 from pipelines.core.tables import ChangelogWrites
@@ -27,22 +27,20 @@ def changes_topic(settings: PipelineSettings) -> str:
     return f"{settings.pipeline_app_id}-{PROJECTION}-changes"
 
 
+def outlet(settings: PipelineSettings) -> Outlet:
+    """What the router sends the projection: its source tables' changes, to partition product id % N."""
+    return Outlet(projection=PROJECTION, tables=frozenset(routing.SOURCE_TABLES), changes_topic=changes_topic(settings),
+                  route=routing.route, key=routing.key)
+
+
 def register(app: ReadsideApp, settings: PipelineSettings, sink: BulkSink, checkpoints: Checkpoints,
              dead_letters: DeadLetters) -> dict[str, Any]:
     partitions = settings.topic_partitions
-    sources = app.topic(*source_topics(settings))
     changes = app.topic(changes_topic(settings), partitions=partitions, internal=True)
     writes = ChangelogWrites()
     state = ProductsState(define_tables(app, partitions), partitions, write=writes)
-    router = ChangeRouter(projection=PROJECTION, changes_topic=changes.get_topic_name(), partitions=partitions,
-                          table_of_topic={settings.source_topic(t): t for t in routing.SOURCE_TABLES},
-                          route=routing.route, key=routing.key, send=lambda *args: app.producer.send(*args),
-                          dead_letters=dead_letters,
-                          marks_interval_s=settings.pipeline_marks_interval_s)
     projector = Projector(projection=PROJECTION, index=settings.products_index, model=state, sink=sink,
                           checkpoints=checkpoints, dead_letters=dead_letters, flush=writes.durable)
-    return {"route_product_changes": batch_agent(app, sources, "route_product_changes", router.route,
-                                                 "routing a batch of source events", settings),
-            "project_products": batch_agent(app, changes, "project_products", projector.project,
+    return {"project_products": batch_agent(app, changes, "project_products", projector.project,
                                             "projecting a batch of product changes", settings),
             "state": state}

@@ -8,7 +8,7 @@ from pipelines.core.deadletters import DeadLetters
 from pipelines.core.metrics import DEAD_LETTERS
 from pipelines.core.sink import IndexAction
 from pipelines.core.projector import Projector
-from pipelines.core.router import ChangeRouter
+from pipelines.core.router import ChangeRouter, Outlet
 from pipelines.products.routing import SOURCE_TABLES, key, route
 from tests.unit.pipelines.recorded import Event, Message, message, state
 
@@ -18,8 +18,9 @@ CHANGES = "app-products-changes"
 def _router(sent):
     async def send(*args):
         sent.append(args)
-    return ChangeRouter(projection="products", table_of_topic={f"readside.public.{t}": t for t in SOURCE_TABLES},
-                        changes_topic=CHANGES, partitions=4, route=route, key=key, send=send, dead_letters=DeadLetters(send, "dlq"))
+    outlet = Outlet(projection="products", tables=frozenset(SOURCE_TABLES), changes_topic=CHANGES, route=route, key=key)
+    return ChangeRouter(outlets=[outlet], table_of_topic={f"readside.public.{t}": t for t in SOURCE_TABLES},
+                        partitions=4, send=send, dead_letters=DeadLetters(send, "dlq"))
 
 
 def test_a_poison_event_is_dead_lettered_counted_and_the_next_event_still_routed():
@@ -107,7 +108,8 @@ def test_document_actions_use_the_newest_lsn_as_version():
     asyncio.run(projector.project(events))
     actions: list[IndexAction] = projector.sink.actions
     assert actions[0].version == max(json.loads(e.message.value).get("lsn", 0) for e in events)
-    assert actions[0].document["on_hand"] == 7 and actions[0].document["price"] == "24.50"
+    document = json.loads(actions[0].document)
+    assert document["on_hand"] == 7 and document["price"] == "24.50"
 
 
 def test_changelog_writes_go_to_the_named_partition_and_durable_awaits_them():
@@ -132,3 +134,33 @@ def test_changelog_writes_go_to_the_named_partition_and_durable_awaits_them():
         table.sent[0][2].set_result(None)
         await waiting
     asyncio.run(scenario())
+
+
+def test_one_router_serves_every_projection_that_reads_a_table():
+    from pipelines.orders import routing as orders_routing
+    sent = []
+
+    async def send(*args):
+        sent.append(args)
+    outlets = [Outlet(projection="products", tables=frozenset(SOURCE_TABLES), changes_topic=CHANGES, route=route,
+                      key=key),
+               Outlet(projection="orders", tables=frozenset(orders_routing.SOURCE_TABLES),
+                      changes_topic="app-orders-changes", route=orders_routing.route, key=orders_routing.key)]
+    tables = set(SOURCE_TABLES) | set(orders_routing.SOURCE_TABLES)
+    router = ChangeRouter(outlets=outlets, table_of_topic={f"readside.public.{t}": t for t in tables}, partitions=4,
+                          send=send, dead_letters=DeadLetters(send, "dlq"))
+    garbage = Message("readside.public.products", 1, 99, b'{"id":1}', b"\x00not json")
+    created = message("products.create")  # a new product: its stock for products, its name for every orders partition
+    customer = message("customers.update")  # read by the orders projection only
+    asyncio.run(router.route([Event(garbage), Event(created), Event(customer)]))
+    letters = [json.loads(s[2]) for s in sent if s[0] == "dlq"]
+    assert sorted(letter["projection"] for letter in letters) == ["orders", "products"]  # each lost it
+    data = [(s[0], s[3]) for s in sent if s[1] != b"marks" and s[0] != "dlq"]
+    assert [p for t, p in data if t == CHANGES] == [created_partition(created)]
+    assert {p for t, p in data if t == "app-orders-changes"} == {0, 1, 2, 3}
+    products_marks = [json.loads(s[2]) for s in sent if s[0] == CHANGES and s[1] == b"marks"][0]["marks"]
+    assert {m["topic"] for m in products_marks} == {"readside.public.products"}  # not the customers topic
+
+
+def created_partition(msg) -> int:
+    return json.loads(msg.value)["after"]["id"] % 4
