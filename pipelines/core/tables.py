@@ -11,30 +11,39 @@ from faust.streams import _current_event  # the context variable Faust's stores 
 from pydantic import BaseModel
 
 # Why not `table[key] = value` and `app.producer.flush()`:
-# 1. Faust sends a table write to the changelog partition of the *current event*, and
-#    batching (pipelines/core/batching.py) leaves the batch's last event current: writes of a batch that mixes
-#    partitions would land in one partition's changelog, and a restart or rebalance would then
-#    recover those keys into the wrong partition.
-# 2. Changelog writes wait in Faust's ProducerBuffer, whose flush() gives up after 0.1 s without a
-#    send (faust/transport/producer.py flush_atmost) and so does not prove they were sent. Faust
-#    calls that flush before committing offsets. Awaiting each write's own future does prove it.
+# 1. Faust sends a table write to the changelog partition of the *current event*, and a batch leaves
+#    its last event current: writes of a batch that mixes partitions would land in one partition's
+#    changelog, and a restart or rebalance would then recover those keys into the wrong partition.
+# 2. Faust queues changelog writes in its ProducerBuffer, which one task drains a message at a time;
+#    while more than 100 wait, its conductor stops handing *any* message to *any* stream
+#    (faust/transport/producer.py wait_until_ebb, logged as "producer buffer full"). A batch of a few
+#    hundred writes thus stalled every stage of the worker, the routers included. And that buffer's
+#    flush() gives up after 0.1 s without a send, so it proves nothing.
+# So a write goes to the local store at once, and to the changelog through the producer itself when the
+# batch awaits `durable()`, in the order made, each send's acknowledgement awaited: the same bytes
+# (the table's own serializers) as Faust's path, without its buffer.
 
 
 class ChangelogWrites:
-    """Writes values into Faust tables and remembers each changelog send until `durable()` is awaited."""
+    """Writes values into Faust tables; `durable()` sends them to their changelogs and awaits the acks."""
 
-    def __init__(self) -> None:
-        self._pending: list[Any] = []
+    def __init__(self, send: Callable[..., Any]) -> None:
+        self._send = send  # the app producer's send(topic, key, value, partition, timestamp, headers)
+        self._pending: list[tuple[str, Any, Any, int]] = []
 
     def __call__(self, table: Any, key: str, value: Any, partition: int) -> None:
         table.data[key] = value  # what Table.__setitem__ does, minus its implicit changelog send
-        self._pending.append(table.send_changelog(partition, key, value))
+        topic = table.changelog_topic
+        raw_key, _ = topic.prepare_key(key, table.key_serializer)
+        raw_value, _ = topic.prepare_value(value, table.value_serializer)
+        self._pending.append((topic.get_topic_name(), raw_key, raw_value, partition))
 
     async def durable(self) -> None:
         """Return once every write so far is acknowledged by Kafka (raises if one failed)."""
         pending, self._pending = self._pending, []
-        if pending:
-            await asyncio.gather(*pending)
+        acks = [await self._send(topic, key, value, partition, None, None) for topic, key, value, partition in pending]
+        if acks:
+            await asyncio.gather(*acks)
 
 
 @contextmanager

@@ -52,7 +52,7 @@ def register(app: ReadsideApp, settings: PipelineSettings, sink: BulkSink, order
     customer_changes = app.topic(customers_topic, partitions=partitions, internal=True)
     sales_changes = app.topic(sales_topic, partitions=partitions, internal=True)
 
-    order_writes, customer_writes, sales_writes = ChangelogWrites(), ChangelogWrites(), ChangelogWrites()
+    order_writes, customer_writes, sales_writes = ChangelogWrites(send), ChangelogWrites(send), ChangelogWrites(send)
     orders = OrdersModel(StateTable(json_table(app, "orders_state", partitions, "orders joined with customers "
                                                "and product names, per partition"), order_writes), partitions,
                          sales_topic=sales_topic)

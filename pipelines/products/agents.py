@@ -37,7 +37,7 @@ def register(app: ReadsideApp, settings: PipelineSettings, sink: BulkSink, check
              dead_letters: DeadLetters) -> dict[str, Any]:
     partitions = settings.topic_partitions
     changes = app.topic(changes_topic(settings), partitions=partitions, internal=True)
-    writes = ChangelogWrites()
+    writes = ChangelogWrites(lambda *args: app.producer.send(*args))
     state = ProductsState(define_tables(app, partitions), partitions, write=writes)
     projector = Projector(projection=PROJECTION, index=settings.products_index, model=state, sink=sink,
                           checkpoints=checkpoints, dead_letters=dead_letters, flush=writes.durable)

@@ -112,26 +112,38 @@ def test_document_actions_use_the_newest_lsn_as_version():
     assert document["on_hand"] == 7 and document["price"] == "24.50"
 
 
-def test_changelog_writes_go_to_the_named_partition_and_durable_awaits_them():
-    from pipelines.core.tables import ChangelogWrites
+def test_changelog_writes_go_to_the_named_partition_in_the_tables_bytes_and_durable_awaits_the_acks():
+    import faust
 
-    class FakeTable:
-        def __init__(self):
-            self.data, self.sent = {}, []
+    from pipelines.core.tables import ChangelogWrites, json_table
 
-        def send_changelog(self, partition, key, value):
-            future = asyncio.get_running_loop().create_future()
-            self.sent.append((partition, key, future))
-            return future
+    app = faust.App("unit-changelog", broker="kafka://127.0.0.1:1")  # never started: no broker is contacted
+    table = json_table(app, "state", 4, "a test table")
+    sent, acks = [], []
+
+    async def send(topic, key, value, partition, timestamp, headers):
+        ack = asyncio.get_running_loop().create_future()
+        sent.append((topic, key, value, partition))
+        acks.append(ack)
+        return ack
 
     async def scenario():
-        table, writes = FakeTable(), ChangelogWrites()
+        writes = ChangelogWrites(send)
         writes(table, "units/7", {"total": 1}, 3)
-        assert table.data == {"units/7": {"total": 1}} and table.sent[0][:2] == (3, "units/7")
+        writes(table, "order/3/9", {"status": "paid"}, 3)
+        assert table.data["units/7"] == {"total": 1} and not sent  # the store at once, Kafka on durable()
         waiting = asyncio.ensure_future(writes.durable())
         await asyncio.sleep(0)
-        assert not waiting.done()  # not durable until Kafka acknowledged the write
-        table.sent[0][2].set_result(None)
+        assert [(t, json.loads(k), json.loads(v), p) for t, k, v, p in sent] == [
+            ("unit-changelog-state-changelog", "units/7", {"total": 1}, 3),
+            ("unit-changelog-state-changelog", "order/3/9", {"status": "paid"}, 3)]  # in the order made
+        key, _ = table.changelog_topic.prepare_key("units/7", table.key_serializer)
+        assert sent[0][1] == key  # the bytes Faust's own changelog send and its recovery use
+        assert not waiting.done()  # not durable until Kafka acknowledged every write
+        acks[0].set_result(None)
+        await asyncio.sleep(0)
+        assert not waiting.done()
+        acks[1].set_result(None)
         await waiting
     asyncio.run(scenario())
 
