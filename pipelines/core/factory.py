@@ -37,8 +37,9 @@ Prepare = Callable[[], Awaitable[None]]
 class ReadsideApp(faust.App):
     """A Faust app whose read models can register work to finish before the consumer subscribes."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, fetch_max_wait_ms: int = 500, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._fetch_max_wait_ms = fetch_max_wait_ms
         self._preparations: list[Prepare] = []
         self._closings: list[Prepare] = []
 
@@ -51,6 +52,11 @@ class ReadsideApp(faust.App):
         """Register a coroutine (close clients) awaited when the app stops."""
         self._closings.append(close)
         return close
+
+    def _new_transport(self) -> Any:
+        from pipelines.core.kafka import transport_with_fetch_wait
+
+        return transport_with_fetch_wait(self._fetch_max_wait_ms)(self.conf.broker_consumer, self)
 
     async def on_first_start(self) -> None:
         await super().on_first_start()
@@ -72,6 +78,7 @@ def create_app(settings: PipelineSettings) -> ReadsideApp:
         store=settings.pipeline_table_store,
         datadir=str(settings.table_dir),
         processing_guarantee="at_least_once",
+        fetch_max_wait_ms=settings.pipeline_fetch_max_wait_ms,
         topic_partitions=settings.topic_partitions,
         topic_replication_factor=settings.topic_replication_factor,
         # Raw bytes in and out: decoding is ours (pydantic from bytes), once, and cheap.

@@ -43,7 +43,7 @@ class PipelineSettings(BaseSettings):
                                               description="how soon a SIGKILLed worker's partitions move on")
     pipeline_commit_interval_s: float = Field(default=1.0, gt=0)
     pipeline_commit_stall_s: float = Field(
-        default=60.0, ge=0, description="exit (to be restarted) when a partition's commit is stuck this long; 0: never")
+        default=30.0, ge=0, description="exit (to be restarted) when a partition's commit is stuck this long; 0: never")
 
     # Batching (pipelines/core/batching.py): a batch is what is already queued when the stage is free,
     # so a quiet stage never waits and a busy one gets large batches; `max` bounds memory and bulk size.
@@ -55,6 +55,8 @@ class PipelineSettings(BaseSettings):
     checkpoint_interval_s: float = Field(
         default=0.02, ge=0, description="a projection writes its checkpoints at most this often")
     pipeline_poll_max_records: int = Field(default=10000, ge=1)
+    pipeline_fetch_max_wait_ms: int = Field(
+        default=20, ge=0, description="the broker long-poll of the worker's fetches (see pipelines/core/kafka.py)")
     pipeline_stream_buffer_maxsize: int = Field(default=65536, ge=1)
 
     # Elasticsearch sink.

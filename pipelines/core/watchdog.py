@@ -11,7 +11,7 @@ consumer (from the committed offset). Restarting the worker did deliver them; th
 This watchdog notices the symptom, acked events waiting behind a committed offset that has not moved
 for `stall_s`, and exits the process as a failed batch does (pipelines/core/failstop.py), so whatever
 runs the worker restarts it and the events are delivered again. Normal operation commits every
-`broker_commit_interval` (1 s), so a minute without progress is far outside it.
+`broker_commit_interval` (1 s), so half a minute without progress is far outside it.
 """
 from __future__ import annotations
 
