@@ -30,7 +30,7 @@ from typing import Any, Awaitable, Callable
 import faust
 
 from pipelines.core.settings import PipelineSettings
-from pipelines.core.stores import discard_local_tables, rocksdb_options
+from pipelines.core.stores import BudgetedTable, RocksDBBudget, discard_local_tables, rocksdb_options
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +40,14 @@ Prepare = Callable[[], Awaitable[None]]
 class ReadsideApp(faust.App):
     """A Faust app whose read models can register work to finish before the consumer subscribes.
 
-    `table_options` are the store options every table gets (see pipelines/core/tables.py json_table)."""
+    `table_options` are the store options every table gets (see pipelines/core/tables.py json_table), and
+    `rocksdb_budget` the block cache and memtable total all their RocksDBs share (pipelines/core/stores.py)."""
 
-    def __init__(self, *args: Any, table_options: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, table_options: dict[str, Any] | None = None,
+                 rocksdb_budget: RocksDBBudget | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.table_options = dict(table_options or {})
+        self.rocksdb_budget = rocksdb_budget
         self._preparations: list[Prepare] = []
         self._closings: list[Prepare] = []
 
@@ -79,9 +82,11 @@ def create_app(settings: PipelineSettings) -> ReadsideApp:
         autodiscover=False,
         store=settings.pipeline_table_store,
         datadir=str(settings.table_dir),
+        Table=BudgetedTable,
         table_options=rocksdb_options(settings.pipeline_rocksdb_write_buffer_bytes,  # memory:// ignores them
-                                      settings.pipeline_rocksdb_write_buffers,
-                                      settings.pipeline_rocksdb_block_cache_bytes),
+                                      settings.pipeline_rocksdb_write_buffers),
+        rocksdb_budget=RocksDBBudget(settings.pipeline_rocksdb_block_cache_bytes,
+                                     settings.pipeline_rocksdb_memtable_budget_bytes),
         processing_guarantee="at_least_once",
         topic_partitions=settings.topic_partitions,
         topic_replication_factor=settings.topic_replication_factor,

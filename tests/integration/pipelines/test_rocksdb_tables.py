@@ -9,7 +9,7 @@ import pytest
 
 from pipelines.core.factory import create_app
 from pipelines.core.settings import PipelineSettings
-from pipelines.core.stores import discard_local_tables
+from pipelines.core.stores import BudgetedRocksDBOptions, discard_local_tables
 from pipelines.core.tables import StateTable, in_partition, json_table
 from pipelines.orders.records import ContributionState
 
@@ -25,14 +25,27 @@ def write_locally(table, key, value, partition):
 @pytest.fixture
 def app(tmp_path):
     settings = PipelineSettings(pipeline_data_dir=tmp_path, pipeline_table_store="rocksdb://",
-                                pipeline_rocksdb_write_buffer_bytes=1 << 20, pipeline_rocksdb_block_cache_bytes=1 << 19)
+                                pipeline_rocksdb_write_buffer_bytes=8 << 20,
+                                pipeline_rocksdb_memtable_budget_bytes=3 << 20,
+                                pipeline_rocksdb_block_cache_bytes=1 << 20)
     return create_app(settings)
 
 
-def test_the_store_is_rocksdb_with_the_settings_options(app):
-    options = json_table(app, "t", 4, "test").data.rocksdb_options
-    assert (options.use_rocksdict, options.write_buffer_size, options.max_write_buffer_number,
-            options.block_cache_size) == (True, 1 << 20, 2, 1 << 19)
+def test_every_db_takes_the_settings_options_and_all_share_one_budget(app):
+    tables = [StateTable(json_table(app, name, 4, "test"), write_locally) for name in ("t", "u")]
+    options = tables[0].table.data.rocksdb_options
+    assert isinstance(options, BudgetedRocksDBOptions) and options.budget is app.rocksdb_budget
+    assert (options.use_rocksdict, options.write_buffer_size, options.max_write_buffer_number) == (True, 8 << 20, 2)
+    cache, memtables = app.rocksdb_budget.shared()
+    assert (memtables.get_buffer_size(), memtables.get_usage()) == (3 << 20, 0)
+    for state in tables:
+        for partition in range(4):
+            state.put(f"totals/{partition}", ENTRY, partition)
+    assert memtables.get_usage() > 0  # what the 8 DBs' memtables hold counts against the one budget
+    for partition in range(4):  # 16 MB into 8 MB memtables per DB: they would hold it all without the budget
+        for i in range(4000):
+            tables[0].put(f"big/{i}", ["x" * 1000], partition)
+    assert memtables.get_usage() < 10 << 20  # a soft limit: each DB keeps a memtable (7 MB here; 16 MB unshared)
 
 
 def test_each_partition_is_its_own_db_and_a_scan_seeks_its_prefix_in_one(app):
