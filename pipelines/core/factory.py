@@ -18,7 +18,9 @@ join a Kafka transaction anyway. So the pipeline is made effectively-once instea
   bulk, so the index never runs ahead of the changelog: after a SIGKILL the restored state is at or
   past whatever the index shows, and replayed events re-index documents from it (external_gte
   versions make that idempotent). Faust's own producer flush is not enough for this: its buffer's
-  flush gives up after 0.1 s without a send.
+  flush gives up after 0.1 s without a send;
+- tables are restored from their changelogs only: the local RocksDB data is deleted at every start
+  (pipelines/core/stores.py says why).
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ from typing import Any, Awaitable, Callable
 import faust
 
 from pipelines.core.settings import PipelineSettings
+from pipelines.core.stores import BudgetedTable, RocksDBBudget, discard_local_tables, rocksdb_options
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +38,16 @@ Prepare = Callable[[], Awaitable[None]]
 
 
 class ReadsideApp(faust.App):
-    """A Faust app whose read models can register work to finish before the consumer subscribes."""
+    """A Faust app whose read models can register work to finish before the consumer subscribes.
 
-    def __init__(self, *args: Any, fetch_max_wait_ms: int = 500, **kwargs: Any) -> None:
+    `table_options` are the store options every table gets (see pipelines/core/tables.py json_table), and
+    `rocksdb_budget` the block cache and memtable total all their RocksDBs share (pipelines/core/stores.py)."""
+
+    def __init__(self, *args: Any, table_options: dict[str, Any] | None = None,
+                 rocksdb_budget: RocksDBBudget | None = None, fetch_max_wait_ms: int = 500, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.table_options = dict(table_options or {})
+        self.rocksdb_budget = rocksdb_budget
         self._fetch_max_wait_ms = fetch_max_wait_ms
         self._preparations: list[Prepare] = []
         self._closings: list[Prepare] = []
@@ -59,6 +68,8 @@ class ReadsideApp(faust.App):
         return transport_with_fetch_wait(self._fetch_max_wait_ms)(self.conf.broker_consumer, self)
 
     async def on_first_start(self) -> None:
+        # Before any table opens its store (tables start after this): state comes from changelogs only.
+        discard_local_tables(self.conf.tabledir)
         await super().on_first_start()
         for prepare in self._preparations:
             await prepare()
@@ -77,6 +88,11 @@ def create_app(settings: PipelineSettings) -> ReadsideApp:
         autodiscover=False,
         store=settings.pipeline_table_store,
         datadir=str(settings.table_dir),
+        Table=BudgetedTable,
+        table_options=rocksdb_options(settings.pipeline_rocksdb_write_buffer_bytes,  # memory:// ignores them
+                                      settings.pipeline_rocksdb_write_buffers),
+        rocksdb_budget=RocksDBBudget(settings.pipeline_rocksdb_block_cache_bytes,
+                                     settings.pipeline_rocksdb_memtable_budget_bytes),
         processing_guarantee="at_least_once",
         fetch_max_wait_ms=settings.pipeline_fetch_max_wait_ms,
         topic_partitions=settings.topic_partitions,

@@ -31,8 +31,18 @@ class PipelineSettings(BaseSettings):
     pipeline_app_id: str = Field(default="readside-pipeline",
                                  description="consumer group, and prefix of changelog/internal topics")
     pipeline_data_dir: Path | None = Field(default=None, description="Faust table data; default <data_dir>/pipeline")
-    pipeline_table_store: str = Field(default="memory://",
-                                      description="memory:// (rebuilt from changelogs at start) or rocksdb://")
+    pipeline_table_store: str = Field(
+        default="rocksdb://", description="rocksdb:// (state on disk, out of the Python heap) or memory://; "
+                                          "either way rebuilt from the changelogs at every start")
+    # One RocksDB per table per partition (6 tables x topic_partitions), so the block cache and the
+    # memtables are budgets all DBs share (pipelines/core/stores.py); Faust's defaults are per DB (64 MiB
+    # write buffers x 3, a 2 GiB block cache). Reads that miss the cache come from the OS page cache.
+    pipeline_rocksdb_block_cache_bytes: int = Field(default=8 * 1024 * 1024, ge=0, description="all DBs")
+    pipeline_rocksdb_memtable_budget_bytes: int = Field(default=16 * 1024 * 1024, ge=1024 * 1024,
+                                                        description="all DBs' memtables together")
+    pipeline_rocksdb_write_buffer_bytes: int = Field(default=4 * 1024 * 1024, ge=64 * 1024,
+                                                     description="a DB's memtable size")
+    pipeline_rocksdb_write_buffers: int = Field(default=2, ge=2, description="memtables per DB")
     pipeline_web_enabled: bool = True
     pipeline_web_host: str = "127.0.0.1"
     pipeline_web_port: int = Field(default=6066, ge=1, le=65535)

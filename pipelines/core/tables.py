@@ -4,7 +4,8 @@ from __future__ import annotations
 import asyncio
 import weakref
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator, MutableMapping, TypeVar
+from types import SimpleNamespace
+from typing import Any, Callable, Iterable, Iterator, MutableMapping, TypeVar
 
 import faust
 from faust.streams import _current_event  # the context variable Faust's stores read
@@ -22,6 +23,9 @@ from pydantic import BaseModel
 # So a write goes to the local store at once, and to the changelog through the producer itself when the
 # batch awaits `durable()`, in the order made, each send's acknowledgement awaited: the same bytes
 # (the table's own serializers) as Faust's path, without its buffer.
+# And why every read and write names its partition: a rocksdb store keeps one DB per partition and
+# picks it by the current event's partition (faust/stores/rocksdb.py `_get`, `_set`). A read "as"
+# another partition's event finds nothing there, where the memory store (one dict) would have found it.
 
 
 class ChangelogWrites:
@@ -32,7 +36,8 @@ class ChangelogWrites:
         self._pending: list[tuple[str, Any, Any, int]] = []
 
     def __call__(self, table: Any, key: str, value: Any, partition: int) -> None:
-        table.data[key] = value  # what Table.__setitem__ does, minus its implicit changelog send
+        with in_partition(partition):  # the local store's partition is the changelog's
+            table.data[key] = value  # what Table.__setitem__ does, minus its implicit changelog send
         topic = table.changelog_topic
         raw_key, _ = topic.prepare_key(key, table.key_serializer)
         raw_value, _ = topic.prepare_value(value, table.value_serializer)
@@ -56,19 +61,64 @@ def acting_for(event: Any) -> Iterator[None]:
         _current_event.reset(token)
 
 
+class _PartitionOnly:
+    """A stand-in for the current event: a store reads nothing of it but `message.partition`."""
+
+    __slots__ = ("message", "__weakref__")
+
+    def __init__(self, partition: int) -> None:
+        self.message = SimpleNamespace(partition=partition)
+
+
+@contextmanager
+def in_partition(partition: int) -> Iterator[None]:
+    """Make table reads and writes inside use partition `partition` of the table."""
+    with acting_for(_PartitionOnly(partition)):
+        yield
+
+
 Table = MutableMapping[str, Any]
 Write = Callable[[Table, str, Any, int], None]  # (table, key, JSON-able value, changelog partition)
 
 
+def read(table: Table, key: str, partition: int) -> Any:
+    """The raw value of `key` in partition `partition` of `table`, or None."""
+    with in_partition(partition):
+        return table.get(key)
+
+
 def write_in_memory(table: Table, key: str, value: Any, partition: int) -> None:
     """The write for plain dicts (unit tests); the agents pass a ChangelogWrites."""
-    table[key] = value
+    with in_partition(partition):
+        table[key] = value
+
+
+def scan(table: Table, prefix: str, partition: int) -> Iterable[tuple[str, Any]]:
+    """Every (key, raw value) whose key starts with `prefix`, for prefixes whose keys share one partition:
+    with rocksdb a seek in that partition's DB, otherwise a walk over the whole table (the memory store
+    is one dict of every partition)."""
+    store = getattr(table, "data", None)
+    if hasattr(store, "_db_for_partition"):
+        return list(_rocksdb_prefix(store, prefix, partition))
+    with in_partition(partition):
+        return [(key, raw) for key, raw in list(table.items()) if key.startswith(prefix)]
+
+
+def _rocksdb_prefix(store: Any, prefix: str, partition: int) -> Iterator[tuple[str, Any]]:
+    # A JSON string is '"', each character's escape, '"': the encoded prefix less its closing quote is a
+    # byte prefix of every encoded key that starts with `prefix`, and RocksDB keeps keys in byte order.
+    start = store._encode_key(prefix)[:-1]
+    for key, raw in store._db_for_partition(partition).items(from_key=start):
+        if not key.startswith(start):
+            break
+        yield store._decode_key(key), store._decode_value(raw)
 
 
 def json_table(app: Any, name: str, partitions: int, help_: str) -> Table:
     """Declare a changelog-backed Faust table of JSON keys and values, `partitions` partitions."""
     # JSON both ways (the app's default is raw bytes); no value_type: recovery would call dict.from_data.
-    return app.Table(name, partitions=partitions, help=help_,
+    # Each table gets its own copy of the store options: faust's rocksdb store pops keys off the dict.
+    return app.Table(name, partitions=partitions, help=help_, options=dict(getattr(app, "table_options", {})),
                      schema=faust.Schema(key_serializer="json", value_serializer="json"))
 
 
@@ -82,16 +132,16 @@ class StateTable:
         self.table = table
         self._write = write
 
-    def get(self, key: str, model: type[M]) -> M | None:
-        raw = self.table.get(key)
+    def get(self, key: str, model: type[M], partition: int) -> M | None:
+        raw = read(self.table, key, partition)
         return None if raw is None else model.model_validate(raw)
 
-    def scan(self, prefix: str, model: type[M]) -> list[tuple[str, M]]:
-        """Every (key, value) whose key starts with `prefix`: a walk over the whole table, for rare cases."""
-        return [(key, model.model_validate(raw)) for key, raw in list(self.table.items()) if key.startswith(prefix)]
+    def scan(self, prefix: str, model: type[M], partition: int) -> list[tuple[str, M]]:
+        """Every (key, value) whose key starts with `prefix`, all of whose keys live in `partition` (see `scan`)."""
+        return [(key, model.model_validate(raw)) for key, raw in scan(self.table, prefix, partition)]
 
-    def get_list(self, key: str) -> list:
-        return list(self.table.get(key) or ())
+    def get_list(self, key: str, partition: int) -> list:
+        return list(read(self.table, key, partition) or ())
 
     def put(self, key: str, value: BaseModel | list, partition: int) -> None:
         data = value.model_dump(mode="json") if isinstance(value, BaseModel) else value

@@ -22,6 +22,7 @@ from pipelines.core.projector import Outgoing
 from pipelines.core.records import DocumentDeleted
 from pipelines.core.tables import StateTable
 from pipelines.orders import transforms
+from pipelines.orders.routing import partition_for
 from pipelines.orders.records import (CUSTOMERS_ROUTED, ContributionState, CustomerDocument, CustomerTotals,
                                       ForwardedMarks, OrderContribution, ProfileChanged, ProfileState)
 
@@ -58,21 +59,21 @@ class CustomersModel:
         return []  # the last stage
 
     def profile(self, customer_id: int) -> ProfileState | None:
-        return self.state.get(f"profile/{customer_id}", ProfileState)
+        return self.state.get(f"profile/{customer_id}", ProfileState, partition_for(customer_id, self.partitions))
 
     def totals(self, customer_id: int) -> CustomerTotals | None:
-        return self.state.get(f"totals/{customer_id}", CustomerTotals)
+        return self.state.get(f"totals/{customer_id}", CustomerTotals, partition_for(customer_id, self.partitions))
 
     def _fold(self, change: OrderContribution, partition: int) -> None:
         key = f"contribution/{change.customer_id}/{change.order_id}"
-        held = self.state.get(key, ContributionState)
+        held = self.state.get(key, ContributionState, partition)
         if not transforms.newer_contribution(held, change):
             return  # a redelivery, or overtaken by a newer one
         entry = transforms.contribution_entry(change)
 
         def rescan() -> list[tuple[int, ContributionState]]:
             prefix = f"contribution/{change.customer_id}/"
-            found = {int(k[len(prefix):]): e for k, e in self.state.scan(prefix, ContributionState)}
+            found = {int(k[len(prefix):]): e for k, e in self.state.scan(prefix, ContributionState, partition)}
             return list({**found, change.order_id: entry}.items())
 
         totals = transforms.fold_contribution(self.totals(change.customer_id), change.order_id, held, entry, rescan)

@@ -57,7 +57,7 @@ class OrdersModel:
             return [change.order_id]
         if isinstance(change, CustomerChanged):
             held_key = f"customer/{partition}/{change.customer_id}"
-            held = transforms.keep_newer(self.state.get(held_key, CustomerState), CustomerState(
+            held = transforms.keep_newer(self.state.get(held_key, CustomerState, partition), CustomerState(
                 lsn=change.lsn, ts_ms=change.ts_ms, customer=change.customer))
             if held is not None:
                 self.state.put(held_key, held, partition)
@@ -65,14 +65,14 @@ class OrdersModel:
                 profile = ProfileChanged(lsn=change.lsn, ts_ms=change.ts_ms, customer_id=change.customer_id,
                                          customer=change.customer)
                 self._profiles.append(self._to_customer(change.customer_id, profile.model_dump_json().encode()))
-            return self.state.get_list(f"by_customer/{partition}/{change.customer_id}")
+            return self.state.get_list(f"by_customer/{partition}/{change.customer_id}", partition)
         if isinstance(change, ProductRenamed):
             held_key = f"product/{partition}/{change.product_id}"
-            held = transforms.keep_newer(self.state.get(held_key, ProductNamesState), ProductNamesState(
+            held = transforms.keep_newer(self.state.get(held_key, ProductNamesState, partition), ProductNamesState(
                 lsn=change.lsn, ts_ms=change.ts_ms, product=change.product))
             if held is not None:
                 self.state.put(held_key, held, partition)
-            return self.state.get_list(f"by_product/{partition}/{change.product_id}")
+            return self.state.get_list(f"by_product/{partition}/{change.product_id}", partition)
         raise TypeError(f"not an orders change: {change!r}")
 
     def document(self, order_id: int, indexed_at: datetime) -> OrderDocument | DocumentDeleted | None:
@@ -81,11 +81,12 @@ class OrdersModel:
         if order is None:
             return None
         def product(pid: int) -> ProductNamesState | None:
-            return self.state.get(f"product/{partition}/{pid}", ProductNamesState)
+            return self.state.get(f"product/{partition}/{pid}", ProductNamesState, partition)
 
-        document = transforms.build_order_document(
-            order_id, order, lambda cid: self.state.get(f"customer/{partition}/{cid}", CustomerState), product,
-            indexed_at)
+        def customer(cid: int) -> CustomerState | None:
+            return self.state.get(f"customer/{partition}/{cid}", CustomerState, partition)
+
+        document = transforms.build_order_document(order_id, order, customer, product, indexed_at)
         updated = order
         # The floor only needs writing when a customer's or product's LSN lifted the version above the
         # order's own rows: those only grow, so they keep the version from going back by themselves.
@@ -131,7 +132,7 @@ class OrdersModel:
 
     # --- state ---------------------------------------------------------------------------------
     def order(self, order_id: int) -> OrderState | None:
-        return self.state.get(f"order/{order_id}", OrderState)
+        return self.state.get(f"order/{order_id}", OrderState, partition_for(order_id, self.partitions))
 
     def _apply_order(self, change: OrderRowChanged | OrderLineChanged, partition: int) -> None:
         held = self.order(change.order_id)
@@ -148,7 +149,7 @@ class OrdersModel:
         self._changed[change.order_id] = None  # also when not newer: a replay re-sends what a crash lost
 
     def _index(self, key: str, order_id: int, partition: int) -> None:
-        orders = self.state.get_list(key)
+        orders = self.state.get_list(key, partition)
         if order_id not in orders:
             self.state.put(key, orders + [order_id], partition)
 

@@ -42,7 +42,7 @@ class SalesModel:
         if not isinstance(change, SalesContribution):
             raise TypeError(f"not a sales change: {change!r}")
         entry_key = f"contribution/{change.key}/{change.order_id}"
-        held = self.state.get(entry_key, SalesEntry)
+        held = self.state.get(entry_key, SalesEntry, partition)
         if held is not None and change.revision <= held.revision:
             return [change.key]  # a redelivery, or overtaken by a newer one: re-index what is held
         entry = SalesEntry(lsn=change.lsn, ts_ms=change.ts_ms, revision=change.revision, orders=change.orders,
@@ -63,4 +63,4 @@ class SalesModel:
         return []  # the last stage
 
     def totals(self, key: str) -> SalesTotals | None:
-        return self.state.get(f"totals/{key}", SalesTotals)
+        return self.state.get(f"totals/{key}", SalesTotals, partition_for_key(key, self.partitions))

@@ -57,11 +57,11 @@ def routed(name: str, partitions: int = 4, **changes: object) -> list:
     return route(table, envelope, Origin(topic=msg.topic, partition=msg.partition, offset=msg.offset), partitions)
 
 
-def state(partitions: int = 4):
-    """A ProductsState over plain dicts: the same code the agent runs over Faust tables."""
+def state(partitions: int = 4, table=dict):
+    """A ProductsState over plain dicts (or `table()`s): the same code the agent runs over Faust tables."""
     from pipelines.products.tables import ProductsState, ProductTables
 
-    return ProductsState(ProductTables({}, {}, {}), partitions)
+    return ProductsState(ProductTables(table(), table(), table()), partitions)
 
 
 class LoggedDict(dict):

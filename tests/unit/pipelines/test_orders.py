@@ -17,6 +17,7 @@ from pipelines.orders.customer_state import CustomersModel
 from pipelines.orders.order_state import OrdersModel
 from pipelines.orders.records import CustomerChanged, ForwardedMarks, ProductRenamed
 from pipelines.orders.sales_state import SalesModel
+from tests.unit.pipelines.partitioned import PartitionedTable
 from tests.unit.pipelines.recorded import message, recorded
 
 N = 4
@@ -46,13 +47,24 @@ def order_event(lsn: int, **fields) -> list:
                   after={**value["after"], "status": "placed", **fields})
 
 
+TABLES = {"dict": dict, "partitioned": PartitionedTable}
+
+
+@pytest.fixture(autouse=True, params=sorted(TABLES))
+def new_table(request, monkeypatch):
+    """Every test twice: over plain dicts, and over tables that keep partitions apart as the rocksdb store does."""
+    monkeypatch.setattr(Pipeline, "new_table", staticmethod(TABLES[request.param]))
+
+
 class Pipeline:
-    """Both stages over plain dicts, with the customers stage fed by what the orders stage passes on."""
+    """The three stages over in-memory tables, with customers and sales fed by what the orders stage passes on."""
+
+    new_table = staticmethod(dict)
 
     def __init__(self) -> None:
-        self.orders = OrdersModel(StateTable({}), N, sales_topic="sales")
-        self.customers = CustomersModel(StateTable({}), N)
-        self.sales = SalesModel(StateTable({}), N, "sales_daily_v1", "product_sales_daily_v1")
+        self.orders = OrdersModel(StateTable(self.new_table()), N, sales_topic="sales")
+        self.customers = CustomersModel(StateTable(self.new_table()), N)
+        self.sales = SalesModel(StateTable(self.new_table()), N, "sales_daily_v1", "product_sales_daily_v1")
 
     def feed(self, pairs: list) -> None:
         for partition, change in pairs:
