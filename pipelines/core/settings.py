@@ -37,10 +37,12 @@ class PipelineSettings(BaseSettings):
     # One RocksDB per table per partition (6 tables x topic_partitions), so the block cache and the
     # memtables are budgets all DBs share (pipelines/core/stores.py); Faust's defaults are per DB (64 MiB
     # write buffers x 3, a 2 GiB block cache). Reads that miss the cache come from the OS page cache.
+    # Keep the memtable budget well above DBs x write buffer / 8 (the arena block every memtable takes
+    # at once): near the budget, each write flushes a tiny memtable, and the L0 files it makes stall writes.
     pipeline_rocksdb_block_cache_bytes: int = Field(default=8 * 1024 * 1024, ge=0, description="all DBs")
-    pipeline_rocksdb_memtable_budget_bytes: int = Field(default=16 * 1024 * 1024, ge=1024 * 1024,
+    pipeline_rocksdb_memtable_budget_bytes: int = Field(default=32 * 1024 * 1024, ge=1024 * 1024,
                                                         description="all DBs' memtables together")
-    pipeline_rocksdb_write_buffer_bytes: int = Field(default=4 * 1024 * 1024, ge=64 * 1024,
+    pipeline_rocksdb_write_buffer_bytes: int = Field(default=2 * 1024 * 1024, ge=64 * 1024,
                                                      description="a DB's memtable size")
     pipeline_rocksdb_write_buffers: int = Field(default=2, ge=2, description="memtables per DB")
     pipeline_web_enabled: bool = True
