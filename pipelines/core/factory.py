@@ -116,15 +116,17 @@ def create_app(settings: PipelineSettings) -> ReadsideApp:
 
 
 def batch_agent(app: faust.App, channel: Any, name: str, handle: Callable[[Any], Awaitable[None]],
-                what: str, settings: PipelineSettings) -> Any:
-    """Declare agent `name` on `channel`: take events in batches and hand each to `handle`, or die trying."""
+                what: str, settings: PipelineSettings, contiguous: bool = False) -> Any:
+    """Declare agent `name` on `channel`: take events in batches and hand each to `handle`, or die trying.
+
+    `contiguous`: the channel's topics have no offset gaps (internal topics; see batching.check_contiguous)."""
     from pipelines.core.batching import take_available
     from pipelines.core.failstop import complete_or_die
 
     batch, gather = settings.pipeline_batch_max, settings.pipeline_batch_gather_s
 
     async def run(stream: Any) -> None:
-        async for events in take_available(stream, batch, gather):
+        async for events in take_available(stream, batch, gather, contiguous):
             await complete_or_die(handle(events), what)
 
     run.__name__ = run.__qualname__ = name

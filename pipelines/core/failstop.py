@@ -21,6 +21,11 @@ async def complete_or_die(batch: Awaitable[None], what: str) -> None:
     try:
         await batch
     except Exception:
-        log.critical("%s failed; exiting so that no offset of it is committed", what, exc_info=True)
-        logging.shutdown()
-        os._exit(EXIT_BATCH_FAILED)
+        exit_now(f"{what} failed; exiting so that no offset of it is committed", exc_info=True)
+
+
+def exit_now(reason: str, exc_info: bool = False) -> None:
+    """Log `reason` and end the process at once, without cleanup: nothing in flight gets acked."""
+    log.critical(reason, exc_info=exc_info)
+    logging.shutdown()
+    os._exit(EXIT_BATCH_FAILED)

@@ -28,6 +28,9 @@ BATCH_EVENTS = Histogram(
 BATCH_SECONDS = Histogram(
     "readside_batch_seconds", "Time a stage took for one batch, every await included", ["projection", "stage"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
+SKIPPED_OFFSETS = Counter(
+    "readside_skipped_offsets_total", "Offset gaps in internal topics: events Faust never handed to the stream",
+    ["topic"])
 
 
 def serve_metrics(host: str, port: int) -> None:

@@ -16,10 +16,9 @@ runs the worker restarts it and the events are delivered again. Normal operation
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any, Hashable, Mapping
 
-from pipelines.core.failstop import EXIT_BATCH_FAILED
+from pipelines.core.failstop import exit_now
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +58,5 @@ def watch_commits(app: Any, stall_s: float, interval_s: float) -> None:
     async def commit_watchdog() -> None:
         stuck = stalls.check(app.loop.time(), waiting_partitions(app.consumer))
         if stuck:
-            log.critical("commits stuck for %.0f s on %s (events were dropped before the stream); exiting so "
-                         "that a restarted worker reads them again", stall_s, sorted(map(str, stuck)))
-            logging.shutdown()
-            os._exit(EXIT_BATCH_FAILED)
+            exit_now(f"commits stuck for {stall_s:.0f} s on {sorted(map(str, stuck))} (events were dropped "
+                     "before the stream); exiting so that a restarted worker reads them again")

@@ -71,9 +71,9 @@ def register(app: ReadsideApp, settings: PipelineSettings, sink: BulkSink, order
                                 checkpoints=sales_checkpoints, dead_letters=dead_letters, flush=sales_writes.durable)
     return {
         "project_orders": batch_agent(app, order_changes, "project_orders", order_projector.project,
-                                      "projecting a batch of order changes", settings),
+                                      "projecting a batch of order changes", settings, contiguous=True),
         "project_customers": batch_agent(app, customer_changes, "project_customers", customer_projector.project,
-                                         "projecting a batch of customer changes", settings),
+                                         "projecting a batch of customer changes", settings, contiguous=True),
         "project_sales": batch_agent(app, sales_changes, "project_sales", sales_projector.project,
-                                     "projecting a batch of sales contributions", settings),
+                                     "projecting a batch of sales contributions", settings, contiguous=True),
         "orders": orders, "customers": customers, "sales": sales}

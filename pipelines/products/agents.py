@@ -42,5 +42,5 @@ def register(app: ReadsideApp, settings: PipelineSettings, sink: BulkSink, check
     projector = Projector(projection=PROJECTION, index=settings.products_index, model=state, sink=sink,
                           checkpoints=checkpoints, dead_letters=dead_letters, flush=writes.durable)
     return {"project_products": batch_agent(app, changes, "project_products", projector.project,
-                                            "projecting a batch of product changes", settings),
+                                            "projecting a batch of product changes", settings, contiguous=True),
             "state": state}

@@ -1,4 +1,4 @@
-"""The commit watchdog's decision (pipelines/core/watchdog.py): only a commit that stays stuck trips it."""
+"""Guards against Faust losing events: the commit watchdog, and the contiguous-offset check of internal topics."""
 from pipelines.core.watchdog import CommitStalls, waiting_partitions
 
 
@@ -29,3 +29,18 @@ def test_waiting_partitions_reads_fausts_bookkeeping() -> None:
         _acked = {"a-0": [7, 8], "a-1": [], "a-2": [3]}
         _committed_offset = {"a-0": 6, "a-1": 4}
     assert waiting_partitions(Consumer()) == {"a-0": 6, "a-2": None}
+
+
+def test_an_offset_past_a_gap_of_an_internal_topic_is_refused_and_a_rewind_is_not():
+    import pytest
+
+    from pipelines.core.batching import SkippedOffsets, check_contiguous
+    last: dict = {}
+    for offset in (2298, 2299, 2300):
+        check_contiguous(last, "products-changes-3", offset)
+    check_contiguous(last, "products-changes-0", 7)  # partitions are apart
+    check_contiguous(last, "products-changes-3", 2290)  # a seek back re-reads: fine
+    for offset in range(2291, 2301):
+        check_contiguous(last, "products-changes-3", offset)
+    with pytest.raises(SkippedOffsets, match="2301..2315"):
+        check_contiguous(last, "products-changes-3", 2316)
