@@ -15,12 +15,9 @@ runs the worker restarts it and the events are delivered again. Normal operation
 """
 from __future__ import annotations
 
-import logging
 from typing import Any, Hashable, Mapping
 
 from pipelines.core.failstop import exit_now
-
-log = logging.getLogger(__name__)
 
 
 class CommitStalls:

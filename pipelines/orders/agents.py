@@ -27,11 +27,6 @@ CUSTOMERS = "customers"
 SALES = "sales"
 
 
-def source_topics(settings: PipelineSettings) -> list[str]:
-    """Every input of both projections; their checkpoints cover each of these partitions."""
-    return [settings.source_topic(table) for table in routing.SOURCE_TABLES]
-
-
 def internal_topics(settings: PipelineSettings) -> list[str]:
     return [f"{settings.pipeline_app_id}-{name}-changes" for name in (ORDERS, CUSTOMERS, SALES)]
 

@@ -17,11 +17,6 @@ from pipelines.products.tables import ProductsState, define_tables
 PROJECTION = "products"
 
 
-def source_topics(settings: PipelineSettings) -> list[str]:
-    """Every input of the projection; its checkpoints cover each of their partitions (heartbeat included)."""
-    return [settings.source_topic(table) for table in routing.SOURCE_TABLES]
-
-
 def changes_topic(settings: PipelineSettings) -> str:
     """The internal topic the router re-keys changes to (partition = product id % partitions)."""
     return f"{settings.pipeline_app_id}-{PROJECTION}-changes"
