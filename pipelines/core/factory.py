@@ -49,6 +49,7 @@ class ReadsideApp(faust.App):
         self.table_options = dict(table_options or {})
         self.rocksdb_budget = rocksdb_budget
         self._fetch_max_wait_ms = fetch_max_wait_ms
+        self.gap_free_topics: set[str] = set()  # read by the consumer (pipelines/core/delivery.py)
         self._preparations: list[Prepare] = []
         self._closings: list[Prepare] = []
 
@@ -119,9 +120,13 @@ def batch_agent(app: faust.App, channel: Any, name: str, handle: Callable[[Any],
                 what: str, settings: PipelineSettings, contiguous: bool = False) -> Any:
     """Declare agent `name` on `channel`: take events in batches and hand each to `handle`, or die trying.
 
-    `contiguous`: the channel's topics have no offset gaps (internal topics; see batching.check_contiguous)."""
+    `contiguous`: the channel's topics have no offset gaps (internal topics): the consumer reads a hole in
+    them again (pipelines/core/delivery.py), and the stream checks it got every offset (batching.py)."""
     from pipelines.core.batching import take_available
     from pipelines.core.failstop import complete_or_die
+
+    if contiguous:
+        app.gap_free_topics.update(channel.topics)
 
     batch, gather = settings.pipeline_batch_max, settings.pipeline_batch_gather_s
 

@@ -8,12 +8,23 @@ partition waits for the request in flight to come back, and the broker holds tha
 which only a few are busy at a time, changes waited up to 1.5 s at that step: seconds of latency at
 200 changes/s, and throughput in bursts. A short long-poll costs a few idle fetch round trips per
 second on a loopback broker.
+
+The consumer also applies pipelines/core/delivery.py: nothing fetched from a partition's old position
+is handed on after a seek, and an internal topic's records reach the streams without holes.
 """
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator, Mapping
 
 from faust.transport.drivers import aiokafka as driver
+
+from pipelines.core.delivery import DeliveryGuard
+from pipelines.core.metrics import CONSUMER_REWINDS
+
+log = logging.getLogger(__name__)
 
 
 def transport_with_fetch_wait(fetch_max_wait_ms: int) -> type:
@@ -25,7 +36,7 @@ def transport_with_fetch_wait(fetch_max_wait_ms: int) -> type:
             consumer._fetch_max_wait_ms = fetch_max_wait_ms  # read by start(), which builds the Fetcher
             return consumer
 
-    class Consumer(driver.Consumer):
+    class Consumer(GuardedConsumer):
         def _new_consumer_thread(self) -> Any:
             return ConsumerThread(self, loop=self.loop, beacon=self.beacon)
 
@@ -34,3 +45,71 @@ def transport_with_fetch_wait(fetch_max_wait_ms: int) -> type:
 
     Transport.Consumer = Consumer
     return Transport
+
+
+class GuardedConsumer(driver.Consumer):
+    """faust's aiokafka consumer, handing on only what `DeliveryGuard` admits (see pipelines/core/delivery.py).
+
+    The app's `gap_free_topics` (a set, filled as agents are declared) names the topics without offset gaps."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.guard = DeliveryGuard(getattr(self.app, "gap_free_topics", frozenset()))
+        self._taken: dict[Any, int] = {}
+        self._no_seek = asyncio.Event()
+        self._no_seek.set()
+
+    @asynccontextmanager
+    async def _seeking(self, positions: Mapping[Any, int | None] | None = None) -> AsyncIterator[dict[Any, Any]]:
+        """Fence a seek: records wait until it is done, then are judged against the positions it set."""
+        sought: dict[Any, int | None] = dict(positions or {})
+        self.guard.seeking += 1
+        self._no_seek.clear()
+        try:
+            yield sought
+        finally:
+            self.guard.sought(sought)
+            self.guard.seeking -= 1
+            if not self.guard.seeking:
+                self._no_seek.set()
+
+    async def perform_seek(self) -> None:
+        async with self._seeking() as sought:
+            await super().perform_seek()
+            # aiokafka seeks a partition only to a committed offset above 0 (consumer.seek_to_committed)
+            sought.update({tp: self._committed_offset.get(tp) for tp in self.assignment()
+                           if self._committed_offset.get(tp)})
+
+    async def seek(self, partition: Any, offset: int) -> None:
+        async with self._seeking({partition: offset}):
+            await super().seek(partition, offset)
+
+    async def seek_wait(self, partitions: Mapping[Any, int]) -> None:
+        async with self._seeking(partitions):
+            await super().seek_wait(partitions)
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        self.guard.forget(set(revoked))
+        await super().on_partitions_revoked(revoked)
+
+    async def _getmany(self, active_partitions: Any, timeout: float) -> Any:
+        self._taken = self.guard.snapshot()  # what a record is judged against: seeks after the fetch began
+        return await super()._getmany(active_partitions, timeout)
+
+    async def getmany(self, timeout: float) -> AsyncIterator[Any]:
+        rewound: set[Any] = set()  # partitions sought away from the rest of this fetch
+        async for tp, message in super().getmany(timeout):
+            if self.guard.seeking:
+                await self._no_seek.wait()
+            if tp in rewound:
+                continue
+            verdict = self.guard.admit(tp, tp.topic, message.offset, self._taken)
+            if verdict.deliver:
+                yield tp, message
+            elif verdict.rewind_to is not None:
+                rewound.add(tp)
+                CONSUMER_REWINDS.labels(tp.topic, verdict.reason).inc()
+                level = logging.WARNING if verdict.reason == "gap" else logging.INFO
+                log.log(level, "%s: got offset %d where %d was due (%s); reading from %d again",
+                        tp, message.offset, verdict.rewind_to, verdict.reason, verdict.rewind_to)
+                await self.seek(tp, verdict.rewind_to)

@@ -32,6 +32,10 @@ SKIPPED_OFFSETS = Counter(
     "readside_skipped_offsets_total", "Offset gaps in internal topics: events Faust never handed to the stream",
     ["topic"])
 
+CONSUMER_REWINDS = Counter(
+    "readside_consumer_rewinds_total", "Partitions sought back because records were stale (fetched before a "
+    "seek) or missing (a hole in an internal topic)", ["topic", "reason"])
+
 
 def serve_metrics(host: str, port: int) -> None:
     """Expose /metrics on host:port; port 0 disables it. A taken port is logged, not fatal."""

@@ -1,5 +1,8 @@
 """Fail-stop on a stuck commit: a partition whose handled events can no longer be committed.
 
+The last line of defence: pipelines/core/delivery.py closes the path described below at the consumer.
+This still catches a loss after it (between the consumer and a stream), or any other cause.
+
 faust-streaming can drop events between its fetcher and a stream around recovery: the stream queues
 are cleared when the flow resumes, after the fetcher has moved its read offset past what they held
 (faust-streaming issue #596). Seen here after a worker restart with a large changelog recovery while

@@ -44,3 +44,5 @@ def test_an_offset_past_a_gap_of_an_internal_topic_is_refused_and_a_rewind_is_no
         check_contiguous(last, "products-changes-3", offset)
     with pytest.raises(SkippedOffsets, match="2301..2315"):
         check_contiguous(last, "products-changes-3", 2316)
+    check_contiguous(last, "products-changes-3", 2317)  # each hole is reported once
+    check_contiguous(last, "products-changes-3", 2400, generation=2)  # another worker had it meanwhile

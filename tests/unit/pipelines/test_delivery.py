@@ -1,0 +1,78 @@
+"""DeliveryGuard: what the consumer hands on around seeks, and holes in gap-free topics (plain data)."""
+from __future__ import annotations
+
+from pipelines.core.delivery import DELIVER, DROP, DeliveryGuard, Verdict
+
+TP, OTHER = ("products-changes", 3), ("products-changes", 1)
+
+
+def deliver_all(guard, tp, offsets, taken, topic="products-changes"):
+    return [guard.admit(tp, topic, offset, taken) for offset in offsets]
+
+
+def test_a_batch_fetched_before_recovery_seeks_back_is_not_delivered_over_the_reread():
+    """The faust #596 path: records 2316.. were fetched from the old position while the partition was
+    sought back to its committed 2301. Handing them on would move the read offset past 2301..2315."""
+    guard = DeliveryGuard({"products-changes"})
+    assert deliver_all(guard, TP, range(2290, 2301), guard.snapshot()) == [DELIVER] * 11
+    taken = guard.snapshot()  # the fetch of 2316.. starts
+    guard.sought({TP: 2301})  # recovery seeks to the committed offset meanwhile
+    assert guard.admit(TP, "products-changes", 2316, taken) == Verdict(False, 2301, "stale")
+    taken = guard.snapshot()  # the next fetch reads from 2301
+    assert deliver_all(guard, TP, range(2301, 2320), taken) == [DELIVER] * 19
+
+
+def test_a_fetch_that_already_read_from_the_new_position_is_delivered():
+    guard = DeliveryGuard()
+    taken = guard.snapshot()
+    guard.sought({TP: 40})
+    assert deliver_all(guard, TP, [40, 41, 42], taken) == [DELIVER] * 3
+
+
+def test_seeks_of_one_partition_do_not_touch_another():
+    guard = DeliveryGuard()
+    guard.admit(OTHER, "t", 7, guard.snapshot())
+    taken = guard.snapshot()
+    guard.sought({TP: 5})
+    assert guard.admit(OTHER, "t", 8, taken) == DELIVER
+
+
+def test_a_stale_record_of_an_unknown_position_is_dropped():
+    guard = DeliveryGuard()
+    guard.admit(TP, "t", 10, guard.snapshot())
+    taken = guard.snapshot()
+    guard.forget({TP})  # revoked; when it comes back aiokafka starts from the committed offset
+    assert guard.admit(TP, "t", 11, taken) == DROP
+    assert guard.admit(TP, "t", 3, guard.snapshot()) == DELIVER
+
+
+def test_a_hole_in_a_gap_free_topic_is_read_again_once():
+    guard = DeliveryGuard({"products-changes"})
+    taken = guard.snapshot()
+    deliver_all(guard, TP, range(0, 10), taken)
+    assert guard.admit(TP, "products-changes", 15, taken) == Verdict(False, 10, "gap")
+    guard.sought({TP: 10})
+    assert deliver_all(guard, TP, range(10, 16), guard.snapshot()) == [DELIVER] * 6
+
+
+def test_a_hole_that_is_really_on_the_broker_is_let_through_after_one_reread():
+    guard = DeliveryGuard({"products-changes"})
+    deliver_all(guard, TP, range(0, 10), guard.snapshot())
+    assert guard.admit(TP, "products-changes", 15, guard.snapshot()).rewind_to == 10
+    guard.sought({TP: 10})
+    assert guard.admit(TP, "products-changes", 15, guard.snapshot()) == DELIVER  # retention removed 10..14
+    assert guard.admit(TP, "products-changes", 20, guard.snapshot()).rewind_to == 16  # a new hole: again
+
+
+def test_holes_in_other_topics_are_theirs_to_have():
+    """Debezium's topics are compacted: an offset jump there is normal."""
+    guard = DeliveryGuard({"products-changes"})
+    deliver_all(guard, TP, range(0, 3), guard.snapshot(), topic="readside.public.products")
+    assert guard.admit(TP, "readside.public.products", 9, guard.snapshot()) == DELIVER
+
+
+def test_a_redelivered_record_does_not_move_the_expected_offset_back():
+    guard = DeliveryGuard({"products-changes"})
+    deliver_all(guard, TP, range(0, 10), guard.snapshot())
+    assert guard.admit(TP, "products-changes", 4, guard.snapshot()) == DELIVER  # faust drops it below
+    assert guard.admit(TP, "products-changes", 10, guard.snapshot()) == DELIVER
