@@ -22,6 +22,7 @@ from pipelines.core.checkpoints import Checkpoints, PartKey
 from pipelines.core.deadletters import DeadLetter, DeadLetters
 from pipelines.core.metrics import BATCH_EVENTS, BATCH_SECONDS, FRESHNESS_SECONDS
 from pipelines.core.progress import Progress
+from pipelines.core.router import unpack_changes
 from pipelines.core.sink import BulkSink, IndexAction, document_action
 from pipelines.core.tables import acting_for
 
@@ -78,25 +79,27 @@ class Projector:
         commit_times: list[int] = []
         for event in events:
             message = event.message
-            try:
-                record = self.model.routed.validate_json(message.value)
-            except ValidationError as exc:
-                await self._dead_letter(message, "invalid_change", str(exc), None)
-                continue
             with acting_for(event):
-                advanced = self.model.marks(record, message.partition)
-                if advanced is not None:
-                    progress.update(advanced)
-                    continue
-                try:
-                    keys = self.model.apply(record, message.partition)
-                except Exception as exc:  # park it, keep going; the change's origin is in the letter
-                    log.exception("applying %r failed", record)
-                    await self._dead_letter(message, "transform_error", f"{type(exc).__name__}: {exc}", record)
-                    continue
-            touched.update((key, event) for key in keys)
-            if getattr(record, "ts_ms", None):
-                commit_times.append(record.ts_ms)
+                for value in unpack_changes(message.value):  # the router's changes travel together
+                    try:
+                        record = self.model.routed.validate_json(value)
+                    except ValidationError as exc:
+                        await self._dead_letter(message, "invalid_change", str(exc), None, value)
+                        continue
+                    advanced = self.model.marks(record, message.partition)
+                    if advanced is not None:
+                        progress.update(advanced)
+                        continue
+                    try:
+                        keys = self.model.apply(record, message.partition)
+                    except Exception as exc:  # park it, keep going; the change's origin is in the letter
+                        log.exception("applying %r failed", record)
+                        await self._dead_letter(message, "transform_error", f"{type(exc).__name__}: {exc}",
+                                                record, value)
+                        continue
+                    touched.update((key, event) for key in keys)
+                    if getattr(record, "ts_ms", None):
+                        commit_times.append(record.ts_ms)
         actions = await self._documents(touched)
         await self._flush()  # the changelog writes above are durable before the index shows their effect
         for rejected in await self.sink.write(actions):
@@ -136,11 +139,14 @@ class Projector:
                 raise RuntimeError(f"the {self.projection} model passes messages on, but no downstream topic is set")
             await self._send(topic, message.key, message.value, message.partition, None, None)
 
-    async def _dead_letter(self, message: Any, reason: str, error: str, change: Any) -> None:
+    async def _dead_letter(self, message: Any, reason: str, error: str, change: Any,
+                           value: bytes | None = None) -> None:
+        """`value`: the bytes of the one change at fault (default: the whole message's)."""
         origin = getattr(change, "origin", None)
         await self._dead_letters.publish(DeadLetter(
             projection=self.projection, reason=reason, error=error,
             topic=origin.topic if origin else message.topic,
             partition=origin.partition if origin else message.partition,
-            offset=origin.offset if origin else message.offset, key=message.key, value=message.value))
+            offset=origin.offset if origin else message.offset, key=message.key,
+            value=message.value if value is None else value))
 

@@ -34,7 +34,7 @@ def internal_topics(settings: PipelineSettings) -> list[str]:
 def outlet(settings: PipelineSettings) -> Outlet:
     """What the router sends the orders projection: order id % N, customers and product names to all."""
     return Outlet(projection=ORDERS, tables=frozenset(routing.SOURCE_TABLES), changes_topic=internal_topics(settings)[0],
-                  route=routing.route, key=routing.key)
+                  route=routing.route)
 
 
 def register(app: ReadsideApp, settings: PipelineSettings, sink: BulkSink, orders_checkpoints: Checkpoints,

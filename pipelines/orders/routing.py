@@ -49,12 +49,3 @@ def route(table: str, envelope: Envelope, origin: Origin, partitions: int) -> li
     if table == "debezium_heartbeat":
         return []
     raise TypeError(f"no route for rows of table {table!r}")
-
-
-def key(change: OrdersChange) -> bytes:
-    """The internal topic's message key: the order, customer or product the change is about."""
-    if isinstance(change, CustomerChanged):
-        return f"customer/{change.customer_id}".encode()
-    if isinstance(change, ProductRenamed):
-        return f"product/{change.product_id}".encode()
-    return str(change.order_id).encode()

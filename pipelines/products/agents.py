@@ -25,7 +25,7 @@ def changes_topic(settings: PipelineSettings) -> str:
 def outlet(settings: PipelineSettings) -> Outlet:
     """What the router sends the projection: its source tables' changes, to partition product id % N."""
     return Outlet(projection=PROJECTION, tables=frozenset(routing.SOURCE_TABLES), changes_topic=changes_topic(settings),
-                  route=routing.route, key=routing.key)
+                  route=routing.route)
 
 
 def register(app: ReadsideApp, settings: PipelineSettings, sink: BulkSink, checkpoints: Checkpoints,

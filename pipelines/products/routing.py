@@ -55,10 +55,3 @@ def _route_line(envelope: Envelope, row: OrderItemRow, origin: Origin, partition
         # The line moved to another product: the old product's partition must learn it lost the line.
         targets.add(partition_for_product(before.product_id, partitions))
     return [(p, change) for p in sorted(targets)]
-
-
-def key(change: Change) -> bytes:
-    """The internal topic's message key: the product the change belongs to (an order's id for order changes)."""
-    if isinstance(change, OrderChanged):
-        return str(change.order_id).encode()
-    return str(change.product_id).encode()

@@ -17,7 +17,7 @@ from pipelines.core.checkpoints import PartKey
 from pipelines.core.progress import Positions, Progress, SourceMarks
 from pipelines.core.projector import Outgoing
 from pipelines.core.records import DocumentDeleted
-from pipelines.core.tables import Table, Write, json_table, read, write_in_memory
+from pipelines.core.tables import Table, Write, json_table, read_model, write_in_memory
 from pipelines.products import transforms
 from pipelines.products.records import (ROUTED, Change, OrderChanged, OrderLineChanged,
                                         OrderState, ProductChanged, ProductDocument, ProductState, StockChanged,
@@ -106,9 +106,8 @@ class ProductsState:
 
     @staticmethod
     def _load(table: Table, key: str, model: Any, partition: int) -> Any:
-        raw = read(table, key, partition)
-        return None if raw is None else model.model_validate(raw)
+        return read_model(table, key, model, partition)
 
 
-def _dump(model: Any) -> dict:
-    return model.model_dump(mode="json")
+def _dump(model: Any) -> bytes:
+    return model.model_dump_json().encode()

@@ -75,3 +75,31 @@ def test_only_a_faust_table_directory_is_ever_deleted(tmp_path):
     with pytest.raises(ValueError):
         discard_local_tables(tmp_path)
     assert tmp_path.exists()
+
+
+def test_the_direct_db_path_writes_and_reads_the_bytes_faust_itself_reads_and_recovers(app):
+    from pipelines.core.tables import ChangelogWrites, encode_key, in_partition
+    sent = []
+
+    async def send(topic, key, value, partition, timestamp, headers):
+        sent.append((topic, key, value, partition))
+        future = asyncio.get_running_loop().create_future()
+        future.set_result(None)
+        return future
+
+    writes = ChangelogWrites(send)
+    state = StateTable(json_table(app, "t", 4, "test"), writes)
+    store = state.table.data
+    for key in ("totals/5", "contribution/ü/2", 'quoted/"x"'):
+        assert encode_key(key) == store._encode_key(key)  # faust's own key bytes
+    state.put("totals/5", ENTRY, 2)
+    state.put("by_product/2/7", [3, 1], 2)
+    assert state.get("totals/5", ContributionState, 2) == ENTRY and state.get_list("by_product/2/7", 2) == [3, 1]
+    with in_partition(2):  # faust's read path finds the same values
+        assert ContributionState.model_validate(state.table["totals/5"]) == ENTRY
+        assert state.table["by_product/2/7"] == [3, 1]
+    assert state.get("totals/5", ContributionState, 1) is None
+    asyncio.run(writes.durable())
+    (topic, key, value, partition), _ = sent
+    assert (key, partition) == (store._encode_key("totals/5"), 2)
+    assert store._decode_value(value) == ENTRY.model_dump(mode="json")  # what recovery puts back

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 
 from pipelines.core.deadletters import DeadLetters
 from pipelines.core.metrics import DEAD_LETTERS
 from pipelines.core.sink import IndexAction
 from pipelines.core.projector import Projector
-from pipelines.core.router import ChangeRouter, Outlet
-from pipelines.products.routing import SOURCE_TABLES, key, route
+from pipelines.core.router import ChangeRouter, Outlet, pack_changes, unpack_changes
+from pipelines.products.routing import SOURCE_TABLES, route
 from tests.unit.pipelines.recorded import Event, Message, message, state
 
 CHANGES = "app-products-changes"
@@ -18,7 +19,7 @@ CHANGES = "app-products-changes"
 def _router(sent):
     async def send(*args):
         sent.append(args)
-    outlet = Outlet(projection="products", tables=frozenset(SOURCE_TABLES), changes_topic=CHANGES, route=route, key=key)
+    outlet = Outlet(projection="products", tables=frozenset(SOURCE_TABLES), changes_topic=CHANGES, route=route)
     return ChangeRouter(outlets=[outlet], table_of_topic={f"readside.public.{t}": t for t in SOURCE_TABLES},
                         partitions=4, send=send, dead_letters=DeadLetters(send, "dlq"))
 
@@ -32,7 +33,7 @@ def test_a_poison_event_is_dead_lettered_counted_and_the_next_event_still_routed
     assert len(dlq) == 1 and json.loads(dlq[0][2])["source"]["offset"] == 99
     assert DEAD_LETTERS.labels("products", "bad_json")._value.get() == before + 1
     data = [s for s in sent if s[0] == CHANGES and s[1] != b"marks"]
-    assert [(s[1], s[3]) for s in data] == [(b"3", 3)]
+    assert [(s[1], s[3]) for s in data] == [(b"changes", 3)]
 
 
 def test_marks_follow_the_batch_in_every_partition_and_cover_poison_and_tombstones():
@@ -92,6 +93,28 @@ def test_the_changelog_is_flushed_before_the_bulk_and_checkpoints_come_after_it(
     assert ("readside.public.products", 3) in {(t, p) for _, t, p in calls[2][1]}
 
 
+def test_changes_bound_for_a_partition_travel_together_in_messages_of_bounded_size():
+    changes = [b'{"n":%d,"text":"a\\nb"}' % i for i in range(100)]  # an escaped newline stays escaped
+    messages = pack_changes(changes, max_bytes=500)
+    assert all(len(m) <= 500 for m in messages) and len(messages) > 1
+    assert [c for m in messages for c in unpack_changes(m)] == changes
+    assert pack_changes([b"x" * 600], max_bytes=500) == [b"x" * 600]  # one change too large still goes
+    assert unpack_changes(b'{"kind":"marks"}') == [b'{"kind":"marks"}']
+
+
+def test_a_bad_change_in_a_message_is_dead_lettered_alone_and_its_neighbours_applied():
+    calls, sent = [], []
+    events = asyncio.run(_routed_events(["products.update", "inventory.update"]))
+    changes = unpack_changes(events[0].message.value)
+    mixed = Event(Message(CHANGES, 3, 0, b"changes", b"\n".join([changes[0], b'{"kind":"product","lsn":"x"}',
+                                                                    changes[1]])))
+    projector = _projector(calls, sent)
+    asyncio.run(projector.project([mixed] + events[1:]))
+    letters = [json.loads(s[2]) for s in sent if s[0] == "dlq"]
+    assert len(letters) == 1 and base64.b64decode(letters[0]["value_b64"]) == b'{"kind":"product","lsn":"x"}'
+    assert json.loads(projector.sink.actions[0].document)["on_hand"] == 7
+
+
 def test_a_change_that_cannot_be_read_is_dead_lettered_and_the_rest_applied():
     calls, sent = [], []
     events = asyncio.run(_routed_events(["products.update"]))
@@ -107,7 +130,9 @@ def test_document_actions_use_the_newest_lsn_as_version():
     events = asyncio.run(_routed_events(["products.update", "inventory.update"]))
     asyncio.run(projector.project(events))
     actions: list[IndexAction] = projector.sink.actions
-    assert actions[0].version == max(json.loads(e.message.value).get("lsn", 0) for e in events)
+    assert len(events) == 5  # both changes in one message, then a marks message per partition
+    assert actions[0].version == max(json.loads(change).get("lsn", 0) for e in events
+                                     for change in unpack_changes(e.message.value))
     document = json.loads(actions[0].document)
     assert document["on_hand"] == 7 and document["price"] == "24.50"
 
@@ -154,10 +179,9 @@ def test_one_router_serves_every_projection_that_reads_a_table():
 
     async def send(*args):
         sent.append(args)
-    outlets = [Outlet(projection="products", tables=frozenset(SOURCE_TABLES), changes_topic=CHANGES, route=route,
-                      key=key),
+    outlets = [Outlet(projection="products", tables=frozenset(SOURCE_TABLES), changes_topic=CHANGES, route=route),
                Outlet(projection="orders", tables=frozenset(orders_routing.SOURCE_TABLES),
-                      changes_topic="app-orders-changes", route=orders_routing.route, key=orders_routing.key)]
+                      changes_topic="app-orders-changes", route=orders_routing.route)]
     tables = set(SOURCE_TABLES) | set(orders_routing.SOURCE_TABLES)
     router = ChangeRouter(outlets=outlets, table_of_topic={f"readside.public.{t}": t for t in tables}, partitions=4,
                           send=send, dead_letters=DeadLetters(send, "dlq"))
