@@ -96,8 +96,7 @@ async def _tap(bootstrap: str, topics: dict[str, str], pipe) -> None:
             for part, messages in (await consumer.getmany(timeout_ms=100, max_records=20000)).items():
                 kind = topics[part.topic]
                 for message in messages:
-                    product = _product_of(kind, message.key)
-                    if product is not None:
+                    for product in _products_of(kind, message.key, message.value):
                         records.append((kind, product, message.timestamp))
         pipe.recv()
         pipe.send(records)
@@ -105,12 +104,14 @@ async def _tap(bootstrap: str, topics: dict[str, str], pipe) -> None:
         await consumer.stop()
 
 
-def _product_of(kind: str, key: bytes | None) -> int | None:
-    if not key:
-        return None
+def _products_of(kind: str, key: bytes | None, value: bytes | None) -> list[int]:
     if kind == "source":
-        return json.loads(key).get("id")
-    return int(key) if key.isdigit() else None  # the router's progress marks use the key b"marks"
+        product = json.loads(key).get("id") if key else None
+        return [] if product is None else [product]
+    if key != b"changes" or not value:  # the router's progress marks use the key b"marks"
+        return []
+    # a batch of routed changes, one JSON per line (pipelines/core/router.py pack_changes)
+    return [change["product_id"] for change in map(json.loads, value.split(b"\n")) if "product_id" in change]
 
 
 async def settle(bootstrap: str, group: str, topics: list[str], timeout_s: float) -> tuple[float, int]:

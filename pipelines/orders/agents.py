@@ -16,7 +16,7 @@ from pipelines.core.projector import Projector
 from pipelines.core.router import Outlet
 from pipelines.core.settings import PipelineSettings
 from pipelines.core.sink import BulkSink
-from pipelines.core.tables import ChangelogWrites, StateTable, json_table
+from pipelines.core.tables import ChangelogWrites, StateTable, in_batches, json_table
 from pipelines.orders import routing
 from pipelines.orders.customer_state import CustomersModel
 from pipelines.orders.order_state import OrdersModel
@@ -47,7 +47,9 @@ def register(app: ReadsideApp, settings: PipelineSettings, sink: BulkSink, order
     customer_changes = app.topic(customers_topic, partitions=partitions, internal=True)
     sales_changes = app.topic(sales_topic, partitions=partitions, internal=True)
 
-    order_writes, customer_writes, sales_writes = ChangelogWrites(send), ChangelogWrites(send), ChangelogWrites(send)
+    batches = in_batches(lambda: app.producer._ensure_producer())
+    order_writes, customer_writes, sales_writes = (ChangelogWrites(batches), ChangelogWrites(batches),
+                                                   ChangelogWrites(batches))
     orders = OrdersModel(StateTable(json_table(app, "orders_state", partitions, "orders joined with customers "
                                                "and product names, per partition"), order_writes), partitions,
                          sales_topic=sales_topic)

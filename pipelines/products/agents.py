@@ -10,7 +10,7 @@ from pipelines.core.projector import Projector
 from pipelines.core.router import Outlet
 from pipelines.core.settings import PipelineSettings
 from pipelines.core.sink import BulkSink
-from pipelines.core.tables import ChangelogWrites
+from pipelines.core.tables import ChangelogWrites, in_batches
 from pipelines.products import routing
 from pipelines.products.tables import ProductsState, define_tables
 
@@ -32,7 +32,7 @@ def register(app: ReadsideApp, settings: PipelineSettings, sink: BulkSink, check
              dead_letters: DeadLetters) -> dict[str, Any]:
     partitions = settings.topic_partitions
     changes = app.topic(changes_topic(settings), partitions=partitions, internal=True)
-    writes = ChangelogWrites(lambda *args: app.producer.send(*args))
+    writes = ChangelogWrites(in_batches(lambda: app.producer._ensure_producer()))  # once the app runs
     state = ProductsState(define_tables(app, partitions), partitions, write=writes)
     projector = Projector(projection=PROJECTION, index=settings.products_index, model=state, sink=sink,
                           checkpoints=checkpoints, dead_letters=dead_letters, flush=writes.durable)

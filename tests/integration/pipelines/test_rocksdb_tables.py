@@ -78,7 +78,7 @@ def test_only_a_faust_table_directory_is_ever_deleted(tmp_path):
 
 
 def test_the_direct_db_path_writes_and_reads_the_bytes_faust_itself_reads_and_recovers(app):
-    from pipelines.core.tables import ChangelogWrites, encode_key, in_partition
+    from pipelines.core.tables import ChangelogWrites, encode_key, in_partition, one_by_one
     sent = []
 
     async def send(topic, key, value, partition, timestamp, headers):
@@ -87,7 +87,7 @@ def test_the_direct_db_path_writes_and_reads_the_bytes_faust_itself_reads_and_re
         future.set_result(None)
         return future
 
-    writes = ChangelogWrites(send)
+    writes = ChangelogWrites(one_by_one(send))
     state = StateTable(json_table(app, "t", 4, "test"), writes)
     store = state.table.data
     for key in ("totals/5", "contribution/ü/2", 'quoted/"x"'):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timezone
 
-from pipelines.core.tables import ChangelogWrites, StateTable, acting_for, in_partition
+from pipelines.core.tables import ChangelogWrites, StateTable, acting_for, in_partition, one_by_one
 from pipelines.orders.records import ContributionState
 from tests.unit.pipelines.partitioned import PartitionedTable
 from tests.unit.pipelines.recorded import Event, Message, routed, state
@@ -46,7 +46,7 @@ def test_a_changelog_write_lands_in_the_local_partition_it_is_sent_to_whatever_t
         return ack
 
     async def scenario():
-        table, writes = FakeTable(), ChangelogWrites(send)
+        table, writes = FakeTable(), ChangelogWrites(one_by_one(send))
         with acting_for(Event(Message("changes", 1, 0, None, None))):  # a batch's last event, of another partition
             writes(table, "order/6", {"n": 1}, 2)
         await writes.durable()
