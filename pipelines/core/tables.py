@@ -43,6 +43,11 @@ def encode_key(key: str) -> bytes:
     return json.dumps(key).encode()
 
 
+def _stored(store: Any, key: str, partition: int) -> bytes | None:
+    """The JSON bytes of `key` in the DB of `partition` of a rocksdb store."""
+    return store._db_for_partition(partition).get(encode_key(key))
+
+
 # (topic, partition, [(key, value), ...]) -> the acknowledgements to await, records sent in that order
 SendRecords = Callable[[str, int, list[tuple[bytes, bytes]]], Awaitable[list[Awaitable[Any]]]]
 
@@ -151,7 +156,7 @@ def read(table: Table, key: str, partition: int) -> Any:
     """The value (decoded JSON) of `key` in partition `partition` of `table`, or None."""
     store = rocksdb_store(table)
     if store is not None:
-        raw = store._db_for_partition(partition).get(encode_key(key))
+        raw = _stored(store, key, partition)
         return None if raw is None else json.loads(raw)
     with in_partition(partition):
         return table.get(key)
@@ -161,7 +166,7 @@ def read_model(table: Table, key: str, model: type[M], partition: int) -> M | No
     """The value of `key` in partition `partition` of `table` as a `model`, or None."""
     store = rocksdb_store(table)
     if store is not None:
-        raw = store._db_for_partition(partition).get(encode_key(key))
+        raw = _stored(store, key, partition)
         return None if raw is None else model.model_validate_json(raw)
     raw = read(table, key, partition)
     return None if raw is None else model.model_validate(raw)
