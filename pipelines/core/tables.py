@@ -172,6 +172,13 @@ def read_model(table: Table, key: str, model: type[M], partition: int) -> M | No
     return None if raw is None else model.model_validate(raw)
 
 
+def dump_json(value: BaseModel | list) -> bytes:
+    """A table value's stored bytes: a model as pydantic writes it, a list as compact JSON."""
+    if isinstance(value, BaseModel):
+        return value.model_dump_json().encode()
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
 def write_in_memory(table: Table, key: str, value: Any, partition: int) -> None:
     """The write for plain dicts (unit tests); the agents pass a ChangelogWrites."""
     with in_partition(partition):
@@ -225,5 +232,4 @@ class StateTable:
         return list(read(self.table, key, partition) or ())
 
     def put(self, key: str, value: BaseModel | list, partition: int) -> None:
-        data = value.model_dump_json() if isinstance(value, BaseModel) else json.dumps(value, separators=(",", ":"))
-        self._write(self.table, key, data.encode(), partition)
+        self._write(self.table, key, dump_json(value), partition)

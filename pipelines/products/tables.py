@@ -17,7 +17,7 @@ from pipelines.core.checkpoints import PartKey
 from pipelines.core.progress import Positions, Progress, SourceMarks
 from pipelines.core.projector import Outgoing
 from pipelines.core.records import DocumentDeleted
-from pipelines.core.tables import Table, Write, json_table, read_model, write_in_memory
+from pipelines.core.tables import Table, Write, dump_json as _dump, json_table, read_model, write_in_memory
 from pipelines.products import transforms
 from pipelines.products.records import (ROUTED, Change, OrderChanged, OrderLineChanged,
                                         OrderState, ProductChanged, ProductDocument, ProductState, StockChanged,
@@ -72,7 +72,7 @@ class ProductsState:
     def _apply_sales(self, change: OrderChanged | OrderLineChanged, partition: int) -> frozenset[int]:
         order_key = f"order/{partition}/{change.order_id}"
         update = transforms.apply_sales_change(
-            self._load(self.tables.sales_by_key, order_key, OrderState, partition), change, self.units,
+            read_model(self.tables.sales_by_key, order_key, OrderState, partition), change, self.units,
             owns=lambda product_id: partition_for_product(product_id, self.partitions) == partition)
         if update.order is not None:
             for product_id, units in update.units.items():  # units first ...
@@ -93,21 +93,13 @@ class ProductsState:
         return []  # the products projection is the last stage
 
     def product(self, product_id: int) -> ProductState | None:
-        return self._load(self.tables.product_row_by_id, str(product_id), ProductState, self._home(product_id))
+        return read_model(self.tables.product_row_by_id, str(product_id), ProductState, self._home(product_id))
 
     def stock(self, product_id: int) -> StockState | None:
-        return self._load(self.tables.inventory_by_product, str(product_id), StockState, self._home(product_id))
+        return read_model(self.tables.inventory_by_product, str(product_id), StockState, self._home(product_id))
 
     def units(self, product_id: int) -> UnitsState | None:
-        return self._load(self.tables.sales_by_key, f"units/{product_id}", UnitsState, self._home(product_id))
+        return read_model(self.tables.sales_by_key, f"units/{product_id}", UnitsState, self._home(product_id))
 
     def _home(self, product_id: int) -> int:
         return partition_for_product(product_id, self.partitions)
-
-    @staticmethod
-    def _load(table: Table, key: str, model: Any, partition: int) -> Any:
-        return read_model(table, key, model, partition)
-
-
-def _dump(model: Any) -> bytes:
-    return model.model_dump_json().encode()
