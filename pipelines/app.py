@@ -6,6 +6,7 @@ from pipelines.core.deadletters import DeadLetters
 from pipelines.core.elasticsearch import create_client, ensure_index, wait_for_cluster
 from pipelines.core.factory import batch_agent, create_app
 from pipelines.core.metrics import serve_metrics
+from pipelines.core.pause import SourcePause, serve_pause
 from pipelines.core.router import ChangeRouter
 from pipelines.core.settings import PROJECT_ROOT, PipelineSettings
 from pipelines.core.sink import BulkSink
@@ -36,6 +37,7 @@ SOURCE_TOPICS = sorted(TABLE_OF_TOPIC)
 router = ChangeRouter(outlets=OUTLETS, table_of_topic=TABLE_OF_TOPIC,
                       partitions=settings.topic_partitions, send=lambda *args: app.producer.send(*args),
                       dead_letters=dead_letters, marks_interval_s=settings.pipeline_marks_interval_s)
+serve_pause(app, SourcePause(app, set(SOURCE_TOPICS), settings.pipeline_pause_limit_s))
 route_changes = batch_agent(app, app.topic(*SOURCE_TOPICS), "route_changes", router.route,
                             "routing a batch of source events", settings)
 products.register(app, settings, sink, checkpoints(products.PROJECTION), dead_letters)

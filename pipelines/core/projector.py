@@ -20,6 +20,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from pipelines.core.checkpoints import Checkpoints, PartKey
 from pipelines.core.deadletters import DeadLetter, DeadLetters
+from pipelines.core.handover import CaughtUp, Floor
 from pipelines.core.metrics import BATCH_EVENTS, BATCH_SECONDS, FRESHNESS_SECONDS
 from pipelines.core.progress import Progress
 from pipelines.core.router import unpack_changes
@@ -56,6 +57,11 @@ class ReadModel(Protocol):
     def outbox(self) -> list[Outgoing]:
         """Messages for the next stage made since the last call, in the order they were made."""
 
+    # A model a backfill can hand over to (pipelines/core/handover.py) also has
+    #   handover: Handover, and
+    #   def newer_than(self, lsn: int, partition: int) -> Iterable[Hashable]:
+    #       """The keys of `partition` whose state holds a row newer than `lsn`."""
+
 
 class Projector:
     def __init__(self, *, projection: str, index: str, model: ReadModel, sink: BulkSink,
@@ -77,6 +83,10 @@ class Projector:
         touched: dict[Hashable, Any] = {}  # document key -> an event of its partition (tables are read "as" it)
         progress: dict[PartKey, Progress] = {}
         commit_times: list[int] = []
+        handover = getattr(self.model, "handover", None)
+        if handover is not None:
+            handover.begin_batch()
+        rebuilds: dict[int, tuple[int, Any]] = {}  # partition -> (floor LSN, an event of it)
         for event in events:
             message = event.message
             with acting_for(event):
@@ -86,9 +96,14 @@ class Projector:
                     except ValidationError as exc:
                         await self._dead_letter(message, "invalid_change", str(exc), None, value)
                         continue
+                    if handover is not None and isinstance(record, (Floor, CaughtUp)):
+                        floor = handover.receive(record, message.partition)
+                        if floor is not None:
+                            rebuilds[message.partition] = (floor, event)
+                        continue
                     advanced = self.model.marks(record, message.partition)
                     if advanced is not None:
-                        progress.update(advanced)
+                        progress.update(handover.capped(advanced) if handover is not None else advanced)
                         continue
                     try:
                         keys = self.model.apply(record, message.partition)
@@ -97,9 +112,13 @@ class Projector:
                         await self._dead_letter(message, "transform_error", f"{type(exc).__name__}: {exc}",
                                                 record, value)
                         continue
-                    touched.update((key, event) for key in keys)
+                    if handover is None or handover.indexes(message.partition, getattr(record, "lsn", None)):
+                        touched.update((key, event) for key in keys)
                     if getattr(record, "ts_ms", None):
                         commit_times.append(record.ts_ms)
+        for partition, (floor, event) in rebuilds.items():  # a handover ends: index what waited for it
+            with acting_for(event):
+                touched.update((key, event) for key in self.model.newer_than(floor, partition))
         actions = await self._documents(touched)
         await self._flush()  # the changelog writes above are durable before the index shows their effect
         for rejected in await self.sink.write(actions):
@@ -107,6 +126,10 @@ class Projector:
                 projection=self.projection, reason="sink_rejected", error=f"{rejected.status} {rejected.error}",
                 topic=self.index, partition=-1, offset=-1, key=rejected.action.id.encode(),
                 value=IndexAction.lines(rejected.action)[-1].encode()))
+        if rebuilds:
+            for partition in rebuilds:
+                handover.live(partition)
+            await self._flush()  # live only once the rebuilt documents are indexed
         await self._pass_on()
         now_ms = time.time() * 1000
         for ts_ms in commit_times:

@@ -7,6 +7,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from pipelines.core.handover import CaughtUp, Floor
 from pipelines.core.progress import SourceMarks
 from pipelines.core.records import STATE as _STATE, RoutedChange, Versioned
 
@@ -49,7 +50,7 @@ class OrderLineChanged(RoutedChange):
 
 
 Change = Union[ProductChanged, StockChanged, OrderChanged, OrderLineChanged]
-Routed = Annotated[Union[ProductChanged, StockChanged, OrderChanged, OrderLineChanged, SourceMarks],
+Routed = Annotated[Union[ProductChanged, StockChanged, OrderChanged, OrderLineChanged, SourceMarks, Floor, CaughtUp],
                    Field(discriminator="kind")]
 ROUTED = TypeAdapter(Routed)
 

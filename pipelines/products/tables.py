@@ -17,7 +17,9 @@ from pipelines.core.checkpoints import PartKey
 from pipelines.core.progress import Positions, Progress, SourceMarks
 from pipelines.core.projector import Outgoing
 from pipelines.core.records import DocumentDeleted
-from pipelines.core.tables import Table, Write, dump_json as _dump, json_table, read_model, write_in_memory
+from pipelines.core.handover import Handover
+from pipelines.core.tables import (StateTable, Table, Write, dump_json as _dump, json_table, read_model, scan,
+                                   write_in_memory)
 from pipelines.products import transforms
 from pipelines.products.records import (ROUTED, Change, OrderChanged, OrderLineChanged,
                                         OrderState, ProductChanged, ProductDocument, ProductState, StockChanged,
@@ -29,6 +31,7 @@ class ProductTables:
     product_row_by_id: Table  # "<product id>" -> ProductState
     inventory_by_product: Table  # "<product id>" -> StockState
     sales_by_key: Table  # "order/<partition>/<order id>" -> OrderState, "units/<product id>" -> UnitsState
+    handover: Table  # "handover" -> HandoverState, one per partition (pipelines/core/handover.py)
 
 
 def define_tables(app: Any, partitions: int) -> ProductTables:
@@ -39,6 +42,7 @@ def define_tables(app: Any, partitions: int) -> ProductTables:
         product_row_by_id=table("product_row_by_id", "newest product row per product id"),
         inventory_by_product=table("inventory_by_product", "newest inventory row per product id"),
         sales_by_key=table("sales_by_key", "orders as each partition sees them, and units sold per product"),
+        handover=table("products_handover", "each partition's handover from a backfill"),
     )
 
 
@@ -52,6 +56,7 @@ class ProductsState:
         self.partitions = partitions
         self._write = write
         self.positions = Positions()
+        self.handover = Handover(StateTable(tables.handover, write))
 
     def apply(self, change: Change, partition: int) -> frozenset[int]:
         """Fold one change in; returns the products (owned by `partition`) whose document may have changed."""
@@ -88,6 +93,14 @@ class ProductsState:
         if not isinstance(record, SourceMarks):
             return None
         return self.positions.fold(partition, record.marks)
+
+    def newer_than(self, lsn: int, partition: int) -> set[int]:
+        """The products of `partition` with a row newer than `lsn` (a handover ends, see Handover)."""
+        rows = [*scan(self.tables.product_row_by_id, "", partition),
+                *scan(self.tables.inventory_by_product, "", partition),
+                *((key.removeprefix("units/"), raw) for key, raw in scan(self.tables.sales_by_key, "units/", partition))]
+        newer = {int(key) for key, raw in rows if raw["lsn"] > lsn}
+        return {p for p in newer if self._home(p) == partition}  # a memory store holds every partition
 
     def outbox(self) -> list[Outgoing]:
         return []  # the products projection is the last stage

@@ -61,7 +61,7 @@ def state(partitions: int = 4, table=dict):
     """A ProductsState over plain dicts (or `table()`s): the same code the agent runs over Faust tables."""
     from pipelines.products.tables import ProductsState, ProductTables
 
-    return ProductsState(ProductTables(table(), table(), table()), partitions)
+    return ProductsState(ProductTables(table(), table(), table(), table()), partitions)
 
 
 class LoggedDict(dict):

@@ -1,0 +1,97 @@
+"""The backfill's side of the handover (pipelines/core/handover.py): its messages, and waiting for the stream.
+
+Sync on the outside (the backfill reads Postgres and bulks with threads), one private event loop inside.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any, Callable, Sequence
+
+from aiokafka import AIOKafkaProducer
+from elasticsearch import AsyncElasticsearch
+from pydantic import BaseModel
+
+from pipelines.core.router import CHANGES_KEY
+from services.query_api.adapters.checkpoints import CheckpointsIndex
+from services.query_api.adapters.kafka_offsets import KafkaOffsets
+from services.query_api.consistency.token import lsn_text
+from services.query_api.consistency.waiter import ConsistencyWaiter, Projection
+from services.query_api.domain.errors import QueryError
+
+
+class HandoverError(Exception):
+    """Kafka or the pipeline is not there, or the stream did not catch up in time."""
+
+
+class HandoverChannel:
+    """Messages to every partition of one projection's internal topic, and the wait for its checkpoints."""
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        self.bootstrap = bootstrap
+        self.topic = topic
+        self._loop = asyncio.new_event_loop()
+        self._producer: AIOKafkaProducer | None = None
+        self.partitions: list[int] = []
+
+    def __enter__(self) -> HandoverChannel:
+        self._loop.run_until_complete(self._open())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._producer is not None:
+            self._loop.run_until_complete(self._producer.stop())
+        self._loop.close()
+
+    async def _open(self) -> None:
+        offsets = KafkaOffsets(self.bootstrap)
+        try:
+            found = await offsets.partitions([self.topic])
+        except QueryError as exc:
+            raise HandoverError(f"Kafka at {self.bootstrap}: {exc}") from exc
+        finally:
+            await offsets.close()
+        if not found:  # sending would make the broker create it, with its default partition count
+            raise HandoverError(f"topic {self.topic} does not exist: start the pipeline worker first "
+                                f"(`readside up` starts it)")
+        self.partitions = sorted(p.partition for p in found)
+        self._producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all")
+        await self._producer.start()
+
+    def send(self, record: BaseModel) -> None:
+        """`record` to every partition, each acknowledged by the broker before this returns."""
+        self._loop.run_until_complete(self._send(record.model_dump_json().encode()))
+
+    async def _send(self, value: bytes) -> None:
+        assert self._producer is not None
+        acks = [await self._producer.send(self.topic, value, key=CHANGES_KEY, partition=p) for p in self.partitions]
+        await asyncio.gather(*acks)
+
+    def wait_applied(self, es_url: str, checkpoints_alias: str, projection: str, topics: Sequence[str], lsn: int,
+                     timeout_s: float, on_wait: Callable[[str], Any]) -> float:
+        """Block until the projection's checkpoints show every source change up to `lsn` applied (as a
+        consistency token waits); returns the seconds waited. `on_wait` gets what it is still behind on."""
+        return self._loop.run_until_complete(
+            self._wait(es_url, checkpoints_alias, Projection(projection, tuple(topics)), lsn, timeout_s, on_wait))
+
+    async def _wait(self, es_url: str, checkpoints_alias: str, projection: Projection, lsn: int, timeout_s: float,
+                    on_wait: Callable[[str], Any]) -> float:
+        started = time.monotonic()
+        es = AsyncElasticsearch(es_url, request_timeout=30)
+        offsets = KafkaOffsets(self.bootstrap)
+        # Rounds of a few seconds, so the caller can show how far behind the stream still is.
+        waiter = ConsistencyWaiter(CheckpointsIndex(es, checkpoints_alias), offsets, timeout_s=5.0,
+                                   poll_interval_s=0.1)
+        try:
+            while True:
+                try:
+                    await waiter.wait_for(projection, lsn, lsn_text(lsn))
+                    return time.monotonic() - started
+                except QueryError as exc:  # behind (or briefly unreachable): report, and wait on
+                    if time.monotonic() - started > timeout_s:
+                        raise HandoverError(f"the {projection.name} stream did not catch up with the backfill "
+                                            f"within {timeout_s:g} s: {exc}") from exc
+                    on_wait(str(exc))
+        finally:
+            await offsets.close()
+            await es.close()

@@ -1,0 +1,71 @@
+"""Pausing the source topics on request, for a bounded time: a backfill indexes without the stream competing.
+
+On a small machine the stream's catch-up (routing and folding every change event of a bulk load) and a
+backfill's bulk indexing fight for the same cores, and both slow down. While a handover is pending the
+stream indexes nothing anyway (pipelines/core/handover.py), so `readside backfill` asks the worker to
+stop reading the source topics until its documents are in. The pause always ends by itself, at most
+`limit_s` after the last request, whatever happens to the caller; internal topics keep flowing.
+
+    POST   /readside/pause/?seconds=N    pause (again) for N seconds, at most the limit
+    DELETE /readside/pause/              resume now
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import faust
+
+log = logging.getLogger(__name__)
+
+
+class SourcePause:
+    def __init__(self, app: Any, topics: set[str], limit_s: float) -> None:
+        self.app = app
+        self.topics = topics
+        self.limit_s = limit_s
+        self._paused: set[Any] = set()
+        self._timer: asyncio.Task | None = None
+
+    def pause(self, seconds: float) -> float:
+        granted = min(max(seconds, 0.0), self.limit_s)
+        tps = {tp for tp in self.app.consumer.assignment() if tp.topic in self.topics}
+        self.app.consumer.pause_partitions(tps)
+        self._paused |= tps
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = asyncio.ensure_future(self._resume_after(granted))
+        log.info("source topics paused for %.0f s (%d partitions)", granted, len(tps))
+        return granted
+
+    def resume(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._paused:
+            self.app.consumer.resume_partitions(self._paused & set(self.app.consumer.assignment()))
+            log.info("source topics resumed")
+        self._paused = set()
+
+    async def _resume_after(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        self._timer = None
+        self.resume()
+
+
+def serve_pause(app: faust.App, pause: SourcePause) -> None:
+    """The worker's web endpoint for `pause` (Faust's web server: loopback by default)."""
+
+    @app.page("/readside/pause/")
+    class PauseView(faust.web.View):
+        async def post(self, request: Any) -> Any:
+            try:
+                seconds = float(request.query.get("seconds", ""))
+            except ValueError:
+                return self.json({"error": "query parameter seconds must be a number"}, status=400)
+            return self.json({"paused_s": pause.pause(seconds), "limit_s": pause.limit_s})
+
+        async def delete(self, request: Any) -> Any:
+            pause.resume()
+            return self.json({"paused_s": 0})
