@@ -147,6 +147,32 @@ async def watch_read_model(es_url: str, alias: str, bootstrap: str, group: str, 
     return line
 
 
+async def wait_in_kafka(bootstrap: str, topics: list[str], base: int, events: int, timeout_s: float) -> float | None:
+    """Until `events` more change events than `base` are in `topics` (Debezium has captured them);
+    returns when (time.time()), None on timeout."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+    await consumer.start()
+    try:
+        parts = await topic_partitions(bootstrap, topics)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if sum((await consumer.end_offsets(parts)).values()) - base >= events:
+                return time.time()
+            await asyncio.sleep(0.25)
+        return None
+    finally:
+        await consumer.stop()
+
+
+async def events_in(bootstrap: str, topics: list[str]) -> int:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+    await consumer.start()
+    try:
+        return sum((await consumer.end_offsets(await topic_partitions(bootstrap, topics))).values())
+    finally:
+        await consumer.stop()
+
+
 async def _committed(admin: AIOKafkaAdminClient, group: str, parts: list[TopicPartition]) -> int:
     offsets = await admin.list_consumer_group_offsets(group, partitions=parts)
     return sum(max(meta.offset, 0) for meta in offsets.values())

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from infra.backfill.products import products_target  # noqa: E402
-from infra.backfill.runner import run_backfill  # noqa: E402
+from infra.backfill.runner import StreamPause, run_backfill, worker_url  # noqa: E402
 from infra.secrets import postgres_password  # noqa: E402
 from infra.settings import StackSettings  # noqa: E402
 from pipelines.core.settings import PipelineSettings  # noqa: E402
@@ -82,12 +82,21 @@ async def measure_backfill(run: Run) -> list[int]:
     await asyncio.wait_for(ready.wait(), 60)
     meter, histograms = CpuMeter(ctx.run_dir), scrape_histograms(ctx.metrics_url)
     meter.start()
+    topics = [ctx.source_topic, run.pipeline.source_topic("inventory")]
+    base = await backfill.events_in(ctx.bootstrap, topics)
+    # "Existing" products: in Postgres and captured by Debezium before indexing starts. The stream waits
+    # meanwhile (as it would for a backfill), so it indexes none of them ahead of the backfill.
+    pause = StreamPause(worker_url(run.pipeline), say, seconds=300)
+    pause.renew()
     say(f"backfill: COPY into Postgres, {a.chunk} products per transaction")
     inserted = await loop.run_in_executor(None, backfill.insert_products, ctx.dsn, ctx.run, rows, a.chunk)
     inserting.set_result(inserted)
     ids_hint[:] = [inserted.ids[0], inserted.ids[-1]]
-    say(f"backfill: {inserted.count} committed in {inserted.last_commit - inserted.began:.1f} s; "
-        f"`readside backfill` indexes them from a snapshot and hands over to the stream")
+    say(f"backfill: {inserted.count} committed in {inserted.last_commit - inserted.began:.1f} s; waiting for "
+        f"Debezium to capture them")
+    run.backfill["captured"] = await backfill.wait_in_kafka(ctx.bootstrap, topics, base, 2 * inserted.count,
+                                                            a.backfill_timeout)
+    say("backfill: `readside backfill` indexes them from a snapshot and hands over to the stream")
     run.backfill["started"] = time.time()
     report = await loop.run_in_executor(None, run_backfill, products_target(run.pipeline), ctx.dsn, run.pipeline,
                                         lambda line: say(f"backfill: {line}"), a.backfill_timeout)

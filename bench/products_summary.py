@@ -104,6 +104,9 @@ def _backfill_section(run) -> list[str]:
                    f"(offsets are committed every second)")
     report = b.get("report")
     if report is not None:
+        if b.get("captured"):
+            out.append(f"- the stream paused from before the COPY; Debezium had captured every row "
+                       f"{b['captured'] - t0:.1f} s after the first commit")
         out.append(f"- `readside backfill` started {b['started'] - t0:.1f} s after the first commit: snapshot at LSN "
                    f"{report.lsn} (writers waited {report.lock_s * 1000:.0f} ms), {report.documents:,} documents "
                    f"indexed, refreshed and {report.deleted} stale ones deleted in {report.index_s:.1f} s: "

@@ -9,7 +9,7 @@ from pipelines.core.metrics import serve_metrics
 from pipelines.core.pause import SourcePause, serve_pause
 from pipelines.core.router import ChangeRouter
 from pipelines.core.settings import PROJECT_ROOT, PipelineSettings
-from pipelines.core.sink import BulkSink
+from pipelines.core.sink import BulkSink, SharedBulk
 from pipelines.core.topics import connector_topic_config, ensure_topics
 from pipelines.core.watchdog import watch_commits
 from pipelines.orders import agents as orders
@@ -25,8 +25,11 @@ if settings.pipeline_commit_stall_s:
 dead_letters = DeadLetters(lambda *args: app.producer.send(*args), settings.dead_letter_topic)
 
 
+checkpoint_writes = SharedBulk(sink)  # one request for the checkpoints of every projection
+
+
 def checkpoints(projection: str) -> Checkpoints:
-    return Checkpoints(elasticsearch, sink, projection, settings.checkpoints_index, settings.checkpoint_parts_index,
+    return Checkpoints(elasticsearch, checkpoint_writes, projection, settings.checkpoints_index, settings.checkpoint_parts_index,
                        settings.topic_partitions, refresh=settings.checkpoint_refresh,
                        min_interval_s=settings.checkpoint_interval_s)
 

@@ -65,8 +65,7 @@ class BackfillError(Exception):
 def run_backfill(target: BackfillTarget, dsn: str, settings: PipelineSettings, progress: Callable[[str], Any],
                  wait_s: float = 1800.0, pause_stream: bool = True) -> BackfillReport:
     report = BackfillReport()
-    pause = StreamPause(f"http://{settings.pipeline_web_host}:{settings.pipeline_web_port}", progress,
-                        enabled=pause_stream)
+    pause = StreamPause(worker_url(settings), progress, enabled=pause_stream)
     with HandoverChannel(settings.kafka_bootstrap, target.changes_topic) as channel, \
             Elasticsearch(settings.elasticsearch_url, request_timeout=120) as es:
         locked_at = time.monotonic()
@@ -100,13 +99,19 @@ def run_backfill(target: BackfillTarget, dsn: str, settings: PipelineSettings, p
     return report
 
 
+def worker_url(settings: PipelineSettings) -> str:
+    return f"http://{settings.pipeline_web_host}:{settings.pipeline_web_port}"
+
+
 class StreamPause:
     """Asks the pipeline worker to stop reading the source topics while the documents are indexed
     (pipelines/core/pause.py): on a small machine the two otherwise halve each other's speed. Each
     request lasts PAUSE_S, renewed as indexing goes on, so the worker resumes by itself if this dies."""
 
-    def __init__(self, worker_url: str, say: Callable[[str], Any], enabled: bool = True) -> None:
+    def __init__(self, worker_url: str, say: Callable[[str], Any], enabled: bool = True,
+                 seconds: float = PAUSE_S) -> None:
         self.url = f"{worker_url}/readside/pause/"
+        self.seconds = seconds
         self.say = say
         self.enabled = enabled
         self.paused = False
@@ -115,7 +120,7 @@ class StreamPause:
         if not self.enabled:
             return
         try:
-            httpx.post(self.url, params={"seconds": PAUSE_S}, timeout=2.0).raise_for_status()
+            httpx.post(self.url, params={"seconds": self.seconds}, timeout=2.0).raise_for_status()
             self.paused = True
         except httpx.HTTPError as exc:
             self.enabled = False

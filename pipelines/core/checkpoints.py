@@ -24,7 +24,7 @@ from elasticsearch import AsyncElasticsearch
 
 from pipelines.core.failstop import complete_or_die
 from pipelines.core.progress import Progress, combine
-from pipelines.core.sink import BulkSink, IndexAction
+from pipelines.core.sink import BulkSink, IndexAction, SharedBulk
 
 PartKey = tuple[int, str, int]  # (via partition, source topic, source partition)
 
@@ -40,7 +40,7 @@ def checkpoint_document(projection: str, topic: str, partition: int, progress: P
 
 
 class Checkpoints:
-    def __init__(self, client: AsyncElasticsearch, sink: BulkSink, projection: str, index: str,
+    def __init__(self, client: AsyncElasticsearch, sink: BulkSink | SharedBulk, projection: str, index: str,
                  parts_index: str, partitions: int, refresh: bool = False, min_interval_s: float = 0.0,
                  parts_refresh_s: float = 1.0) -> None:
         self.client = client
@@ -57,6 +57,9 @@ class Checkpoints:
         self._parts: dict[str, Progress] = {}  # part id -> newest position known (see record)
         self._parts_asked: set[str] = set()  # part ids read at least once (a missing one stays missing)
         self._parts_read_at = float("-inf")
+        self._unwritten: dict[str, IndexAction] = {}  # part id -> its newest position, not yet written
+        self._parts_written_at = float("-inf")
+        self._combined: dict[str, Progress] = {}  # checkpoint id -> the position last written
 
     def submit(self, parts: Mapping[PartKey, Progress]) -> None:
         """Hand over positions whose documents are indexed; a background task writes them, coalesced.
@@ -83,7 +86,8 @@ class Checkpoints:
         return f"{self.projection}:{via}:{topic}:{partition}"
 
     async def record(self, parts: Mapping[PartKey, Progress]) -> None:
-        """Store these partitions' positions and the combined positions of the sources they cover: one bulk.
+        """Store the combined positions of the sources these partitions cover, and (at most every
+        `parts_refresh_s`) the partitions' own positions: one bulk.
 
         The combination reads every via-partition's position from a cache that this writer's own writes
         keep current and an mget refreshes at most every `parts_refresh_s` (positions other workers
@@ -92,10 +96,17 @@ class Checkpoints:
         for partitions another worker owns.
         """
         now = datetime.now(timezone.utc)
-        actions = [IndexAction(self.parts_index, self._part_id(via, topic, partition), p.offset + 1,
-                               {**checkpoint_document(self.projection, topic, partition, p, now),
-                                "via_partition": via})
-                   for (via, topic, partition), p in parts.items()]
+        for (via, topic, partition), p in parts.items():
+            self._unwritten[self._part_id(via, topic, partition)] = IndexAction(
+                self.parts_index, self._part_id(via, topic, partition), p.offset + 1,
+                {**checkpoint_document(self.projection, topic, partition, p, now), "via_partition": via})
+        actions: list[IndexAction] = []
+        if time.monotonic() >= self._parts_written_at + self.parts_refresh_s:
+            # Parts serve other workers' minimum (read at most every parts_refresh_s) and a restart, and an
+            # older part only under-states: written at that pace, not with every combined write (they were
+            # three quarters of the checkpoint writes, and more than the documents themselves).
+            actions, self._unwritten = list(self._unwritten.values()), {}
+            self._parts_written_at = time.monotonic()
         sources = sorted({(topic, partition) for _, topic, partition in parts})
         ids = [self._part_id(via, t, p) for t, p in sources for via in range(self.partitions)]
         if any(i not in self._parts_asked for i in ids) or time.monotonic() >= self._parts_read_at + self.parts_refresh_s:
@@ -105,11 +116,14 @@ class Checkpoints:
         for topic, partition in sources:
             progress = combine([self._parts.get(self._part_id(via, topic, partition))
                                 for via in range(self.partitions)])
-            if progress is not None:
+            key = checkpoint_id(self.projection, topic, partition)
+            if progress is not None and progress != self._combined.get(key):  # an unchanged minimum: no write
+                self._combined[key] = progress
                 actions.append(IndexAction(
-                    self.index, checkpoint_id(self.projection, topic, partition), progress.offset + 1,
+                    self.index, key, progress.offset + 1,
                     checkpoint_document(self.projection, topic, partition, progress, now)))
-        await self._write(actions, refresh=self.refresh)
+        if actions:
+            await self._write(actions, refresh=self.refresh)
 
     async def _read_parts(self, ids: list[str]) -> None:
         self._parts_read_at = time.monotonic()

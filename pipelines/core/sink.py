@@ -11,6 +11,7 @@ and the changelog is flushed before each bulk, so after a crash the state is nev
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -130,3 +131,39 @@ class BulkSink:
                     raise _RetryItems([a for a, _ in retry])
         BULK_SECONDS.labels(index).observe(time.perf_counter() - started)
         return rejected
+
+
+class SharedBulk:
+    """One bulk request for the writes of several callers that arrive while one is in flight.
+
+    Every projection writes its checkpoints on its own schedule (at most every 20 ms each); with four
+    projections that was four small bulk requests where one does. A caller's write returns once the
+    bulk holding it is done; what Elasticsearch refused for good is returned to every caller of that
+    bulk (checkpoint writes treat any refusal as a bug anyway).
+    """
+
+    def __init__(self, sink: BulkSink) -> None:
+        self.sink = sink
+        self._queued: list[tuple[Sequence[IndexAction], asyncio.Future]] = []
+        self._runner: asyncio.Future | None = None
+
+    async def write(self, actions: Sequence[IndexAction], refresh: bool = False) -> list[Rejected]:
+        done: asyncio.Future = asyncio.get_running_loop().create_future()
+        self._queued.append((actions, done))
+        if self._runner is None or self._runner.done():
+            self._runner = asyncio.ensure_future(self._run(refresh))
+        return await done
+
+    async def _run(self, refresh: bool) -> None:
+        while self._queued:
+            batch, self._queued = self._queued, []
+            try:
+                rejected = await self.sink.write([a for actions, _ in batch for a in actions], refresh=refresh)
+            except Exception as exc:  # every caller of this bulk learns it failed
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            for _, done in batch:
+                if not done.done():
+                    done.set_result(rejected)

@@ -30,6 +30,7 @@ class Worker:
     data: Path
     tag: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     metrics_port: int = 0
+    web_port: int = 0  # 0: no web server (its pause endpoint); else the port it serves on
     process: subprocess.Popen | None = None
     log_path: Path | None = None
 
@@ -41,7 +42,8 @@ class Worker:
         return {**os.environ, **indices,
                 "READSIDE_PIPELINE_APP_ID": f"test-pipeline-{t}",
                 "READSIDE_DEAD_LETTER_TOPIC": f"test.dlq.{t}",
-                "READSIDE_PIPELINE_WEB_ENABLED": "false",
+                "READSIDE_PIPELINE_WEB_ENABLED": "true" if self.web_port else "false",
+                "READSIDE_PIPELINE_WEB_PORT": str(self.web_port or 6066),
                 "READSIDE_PIPELINE_METRICS_PORT": str(self.metrics_port),
                 "READSIDE_PIPELINE_DATA_DIR": str(self.data / t),
                 "READSIDE_PIPELINE_SESSION_TIMEOUT_S": "6"}

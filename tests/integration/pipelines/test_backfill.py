@@ -3,16 +3,32 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Iterator
 
 import pytest
 
 from infra.backfill.products import products_target
-from infra.backfill.runner import BackfillReport, run_backfill
-from infra.polling import poll_until
+from infra.backfill.runner import BackfillReport, StreamPause, run_backfill, worker_url
+from infra.polling import DeadlineExceeded, poll_until
 from pipelines.core.settings import PipelineSettings
-from tests.integration.pipelines.support import expected_documents, visible
+from tests.integration.pipelines.conftest import free_port
+from tests.integration.pipelines.support import Worker, expected_documents, visible
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def worker(stack, tmp_path_factory) -> Iterator[Worker]:
+    """A worker with its web server on, for the pause endpoint a backfill uses."""
+    running = Worker(stack.elasticsearch_url, stack.kafka_bootstrap, tmp_path_factory.mktemp("pipeline"),
+                     metrics_port=free_port(), web_port=free_port())
+    running.start()
+    try:
+        running.wait_ready()
+        yield running
+    finally:
+        running.stop()
+        running.cleanup()
 
 
 def _settings(worker, monkeypatch) -> PipelineSettings:
@@ -84,3 +100,22 @@ def test_a_backfill_over_a_stopped_stream_hands_over_without_losing_or_regressin
     _indexed(worker, stack, lamps, "the changes after the snapshot", absent=[doomed])
     for pid in lamps:  # never a document older than the snapshot, nor one from half-caught-up state
         assert seen_states[pid] <= {repr(at_snapshot[pid]), repr(final[pid])}, (pid, seen_states[pid])
+
+
+def test_a_paused_worker_reads_no_source_events_until_resumed_or_the_pause_runs_out(worker, shop, stack, monkeypatch):
+    settings = _settings(worker, monkeypatch)
+    said = []
+    pause = StreamPause(worker_url(settings), said.append, seconds=30)
+    pause.renew()
+    assert pause.paused, said
+    lamp = shop.add_product("Paused Lamp", "7.00", 3)
+    with pytest.raises(DeadlineExceeded):  # its events are in Kafka, the worker does not read them
+        poll_until(lambda: worker.get(lamp) is not None, 3, "a product written while paused", interval_s=0.1)
+    pause.end()
+    _indexed(worker, stack, [lamp], "the product once resumed")
+
+    short = StreamPause(worker_url(settings), said.append, seconds=1)
+    short.renew()  # and never ended: the worker resumes by itself
+    shop.update(lamp, price="8.00")
+    _indexed(worker, stack, [lamp], "a change after a pause that ran out")
+    assert "source topics paused for 1 s" in worker.tail(200)

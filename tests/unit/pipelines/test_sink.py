@@ -52,3 +52,32 @@ def test_stale_writes_are_skipped_busy_items_retried_and_bad_ones_returned():
 def test_deleting_a_missing_document_is_fine():
     client = FakeElasticsearch([[404]])
     assert asyncio.run(_sink(client).write([_action(1, document=False)])) == []
+
+
+def test_writes_that_arrive_while_a_bulk_is_in_flight_share_the_next_one():
+    import asyncio
+
+    from pipelines.core.sink import IndexAction, SharedBulk
+
+    class SlowSink:
+        def __init__(self):
+            self.bulks = []
+
+        async def write(self, actions, refresh=False):
+            self.bulks.append([a.id for a in actions])
+            await asyncio.sleep(0.01)
+            return []
+
+    def action(doc_id):
+        return IndexAction("checkpoints", doc_id, 1, {"offset": 0})
+
+    async def scenario():
+        sink = SlowSink()
+        shared = SharedBulk(sink)
+        first = asyncio.ensure_future(shared.write([action("a")]))
+        await asyncio.sleep(0)  # the first bulk is in flight
+        rest = [shared.write([action("b")]), shared.write([action("c"), action("d")])]
+        assert await asyncio.gather(first, *rest) == [[], [], []]
+        return sink.bulks
+
+    assert asyncio.run(scenario()) == [["a"], ["b", "c", "d"]]
