@@ -108,8 +108,11 @@ def complete_query(ids: list[int]) -> dict:
 
 async def watch_read_model(es_url: str, alias: str, bootstrap: str, group: str, topics: list[str],
                            bounds: list[int], expected: int, run_dir: Path, rss_marks: list[int],
-                           timeout_s: float, ready: asyncio.Event, inserting: asyncio.Future) -> Timeline:
-    """Sample document count, Kafka progress and worker RSS until every product is indexed (or timeout).
+                           timeout_s: float, ready: asyncio.Event, inserting: asyncio.Future,
+                           handed_over: asyncio.Future | None = None) -> Timeline:
+    """Sample document count, Kafka progress and worker RSS until every product is indexed and (when
+    `handed_over` is given) the stream has taken over, or timeout. RSS is noted when the stream has
+    routed the change events (2 per product) of each of `rss_marks` products: its state then holds them.
 
     `bounds` is [lowest id, highest id] of the run's products; the caller narrows it once they are known.
     """
@@ -133,12 +136,13 @@ async def watch_read_model(es_url: str, alias: str, bootstrap: str, group: str, 
                 rss = rss_mb(pipeline_worker_pid(run_dir))
                 line.rows.append({"t": t, "count": count, "in_kafka": in_kafka, "routed": routed, "rss": rss})
                 for mark in rss_marks:
-                    if count >= mark and mark not in line.rss_at and rss is not None:
+                    if routed >= 2 * mark and mark not in line.rss_at and rss is not None:
                         line.rss_at[mark] = rss
                 if line.in_kafka_at is None and inserting.done() and in_kafka >= 2 * expected:
                     line.in_kafka_at = t
-                if count >= expected:
+                if count >= expected and line.done_at is None:
                     line.done_at = t
+                if line.done_at is not None and (handed_over is None or handed_over.done()):
                     break
                 await asyncio.sleep(0.25)
     finally:

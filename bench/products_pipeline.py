@@ -73,12 +73,12 @@ async def measure_backfill(run: Run) -> list[int]:
     worker = pipeline_worker_pid(ctx.run_dir)
     run.backfill.update(rss_before=rss_mb(worker), worker_before=worker)
     loop = asyncio.get_running_loop()
-    ready, inserting = asyncio.Event(), loop.create_future()
+    ready, inserting, handed_over = asyncio.Event(), loop.create_future(), loop.create_future()
     ids_hint = [backfill.max_product_id(ctx.dsn) + 1, 2**62]  # narrowed once the run's ids are known
     watcher = asyncio.create_task(backfill.watch_read_model(
         ctx.es_url, ctx.alias, ctx.bootstrap, run.pipeline.pipeline_app_id,
         [ctx.source_topic, run.pipeline.source_topic("inventory")], ids_hint, a.products, ctx.run_dir,
-        [10_000, a.products], a.backfill_timeout, ready, inserting))
+        [10_000, a.products], a.backfill_timeout, ready, inserting, handed_over))
     await asyncio.wait_for(ready.wait(), 60)
     meter, histograms = CpuMeter(ctx.run_dir), scrape_histograms(ctx.metrics_url)
     meter.start()
@@ -101,11 +101,9 @@ async def measure_backfill(run: Run) -> list[int]:
     report = await loop.run_in_executor(None, run_backfill, products_target(run.pipeline), ctx.dsn, run.pipeline,
                                         lambda line: say(f"backfill: {line}"), a.backfill_timeout)
     run.backfill.update(report=report, handed_over=time.time())
+    handed_over.set_result(None)
     line = await watcher
-    rss_handed_over = rss_mb(pipeline_worker_pid(ctx.run_dir))  # its tables now hold every product
-    if rss_handed_over is not None:
-        line.rss_at[a.products] = max(line.rss_at.get(a.products, 0.0), rss_handed_over)
-    run.backfill.update(inserted=inserted, line=line, rss_after=rss_handed_over,
+    run.backfill.update(inserted=inserted, line=line, rss_after=rss_mb(pipeline_worker_pid(ctx.run_dir)),
                         cpu=meter.stop(), histograms=scrape_histograms(ctx.metrics_url).minus(histograms),
                         worker_after=pipeline_worker_pid(ctx.run_dir))
     if line.done_at is None:

@@ -144,9 +144,10 @@ def _backfill_section(run) -> list[str]:
 def _rss_section(run) -> list[str]:
     b, line = run.backfill, run.backfill.get("line")
     fmt = lambda v: f"{v:.0f} MB" if v else "-"  # noqa: E731
-    marks = ", ".join(f"at {mark:,} documents {fmt(v)}" for mark, v in sorted(line.rss_at.items())) if line else "-"
+    marks = ", ".join(f"once the stream had routed the changes of {mark:,} products {fmt(v)}"
+                      for mark, v in sorted(line.rss_at.items())) if line else "-"
     return [f"- pipeline worker (child of the supervisor in .readside/run/pipeline.pid), VmRSS: before the "
-            f"backfill {fmt(b.get('rss_before'))}; {marks}; right after the backfill {fmt(b.get('rss_after'))}; "
+            f"backfill {fmt(b.get('rss_before'))}; {marks}; once the stream had taken over {fmt(b.get('rss_after'))}; "
             f"at the end of the load phases {fmt(run.rss_end)}",
             f"- table store: `{run.pipeline.pipeline_table_store}`"]
 
