@@ -3,7 +3,9 @@
 Written only after the sink batch they describe succeeded, so a checkpoint never claims more than the
 index holds. Each downstream partition first records its own position (`<checkpoint_parts>`, id
 `<projection>:<via partition>:<topic>:<partition>`), then the projection's position is the minimum
-over all of them (see pipelines/core/progress.py), stored as `readside_checkpoints` document
+over all of them (see pipelines/core/progress.py; the partitions' own positions are written at most
+once a second, since only other workers and restarts read them and an older one merely under-states,
+and a minimum that did not move is not written again), stored as `readside_checkpoints` document
 `<projection>:<topic>:<partition>` with fields projection, topic, partition, offset (the last applied
 Kafka offset), lsn (the newest source LSN applied up to it), source_ts_ms, updated_at.
 
