@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import socket
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -15,10 +17,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def worker(stack, tmp_path_factory) -> Iterator[Worker]:
-    running = Worker(stack.elasticsearch_url, stack.kafka_bootstrap, tmp_path_factory.mktemp("pipeline"),
-                     metrics_port=free_port())
+@contextmanager
+def started_worker(stack, data: Path, **options: int) -> Iterator[Worker]:
+    """A worker of its own (group, indices, topics), ready; stopped and cleaned up afterwards."""
+    running = Worker(stack.elasticsearch_url, stack.kafka_bootstrap, data, metrics_port=free_port(), **options)
     running.start()
     try:
         running.wait_ready()
@@ -26,6 +28,12 @@ def worker(stack, tmp_path_factory) -> Iterator[Worker]:
     finally:
         running.stop()
         running.cleanup()
+
+
+@pytest.fixture(scope="module")
+def worker(stack, tmp_path_factory) -> Iterator[Worker]:
+    with started_worker(stack, tmp_path_factory.mktemp("pipeline")) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

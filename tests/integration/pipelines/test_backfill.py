@@ -11,7 +11,7 @@ from infra.backfill.products import products_target
 from infra.backfill.runner import BackfillReport, StreamPause, run_backfill, worker_url
 from infra.polling import DeadlineExceeded, poll_until
 from pipelines.core.settings import PipelineSettings
-from tests.integration.pipelines.conftest import free_port
+from tests.integration.pipelines.conftest import free_port, started_worker
 from tests.integration.pipelines.support import Worker, expected_documents, visible
 
 pytestmark = pytest.mark.integration
@@ -20,15 +20,8 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def worker(stack, tmp_path_factory) -> Iterator[Worker]:
     """A worker with its web server on, for the pause endpoint a backfill uses."""
-    running = Worker(stack.elasticsearch_url, stack.kafka_bootstrap, tmp_path_factory.mktemp("pipeline"),
-                     metrics_port=free_port(), web_port=free_port())
-    running.start()
-    try:
-        running.wait_ready()
+    with started_worker(stack, tmp_path_factory.mktemp("pipeline"), web_port=free_port()) as running:
         yield running
-    finally:
-        running.stop()
-        running.cleanup()
 
 
 def _settings(worker, monkeypatch) -> PipelineSettings:
