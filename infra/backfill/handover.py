@@ -77,21 +77,24 @@ class HandoverChannel:
     async def _wait(self, es_url: str, checkpoints_alias: str, projection: Projection, lsn: int, timeout_s: float,
                     on_wait: Callable[[str], Any]) -> float:
         started = time.monotonic()
+        told = [started]
+
+        def every_few_seconds(reason: str) -> None:
+            if time.monotonic() - told[0] >= 5.0:
+                told[0] = time.monotonic()
+                on_wait(f"the stream is catching up with the snapshot: {reason}")
+
         es = AsyncElasticsearch(es_url, request_timeout=30)
         offsets = KafkaOffsets(self.bootstrap)
-        # Rounds of a few seconds, so the caller can show how far behind the stream still is.
-        waiter = ConsistencyWaiter(CheckpointsIndex(es, checkpoints_alias), offsets, timeout_s=5.0,
-                                   poll_interval_s=0.1)
+        # The offsets to reach are taken once, when Debezium has passed L: a write load that goes on
+        # meanwhile does not move them.
+        waiter = ConsistencyWaiter(CheckpointsIndex(es, checkpoints_alias), offsets, timeout_s=timeout_s,
+                                   poll_interval_s=0.1, on_wait=every_few_seconds)
         try:
-            while True:
-                try:
-                    await waiter.wait_for(projection, lsn, lsn_text(lsn))
-                    return time.monotonic() - started
-                except QueryError as exc:  # behind (or briefly unreachable): report, and wait on
-                    if time.monotonic() - started > timeout_s:
-                        raise HandoverError(f"the {projection.name} stream did not catch up with the backfill "
-                                            f"within {timeout_s:g} s: {exc}") from exc
-                    on_wait(str(exc))
+            await waiter.wait_for(projection, lsn, lsn_text(lsn))
+            return time.monotonic() - started
+        except QueryError as exc:
+            raise HandoverError(f"the {projection.name} stream did not catch up with the backfill: {exc}") from exc
         finally:
             await offsets.close()
             await es.close()

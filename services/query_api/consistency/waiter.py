@@ -48,8 +48,10 @@ class ConsistencyWaiter:
 
     def __init__(self, checkpoints: CheckpointSource, offsets: OffsetSource, timeout_s: float,
                  poll_interval_s: float, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                 on_wait: Callable[[str], object] = lambda reason: None) -> None:
         self._checkpoints = checkpoints
+        self._on_wait = on_wait  # told why, before each pause (a long wait can show its progress)
         self._offsets = offsets
         self._timeout_s = timeout_s
         self._poll_s = poll_interval_s
@@ -71,6 +73,7 @@ class ConsistencyWaiter:
             remaining = deadline - self._clock()
             if remaining <= 0:
                 raise ReadModelBehind(token, self._clock() - started, reason)
+            self._on_wait(reason)
             await self._sleep(min(self._poll_s, remaining))
 
         # Phase 1: has Debezium read past the write? (Proved by an applied LSN ≥ the token's.)
