@@ -68,9 +68,10 @@ def run_backfill(target: BackfillTarget, dsn: str, settings: PipelineSettings, p
     pause = StreamPause(worker_url(settings), progress, enabled=pause_stream)
     with HandoverChannel(settings.kafka_bootstrap, target.changes_topic) as channel, \
             Elasticsearch(settings.elasticsearch_url, request_timeout=120) as es:
-        locked_at = time.monotonic()
+        locked_at = [0.0]
 
-        def floor(snapshot: Snapshot) -> None:
+        def floor(snapshot: Snapshot) -> None:  # runs while writers wait: the lock is held from here on
+            locked_at[0] = time.monotonic()
             channel.send(Floor(lsn=snapshot.lsn, ts_ms=snapshot.ts_ms))
 
         def indexing(line: str) -> None:
@@ -79,7 +80,7 @@ def run_backfill(target: BackfillTarget, dsn: str, settings: PipelineSettings, p
 
         with snapshot_at_lsn(dsn, target.tables, floor) as snapshot:
             began = time.monotonic()
-            report.lock_s, report.lsn = began - locked_at, snapshot.lsn
+            report.lock_s, report.lsn = began - locked_at[0], snapshot.lsn
             pause.renew()  # after the floor: whatever the stream routes from here on waits for the handover
             try:
                 progress(f"snapshot at LSN {snapshot.lsn} (writers waited {report.lock_s * 1000:.0f} ms); indexing")
