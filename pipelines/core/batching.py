@@ -13,7 +13,10 @@ whatever was queued was tried first: under a backlog the queue is often momentar
 were 1-2 events, and the per-batch costs brought throughput down tenfold.)
 
 Acknowledgement is as in `take_events`: the events of a batch are acked only after the consumer of the
-generator is done with it (a failed batch exits the process first; see pipelines/core/failstop.py).
+generator is done with it, and only if it asks for the next batch: a batch that raised or was cancelled
+(a stop in the middle of it) is never acked (and a failed batch exits the process; see
+pipelines/core/failstop.py). Each event is first reported handled to the consumer, whose acks count for
+nothing else (pipelines/core/delivery.py).
 """
 from __future__ import annotations
 
@@ -43,6 +46,12 @@ def check_contiguous(last: dict[Any, tuple[int, int]], tp: Any, offset: int, gen
     last[tp] = (generation, offset)
     if previous is not None and previous[0] == generation and offset > previous[1] + 1:
         raise SkippedOffsets(f"{tp}: offsets {previous[1] + 1}..{offset - 1} were never delivered")
+
+
+def _handled_reporter(stream: Any) -> Any:
+    """What tells the app's consumer that a batch handled a message (a no-op for consumers that do not ask)."""
+    acks = getattr(stream.app.consumer, "acks", None)
+    return acks.handled if acks is not None else (lambda message: None)
 
 
 async def take_available(stream: Any, max_: int, gather_s: float,
@@ -97,6 +106,7 @@ async def take_available(stream: Any, max_: int, gather_s: float,
                 return True
         return False
 
+    handled = _handled_reporter(stream)
     acks_enabled = stream.enable_acks
     stream.enable_acks = False  # acked below, after the batch is handled
     stream.add_processor(add_to_buffer)
@@ -120,10 +130,15 @@ async def take_available(stream: Any, max_: int, gather_s: float,
                 if await stream.wait_for_stopped(added, timeout=remaining):
                     break
             handing_out = loop.create_future()
+            completed = False
             try:
                 yield list(events)
+                completed = True  # the consumer asked for the next batch: this one is done
             finally:
-                for event in events:
+                # A batch given up (the agent cancelled at a stop, or failing) is not acked: nothing of it may
+                # be committed, and it is read again from the committed offset.
+                for event in events if completed else ():
+                    handled(event.message)
                     await stream.ack(event)
                 events.clear()
                 newest.clear()

@@ -28,6 +28,7 @@ import logging
 from typing import Any, Awaitable, Callable
 
 import faust
+from mode.utils.objects import cached_property
 
 from pipelines.core.settings import PipelineSettings
 from pipelines.core.stores import BudgetedTable, RocksDBBudget, discard_local_tables, rocksdb_options
@@ -50,6 +51,7 @@ class ReadsideApp(faust.App):
         self.rocksdb_budget = rocksdb_budget
         self._fetch_max_wait_ms = fetch_max_wait_ms
         self.gap_free_topics: set[str] = set()  # read by the consumer (pipelines/core/delivery.py)
+        self.batched_topics: set[str] = set()  # read by batch agents: only their handled events are acked
         self._preparations: list[Prepare] = []
         self._closings: list[Prepare] = []
 
@@ -62,6 +64,12 @@ class ReadsideApp(faust.App):
         """Register a coroutine (close clients) awaited when the app stops."""
         self._closings.append(close)
         return close
+
+    @cached_property
+    def flow_control(self) -> Any:
+        from pipelines.core.kafka import QueueKeepingFlowControl
+
+        return QueueKeepingFlowControl(loop=self.loop)
 
     def _new_transport(self) -> Any:
         from pipelines.core.kafka import transport_with_fetch_wait
@@ -125,6 +133,7 @@ def batch_agent(app: faust.App, channel: Any, name: str, handle: Callable[[Any],
     from pipelines.core.batching import take_available
     from pipelines.core.failstop import complete_or_die
 
+    app.batched_topics.update(channel.topics)
     if contiguous:
         app.gap_free_topics.update(channel.topics)
 

@@ -13,9 +13,10 @@ EXIT_BATCH_FAILED = 70
 async def complete_or_die(batch: Awaitable[None], what: str) -> None:
     """Await a batch; on any error, log it and exit the process without cleanup.
 
-    Letting the exception escape would be worse: `take_available()` acks a batch in a `finally`, so the
-    restarted agent would let Faust commit offsets whose effects never reached Elasticsearch. A hard
-    exit is the SIGKILL case, which the pipeline is built to survive: redelivery from the last commit.
+    Letting the exception escape would be worse: Faust restarts a crashed agent, which reads on past the
+    batch, whose events (never acked, see `take_available()`) then hold that partition's commit back until
+    the commit watchdog steps in. A hard exit is the SIGKILL case, which the pipeline is built to survive:
+    redelivery from the last commit.
     Whatever runs the worker (systemd, `readside serve pipeline`, Kubernetes) restarts it.
     """
     try:

@@ -32,6 +32,9 @@ SKIPPED_OFFSETS = Counter(
     "readside_skipped_offsets_total", "Offset gaps in internal topics: events Faust never handed to the stream",
     ["topic"])
 
+UNHANDLED_ACKS = Counter(
+    "readside_unhandled_acks_total", "Acks refused: events Faust's stream skipped (fetched before a rebalance, or "
+    "taken while the flow was suspended) without a batch handling them", ["topic"])
 CONSUMER_REWINDS = Counter(
     "readside_consumer_rewinds_total", "Partitions sought back because records were stale (fetched before a "
     "seek) or missing (a hole in an internal topic)", ["topic", "reason"])

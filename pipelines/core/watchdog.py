@@ -3,13 +3,13 @@
 The last line of defence: pipelines/core/delivery.py closes the path described below at the consumer.
 This still catches a loss after it (between the consumer and a stream), or any other cause.
 
-faust-streaming can drop events between its fetcher and a stream around recovery: the stream queues
-are cleared when the flow resumes, after the fetcher has moved its read offset past what they held
-(faust-streaming issue #596). Seen here after a worker restart with a large changelog recovery while
-changes kept arriving: 382 product changes were never handed to the projector. The events after the
-dropped ones are handled and acked, but Faust commits only a contiguous run from the committed offset,
-so that partition's commit stops for good, and the dropped events would be read again only by a new
-consumer (from the committed offset). Restarting the worker did deliver them; the documents appeared.
+faust-streaming can drop events between its fetcher and a stream around recovery (faust-streaming issue
+#596, and its flow control wiping the stream queues; pipelines/core/kafka.py). Seen here after a worker
+restart with a large changelog recovery while changes kept arriving: 382 product changes were never
+handed to the projector. The events after the dropped ones are handled and acked, but Faust commits only a
+contiguous run from the committed offset, so that partition's commit stops for good, and the dropped
+events would be read again only by a new consumer (from the committed offset). Restarting the worker did
+deliver them; the documents appeared.
 
 This watchdog notices the symptom, acked events waiting behind a committed offset that has not moved
 for `stall_s`, and exits the process as a failed batch does (pipelines/core/failstop.py), so whatever

@@ -46,3 +46,24 @@ def test_an_offset_past_a_gap_of_an_internal_topic_is_refused_and_a_rewind_is_no
         check_contiguous(last, "products-changes-3", 2316)
     check_contiguous(last, "products-changes-3", 2317)  # each hole is reported once
     check_contiguous(last, "products-changes-3", 2400, generation=2)  # another worker had it meanwhile
+
+
+def test_resuming_a_flow_that_runs_keeps_what_the_stream_queues_hold():
+    """Faust's recovery resumes the flow again after seeking the streams: that must not wipe their first records."""
+    import asyncio
+
+    from mode.utils.queues import FlowControlQueue
+
+    from pipelines.core.kafka import QueueKeepingFlowControl
+
+    async def run() -> None:
+        flow = QueueKeepingFlowControl()
+        queue: FlowControlQueue = FlowControlQueue(flow_control=flow, clear_on_resume=True)
+        flow.resume()  # suspended at start
+        queue.put_nowait("record at the committed offset")
+        flow.resume()
+        assert queue.qsize() == 1
+        flow.suspend()  # a rebalance: what is queued is stale once the flow resumes
+        flow.resume()
+        assert queue.qsize() == 0
+    asyncio.run(run())
