@@ -19,19 +19,22 @@ join a Kafka transaction anyway. So the pipeline is made effectively-once instea
   past whatever the index shows, and replayed events re-index documents from it (external_gte
   versions make that idempotent). Faust's own producer flush is not enough for this: its buffer's
   flush gives up after 0.1 s without a send;
-- tables are restored from their changelogs only: the local RocksDB data is deleted at every start
-  (pipelines/core/stores.py says why).
+- after a crash, tables are restored from their changelogs only: the local RocksDB data is kept only
+  after a clean stop with every local write acknowledged (pipelines/core/stores.py says why).
 """
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 import faust
 from mode.utils.objects import cached_property
 
 from pipelines.core.settings import PipelineSettings
-from pipelines.core.stores import BudgetedTable, RocksDBBudget, discard_local_tables, rocksdb_options
+from pipelines.core.stores import (BudgetedTable, RocksDBBudget, mark_clean_stop, prepare_local_tables,
+                                   rocksdb_options)
+from pipelines.core.tables import LocalWrites
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +55,7 @@ class ReadsideApp(faust.App):
         self._fetch_max_wait_ms = fetch_max_wait_ms
         self.gap_free_topics: set[str] = set()  # read by the consumer (pipelines/core/delivery.py)
         self.batched_topics: set[str] = set()  # read by batch agents: only their handled events are acked
+        self.local_writes = LocalWrites()  # every table write of the worker (pipelines/core/tables.py)
         self._preparations: list[Prepare] = []
         self._closings: list[Prepare] = []
 
@@ -77,14 +81,19 @@ class ReadsideApp(faust.App):
         return transport_with_fetch_wait(self._fetch_max_wait_ms)(self.conf.broker_consumer, self)
 
     async def on_first_start(self) -> None:
-        # Before any table opens its store (tables start after this): state comes from changelogs only.
-        discard_local_tables(self.conf.tabledir)
+        # Before any table opens its store (tables start after this): local state survives a clean stop only.
+        prepare_local_tables(Path(self.conf.tabledir))
         await super().on_first_start()
         for prepare in self._preparations:
             await prepare()
 
     async def on_stop(self) -> None:
-        await super().on_stop()
+        await super().on_stop()  # waits for the batches in hand, then closes the stores
+        if self.local_writes.seal():
+            mark_clean_stop(Path(self.conf.tabledir))
+        else:
+            log.warning("stopping with %d table writes not acknowledged by Kafka: the local table data will be "
+                        "rebuilt from the changelogs at the next start", self.local_writes.unacknowledged)
         for close in self._closings:
             await close()
 

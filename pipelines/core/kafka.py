@@ -139,6 +139,7 @@ class GuardedConsumer(driver.Consumer):
     def ack(self, message: Any) -> bool:
         if not self.acks.counts(message):  # skipped by the stream, not handled (pipelines/core/delivery.py)
             UNHANDLED_ACKS.labels(message.topic).inc()
+            self._unacked_messages.discard(message)  # nothing waits for it (a stop's wait_empty would, for ever)
             log.info("%s[%d]@%d: skipped by the stream without being handled (fetched in generation %s, now %s);"
                      " not acked, so it is committed only once read again and handled", message.topic,
                      message.partition, message.offset, message.generation_id, self.app.consumer_generation_id)

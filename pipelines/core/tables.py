@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from typing import Any, Awaitable, Callable, Iterable, Iterator, MutableMapping, TypeVar
 
 import faust
+from faust.types import TP as TopicPartition
 from faust.streams import _current_event  # the context variable Faust's stores read
 from pydantic import BaseModel
 
@@ -80,15 +81,49 @@ def in_batches(producer: Callable[[], Any]) -> SendRecords:
     return send_records
 
 
-class ChangelogWrites:
-    """Writes values into Faust tables; `durable()` sends them to their changelogs and awaits the acks."""
+class LocalStateSealed(RuntimeError):
+    """A table write after the worker's local state was sealed for a clean stop."""
 
-    def __init__(self, send_records: SendRecords) -> None:
+
+class LocalWrites:
+    """The worker's local table writes that Kafka has not acknowledged yet; sealed at a clean stop.
+
+    The local RocksDB may be kept across a stop only if it holds nothing its changelogs lack
+    (pipelines/core/stores.py). `seal()` says whether every write so far is acknowledged, and from then on
+    a write raises instead of reaching the local store, so nothing can change what was judged."""
+
+    def __init__(self) -> None:
+        self.unacknowledged = 0
+        self.sealed = False
+
+    def wrote(self, count: int = 1) -> None:
+        if self.sealed:
+            raise LocalStateSealed("the worker is stopping: its local table state is sealed")
+        self.unacknowledged += count
+
+    def acknowledged(self, count: int) -> None:
+        self.unacknowledged -= count
+
+    def seal(self) -> bool:
+        self.sealed = True
+        return self.unacknowledged == 0
+
+
+class ChangelogWrites:
+    """Writes values into Faust tables; `durable()` sends them to their changelogs and awaits the acks.
+
+    Once acknowledged, a rocksdb store's persisted offset for the changelog partition moves to the written
+    offset, as Faust's own table path does: a recovery of that partition on this worker reads on from there."""
+
+    def __init__(self, send_records: SendRecords, ledger: LocalWrites | None = None) -> None:
         self._send_records = send_records
+        self._ledger = ledger if ledger is not None else LocalWrites()
         self._pending: list[tuple[str, Any, Any, int]] = []
+        self._stores: dict[str, Any] = {}  # changelog topic -> its table's rocksdb store
 
     def __call__(self, table: Any, key: str, value: Any, partition: int) -> None:
         """`value`: JSON bytes, or a JSON-able value. The local store's partition is the changelog's."""
+        self._ledger.wrote()
         topic = table.changelog_topic
         store = rocksdb_store(table)
         if store is not None and isinstance(value, bytes):
@@ -103,7 +138,9 @@ class ChangelogWrites:
                 table.data[key] = value  # what Table.__setitem__ does, minus its implicit changelog send
             raw_key, _ = topic.prepare_key(key, table.key_serializer)
             raw_value, _ = topic.prepare_value(value, table.value_serializer)
-        self._pending.append((topic.get_topic_name(), raw_key, raw_value, partition))
+        name = topic.get_topic_name()
+        self._stores[name] = store
+        self._pending.append((name, raw_key, raw_value, partition))
 
     async def durable(self) -> None:
         """Return once every write so far is acknowledged by Kafka (raises if one failed).
@@ -117,8 +154,21 @@ class ChangelogWrites:
         acks = []
         for (topic, partition), records in by_partition.items():
             acks.extend(await self._send_records(topic, partition, records))
-        if acks:
-            await asyncio.gather(*acks)
+        written = await asyncio.gather(*acks) if acks else []
+        self._ledger.acknowledged(len(pending))
+        self._persist_offsets(written)
+
+    def _persist_offsets(self, written: list[Any]) -> None:
+        newest: dict[tuple[str, int], int] = {}
+        for metadata in written:  # RecordMetadata; of a record batch, it bears the batch's first offset
+            offset = getattr(metadata, "offset", None)
+            if offset is not None:
+                where = (metadata.topic, metadata.partition)
+                newest[where] = max(offset, newest.get(where, offset))
+        for (topic, partition), offset in newest.items():
+            store = self._stores.get(topic)
+            if store is not None:  # an offset short of the last record only makes a recovery re-read it
+                store.set_persisted_offset(TopicPartition(topic, partition), offset)
 
 
 @contextmanager

@@ -48,8 +48,7 @@ def register(app: ReadsideApp, settings: PipelineSettings, sink: BulkSink, order
     sales_changes = app.topic(sales_topic, partitions=partitions, internal=True)
 
     batches = in_batches(lambda: app.producer._ensure_producer())
-    order_writes, customer_writes, sales_writes = (ChangelogWrites(batches), ChangelogWrites(batches),
-                                                   ChangelogWrites(batches))
+    order_writes, customer_writes, sales_writes = (ChangelogWrites(batches, app.local_writes) for _ in range(3))
     orders = OrdersModel(StateTable(json_table(app, "orders_state", partitions, "orders joined with customers "
                                                "and product names, per partition"), order_writes), partitions,
                          sales_topic=sales_topic)

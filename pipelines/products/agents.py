@@ -32,7 +32,8 @@ def register(app: ReadsideApp, settings: PipelineSettings, sink: BulkSink, check
              dead_letters: DeadLetters) -> dict[str, Any]:
     partitions = settings.topic_partitions
     changes = app.topic(changes_topic(settings), partitions=partitions, internal=True)
-    writes = ChangelogWrites(in_batches(lambda: app.producer._ensure_producer()))  # once the app runs
+    writes = ChangelogWrites(in_batches(lambda: app.producer._ensure_producer()),  # once the app runs
+                             app.local_writes)
     state = ProductsState(define_tables(app, partitions), partitions, write=writes)
     projector = Projector(projection=PROJECTION, index=settings.products_index, model=state, sink=sink,
                           checkpoints=checkpoints, dead_letters=dead_letters, flush=writes.durable)

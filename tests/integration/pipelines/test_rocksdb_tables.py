@@ -9,7 +9,7 @@ import pytest
 
 from pipelines.core.factory import create_app
 from pipelines.core.settings import PipelineSettings
-from pipelines.core.stores import BudgetedRocksDBOptions, discard_local_tables
+from pipelines.core.stores import CLEAN_STOP, BudgetedRocksDBOptions, mark_clean_stop, prepare_local_tables
 from pipelines.core.tables import StateTable, in_partition, json_table
 from pipelines.orders.records import ContributionState
 
@@ -70,10 +70,22 @@ def test_starting_the_app_deletes_the_local_table_data_before_any_table_opens(ap
     assert not any(Path(app.conf.tabledir).glob("*.db"))
 
 
+def test_after_a_clean_stop_the_local_table_data_is_kept_once(app):
+    state = StateTable(json_table(app, "t", 4, "test"), write_locally)
+    state.put("totals/5", ENTRY, 0)
+    tabledir = Path(app.conf.tabledir)
+    mark_clean_stop(tabledir)
+    asyncio.run(app.on_first_start())
+    assert any(tabledir.glob("*.db")) and not (tabledir / CLEAN_STOP).exists()  # a crash from now on is no clean stop
+    assert prepare_local_tables(tabledir) == "deleted"
+
+
 def test_only_a_faust_table_directory_is_ever_deleted(tmp_path):
-    assert discard_local_tables(tmp_path / "v1" / "tables") is False
+    assert prepare_local_tables(tmp_path / "v1" / "tables") == "none"
     with pytest.raises(ValueError):
-        discard_local_tables(tmp_path)
+        prepare_local_tables(tmp_path)
+    with pytest.raises(ValueError):
+        mark_clean_stop(tmp_path)
     assert tmp_path.exists()
 
 

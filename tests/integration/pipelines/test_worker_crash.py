@@ -89,6 +89,8 @@ def test_a_worker_killed_mid_stream_loses_and_double_counts_nothing(stack, tmp_p
             worker.start()
             print(f"{sig.name} to {killed} after {done[0]} writes; restarted as {worker.process.pid}")
         _finish(stack, worker, products, writer, done, errors, 600)
+        log = worker.log_path.read_text()  # the SIGKILL's restart rebuilt the local state, the clean stop's kept it
+        assert log.index("deleted the local table data") < log.index("kept the local table data")
     finally:
         worker.stop()
 

@@ -85,3 +85,66 @@ def test_a_scan_finds_its_prefix_and_reads_need_no_current_event():
             pass
         table.table["x"] = 1
     assert table.table.partitions[0] == {"x": 1}
+
+
+class Metadata:  # what aiokafka acknowledges a record batch with (the batch's first offset)
+    def __init__(self, topic, partition, offset) -> None:
+        self.topic, self.partition, self.offset = topic, partition, offset
+
+
+class DB(dict):
+    def put(self, key, value):
+        self[key] = value
+
+
+class RocksStore(dict):
+    """What ChangelogWrites uses of faust's rocksdb store: one DB per partition, and persisted offsets."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.persisted: dict[int, int] = {}
+        self._key_index: dict = {}
+
+    def _db_for_partition(self, partition):
+        return self.setdefault(partition, DB())
+
+    def set_persisted_offset(self, tp, offset):
+        self.persisted[tp.partition] = offset
+
+
+def test_acknowledged_writes_move_the_persisted_offset_and_a_sealed_state_takes_no_write():
+    import pytest
+
+    from pipelines.core.tables import LocalStateSealed, LocalWrites
+
+    ends = {1: 40, 2: 7}
+
+    async def send_records(topic, partition, records):
+        ack = asyncio.get_running_loop().create_future()
+        ack.set_result(Metadata(topic, partition, ends[partition]))
+        return [ack]
+
+    async def scenario():
+        table, ledger = FakeTable(), LocalWrites()
+        table.data = RocksStore()
+        writes = ChangelogWrites(send_records, ledger)
+        writes(table, "units/5", b'{"total":1}', 1)
+        writes(table, "units/6", b'{"total":2}', 2)
+        assert ledger.unacknowledged == 2 and table.data.persisted == {}  # in the local DB, not yet in Kafka
+        await writes.durable()
+        return table, ledger, writes
+    table, ledger, writes = asyncio.run(scenario())
+    assert ledger.unacknowledged == 0 and table.data.persisted == {1: 40, 2: 7}
+    assert ledger.seal()  # every write acknowledged: a clean stop
+    with pytest.raises(LocalStateSealed):
+        writes(table, "units/5", b'{"total":3}', 1)
+    assert table.data[1][b'"units/5"'] == b'{"total":1}'  # the refused write never reached the local DB
+
+
+def test_a_stop_with_a_write_not_acknowledged_is_not_clean():
+    from pipelines.core.tables import LocalWrites
+
+    ledger = LocalWrites()
+    ledger.wrote(3)
+    ledger.acknowledged(2)
+    assert not ledger.seal()
