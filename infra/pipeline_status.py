@@ -17,7 +17,32 @@ CHECKPOINTS_INDEX = "readside_checkpoints"
 
 def pipeline_progress(settings: StackSettings) -> dict:
     return {"consumer_group": CONSUMER_GROUP, "lag": lag_by_topic(settings),
-            "newest_applied_change_age_s": _newest_applied_age_s(settings)}
+            "newest_applied_change_age_s": _newest_applied_age_s(settings),
+            "pending_handovers": pending_handovers(settings)}
+
+
+def pending_handovers(settings: StackSettings) -> dict[str, dict[int, int]] | None:
+    """Per projection, the partitions waiting for a backfill's handover to end, with its floor LSN (the
+    worker's gauge `readside_handover_pending_lsn`); None when the worker's metrics cannot be read."""
+    try:
+        response = httpx.get(f"http://{settings.host}:{settings.pipeline_metrics_port}/metrics", timeout=3)
+    except httpx.HTTPError:
+        return None
+    return parse_pending_handovers(response.text) if response.status_code == 200 else None
+
+
+def parse_pending_handovers(metrics: str) -> dict[str, dict[int, int]]:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    pending: dict[str, dict[int, int]] = {}
+    for family in text_string_to_metric_families(metrics):
+        if family.name != "readside_handover_pending_lsn":
+            continue
+        for sample in family.samples:
+            if sample.value > 0:
+                projection = sample.labels["projection"]
+                pending.setdefault(projection, {})[int(sample.labels["partition"])] = int(sample.value)
+    return {projection: dict(sorted(parts.items())) for projection, parts in sorted(pending.items())}
 
 
 def lag_by_topic(settings: StackSettings) -> dict[str, int] | None:

@@ -101,6 +101,10 @@ def _print_status(report: dict) -> None:
         age = pipeline["newest_applied_change_age_s"]
         out.print(f"pipeline lag (messages): {lag}")
         out.print(f"newest applied change: {'unknown' if age is None else f'{age} s ago'}")
+        for projection, parts in (pipeline.get("pending_handovers") or {}).items():
+            floors = ", ".join(f"{p} (since LSN {lsn})" for p, lsn in parts.items())
+            out.print(f"[yellow]{projection}: partitions {floors} wait for a backfill's handover and index "
+                      f"nothing; if no backfill runs, run `readside backfill {projection}` again[/]")
     out.print(f"write API token: {report['write_token']}")
 
 

@@ -18,6 +18,8 @@ So the backfill talks to each partition of the projection's internal topic, in s
 
 The state per partition is one small record in a changelog-backed table. A backfill that dies between
 the two steps leaves its partitions waiting; running it again starts a newer handover that replaces it.
+The gauge `readside_handover_pending_lsn` shows a waiting partition's L (0 once live), and `readside
+status` names them.
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from typing import Any, Literal, Mapping
 
 from pydantic import BaseModel
 
+from pipelines.core.metrics import HANDOVER_PENDING
 from pipelines.core.progress import Progress
 from pipelines.core.records import STATE
 from pipelines.core.tables import StateTable
@@ -82,8 +85,9 @@ def capped(progress: Progress, current: HandoverState | None) -> Progress:
 class Handover:
     """Applies the two messages and answers the rules above for a partition; reads are cached per batch."""
 
-    def __init__(self, table: StateTable) -> None:
+    def __init__(self, table: StateTable, projection: str) -> None:
         self._table = table
+        self.projection = projection
         self._held: dict[int, HandoverState | None] = {}
 
     def begin_batch(self) -> None:
@@ -91,7 +95,7 @@ class Handover:
 
     def state(self, partition: int) -> HandoverState | None:
         if partition not in self._held:
-            self._held[partition] = self._table.get(KEY, HandoverState, partition)
+            self._remember(partition, self._table.get(KEY, HandoverState, partition))
         return self._held[partition]
 
     def receive(self, record: Any, partition: int) -> int | None:
@@ -122,4 +126,9 @@ class Handover:
 
     def _put(self, partition: int, state: HandoverState) -> None:
         self._table.put(KEY, state, partition)
+        self._remember(partition, state)
+
+    def _remember(self, partition: int, state: HandoverState | None) -> None:
         self._held[partition] = state
+        pending = state is not None and not state.live
+        HANDOVER_PENDING.labels(self.projection, str(partition)).set(state.lsn if pending else 0)

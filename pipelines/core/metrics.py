@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from prometheus_client import Counter, Histogram, start_http_server
+from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,9 @@ SKIPPED_OFFSETS = Counter(
     "readside_skipped_offsets_total", "Offset gaps in internal topics: events Faust never handed to the stream",
     ["topic"])
 
+HANDOVER_PENDING = Gauge(
+    "readside_handover_pending_lsn", "A partition waiting for the end of a backfill's handover (its floor LSN; "
+    "0 when live): it indexes nothing until then", ["projection", "partition"])
 UNHANDLED_ACKS = Counter(
     "readside_unhandled_acks_total", "Acks refused: events Faust's stream skipped (fetched before a rebalance, or "
     "taken while the flow was suspended) without a batch handling them", ["topic"])

@@ -56,7 +56,7 @@ class ProductsState:
         self.partitions = partitions
         self._write = write
         self.positions = Positions()
-        self.handover = Handover(StateTable(tables.handover, write))
+        self.handover = Handover(StateTable(tables.handover, write), "products")
 
     def apply(self, change: Change, partition: int) -> frozenset[int]:
         """Fold one change in; returns the products (owned by `partition`) whose document may have changed."""

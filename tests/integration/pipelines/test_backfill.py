@@ -5,10 +5,12 @@ import threading
 import time
 from typing import Iterator
 
+import httpx
 import pytest
 
 from infra.backfill.products import products_target
 from infra.backfill.runner import BackfillReport, StreamPause, run_backfill, worker_url
+from infra.pipeline_status import parse_pending_handovers
 from infra.polling import DeadlineExceeded, poll_until
 from pipelines.core.settings import PipelineSettings
 from tests.integration.pipelines.conftest import free_port, started_worker
@@ -29,6 +31,15 @@ def _settings(worker, monkeypatch) -> PipelineSettings:
         if key.startswith("READSIDE_"):
             monkeypatch.setenv(key, value)
     return PipelineSettings()
+
+
+def _pending_handovers(worker) -> dict | None:
+    """What the worker's metrics say of waiting partitions; None while it does not serve them (starting)."""
+    try:
+        response = httpx.get(f"http://127.0.0.1:{worker.metrics_port}/metrics", timeout=3)
+    except httpx.HTTPError:
+        return None
+    return parse_pending_handovers(response.text)
 
 
 def _indexed(worker, stack, ids, what, absent=()):
@@ -81,14 +92,19 @@ def test_a_backfill_over_a_stopped_stream_hands_over_without_losing_or_regressin
     worker.start()
     final = expected_documents(stack.postgres_dsn, lamps)
     seen_states = {pid: set() for pid in lamps}
+    pending_seen: list[dict] = []
     deadline = time.monotonic() + 240
     while thread.is_alive() and time.monotonic() < deadline:  # watch every state a reader could see
         for pid in lamps:
             seen_states[pid].add(repr(visible(worker.get(pid))))
+        pending_seen.append(_pending_handovers(worker))
         thread.join(0.05)
     assert "error" not in outcome, f"{outcome.get('error')}\n{worker.tail()}"
     report: BackfillReport = outcome["report"]
     assert report.documents >= len(lamps) and report.deleted >= 1 and report.handover_s is not None
+    # While it waited, the worker showed the waiting partitions (what `readside status` prints), then none.
+    assert any(p and p.get("products") for p in pending_seen), pending_seen[-3:]
+    poll_until(lambda: _pending_handovers(worker) == {}, 30, "every partition live again")
 
     _indexed(worker, stack, lamps, "the changes after the snapshot", absent=[doomed])
     for pid in lamps:  # never a document older than the snapshot, nor one from half-caught-up state

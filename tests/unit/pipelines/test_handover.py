@@ -55,6 +55,7 @@ def test_a_partition_folds_changes_while_pending_and_indexes_what_waited_once_ca
     lsns = [p.lsn for p in submitted[-1].values()]
     assert STOCK_LSN not in lsns and FLOOR in lsns
     assert projector.model.stock(3).on_hand == 7  # but folded into the state
+    assert _pending_lsn(3) == FLOOR  # what `readside status` shows of a waiting partition
 
     calls.clear()
     asyncio.run(projector.project([_to_partition(CaughtUp(lsn=FLOOR))]))
@@ -62,6 +63,7 @@ def test_a_partition_folds_changes_while_pending_and_indexes_what_waited_once_ca
     action = projector.sink.actions[0]
     assert action.id == "3" and action.version == STOCK_LSN and json.loads(action.document)["on_hand"] == 7
     assert projector.model.handover.state(3).live
+    assert _pending_lsn(3) == 0
 
     calls.clear()
     asyncio.run(projector.project(routed))  # a replay after the handover: older than the floor or indexed
@@ -80,3 +82,10 @@ def test_a_caught_up_for_another_floor_changes_nothing():
     asyncio.run(projector.project([_to_partition(CaughtUp(lsn=FLOOR - 1))]))
     assert calls == [("flush",), ("sink", [])]
     assert not projector.model.handover.state(3).live
+
+
+def _pending_lsn(partition: int) -> float | None:
+    from prometheus_client import REGISTRY
+
+    return REGISTRY.get_sample_value("readside_handover_pending_lsn",
+                                     {"projection": "products", "partition": str(partition)})
