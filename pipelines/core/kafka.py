@@ -77,6 +77,7 @@ class GuardedConsumer(driver.Consumer):
         self.guard = DeliveryGuard(getattr(self.app, "gap_free_topics", frozenset()))
         self.acks = HandledAcks(getattr(self.app, "batched_topics", frozenset()))
         self._holes_seen: set[tuple[Any, int]] = set()
+        self._refusals_logged: set[tuple[Any, int]] = set()
         self._taken: dict[Any, int] = {}
         self._no_seek = asyncio.Event()
         self._no_seek.set()
@@ -140,9 +141,12 @@ class GuardedConsumer(driver.Consumer):
         if not self.acks.counts(message):  # skipped by the stream, not handled (pipelines/core/delivery.py)
             UNHANDLED_ACKS.labels(message.topic).inc()
             self._unacked_messages.discard(message)  # nothing waits for it (a stop's wait_empty would, for ever)
-            log.info("%s[%d]@%d: skipped by the stream without being handled (fetched in generation %s, now %s);"
-                     " not acked, so it is committed only once read again and handled", message.topic,
-                     message.partition, message.offset, message.generation_id, self.app.consumer_generation_id)
+            generation = self.app.consumer_generation_id
+            if (message.tp, generation) not in self._refusals_logged:  # once per partition and generation
+                self._refusals_logged.add((message.tp, generation))
+                log.info("%s[%d]@%d: skipped by the stream without being handled (fetched in generation %s, now "
+                         "%s); not acked, so it is committed only once read again and handled", message.topic,
+                         message.partition, message.offset, message.generation_id, generation)
             return False
         return super().ack(message)
 

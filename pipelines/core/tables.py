@@ -9,8 +9,8 @@ from types import SimpleNamespace
 from typing import Any, Awaitable, Callable, Iterable, Iterator, MutableMapping, TypeVar
 
 import faust
-from faust.types import TP as TopicPartition
 from faust.streams import _current_event  # the context variable Faust's stores read
+from faust.types import TP as TopicPartition
 from pydantic import BaseModel
 
 # Why not `table[key] = value` and `app.producer.flush()`:
