@@ -32,9 +32,10 @@ import faust
 from mode.utils.objects import cached_property
 
 from pipelines.core.settings import PipelineSettings
-from pipelines.core.stores import (BudgetedTable, RocksDBBudget, mark_clean_stop, prepare_local_tables,
-                                   rocksdb_options)
+from pipelines.core.stores import (BudgetedTable, RocksDBBudget, clean_stop_offsets, mark_clean_stop,
+                                   prepare_local_tables, rocksdb_options)
 from pipelines.core.tables import LocalWrites
+from pipelines.core.topics import changelogs_reach
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +49,13 @@ class ReadsideApp(faust.App):
     `rocksdb_budget` the block cache and memtable total all their RocksDBs share (pipelines/core/stores.py)."""
 
     def __init__(self, *args: Any, table_options: dict[str, Any] | None = None,
-                 rocksdb_budget: RocksDBBudget | None = None, fetch_max_wait_ms: int = 500, **kwargs: Any) -> None:
+                 rocksdb_budget: RocksDBBudget | None = None, fetch_max_wait_ms: int = 500,
+                 kafka_bootstrap: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.table_options = dict(table_options or {})
         self.rocksdb_budget = rocksdb_budget
         self._fetch_max_wait_ms = fetch_max_wait_ms
+        self._kafka_bootstrap = kafka_bootstrap  # where a kept local state is checked against its changelogs
         self.gap_free_topics: set[str] = set()  # read by the consumer (pipelines/core/delivery.py)
         self.batched_topics: set[str] = set()  # read by batch agents: only their handled events are acked
         self.local_writes = LocalWrites()  # every table write of the worker (pipelines/core/tables.py)
@@ -81,8 +84,16 @@ class ReadsideApp(faust.App):
         return transport_with_fetch_wait(self._fetch_max_wait_ms)(self.conf.broker_consumer, self)
 
     async def on_first_start(self) -> None:
-        # Before any table opens its store (tables start after this): local state survives a clean stop only.
-        prepare_local_tables(Path(self.conf.tabledir))
+        # Before any table opens its store (tables start after this): local state survives a clean stop only,
+        # and only while its changelogs still reach the offsets it was persisted at.
+        tabledir = Path(self.conf.tabledir)
+        offsets = clean_stop_offsets(tabledir) if tabledir.exists() else None
+        reaches = offsets is not None and self._kafka_bootstrap is not None and await changelogs_reach(
+            self._kafka_bootstrap, offsets)
+        prepare_local_tables(tabledir, keep=reaches, why="no clean stop" if offsets is None else
+                             "its changelogs no longer reach the offsets it was persisted at")
+        if reaches:
+            self.local_writes.offsets.update(offsets)  # carried into the next mark
         await super().on_first_start()
         for prepare in self._preparations:
             await prepare()
@@ -90,7 +101,7 @@ class ReadsideApp(faust.App):
     async def on_stop(self) -> None:
         await super().on_stop()  # waits for the batches in hand, then closes the stores
         if self.local_writes.seal():
-            mark_clean_stop(Path(self.conf.tabledir))
+            mark_clean_stop(Path(self.conf.tabledir), self.local_writes.offsets)
         else:
             log.warning("stopping with %d table writes not acknowledged by Kafka: the local table data will be "
                         "rebuilt from the changelogs at the next start", self.local_writes.unacknowledged)
@@ -113,6 +124,7 @@ def create_app(settings: PipelineSettings) -> ReadsideApp:
                                      settings.pipeline_rocksdb_memtable_budget_bytes),
         processing_guarantee="at_least_once",
         fetch_max_wait_ms=settings.pipeline_fetch_max_wait_ms,
+        kafka_bootstrap=settings.kafka_bootstrap,
         topic_partitions=settings.topic_partitions,
         topic_replication_factor=settings.topic_replication_factor,
         # Raw bytes in and out: decoding is ours (pydantic from bytes), once, and cheap.

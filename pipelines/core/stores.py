@@ -17,11 +17,14 @@ keeps the state out of the Python heap. After a clean stop the local data is kep
 recovery reads its changelogs only from the offsets persisted with it: a stop is clean when the worker
 sealed its local state (pipelines/core/tables.py `LocalWrites`) with every local write acknowledged by
 Kafka, and marked the table directory so, after the stores were closed. A start removes the mark before
-any table opens, so a later crash cannot pass for clean. (Rebuilding everything took 1-5 minutes at every
-restart here: the changelogs hold every key's writes since their last compaction.)
+any table opens, so a later crash cannot pass for clean. The mark also holds the changelog offsets the data
+was persisted at: if a changelog no longer reaches them (its topic was deleted and created again, or Kafka's
+data was), the local data describes another history and is deleted. (Rebuilding everything took 1-5 minutes
+at every restart here: the changelogs hold every key's writes since their last compaction.)
 """
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 from dataclasses import dataclass, field
@@ -109,26 +112,37 @@ def _checked(tabledir: Path) -> Path:
     return tabledir
 
 
-def prepare_local_tables(tabledir: Path) -> str:
-    """Keep the worker's local table data after a clean stop, delete it otherwise (see the module's
-    docstring): "kept", "deleted", or "none". Call it before any table opens its store."""
+def clean_stop_offsets(tabledir: Path) -> dict[str, int] | None:
+    """The changelog offsets the local table data was persisted at, if its last stop was clean; else None."""
+    mark = _checked(tabledir) / CLEAN_STOP
+    if not mark.exists():
+        return None
+    try:
+        return {str(k): int(v) for k, v in json.loads(mark.read_text() or "{}").items()}
+    except (ValueError, AttributeError):
+        return None  # unreadable: not a mark this worker wrote
+
+
+def prepare_local_tables(tabledir: Path, keep: bool, why: str = "no clean stop") -> str:
+    """Keep the worker's local table data (after a clean stop whose changelogs still hold what it was
+    persisted at), delete it otherwise (see the module's docstring): "kept", "deleted", or "none". Call it
+    before any table opens its store."""
     tabledir = _checked(tabledir)
     if not tabledir.exists():
         return "none"
-    mark = tabledir / CLEAN_STOP
-    if mark.exists():
-        mark.unlink()  # from now on this data may hold writes Kafka has not acknowledged
+    (tabledir / CLEAN_STOP).unlink(missing_ok=True)  # from now on this data may hold unacknowledged writes
+    if keep:
         log.info("kept the local table data in %s (a clean stop): recovery reads the changelogs from the "
                  "offsets persisted with it", tabledir)
         return "kept"
     shutil.rmtree(tabledir)
-    log.info("deleted the local table data in %s (no clean stop): every table is rebuilt from its changelog",
-             tabledir)
+    log.info("deleted the local table data in %s (%s): every table is rebuilt from its changelog", tabledir, why)
     return "deleted"
 
 
-def mark_clean_stop(tabledir: Path) -> None:
-    """Record that the local table data holds nothing its changelogs lack (once the stores are closed)."""
+def mark_clean_stop(tabledir: Path, offsets: dict[str, int]) -> None:
+    """Record that the local table data holds nothing its changelogs lack (once the stores are closed), and
+    the changelog offsets it was persisted at: a start checks the changelogs still reach them."""
     tabledir = _checked(tabledir)
     if tabledir.exists():
-        (tabledir / CLEAN_STOP).touch()
+        (tabledir / CLEAN_STOP).write_text(json.dumps(offsets, sort_keys=True))

@@ -95,6 +95,10 @@ class LocalWrites:
     def __init__(self) -> None:
         self.unacknowledged = 0
         self.sealed = False
+        self.offsets: dict[str, int] = {}  # "<changelog topic>/<partition>" -> the offset persisted with it
+
+    def persisted(self, topic: str, partition: int, offset: int) -> None:
+        self.offsets[f"{topic}/{partition}"] = offset
 
     def wrote(self, count: int = 1) -> None:
         if self.sealed:
@@ -169,6 +173,7 @@ class ChangelogWrites:
             store = self._stores.get(topic)
             if store is not None:  # an offset short of the last record only makes a recovery re-read it
                 store.set_persisted_offset(TopicPartition(topic, partition), offset)
+                self._ledger.persisted(topic, partition, offset)
 
 
 @contextmanager

@@ -9,7 +9,9 @@ import pytest
 
 from pipelines.core.factory import create_app
 from pipelines.core.settings import PipelineSettings
-from pipelines.core.stores import CLEAN_STOP, BudgetedRocksDBOptions, mark_clean_stop, prepare_local_tables
+from pipelines.core.stores import (CLEAN_STOP, BudgetedRocksDBOptions, clean_stop_offsets, mark_clean_stop,
+                                   prepare_local_tables)
+from pipelines.core.topics import changelogs_reach
 from pipelines.core.tables import StateTable, in_partition, json_table
 from pipelines.orders.records import ContributionState
 
@@ -74,18 +76,54 @@ def test_after_a_clean_stop_the_local_table_data_is_kept_once(app):
     state = StateTable(json_table(app, "t", 4, "test"), write_locally)
     state.put("totals/5", ENTRY, 0)
     tabledir = Path(app.conf.tabledir)
-    mark_clean_stop(tabledir)
+    mark_clean_stop(tabledir, {})
     asyncio.run(app.on_first_start())
     assert any(tabledir.glob("*.db")) and not (tabledir / CLEAN_STOP).exists()  # a crash from now on is no clean stop
-    assert prepare_local_tables(tabledir) == "deleted"
+    assert clean_stop_offsets(tabledir) is None
+    assert prepare_local_tables(tabledir, keep=False) == "deleted"
+
+
+def test_kept_state_is_checked_against_what_its_changelogs_still_hold(stack):
+    """A changelog whose end is not past the offset the local data was persisted at was deleted and created
+    again (or Kafka's data was): that local data describes another history."""
+    topic = "readside.public.debezium_heartbeat"  # a record a second, in one of its partitions
+    ends = asyncio.run(_end_offsets(stack.kafka_bootstrap, topic))
+    partition, end = max(ends.items(), key=lambda item: item[1])
+    assert end > 0
+
+    def reach(offsets: dict[str, int]) -> bool:
+        return asyncio.run(changelogs_reach(stack.kafka_bootstrap, offsets))
+    assert reach({f"{topic}/{partition}": end - 1})
+    assert not reach({f"{topic}/{partition}": end + 1000})
+    assert not reach({"readside-no-such-changelog/0": 0})
+    assert reach({})
+
+
+async def _end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        (described,) = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p["partition"]) for p in described["partitions"]]
+        return {tp.partition: end for tp, end in (await consumer.end_offsets(tps)).items()}
+    finally:
+        await consumer.stop()
 
 
 def test_only_a_faust_table_directory_is_ever_deleted(tmp_path):
-    assert prepare_local_tables(tmp_path / "v1" / "tables") == "none"
+    assert prepare_local_tables(tmp_path / "v1" / "tables", keep=False) == "none"
     with pytest.raises(ValueError):
-        prepare_local_tables(tmp_path)
+        prepare_local_tables(tmp_path, keep=False)
     with pytest.raises(ValueError):
-        mark_clean_stop(tmp_path)
+        mark_clean_stop(tmp_path, {})
     assert tmp_path.exists()
 
 

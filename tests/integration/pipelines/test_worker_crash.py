@@ -65,6 +65,10 @@ def _finish(stack, worker: Worker, products: list[int], writer, done, errors, op
     assert sum(expected_documents(stack.postgres_dsn, products)[p]["units_sold"] for p in products) > 0
 
 
+def _readies(worker: Worker) -> int:
+    return worker.log_path.read_text().count("Worker ready")
+
+
 def _newest_applied(worker: Worker, products: list[int]) -> int:
     return max((d["source_lsn"] for d in map(worker.get, products) if d), default=0)
 
@@ -81,12 +85,16 @@ def test_a_worker_killed_mid_stream_loses_and_double_counts_nothing(stack, tmp_p
         # A SIGKILL, then a SIGTERM (a clean stop, which cancels the batch in hand: it must not be acked),
         # each while this worker is applying a stream of changes.
         for kill_after, sig in ((100, signal.SIGKILL), (350, signal.SIGTERM)):
-            poll_until(lambda: done[0] >= kill_after and _newest_applied(worker, products) > applied[0], 60,
-                       f"{kill_after} writes and the worker applying them")
+            poll_until(lambda: done[0] >= kill_after and (_newest_applied(worker, products) > applied[0]
+                                                          or not writer.is_alive()),  # or nothing more will come
+                       60, f"{kill_after} writes and the worker applying them")
             applied[0] = _newest_applied(worker, products)
-            killed = worker.process.pid
+            killed, readies = worker.process.pid, _readies(worker)
             worker.kill(sig)
             worker.start()
+            # Serving again before the next signal: else it could hit a worker still starting (the writes
+            # outrun the worker on a fresh stack, and the condition above can hold from the old one's work).
+            poll_until(lambda: _readies(worker) > readies, 180, "the restarted worker to serve")
             print(f"{sig.name} to {killed} after {done[0]} writes; restarted as {worker.process.pid}")
         _finish(stack, worker, products, writer, done, errors, 600)
         log = worker.log_path.read_text()  # the SIGKILL's restart rebuilt the local state, the clean stop's kept it

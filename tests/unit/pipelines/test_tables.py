@@ -135,6 +135,7 @@ def test_acknowledged_writes_move_the_persisted_offset_and_a_sealed_state_takes_
         return table, ledger, writes
     table, ledger, writes = asyncio.run(scenario())
     assert ledger.unacknowledged == 0 and table.data.persisted == {1: 40, 2: 7}
+    assert ledger.offsets == {"state-changelog/1": 40, "state-changelog/2": 7}  # what a clean stop's mark holds
     assert ledger.seal()  # every write acknowledged: a clean stop
     with pytest.raises(LocalStateSealed):
         writes(table, "units/5", b'{"total":3}', 1)
