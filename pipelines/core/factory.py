@@ -87,7 +87,7 @@ class ReadsideApp(faust.App):
         # Before any table opens its store (tables start after this): local state survives a clean stop only,
         # and only while its changelogs still reach the offsets it was persisted at.
         tabledir = Path(self.conf.tabledir)
-        offsets = clean_stop_offsets(tabledir) if tabledir.exists() else None
+        offsets = clean_stop_offsets(tabledir)
         reaches = offsets is not None and self._kafka_bootstrap is not None and await changelogs_reach(
             self._kafka_bootstrap, offsets)
         prepare_local_tables(tabledir, keep=reaches, why="no clean stop" if offsets is None else

@@ -60,6 +60,7 @@ async def changelogs_reach(bootstrap: str, offsets: dict[str, int], timeout_s: f
 
     if not offsets:
         return True
+
     def partition_of(key: str) -> TopicPartition:
         topic, partition = key.rsplit("/", 1)
         return TopicPartition(topic, int(partition))
