@@ -28,12 +28,17 @@ def actual_documents(es_url: str, index: str) -> dict[str, dict[str, Any]]:
 
 
 def scan_index(es_url: str, index: str, page: int = 2000) -> Iterator[dict]:
-    """Every document of `index` via a point in time + search_after (consistent while writes go on)."""
+    """Every document `index` holds, via a point in time + search_after (consistent while writes go on).
+
+    It refreshes first: a search reads the last refreshed view, which can still show a document that
+    was deleted or replaced less than a refresh interval ago (a realtime get already sees the change).
+    """
     with httpx.Client(base_url=es_url, timeout=30) as es:
-        opened = es.post(f"/{index}/_pit", params={"keep_alive": "1m"})
-        if opened.status_code == 404:
+        refreshed = es.post(f"/{index}/_refresh")
+        if refreshed.status_code == 404:
             raise IndexMissing(index)
-        opened.raise_for_status()
+        refreshed.raise_for_status()
+        opened = es.post(f"/{index}/_pit", params={"keep_alive": "1m"}).raise_for_status()
         pit = opened.json()["id"]
         after: list | None = None
         try:

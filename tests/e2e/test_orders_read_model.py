@@ -17,8 +17,8 @@ def _order(shop, customer_id: int, *products: dict, quantity: int = 1) -> dict:
     return shop.command("POST", "/orders", {"customer_id": customer_id, "items": items})
 
 
-def _read(shop, path: str, token: str) -> dict:
-    response = shop.get(path, token)
+def _read(shop, path: str, token: str, **params) -> dict:
+    response = shop.get(path, token, **params)
     assert response.status_code == 200, f"{path}: {response.status_code} {response.text}"
     return response.json()
 
@@ -80,10 +80,13 @@ def test_after_erasure_no_index_holds_the_customer_and_their_orders_show_no_cust
     placed = [_order(shop, customer["id"], product) for _ in range(3)]
     before = _read(shop, f"/orders/{placed[0]['id']}", placed[-1]["consistency_token"])
     assert before["customer"]["email"] == email
+    assert _read(shop, "/orders/search", placed[-1]["consistency_token"], q=word)["total"] == len(placed)
     erased = shop.command("DELETE", f"/customers/{customer['id']}")
     for order in placed:
         assert _read(shop, f"/orders/{order['id']}", erased["consistency_token"])["customer"] is None
     assert shop.get(f"/customers/{customer['id']}", erased["consistency_token"]).status_code == 404
+    # a search with the token waits until the erasure is searchable
+    assert _read(shop, "/orders/search", erased["consistency_token"], q=word)["total"] == 0
     leaks = _documents_mentioning(stack.elasticsearch_url, [name, email, word])
     assert leaks == [], f"erased values still indexed: {leaks[:5]}"
 
