@@ -33,7 +33,7 @@ from mode.utils.objects import cached_property
 
 from pipelines.core.settings import PipelineSettings
 from pipelines.core.stores import (BudgetedTable, RocksDBBudget, clean_stop_offsets, mark_clean_stop,
-                                   prepare_local_tables, rocksdb_options)
+                                   newest_offsets, persisted_offsets, prepare_local_tables, rocksdb_options)
 from pipelines.core.tables import LocalWrites
 from pipelines.core.topics import changelogs_reach
 
@@ -87,16 +87,24 @@ class ReadsideApp(faust.App):
         # Before any table opens its store (tables start after this): local state survives a clean stop only,
         # and only while its changelogs still reach the offsets it was persisted at.
         tabledir = Path(self.conf.tabledir)
-        offsets = clean_stop_offsets(tabledir)
+        offsets, why = clean_stop_offsets(tabledir), "no clean stop"
+        if offsets is not None:
+            try:
+                offsets = newest_offsets(offsets, persisted_offsets(tabledir, self._changelog_topic))
+                why = "its changelogs no longer reach the offsets it was persisted at"
+            except Exception as exc:  # a DB that cannot be read is no state to keep
+                offsets, why = None, f"a table DB could not be read: {exc!r}"
         reaches = offsets is not None and self._kafka_bootstrap is not None and await changelogs_reach(
             self._kafka_bootstrap, offsets)
-        prepare_local_tables(tabledir, keep=reaches, why="no clean stop" if offsets is None else
-                             "its changelogs no longer reach the offsets it was persisted at")
+        prepare_local_tables(tabledir, keep=reaches, why=why)
         if reaches:
             self.local_writes.offsets.update(offsets)  # carried into the next mark
         await super().on_first_start()
         for prepare in self._preparations:
             await prepare()
+
+    def _changelog_topic(self, table: str) -> str:
+        return f"{self.conf.id}-{table}-changelog"  # Faust's name for a table's changelog
 
     async def on_stop(self) -> None:
         await super().on_stop()  # waits for the batches in hand, then closes the stores

@@ -18,8 +18,9 @@ recovery reads its changelogs only from the offsets persisted with it: a stop is
 sealed its local state (pipelines/core/tables.py `LocalWrites`) with every local write acknowledged by
 Kafka, and marked the table directory so, after the stores were closed. A start removes the mark before
 any table opens, so a later crash cannot pass for clean. The mark also holds the changelog offsets the data
-was persisted at: if a changelog no longer reaches them (its topic was deleted and created again, or Kafka's
-data was), the local data describes another history and is deleted. (Rebuilding everything took 1-5 minutes
+was persisted at, and a start adds the offset every partition DB on disk records (partitions only recovered,
+or lost in a rebalance, included): if a changelog no longer reaches them (its topic was deleted and created
+again, or Kafka's data was), the local data describes another history and is deleted. (Rebuilding everything took 1-5 minutes
 at every restart here: the changelogs hold every key's writes since their last compaction.)
 """
 from __future__ import annotations
@@ -29,7 +30,7 @@ import logging
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import faust
 from faust.stores.rocksdb import RocksDBOptions
@@ -138,6 +139,41 @@ def prepare_local_tables(tabledir: Path, keep: bool, why: str = "no clean stop")
     shutil.rmtree(tabledir)
     log.info("deleted the local table data in %s (%s): every table is rebuilt from its changelog", tabledir, why)
     return "deleted"
+
+
+FAUST_OFFSET_KEY = b"__faust\0offset__"  # faust.stores.rocksdb.Store.offset_key
+
+
+def persisted_offsets(tabledir: Path, changelog_of: Callable[[str], str]) -> dict[str, int]:
+    """"<changelog topic>/<partition>" -> the offset the data of each partition DB in `tabledir` was persisted
+    at (Faust's own record, which a recovery reads on from; `changelog_of(table name)`). Every DB on disk
+    counts: also those of partitions this worker only recovered, or lost in a rebalance and may get back."""
+    found: dict[str, int] = {}
+    dbs = sorted(_checked(tabledir).glob("*-*.db")) if tabledir.exists() else []
+    if not dbs:
+        return found
+    from rocksdict import AccessType, Options, Rdict
+
+    for path in dbs:
+        table, partition = path.name[:-len(".db")].rsplit("-", 1)
+        if not partition.isdigit():
+            continue
+        db = Rdict(str(path), options=Options(raw_mode=True), access_type=AccessType.read_only())
+        try:
+            offset = db.get(FAUST_OFFSET_KEY)
+        finally:
+            db.close()
+        if offset is not None:
+            found[f"{changelog_of(table)}/{partition}"] = int(offset)
+    return found
+
+
+def newest_offsets(*recorded: dict[str, int]) -> dict[str, int]:
+    merged: dict[str, int] = {}
+    for offsets in recorded:
+        for key, offset in offsets.items():
+            merged[key] = max(offset, merged.get(key, offset))
+    return merged
 
 
 def mark_clean_stop(tabledir: Path, offsets: dict[str, int]) -> None:

@@ -6,11 +6,12 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from faust.types import TP
 
 from pipelines.core.factory import create_app
 from pipelines.core.settings import PipelineSettings
 from pipelines.core.stores import (CLEAN_STOP, BudgetedRocksDBOptions, clean_stop_offsets, mark_clean_stop,
-                                   prepare_local_tables)
+                                   newest_offsets, persisted_offsets, prepare_local_tables)
 from pipelines.core.topics import changelogs_reach
 from pipelines.core.tables import StateTable, in_partition, json_table
 from pipelines.orders.records import ContributionState
@@ -153,3 +154,29 @@ def test_the_direct_db_path_writes_and_reads_the_bytes_faust_itself_reads_and_re
     (topic, key, value, partition), _ = sent
     assert (key, partition) == (store._encode_key("totals/5"), 2)
     assert store._decode_value(value) == ENTRY.model_dump(mode="json")  # what recovery puts back
+
+
+def test_every_partition_db_on_disk_tells_the_offset_its_data_was_persisted_at(app):
+    """Also partitions a worker only recovered (no write of its own recorded them): a start checks them all."""
+    state = StateTable(json_table(app, "t", 4, "test"), write_locally)
+    store = state.table.data
+    for partition, offset in ((0, 41), (2, 7)):
+        state.put("totals/5", ENTRY, partition)
+        store.set_persisted_offset(TP("readside-test-t-changelog", partition), offset)
+    state.put("totals/6", ENTRY, 3)  # written, never persisted with an offset
+    tabledir = Path(app.conf.tabledir)
+    assert persisted_offsets(tabledir, lambda table: f"readside-test-{table}-changelog") == {
+        "readside-test-t-changelog/0": 41, "readside-test-t-changelog/2": 7}
+    assert newest_offsets({"a/0": 5, "b/1": 9}, {"a/0": 7, "c/2": 1}) == {"a/0": 7, "b/1": 9, "c/2": 1}
+
+
+def test_a_start_checks_partitions_the_mark_does_not_name_against_their_changelogs(stack, tmp_path):
+    app = create_app(PipelineSettings(pipeline_data_dir=tmp_path, pipeline_table_store="rocksdb://",
+                                      kafka_bootstrap_servers=stack.kafka_bootstrap))
+    state = StateTable(json_table(app, "t", 4, "test"), write_locally)
+    state.put("totals/5", ENTRY, 1)
+    state.table.data.set_persisted_offset(TP(f"{app.conf.id}-t-changelog", 1), 12)
+    tabledir = Path(app.conf.tabledir)
+    mark_clean_stop(tabledir, {})  # a mark that names no partition: partition 1 was only recovered
+    asyncio.run(app.on_first_start())  # and Kafka has no such changelog
+    assert not any(tabledir.glob("*.db"))
