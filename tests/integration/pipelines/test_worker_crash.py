@@ -101,6 +101,7 @@ def test_a_worker_killed_mid_stream_loses_and_double_counts_nothing(stack, tmp_p
         assert log.index("deleted the local table data") < log.index("kept the local table data")
     finally:
         worker.stop()
+        worker.cleanup()
 
 
 def test_rebalances_under_load_lose_and_double_count_nothing(stack, tmp_path):
@@ -132,3 +133,4 @@ def test_rebalances_under_load_lose_and_double_count_nothing(stack, tmp_path):
         for other in others:
             other.stop()
         worker.stop()
+        worker.cleanup()
