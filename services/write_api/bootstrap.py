@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from psycopg_pool import ConnectionPool
 
 from .adapters.database import database_reachable, open_pool, wait_for_database
+from .adapters.idempotency import purge_idempotency_keys
 from .adapters.unit_of_work import PostgresUnitOfWork
 from .service_layer.messagebus import MessageBus, Presenter
 from .settings import WriteApiSettings
@@ -23,6 +25,13 @@ class WriteSide:
 
     def database_reachable(self) -> bool:
         return database_reachable(self.pool, self.settings.write_api_health_timeout_s)
+
+    def purge_expired_keys(self) -> int:
+        retention = timedelta(seconds=self.settings.idempotency_key_retention_s)
+        purged = purge_idempotency_keys(self.pool, retention)
+        if purged:
+            log.info("deleted %d idempotency keys older than %s", purged, retention)
+        return purged
 
     def close(self) -> None:
         self.pool.close()

@@ -26,6 +26,10 @@ class WriteApiSettings(BaseSettings):
     write_api_db_wait_s: float = Field(default=30.0, gt=0,
                                        description="how long start-up waits for PostgreSQL")
     write_api_health_timeout_s: float = Field(default=2.0, gt=0)
+    idempotency_key_retention_s: float = Field(
+        default=24 * 3600, ge=60, description="how long a retry with the same Idempotency-Key replays the answer")
+    idempotency_purge_interval_s: float = Field(default=600, gt=0,
+                                                description="how often expired idempotency keys are deleted")
 
     @field_validator("write_token")
     @classmethod

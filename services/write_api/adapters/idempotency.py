@@ -1,7 +1,10 @@
-"""Idempotency keys in PostgreSQL: claim a key, store the answer, attach the token later."""
+"""Idempotency keys in PostgreSQL: claim a key, store the answer, attach the token later; purge old ones."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import psycopg
+from psycopg_pool import ConnectionPool
 from psycopg.types.json import Jsonb
 
 from ..service_layer.idempotency import Answer, IdempotencyKeyReused
@@ -41,3 +44,18 @@ class PostgresIdempotencyKeys:
         self._conn.execute(
             "UPDATE idempotency_keys SET consistency_token = %s WHERE key = %s",
             (token, key))
+
+
+def purge_idempotency_keys(pool: ConnectionPool, older_than: timedelta, batch: int = 5_000) -> int:
+    """Delete the answered keys created more than `older_than` ago, `batch` rows per transaction (short
+    locks, bounded WAL per commit); how many. A retry after that gets no replay: the command runs again."""
+    purged = 0
+    while True:
+        with pool.connection() as conn:
+            deleted = conn.execute(
+                "DELETE FROM idempotency_keys WHERE key IN (SELECT key FROM idempotency_keys "
+                "WHERE created_at < now() - %s AND response_status IS NOT NULL LIMIT %s)",
+                (older_than, batch)).rowcount
+        purged += deleted
+        if deleted < batch:
+            return purged

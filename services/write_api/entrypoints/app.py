@@ -1,18 +1,32 @@
 """The write API application: routers, error handlers, and a lifespan that owns the pool."""
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from ..bootstrap import bootstrap
+from ..bootstrap import WriteSide, bootstrap
 from ..settings import WriteApiSettings
 from .auth import RequireWriteToken
 from .errors import install_error_handlers
 from .presenter import HttpPresenter
 from .routes import customers, health, orders, products
+
+log = logging.getLogger(__name__)
+
+
+async def purge_expired_keys(side: WriteSide, interval_s: float) -> None:
+    """Every `interval_s`, from the start: a failure is logged and tried again next time."""
+    while True:
+        try:
+            await run_in_threadpool(side.purge_expired_keys)
+        except Exception as exc:  # the database may be away for a while; the API goes on
+            log.warning("could not delete expired idempotency keys: %s", exc)
+        await asyncio.sleep(interval_s)  # a schedule, not a wait for a condition
 
 
 def create_app(settings: WriteApiSettings | None = None) -> FastAPI:
@@ -25,9 +39,12 @@ def create_app(settings: WriteApiSettings | None = None) -> FastAPI:
         # Blocking start-up (bounded wait for PostgreSQL, opening the pool) off the event loop.
         side = await run_in_threadpool(bootstrap, settings, HttpPresenter())
         app.state.write_side = side
+        purging = asyncio.create_task(purge_expired_keys(side, settings.idempotency_purge_interval_s))
         try:
             yield
         finally:
+            purging.cancel()
+            await asyncio.gather(purging, return_exceptions=True)
             await run_in_threadpool(side.close)
 
     app = FastAPI(title="readside write API", version="1.0",

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 
+from services.write_api.adapters.idempotency import purge_idempotency_keys
 from services.write_api.domain.consistency import decode_token
 
 pytestmark = pytest.mark.integration
@@ -124,3 +126,19 @@ def test_malformed_keys_are_422(api, snapshot, key):
     assert response.status_code == 422
     assert "Idempotency-Key" in response.json()["detail"]
     assert snapshot()["customers"] == []
+
+
+def test_keys_past_their_retention_are_purged_and_a_retry_then_runs_again(api, db):
+    side = api.app.state.write_side
+    body = {"email": "kept@example.com", "name": "K", "country": "NL"}
+    kept = api.post("/customers", json=body, headers=keyed("recent"))
+    old = [api.post("/customers", json={**body, "email": f"old{i}@example.com"}, headers=keyed(f"old-{i}"))
+           for i in range(5)]
+    db.execute("UPDATE idempotency_keys SET created_at = now() - interval '2 days' WHERE key LIKE 'old-%'")
+    assert purge_idempotency_keys(side.pool, timedelta(days=1), batch=2) == 5  # three transactions
+    assert side.purge_expired_keys() == 0
+    assert [k for (k,) in db.execute("SELECT key FROM idempotency_keys")] == ["recent"]
+    same_answer(kept, api.post("/customers", json=body, headers=keyed("recent")))
+    again = api.post("/customers", json={**body, "email": "old0@example.com"}, headers=keyed("old-0"))
+    assert again.status_code == 409 and "Idempotent-Replayed" not in again.headers  # ran again: email taken
+    assert old[0].status_code == 201
