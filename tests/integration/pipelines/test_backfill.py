@@ -47,7 +47,7 @@ def _indexed(worker, stack, ids, what, absent=()):
         expected = expected_documents(stack.postgres_dsn, ids)
         return (all(visible(worker.get(pid)) == expected[pid] for pid in ids)
                 and all(worker.get(pid) is None for pid in absent))
-    poll_until(matches, 90, what, interval_s=0.1)
+    poll_until(matches, 240, what, interval_s=0.1)  # a stack with a long history (after `make demo`) replays it first
 
 
 def test_a_backfill_over_a_stopped_stream_hands_over_without_losing_or_regressing_a_change(
