@@ -20,8 +20,8 @@ Kafka, and marked the table directory so, after the stores were closed. A start 
 any table opens, so a later crash cannot pass for clean. The mark also holds the changelog offsets the data
 was persisted at, and a start adds the offset every partition DB on disk records (partitions only recovered,
 or lost in a rebalance, included): if a changelog no longer reaches them (its topic was deleted and created
-again, or Kafka's data was), the local data describes another history and is deleted. (Rebuilding everything took 1-5 minutes
-at every restart here: the changelogs hold every key's writes since their last compaction.)
+again, or Kafka's data was), the local data describes another history and is deleted. (Rebuilding everything
+took 1-5 minutes at every restart here: the changelogs hold every key's writes since their last compaction.)
 """
 from __future__ import annotations
 

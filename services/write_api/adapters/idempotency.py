@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import psycopg
-from psycopg_pool import ConnectionPool
 from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool
 
 from ..service_layer.idempotency import Answer, IdempotencyKeyReused
 
