@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Mapping
 
 import faust
 from mode.utils.objects import cached_property
@@ -59,6 +59,8 @@ class ReadsideApp(faust.App):
         self.gap_free_topics: set[str] = set()  # read by the consumer (pipelines/core/delivery.py)
         self.batched_topics: set[str] = set()  # read by batch agents: only their handled events are acked
         self.local_writes = LocalWrites()  # every table write of the worker (pipelines/core/tables.py)
+        # Awaited with {partition: committed offset} each time the consumer has sought to them (kafka.py).
+        self.on_committed_sought: list[Callable[[Mapping[Any, int]], Awaitable[None]]] = []
         self._preparations: list[Prepare] = []
         self._closings: list[Prepare] = []
 

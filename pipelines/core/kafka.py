@@ -100,8 +100,11 @@ class GuardedConsumer(driver.Consumer):
         async with self._seeking() as sought:
             await super().perform_seek()
             # aiokafka seeks a partition only to a committed offset above 0 (consumer.seek_to_committed)
-            sought.update({tp: self._committed_offset.get(tp) for tp in self.assignment()
-                           if self._committed_offset.get(tp)})
+            committed = {tp: self._committed_offset.get(tp) for tp in self.assignment()
+                         if self._committed_offset.get(tp)}
+            sought.update(committed)
+        for listener in getattr(self.app, "on_committed_sought", ()):  # outside the fence: they may send
+            await listener(committed)
 
     async def seek(self, partition: Any, offset: int) -> None:
         async with self._seeking({partition: offset}):

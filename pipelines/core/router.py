@@ -20,7 +20,7 @@ import logging
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Sequence
+from typing import Any, Awaitable, Callable, Mapping, Sequence
 
 from pipelines.core.deadletters import DeadLetter, DeadLetters
 from pipelines.core.envelope import DecodeError, Envelope, decode_envelope
@@ -151,6 +151,20 @@ class ChangeRouter:
             # Tiny batches under load would otherwise send more marks than changes; at most one set per
             # interval goes out, and a quiet stream still gets its last marks after one interval.
             outlet._marks_task = asyncio.ensure_future(self._announce_after(outlet, wait))
+
+    async def announce_committed(self, committed: Mapping[Any, int]) -> None:
+        """After a seek to the committed offsets (a start, a rebalance): mark every source partition routed up
+        to its committed offset. Faust flushes the producer before it commits, so the changes of everything
+        below that offset are in the changes topics, ahead of this mark. A partition with no event since a
+        group began reading it mid-topic (a retention-trimmed log, offsets set to the end) otherwise has no
+        checkpoint at all, and a read with a token waits on it until it times out."""
+        for outlet in self.outlets:
+            started = [(tp.topic, tp.partition, offset - 1, None, None) for tp, offset in committed.items()
+                       if offset and offset > 0 and self.table_of_topic.get(tp.topic) in outlet.tables]
+            if started:
+                outlet._marks = marks_for([(m.topic, m.partition, m.offset, m.lsn, m.ts_ms) for m in outlet._marks]
+                                          + started)
+                await self._announce(outlet)
 
     async def _announce_after(self, outlet: Outlet, wait: float) -> None:
         await asyncio.sleep(wait)

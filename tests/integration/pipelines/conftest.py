@@ -1,6 +1,7 @@
 """Fixtures of the pipeline integration tests: one shared worker per module, a shop to write through."""
 from __future__ import annotations
 
+import asyncio
 import socket
 from contextlib import contextmanager
 from pathlib import Path
@@ -8,7 +9,8 @@ from typing import Iterator
 
 import pytest
 
-from tests.integration.pipelines.support import Shop, Worker
+from pipelines.core.settings import PipelineSettings
+from tests.integration.pipelines.support import Shop, Worker, source_end_offsets
 
 
 def free_port() -> int:
@@ -17,10 +19,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.fixture(scope="session")
+def source_baseline(stack) -> dict[tuple[str, int], int]:
+    """The source topics' ends when the first pipeline test began: where test workers start reading."""
+    return asyncio.run(source_end_offsets(stack.kafka_bootstrap, f"{PipelineSettings().source_topic_prefix}."))
+
+
 @contextmanager
-def started_worker(stack, data: Path, **options: int) -> Iterator[Worker]:
+def started_worker(stack, data: Path, start_at: dict[tuple[str, int], int], **options: int) -> Iterator[Worker]:
     """A worker of its own (group, indices, topics), ready; stopped and cleaned up afterwards."""
-    running = Worker(stack.elasticsearch_url, stack.kafka_bootstrap, data, metrics_port=free_port(), **options)
+    running = Worker(stack.elasticsearch_url, stack.kafka_bootstrap, data, metrics_port=free_port(),
+                     start_at=start_at, **options)
     running.start()
     try:
         running.wait_ready()
@@ -31,8 +40,8 @@ def started_worker(stack, data: Path, **options: int) -> Iterator[Worker]:
 
 
 @pytest.fixture(scope="module")
-def worker(stack, tmp_path_factory) -> Iterator[Worker]:
-    with started_worker(stack, tmp_path_factory.mktemp("pipeline")) as running:
+def worker(stack, tmp_path_factory, source_baseline) -> Iterator[Worker]:
+    with started_worker(stack, tmp_path_factory.mktemp("pipeline"), source_baseline) as running:
         yield running
 
 

@@ -31,6 +31,10 @@ class Worker:
     tag: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     metrics_port: int = 0
     web_port: int = 0  # 0: no web server (its pause endpoint); else the port it serves on
+    # Where its group starts reading each source topic partition ((topic, partition) -> offset); None: the
+    # beginning. A test session on a stack with a history (e.g. after `make demo`) starts at its own first
+    # change instead of replaying everything before it (tests only look at rows they wrote).
+    start_at: dict[tuple[str, int], int] | None = None
     process: subprocess.Popen | None = None
     log_path: Path | None = None
 
@@ -40,7 +44,7 @@ class Worker:
         indices = {f"READSIDE_{model.upper()}_{kind}": f"test_{model}{suffix}_{t}"
                    for model in READ_MODELS for kind, suffix in (("INDEX", ""), ("ALIAS", "_alias"))}
         return {**os.environ, **indices,
-                "READSIDE_PIPELINE_APP_ID": f"test-pipeline-{t}",
+                "READSIDE_PIPELINE_APP_ID": self.group,
                 "READSIDE_DEAD_LETTER_TOPIC": f"test.dlq.{t}",
                 "READSIDE_PIPELINE_WEB_ENABLED": "true" if self.web_port else "false",
                 "READSIDE_PIPELINE_WEB_PORT": str(self.web_port or 6066),
@@ -60,7 +64,13 @@ class Worker:
     def dlq(self) -> str:
         return f"test.dlq.{self.tag}"
 
+    @property
+    def group(self) -> str:
+        return f"test-pipeline-{self.tag}"
+
     def start(self) -> None:
+        if self.process is None and self.start_at:  # first start: its group has no offsets of its own yet
+            asyncio.run(_commit_offsets(self.kafka, self.group, self.start_at))
         self.log_path = self.data / f"worker-{self.tag}.log"
         self.data.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
@@ -71,7 +81,7 @@ class Worker:
     def wait_ready(self, timeout_s: float = 180) -> None:
         """Ready once it has checkpointed the heartbeat: consuming, applying and recording.
 
-        A new consumer group replays every source topic from the start first, so the deadline is generous."""
+        A new consumer group replays the source topics from `start_at` (or the start) first: a generous deadline."""
         poll_until(lambda: self._alive() and self.search(self.checkpoints, {"term": {"topic":
                    "readside.public.debezium_heartbeat"}}), timeout_s, f"worker {self.tag} to checkpoint a heartbeat")
 
@@ -112,6 +122,42 @@ class Worker:
         for model in READ_MODELS:
             httpx.delete(f"{self.es_url}/test_{model}_{self.tag}")
         asyncio.run(_delete_topics(self.kafka, f"test-pipeline-{self.tag}", self.dlq))
+
+
+async def source_end_offsets(bootstrap: str, prefix: str) -> dict[tuple[str, int], int]:
+    """The end offset of every partition of the topics named `prefix`*: where a group starting now would begin."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        topics = [t for t in await admin.list_topics() if t.startswith(prefix)]
+        described = await admin.describe_topics(topics) if topics else []
+    finally:
+        await admin.close()
+    tps = [TopicPartition(d["topic"], p["partition"]) for d in described for p in d["partitions"]]
+    if not tps:
+        raise RuntimeError(f"no topics named {prefix}* in Kafka: is the connector registered?")
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await consumer.start()
+    try:
+        return {(tp.topic, tp.partition): end for tp, end in (await consumer.end_offsets(tps)).items()}
+    finally:
+        await consumer.stop()
+
+
+async def _commit_offsets(bootstrap: str, group: str, offsets: dict[tuple[str, int], int]) -> None:
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        tps = {TopicPartition(topic, partition): offset for (topic, partition), offset in offsets.items()}
+        consumer.assign(list(tps))
+        await consumer.commit(tps)
+    finally:
+        await consumer.stop()
 
 
 async def _delete_topics(bootstrap: str, prefix: str, dlq: str) -> None:

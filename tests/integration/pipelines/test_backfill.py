@@ -20,9 +20,10 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def worker(stack, tmp_path_factory) -> Iterator[Worker]:
+def worker(stack, tmp_path_factory, source_baseline) -> Iterator[Worker]:
     """A worker with its web server on, for the pause endpoint a backfill uses."""
-    with started_worker(stack, tmp_path_factory.mktemp("pipeline"), web_port=free_port()) as running:
+    with started_worker(stack, tmp_path_factory.mktemp("pipeline"), source_baseline,
+                        web_port=free_port()) as running:
         yield running
 
 

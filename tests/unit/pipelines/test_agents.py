@@ -200,3 +200,20 @@ def test_one_router_serves_every_projection_that_reads_a_table():
 
 def created_partition(msg) -> int:
     return json.loads(msg.value)["after"]["id"] % 4
+
+
+def test_after_a_seek_to_the_committed_offsets_each_projection_is_marked_routed_up_to_them():
+    """A partition with no event since its group began mid-topic gets a checkpoint all the same."""
+    from faust.types import TP
+    sent = []
+    router = _router(sent)
+    committed = {TP("readside.public.inventory", 2): 41, TP("readside.public.products", 0): 7,
+                 TP("readside.public.customers", 1): 5,  # a topic the products projection does not read
+                 TP("readside.public.products", 3): 0}  # nothing below offset 0: nothing to claim
+    asyncio.run(router.announce_committed(committed))
+    marks = [s for s in sent if s[0] == CHANGES and s[1] == b"marks"]
+    assert [m[3] for m in marks] == [0, 1, 2, 3]
+    covered = {(m["topic"], m["partition"]): (m["offset"], m["lsn"]) for m in json.loads(marks[0][2])["marks"]}
+    assert covered == {("readside.public.inventory", 2): (40, None), ("readside.public.products", 0): (6, None)}
+    asyncio.run(router.announce_committed({}))
+    assert len(sent) == 4
