@@ -160,7 +160,7 @@ class ChangeRouter:
         checkpoint at all, and a read with a token waits on it until it times out."""
         for outlet in self.outlets:
             started = [(tp.topic, tp.partition, offset - 1, None, None) for tp, offset in committed.items()
-                       if offset and offset > 0 and self.table_of_topic.get(tp.topic) in outlet.tables]
+                       if offset > 0 and self.table_of_topic.get(tp.topic) in outlet.tables]
             if started:
                 outlet._marks = marks_for([(m.topic, m.partition, m.offset, m.lsn, m.ts_ms) for m in outlet._marks]
                                           + started)

@@ -10,7 +10,7 @@ from typing import Iterator
 import pytest
 
 from pipelines.core.settings import PipelineSettings
-from tests.integration.pipelines.support import Shop, Worker, source_end_offsets
+from tests.integration.pipelines.support import Shop, Worker, end_offsets
 
 
 def free_port() -> int:
@@ -22,7 +22,8 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def source_baseline(stack) -> dict[tuple[str, int], int]:
     """The source topics' ends when the first pipeline test began: where test workers start reading."""
-    return asyncio.run(source_end_offsets(stack.kafka_bootstrap, f"{PipelineSettings().source_topic_prefix}."))
+    prefix = f"{PipelineSettings().source_topic_prefix}."
+    return asyncio.run(end_offsets(stack.kafka_bootstrap, lambda topic: topic.startswith(prefix)))
 
 
 @contextmanager

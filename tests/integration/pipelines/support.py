@@ -9,6 +9,7 @@ import sys
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import httpx
 import psycopg
@@ -121,24 +122,24 @@ class Worker:
     def cleanup(self) -> None:
         for model in READ_MODELS:
             httpx.delete(f"{self.es_url}/test_{model}_{self.tag}")
-        asyncio.run(_delete_topics(self.kafka, f"test-pipeline-{self.tag}", self.dlq))
+        asyncio.run(_delete_topics(self.kafka, self.group, self.dlq))
 
 
-async def source_end_offsets(bootstrap: str, prefix: str) -> dict[tuple[str, int], int]:
-    """The end offset of every partition of the topics named `prefix`*: where a group starting now would begin."""
+async def end_offsets(bootstrap: str, select: Callable[[str], bool]) -> dict[tuple[str, int], int]:
+    """(topic, partition) -> end offset, for every partition of the topics `select` accepts."""
     from aiokafka import AIOKafkaConsumer, TopicPartition
     from aiokafka.admin import AIOKafkaAdminClient
 
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
-        topics = [t for t in await admin.list_topics() if t.startswith(prefix)]
+        topics = [t for t in await admin.list_topics() if select(t)]
         described = await admin.describe_topics(topics) if topics else []
     finally:
         await admin.close()
     tps = [TopicPartition(d["topic"], p["partition"]) for d in described for p in d["partitions"]]
     if not tps:
-        raise RuntimeError(f"no topics named {prefix}* in Kafka: is the connector registered?")
+        raise RuntimeError("none of the topics asked for is in Kafka")
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
     await consumer.start()
     try:

@@ -8,10 +8,10 @@ import time
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from infra.polling import poll_until
-from tests.integration.pipelines.support import expected_documents, visible
+from tests.integration.pipelines.support import end_offsets, expected_documents, visible
 
 pytestmark = pytest.mark.integration
 
@@ -90,8 +90,8 @@ def test_checkpoints_prove_a_write_is_applied_the_way_the_query_side_reads_them(
     poll_until(lambda: max((c["lsn"] or 0 for c in checkpoints().values()), default=0) >= token, 30,
                "an applied LSN past the token", interval_s=0.05)
     # (b) then every input partition is applied up to the end offset read now
-    ends = asyncio.run(_end_offsets(stack.kafka_bootstrap, [
-        f"readside.public.{t}" for t in ("products", "inventory", "orders", "order_items", "debezium_heartbeat")]))
+    inputs = {f"readside.public.{t}" for t in ("products", "inventory", "orders", "order_items", "debezium_heartbeat")}
+    ends = asyncio.run(end_offsets(stack.kafka_bootstrap, inputs.__contains__))
     poll_until(lambda: all(end == 0 or checkpoints().get(tp, {}).get("offset", -1) >= end - 1
                            for tp, end in ends.items()), 30, "checkpoints at the end offsets", interval_s=0.05)
     assert visible(worker.get(pid)) == expected_documents(stack.postgres_dsn, [pid])[pid]
@@ -122,14 +122,3 @@ async def _read_all(bootstrap: str, topic: str, at_least: int, timeout_s: float 
     finally:
         await consumer.stop()
     return values
-
-
-async def _end_offsets(bootstrap: str, topics: list[str]) -> dict[tuple[str, int], int]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
-    await consumer.start()
-    try:
-        await consumer._client.force_metadata_update()  # noqa: SLF001 - tests only
-        tps = [TopicPartition(t, p) for t in topics for p in consumer._client.cluster.partitions_for_topic(t)]
-        return {(tp.topic, tp.partition): end for tp, end in (await consumer.end_offsets(tps)).items()}
-    finally:
-        await consumer.stop()

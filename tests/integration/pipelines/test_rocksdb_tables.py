@@ -15,6 +15,7 @@ from pipelines.core.stores import (CLEAN_STOP, BudgetedRocksDBOptions, clean_sto
 from pipelines.core.topics import changelogs_reach
 from pipelines.core.tables import StateTable, in_partition, json_table
 from pipelines.orders.records import ContributionState
+from tests.integration.pipelines.support import end_offsets
 
 ENTRY = ContributionState(lsn=1, ts_ms=1, revision=1, present=True, counted=True, total_cents=5, placed_at=None)
 
@@ -88,8 +89,8 @@ def test_kept_state_is_checked_against_what_its_changelogs_still_hold(stack):
     """A changelog whose end is not past the offset the local data was persisted at was deleted and created
     again (or Kafka's data was): that local data describes another history."""
     topic = "readside.public.debezium_heartbeat"  # a record a second, in one of its partitions
-    ends = asyncio.run(_end_offsets(stack.kafka_bootstrap, topic))
-    partition, end = max(ends.items(), key=lambda item: item[1])
+    ends = asyncio.run(end_offsets(stack.kafka_bootstrap, topic.__eq__))
+    (_, partition), end = max(ends.items(), key=lambda item: item[1])
     assert end > 0
 
     def reach(offsets: dict[str, int]) -> bool:
@@ -98,25 +99,6 @@ def test_kept_state_is_checked_against_what_its_changelogs_still_hold(stack):
     assert not reach({f"{topic}/{partition}": end + 1000})
     assert not reach({"readside-no-such-changelog/0": 0})
     assert reach({})
-
-
-async def _end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
-    from aiokafka import AIOKafkaConsumer, TopicPartition
-    from aiokafka.admin import AIOKafkaAdminClient
-
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        (described,) = await admin.describe_topics([topic])
-    finally:
-        await admin.close()
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
-    await consumer.start()
-    try:
-        tps = [TopicPartition(topic, p["partition"]) for p in described["partitions"]]
-        return {tp.partition: end for tp, end in (await consumer.end_offsets(tps)).items()}
-    finally:
-        await consumer.stop()
 
 
 def test_only_a_faust_table_directory_is_ever_deleted(tmp_path):
