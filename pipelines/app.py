@@ -28,10 +28,15 @@ dead_letters = DeadLetters(lambda *args: app.producer.send(*args), settings.dead
 checkpoint_writes = SharedBulk(sink)  # one request for the checkpoints of every projection
 
 
+def report_progress(key: bytes, value: bytes):
+    return app.producer.send(settings.progress_topic, key, value, 0, None, None)
+
+
 def checkpoints(projection: str) -> Checkpoints:
     return Checkpoints(elasticsearch, checkpoint_writes, projection, settings.checkpoints_index, settings.checkpoint_parts_index,
                        settings.topic_partitions, refresh=settings.checkpoint_refresh,
-                       min_interval_s=settings.checkpoint_interval_s)
+                       min_interval_s=settings.checkpoint_interval_s, parts_refresh_s=settings.checkpoint_store_interval_s,
+                       publish=report_progress if settings.progress_topic else None)
 
 
 OUTLETS = [products.outlet(settings), orders.outlet(settings)]
@@ -62,6 +67,7 @@ INDICES = [
 # changelog would then keep every write it ever had, and a restart would read them all. Segments
 # close after 10 minutes here, so recovery reads about one value per key plus the last minutes.
 CHANGELOG_CONFIG = {"cleanup.policy": "compact", "segment.ms": "600000", "min.cleanable.dirty.ratio": "0.2"}
+PROGRESS_CONFIG = {"cleanup.policy": "delete", "retention.ms": "3600000", "segment.ms": "600000"}
 
 
 @app.before_consuming
@@ -70,6 +76,8 @@ async def prepare() -> None:
     source_config = connector_topic_config(PROJECT_ROOT / "connectors" / "postgres-source.json")
     topics = {topic: (settings.topic_partitions, source_config) for topic in SOURCE_TOPICS}
     topics[settings.dead_letter_topic] = (1, {})
+    if settings.progress_topic:  # soft state, read from its end: an hour of it is plenty
+        topics[settings.progress_topic] = (1, PROGRESS_CONFIG)
     # Created here, not left to Faust's lazy declaration: a group that joins before a topic exists is
     # assigned none of its partitions, and the projector then never runs.
     for internal in [products.changes_topic(settings), *orders.internal_topics(settings)]:

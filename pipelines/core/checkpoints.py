@@ -11,24 +11,30 @@ Kafka offset), lsn (the newest source LSN applied up to it), source_ts_ms, updat
 
 Several workers may combine at once, each from what it just read; every one of those minima is true
 when computed, and `external_gte` versions (offset + 1) keep the largest, so the document only moves
-forward. Readers should GET/mget checkpoints by id: that is realtime, so they see a checkpoint as soon
-as it is written. A search sees it after the index's next refresh (1 s), or at once with
-READSIDE_CHECKPOINT_REFRESH=true, which refreshes on every write (~30 ms per batch on this machine).
+forward.
+
+With a progress topic (`publish`), every move of the combined positions is reported on it at once (a
+`ProgressReport`, see pipelines/core/progress.py), and the documents are written at most every
+`parts_refresh_s`, with a report of the whole set: the query API follows the topic, so a read with a
+token learns of a move in milliseconds without a request of its own, and Elasticsearch takes one
+checkpoint bulk a second instead of one per batch. Without one, the combined documents are written at
+every move, and readers GET/mget them by id (realtime).
 """
 from __future__ import annotations
 
 import asyncio
 import time
 from datetime import datetime, timezone
-from typing import Mapping
+from typing import Any, Awaitable, Callable, Mapping
 
 from elasticsearch import AsyncElasticsearch
 
 from pipelines.core.failstop import complete_or_die
-from pipelines.core.progress import Progress, combine
+from pipelines.core.progress import AppliedPosition, Progress, ProgressReport, combine
 from pipelines.core.sink import BulkSink, IndexAction, SharedBulk
 
 PartKey = tuple[int, str, int]  # (via partition, source topic, source partition)
+Publish = Callable[[bytes, bytes], Awaitable[Any]]  # (key, value) -> enqueued on the progress topic
 
 
 def checkpoint_id(projection: str, topic: str, partition: int) -> str:
@@ -44,7 +50,7 @@ def checkpoint_document(projection: str, topic: str, partition: int, progress: P
 class Checkpoints:
     def __init__(self, client: AsyncElasticsearch, sink: BulkSink | SharedBulk, projection: str, index: str,
                  parts_index: str, partitions: int, refresh: bool = False, min_interval_s: float = 0.0,
-                 parts_refresh_s: float = 1.0) -> None:
+                 parts_refresh_s: float = 1.0, publish: Publish | None = None) -> None:
         self.client = client
         self.sink = sink
         self.projection = projection
@@ -62,6 +68,11 @@ class Checkpoints:
         self._unwritten: dict[str, IndexAction] = {}  # part id -> its newest position, not yet written
         self._parts_written_at = float("-inf")
         self._combined: dict[str, Progress] = {}  # checkpoint id -> the position last written
+        # With a progress topic, the query side learns every move from it at once, and the checkpoint documents
+        # (status, restarts, other readers) are written at the parts' pace; each second the whole set is
+        # published again, so a report lost or a reader that just started waits a second at most.
+        self.publish = publish
+        self._unstored: dict[str, IndexAction] = {}  # checkpoint id -> newest combined position not yet written
 
     def submit(self, parts: Mapping[PartKey, Progress]) -> None:
         """Hand over positions whose documents are indexed; a background task writes them, coalesced.
@@ -103,7 +114,8 @@ class Checkpoints:
                 self.parts_index, self._part_id(via, topic, partition), p.offset + 1,
                 {**checkpoint_document(self.projection, topic, partition, p, now), "via_partition": via})
         actions: list[IndexAction] = []
-        if time.monotonic() >= self._parts_written_at + self.parts_refresh_s:
+        store = time.monotonic() >= self._parts_written_at + self.parts_refresh_s
+        if store:
             # Parts serve other workers' minimum (read at most every parts_refresh_s) and a restart, and an
             # older part only under-states: written at that pace, not with every combined write (they were
             # three quarters of the checkpoint writes, and more than the documents themselves).
@@ -115,17 +127,39 @@ class Checkpoints:
             await self._read_parts(ids)
         for (via, topic, partition), progress in parts.items():
             self._remember(self._part_id(via, topic, partition), progress)
+        moved: dict[str, tuple[str, int, Progress]] = {}
         for topic, partition in sources:
             progress = combine([self._parts.get(self._part_id(via, topic, partition))
                                 for via in range(self.partitions)])
             key = checkpoint_id(self.projection, topic, partition)
             if progress is not None and progress != self._combined.get(key):  # an unchanged minimum: no write
                 self._combined[key] = progress
-                actions.append(IndexAction(
+                moved[key] = (topic, partition, progress)
+                self._unstored[key] = IndexAction(
                     self.index, key, progress.offset + 1,
-                    checkpoint_document(self.projection, topic, partition, progress, now)))
+                    checkpoint_document(self.projection, topic, partition, progress, now))
+        if self.publish is None or store:
+            actions += self._unstored.values()
+            self._unstored = {}
+        if self.publish is not None and (moved or store):
+            await self._report(self._sources() if store else list(moved.values()))
         if actions:
             await self._write(actions, refresh=self.refresh)
+
+    def _sources(self) -> list[tuple[str, int, Progress]]:
+        """Every combined position this writer knows, as (topic, partition, progress)."""
+        prefix = len(self.projection) + 1
+        return [(*_topic_partition(key[prefix:]), progress) for key, progress in self._combined.items()]
+
+    async def _report(self, positions: list[tuple[str, int, Progress]]) -> None:
+        """Enqueued, not awaited: a report lost is repaired by the next full one, a second later."""
+        if not positions:
+            return
+        report = ProgressReport(projection=self.projection, positions=tuple(
+            AppliedPosition(topic=topic, partition=partition, offset=p.offset, lsn=p.lsn)
+            for topic, partition, p in positions))
+        assert self.publish is not None
+        await self.publish(self.projection.encode(), report.model_dump_json().encode())
 
     async def _read_parts(self, ids: list[str]) -> None:
         self._parts_read_at = time.monotonic()
@@ -144,6 +178,11 @@ class Checkpoints:
         rejected = await self.sink.write(actions, refresh=refresh)
         if rejected:  # our own documents against our own mapping: a bug, not bad data
             raise RuntimeError(f"checkpoint write refused: {rejected[0].status} {rejected[0].error}")
+
+
+def _topic_partition(text: str) -> tuple[str, int]:
+    topic, partition = text.rsplit(":", 1)
+    return topic, int(partition)
 
 
 def _progress(source: dict | None) -> Progress | None:

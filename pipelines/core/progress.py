@@ -121,3 +121,22 @@ class Positions:
                 if combined is not None:
                     parts[source] = combined
         return parts
+
+
+class AppliedPosition(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    topic: str
+    partition: int
+    offset: int  # the last offset of the source partition whose changes are indexed
+    lsn: int | None = None
+
+
+class ProgressReport(BaseModel):
+    """What a projection tells the query side, on the progress topic, as soon as its positions move: the same
+    figures its checkpoint documents hold (pipelines/core/checkpoints.py). Key: the projection's name; value:
+    this model as JSON. A reader keeps the highest offset (and LSN) per source partition: every report is true
+    when sent, a later one from another worker may be lower, and each is a lower bound of what is indexed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    projection: str
+    positions: tuple[AppliedPosition, ...]

@@ -62,6 +62,14 @@ def unpack_changes(value: bytes) -> list[bytes]:
     """The JSON values of a changes message (a marks message is one)."""
     return value.split(b"\n")
 ROUTER = "all"  # the projection label of the router's own metrics
+STREAMED = (None, "false")  # source.snapshot of an event read from the WAL stream
+
+
+def marked_lsn(envelope: Envelope) -> int | None:
+    """The LSN an event lets a mark claim. A snapshot's events all carry the snapshot's LSN but come in
+    table order, not commit order: one of them says nothing about the others, so they claim none (a
+    token waits on offsets, or for the stream, during a snapshot)."""
+    return envelope.source.lsn if envelope.source.snapshot in STREAMED else None
 
 
 @dataclass
@@ -111,7 +119,7 @@ class ChangeRouter:
                     await self._dead_letter(outlet.projection, message, exc.reason, str(exc))
                 envelope = None
             if envelope is not None:  # None: a tombstone (which only serves log compaction), or poison
-                lsn, ts_ms = envelope.source.lsn, envelope.source.ts_ms
+                lsn, ts_ms = marked_lsn(envelope), envelope.source.ts_ms
                 origin = Origin(topic=message.topic, partition=message.partition, offset=message.offset)
                 for outlet in readers:
                     for partition, change in await self._route_one(outlet, table, envelope, origin, message):

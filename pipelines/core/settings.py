@@ -107,6 +107,11 @@ class PipelineSettings(BaseSettings):
     checkpoint_parts_alias: str = "readside_checkpoint_parts"
     checkpoint_parts_mapping: Path = ELASTICSEARCH_SCHEMAS / "checkpoint_parts_v1.json"
     dead_letter_topic: str = "readside.dlq"
+    progress_topic: str = Field(default="readside.progress", description=(
+        "where projections report their applied positions as they move (the query API's read-your-writes "
+        "watch follows it); empty: none, checkpoint documents are then written at every move"))
+    checkpoint_store_interval_s: float = Field(
+        default=1.0, gt=0, description="with a progress topic, checkpoint documents are written at most this often")
 
     @property
     def kafka_bootstrap(self) -> str:

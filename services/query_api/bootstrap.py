@@ -10,6 +10,7 @@ from .adapters.checkpoints import CheckpointsIndex
 from .adapters.document_index import DocumentIndex
 from .adapters.elasticsearch import cluster_status, create_client, wait_until_reachable
 from .adapters.kafka_offsets import KafkaOffsets
+from .adapters.progress_feed import ProgressFeed
 from .consistency.waiter import ConsistencyWaiter, Projection
 from .service_layer.consistency import ReadYourWrites, WaitObserver
 from .service_layer.customers import CustomerQueries
@@ -27,6 +28,8 @@ class ReadSide:
     settings: QueryApiSettings
     elasticsearch: AsyncElasticsearch
     kafka: KafkaOffsets
+    waiter: ConsistencyWaiter
+    feed: ProgressFeed | None
     products: ProductQueries
     orders: OrderQueries
     customers: CustomerQueries
@@ -36,13 +39,17 @@ class ReadSide:
         return await cluster_status(self.elasticsearch, self.settings.query_api_health_timeout_s)
 
     async def close(self) -> None:
+        await self.waiter.close()
+        if self.feed is not None:
+            await self.feed.close()
         await self.kafka.close()
         await self.elasticsearch.close()
 
 
 async def bootstrap(settings: QueryApiSettings, observe_wait: WaitObserver) -> ReadSide:
-    """Wait (bounded) for Elasticsearch and build the read side. Kafka is connected on the
-    first read with a consistency token, so reads without one never depend on it."""
+    """Wait (bounded) for Elasticsearch and build the read side. Kafka is only needed by reads
+    with a consistency token: the progress feed follows it in the background, and end offsets
+    are read on the first such read, so reads without one never depend on it."""
     es = create_client(settings.elasticsearch_url, settings.query_api_es_timeout_s)
     try:
         await wait_until_reachable(es, settings.query_api_startup_wait_s)
@@ -51,8 +58,16 @@ async def bootstrap(settings: QueryApiSettings, observe_wait: WaitObserver) -> R
         raise
     kafka = KafkaOffsets(settings.kafka_bootstrap,
                          request_timeout_ms=int(max(settings.consistency_wait_s, 1.0) * 1000))
-    waiter = ConsistencyWaiter(CheckpointsIndex(es, settings.checkpoints_index), kafka,
-                               settings.consistency_wait_s, settings.consistency_poll_interval_s)
+    checkpoints = CheckpointsIndex(es, settings.checkpoints_index)
+    feed = (ProgressFeed(settings.kafka_bootstrap, settings.progress_topic, kafka.partitions,
+                         seed=checkpoints)
+            if settings.progress_topic else None)
+    waiter = ConsistencyWaiter(feed or checkpoints, kafka, settings.consistency_wait_s,
+                               settings.consistency_poll_interval_s,
+                               read_timeout_s=min(settings.consistency_wait_s, 5.0))
+    if feed is not None:  # followed from now on in the background; plain reads never wait for it
+        feed.on_progress = waiter.poke
+        feed.start()
     products = Projection(settings.products_projection, tuple(settings.products_input_topics))
     orders = Projection(settings.orders_projection, tuple(settings.orders_input_topics))
     customers = Projection(settings.customers_projection,
@@ -66,7 +81,7 @@ async def bootstrap(settings: QueryApiSettings, observe_wait: WaitObserver) -> R
         return ReadYourWrites(waiter, projections, observe_wait)
 
     side = ReadSide(
-        settings, es, kafka,
+        settings, es, kafka, waiter, feed,
         products=ProductQueries(index(settings.products_index, "product"), reading(products),
                                 facet_size=settings.search_facet_size,
                                 use_snapshots=settings.search_pit_enabled),

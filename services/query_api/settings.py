@@ -33,7 +33,12 @@ class QueryApiSettings(BaseSettings):
 
     consistency_wait_s: float = Field(default=5.0, gt=0, le=120,
                                       description="how long a read with a token may wait")
-    consistency_poll_interval_s: float = Field(default=0.025, gt=0, le=1)
+    progress_topic: str = Field(default="readside.progress", description=(
+        "the topic the pipeline reports applied positions on; reads with a token learn from it, "
+        "without a request each (empty: the watch polls the checkpoint documents instead)"))
+    consistency_poll_interval_s: float = Field(default=0.01, gt=0, le=1, description=(
+        "how often the one watch of this process looks at the progress while reads wait "
+        "(with a progress topic it also runs as soon as a report arrives)"))
 
     products_index: str = Field(default="products", min_length=1,
                                 description="alias (or index) the products projection fills")

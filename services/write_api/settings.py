@@ -1,6 +1,8 @@
 """Settings of the write API deployable, read from READSIDE_* environment variables."""
 from __future__ import annotations
 
+import os
+
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -19,6 +21,9 @@ class WriteApiSettings(BaseSettings):
     write_token: SecretStr = Field(description="bearer token every write request must carry")
     write_api_host: str = "127.0.0.1"
     write_api_port: int = Field(default=8001, ge=1, le=65535)
+    write_api_workers: int = Field(
+        default_factory=lambda: max(1, min(4, os.cpu_count() or 1)), ge=1, le=64,
+        description="uvicorn worker processes (default: one per core, at most 4); each has its own pool")
     write_api_pool_min_size: int = Field(default=2, ge=1)
     write_api_pool_max_size: int = Field(default=10, ge=1)
     write_api_pool_timeout_s: float = Field(default=10.0, gt=0,

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from elasticsearch import AsyncElasticsearch, NotFoundError
 
@@ -21,27 +21,58 @@ class CheckpointsIndex:
 
     async def read(self, projection: str,
                    partitions: Sequence[Partition]) -> dict[Partition, Checkpoint]:
-        """The checkpoints that exist among `partitions`; a missing one means nothing applied.
-        A multi-get is realtime, so a checkpoint is visible as soon as it is written."""
-        if not partitions:
-            return {}
-        by_id = {checkpoint_id(projection, p): p for p in partitions}
+        """The checkpoints that exist among `partitions`; a missing one means nothing applied."""
+        return (await self.read_many({projection: partitions})).get(projection, {})
+
+    async def read_many(self, wanted: Mapping[str, Sequence[Partition]]
+                        ) -> dict[str, dict[Partition, Checkpoint]]:
+        """{projection: its checkpoints among those partitions}, in one multi-get. A multi-get is
+        realtime, so a checkpoint is visible as soon as it is written."""
+        by_id = {checkpoint_id(projection, p): (projection, p)
+                 for projection, partitions in wanted.items() for p in partitions}
+        found: dict[str, dict[Partition, Checkpoint]] = {projection: {} for projection in wanted}
+        if not by_id:
+            return found
         with translated_errors("read checkpoints", self._index):
             try:
                 response = await self._es.mget(index=self._index, ids=list(by_id),
                                                source_includes=["offset", "lsn"])
             except NotFoundError:  # no checkpoints index yet: the pipeline applied nothing
-                return {}
-        found: dict[Partition, Checkpoint] = {}
+                return found
         for doc in response["docs"]:
             if doc.get("error"):
                 log.debug("checkpoint %s unreadable: %s", doc.get("_id"), doc["error"])
                 continue
             if doc.get("found") and doc["_id"] in by_id:
                 source = doc.get("_source") or {}
-                found[by_id[doc["_id"]]] = Checkpoint(_int(source.get("offset")),
-                                                      _int(source.get("lsn")))
+                projection, partition = by_id[doc["_id"]]
+                found[projection][partition] = Checkpoint(_int(source.get("offset")),
+                                                          _int(source.get("lsn")))
         return found
+
+
+    async def read_all(self) -> dict[str, dict[Partition, Checkpoint]]:
+        """Every checkpoint document, by projection (what a search sees: the last refresh)."""
+        with translated_errors("read checkpoints", self._index):
+            try:
+                response = await self._es.search(
+                    index=self._index, size=_ALL, query={"match_all": {}},
+                    source_includes=["projection", "topic", "partition", "offset", "lsn"])
+            except NotFoundError:
+                return {}
+        found: dict[str, dict[Partition, Checkpoint]] = {}
+        for hit in response["hits"]["hits"]:
+            source = hit.get("_source") or {}
+            partition = _int(source.get("partition"))
+            if not isinstance(source.get("projection"), str) or not isinstance(source.get("topic"), str) \
+                    or partition is None:
+                continue
+            found.setdefault(source["projection"], {})[Partition(source["topic"], partition)] = Checkpoint(
+                _int(source.get("offset")), _int(source.get("lsn")))
+        return found
+
+
+_ALL = 10_000  # projections × source partitions: far fewer
 
 
 def _int(value: object) -> int | None:

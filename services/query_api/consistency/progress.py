@@ -46,14 +46,19 @@ def offsets_to_reach(end_offsets: Mapping[Partition, int]) -> dict[Partition, in
     return {p: end - 1 for p, end in end_offsets.items() if end > 0}
 
 
-def lagging(checkpoints: Mapping[Partition, Checkpoint],
-            targets: Mapping[Partition, int]) -> dict[Partition, tuple[int | None, int]]:
-    """Partitions whose applied offset is still below the target: {partition: (applied, target)}."""
+def lagging(checkpoints: Mapping[Partition, Checkpoint], targets: Mapping[Partition, int],
+            lsn: int | None = None) -> dict[Partition, tuple[int | None, int]]:
+    """Partitions still behind: {partition: (applied, target)}. A partition is done when its applied
+    offset reached the target, or when it applied an event at or past `lsn` (the token's): a
+    partition holds its events in commit order, and that event's transaction committed after the
+    write, so whatever the write put in this partition came before it."""
     behind: dict[Partition, tuple[int | None, int]] = {}
     for partition, target in targets.items():
-        applied = checkpoints.get(partition, Checkpoint(None, None)).offset
-        if applied is None or applied < target:
-            behind[partition] = (applied, target)
+        seen = checkpoints.get(partition, Checkpoint(None, None))
+        if lsn is not None and seen.lsn is not None and seen.lsn >= lsn:
+            continue
+        if seen.offset is None or seen.offset < target:
+            behind[partition] = (seen.offset, target)
     return behind
 
 

@@ -34,7 +34,7 @@ def create_app(settings: QueryApiSettings | None = None) -> FastAPI:
                               "write, or answers 504 after a bounded wait.", lifespan=lifespan)
     app.state.metrics = metrics
     install_error_handlers(app)
-    app.middleware("http")(metrics.middleware)
+    app.add_middleware(metrics.middleware)
     for module in (products, orders, customers, stats, health):
         app.include_router(module.router)
     return app

@@ -15,7 +15,14 @@ def serve(settings: WriteApiSettings) -> None:
     # tracebacks) need a handler too, with time and origin.
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    uvicorn.run(create_app(settings), host=settings.write_api_host,
+    if settings.write_api_workers == 1:
+        uvicorn.run(create_app(settings), host=settings.write_api_host,
+                    port=settings.write_api_port, log_level="info", access_log=False)
+        return
+    # Several processes (the commands' JSON, validation and psycopg calls hold one GIL each): uvicorn
+    # imports the factory in every worker, which reads the same READSIDE_* environment.
+    uvicorn.run(f"{create_app.__module__}:{create_app.__name__}", factory=True,
+                workers=settings.write_api_workers, host=settings.write_api_host,
                 port=settings.write_api_port, log_level="info", access_log=False)
 
 

@@ -82,8 +82,17 @@ def indices(es: Elasticsearch) -> Iterator[TestIndices]:
 
 
 @pytest.fixture(scope="session")
-def base_settings(stack, indices: TestIndices) -> QueryApiSettings:
+def progress_topic(indices: TestIndices, topics) -> str:
+    """The session's own progress topic (the stand-in pipeline reports on it)."""
+    name = f"{indices.prefix}.progress"
+    topics.create(name, partitions=1)
+    return name
+
+
+@pytest.fixture(scope="session")
+def base_settings(stack, indices: TestIndices, progress_topic: str) -> QueryApiSettings:
     return QueryApiSettings(
+        progress_topic=progress_topic,
         elasticsearch_url=stack.elasticsearch_url, kafka_bootstrap=stack.kafka_bootstrap,
         products_index=indices.products_alias, checkpoints_index=indices.checkpoints_index,
         orders_index=indices.orders_alias, customers_index=indices.customers_alias,
@@ -238,6 +247,17 @@ class Topics:
         asyncio.run(self._create(names, partitions))
         self.created += names
 
+    def send(self, topic: str, key: bytes, value: bytes) -> None:
+        async def send() -> None:
+            from aiokafka import AIOKafkaProducer
+            producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap)
+            await producer.start()
+            try:
+                await producer.send_and_wait(topic, value, key=key)
+            finally:
+                await producer.stop()
+        asyncio.run(send())
+
     def produce(self, topic: str, partition: int, count: int = 1) -> int:
         """Append `count` messages; the offset of the last one."""
         return asyncio.run(self._produce(topic, partition, count))
@@ -287,15 +307,21 @@ def topics(stack) -> Iterator[Topics]:
 
 @dataclass
 class Pipeline:
-    """Stands in for the projections: an input topic of changes, the heartbeat topic, and the
-    checkpoint documents a projection writes after applying."""
+    """Stands in for the projections: an input topic of changes, the heartbeat topic, and what a
+    projection records after applying: its checkpoint document and its report on the progress topic."""
     es: Any
     checkpoints_index: str
     changes_topic: str
     heartbeat_topic: str
+    topics: Any = None
+    progress_topic: str | None = None
 
     def applied(self, topic: str, partition: int, offset: int, lsn: int,
                 projection: str = "products") -> None:
+        if self.progress_topic is not None:
+            self.topics.send(self.progress_topic, projection.encode(), json.dumps(
+                {"projection": projection, "positions": [
+                    {"topic": topic, "partition": partition, "offset": offset, "lsn": lsn}]}).encode())
         self.es.index(index=self.checkpoints_index, id=f"{projection}:{topic}:{partition}",
                       document={"projection": projection, "topic": topic,
                                 "partition": partition, "offset": offset, "lsn": lsn,
@@ -304,9 +330,10 @@ class Pipeline:
 
 
 @pytest.fixture
-def pipeline(es, indices, topics) -> Pipeline:
+def pipeline(es, indices, topics, progress_topic) -> Pipeline:
     name = f"{indices.prefix}.{secrets.token_hex(3)}"
-    made = Pipeline(es, indices.checkpoints_index, f"{name}.changes", f"{name}.heartbeat")
+    made = Pipeline(es, indices.checkpoints_index, f"{name}.changes", f"{name}.heartbeat", topics,
+                    progress_topic)
     topics.create(made.changes_topic, made.heartbeat_topic)
     return made
 

@@ -50,3 +50,52 @@ def test_checkpoints_submitted_while_a_write_is_in_flight_go_out_together_and_ne
     asyncio.run(scenario(checkpoints))
     assert [{k: p.offset for k, p in w.items()} for w in checkpoints.writes] == [
         {(0, "t", 0): 5}, {(0, "t", 0): 7, (1, "t", 0): 3}]
+
+
+def test_snapshot_events_let_a_mark_claim_no_lsn():
+    from pipelines.core.envelope import Source
+    from pipelines.core.router import marked_lsn
+
+    class Event:
+        def __init__(self, snapshot):
+            self.source = Source(lsn=500, ts_ms=1, table="products", snapshot=snapshot)
+
+    assert [marked_lsn(Event(s)) for s in (None, "false")] == [500, 500]
+    assert [marked_lsn(Event(s)) for s in ("true", "first", "last", "incremental")] == [None] * 4
+
+
+def test_moved_positions_are_reported_at_once_and_stored_at_the_slower_pace():
+    import asyncio
+    import json
+
+    from pipelines.core.checkpoints import Checkpoints
+
+    class Client:
+        async def mget(self, **_):
+            return {"docs": []}
+
+    class Sink:
+        def __init__(self):
+            self.writes = []
+
+        async def write(self, actions, refresh=False):
+            self.writes.append([a.id for a in actions])
+            return []
+
+    reports = []
+
+    async def publish(key, value):
+        reports.append((key, json.loads(value)))
+
+    async def run():
+        sink = Sink()
+        checkpoints = Checkpoints(Client(), sink, "p", "cp", "parts", 1, parts_refresh_s=3600, publish=publish)
+        await checkpoints.record({(0, T, 0): Progress(offset=5, lsn=50)})  # the first: stored and reported
+        await checkpoints.record({(0, T, 1): Progress(offset=2, lsn=60)})  # reported only
+        await checkpoints.record({(0, T, 1): Progress(offset=2, lsn=60)})  # unchanged: nothing
+        return sink.writes
+
+    writes = asyncio.run(run())
+    assert writes == [[f"p:0:{T}:0", f"p:{T}:0"]]  # the part, then the combined position
+    assert [(key, [(p["partition"], p["offset"]) for p in r["positions"]]) for key, r in reports] == [
+        (b"p", [(0, 5)]), (b"p", [(1, 2)])]

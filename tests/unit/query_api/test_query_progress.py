@@ -38,3 +38,12 @@ def test_lag_description_is_short():
     behind = {Partition("t", n): (None, n) for n in range(5)}
     text = describe_lag(behind)
     assert "t[0] applied nothing of 0" in text and "and 2 more" in text
+
+
+def test_a_partition_past_the_token_lsn_needs_no_offset():
+    # P0 applied an event at LSN 1200 (a transaction committed after the write): everything the write
+    # put in P0 came before it, whatever Kafka holds beyond. P1 only reached LSN 900: offsets decide.
+    targets = {P0: 20, P1: 7}
+    seen = {P0: Checkpoint(12, 1200), P1: Checkpoint(6, 900)}
+    assert lagging(seen, targets, lsn=1000) == {P1: (6, 7)}
+    assert lagging(seen, targets) == {P0: (12, 20), P1: (6, 7)}

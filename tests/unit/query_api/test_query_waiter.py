@@ -49,15 +49,15 @@ class ScriptedCheckpoints:
         self.timeline = timeline
         self.reads = 0
 
-    async def read(self, projection: str,
-                   partitions: Sequence[Partition]) -> dict[Partition, Checkpoint]:
-        assert projection == "products"
+    async def read_many(self, wanted: dict[str, Sequence[Partition]]
+                        ) -> dict[str, dict[Partition, Checkpoint]]:
+        assert set(wanted) == {"products"}
         self.reads += 1
         state: dict[Partition, Checkpoint] = {}
         for at in sorted(self.timeline):
             if at <= self.clock.now:
                 state.update(self.timeline[at])
-        return {p: c for p, c in state.items() if p in partitions}
+        return {"products": {p: c for p, c in state.items() if p in wanted["products"]}}
 
 
 def wait(timeline, ends, timeout_s=1.0):
@@ -109,3 +109,51 @@ def test_end_offsets_are_read_once_after_the_lsn_is_passed():
     timeline = {0: {HB: Checkpoint(1, 500)}, 0.1: {HB: Checkpoint(9, 1001)}}
     _, _, kafka = wait(timeline, {HB: 10})
     assert kafka.end_reads == 1
+
+
+def test_waiting_reads_share_one_watch():
+    # 200 reads wait on one projection: each round reads the checkpoints once for all of them, and
+    # the end offsets are read once for every wait that passed the LSN in the same round.
+    clock = FakeClock()
+    timeline = {0: {HB: Checkpoint(5, 900)}, 0.1: {HB: Checkpoint(6, 1100)},
+                0.3: {P0: Checkpoint(3, 1000)}}
+    checkpoints, kafka = ScriptedCheckpoints(clock, timeline), FakeKafka({HB: 7, P0: 4})
+    waiter = ConsistencyWaiter(checkpoints, kafka, 1.0, 0.025, clock=clock, sleep=clock.sleep)
+
+    async def many() -> None:
+        await asyncio.gather(*(waiter.wait_for(PROJECTION, 1000, TOKEN) for _ in range(200)))
+
+    asyncio.run(many())
+    assert 0.3 <= clock.now < 0.35
+    assert checkpoints.reads == waiter.rounds <= 15
+    assert kafka.end_reads == 1
+
+
+def test_a_stuck_read_does_not_hold_the_deadline():
+    class StuckCheckpoints:
+        async def read_many(self, wanted):
+            await asyncio.sleep(30)
+
+    waiter = ConsistencyWaiter(StuckCheckpoints(), FakeKafka({HB: 1}), 0.2, 0.01)
+
+    async def timed() -> float:
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(ReadModelBehind):
+            await waiter.wait_for(PROJECTION, 1000, TOKEN)
+        elapsed = asyncio.get_running_loop().time() - started
+        await waiter.close()
+        return elapsed
+
+    assert 0.2 <= asyncio.run(timed()) < 0.3
+
+
+def test_a_failure_reaches_the_waiting_reads():
+    from services.query_api.domain.errors import ReadModelUnavailable
+
+    class Down:
+        async def read_many(self, wanted):
+            raise ReadModelUnavailable("Elasticsearch is unreachable")
+
+    waiter = ConsistencyWaiter(Down(), FakeKafka({HB: 1}), 1.0, 0.01)
+    with pytest.raises(ReadModelUnavailable):
+        asyncio.run(waiter.wait_for(PROJECTION, 1000, TOKEN))

@@ -43,3 +43,14 @@ def test_pool_bounds_are_checked():
     with pytest.raises(ValidationError, match="pool_min_size"):
         WriteApiSettings(database_url="postgresql://x", write_token=GOOD_TOKEN,
                          write_api_pool_min_size=5, write_api_pool_max_size=2)
+
+
+def test_workers_default_to_the_cores_and_are_configurable(monkeypatch):
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    assert WriteApiSettings(database_url="postgresql://x", write_token=GOOD_TOKEN).write_api_workers == 2
+    monkeypatch.setattr("os.cpu_count", lambda: 64)
+    assert WriteApiSettings(database_url="postgresql://x", write_token=GOOD_TOKEN).write_api_workers == 4
+    monkeypatch.setenv("READSIDE_WRITE_API_WORKERS", "1")
+    assert WriteApiSettings(database_url="postgresql://x", write_token=GOOD_TOKEN).write_api_workers == 1
+    with pytest.raises(ValidationError, match="write_api_workers"):
+        WriteApiSettings(database_url="postgresql://x", write_token=GOOD_TOKEN, write_api_workers=0)
