@@ -31,6 +31,7 @@ from .token import lsn_text
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+METADATA_MAX_AGE_S = 5.0
 
 
 class CheckpointSource(Protocol):
@@ -85,7 +86,7 @@ class ConsistencyWaiter:
         self._read_timeout_s = read_timeout_s  # bounds each read of the watch
         self._waits: set[_Wait] = set()
         self._watch: asyncio.Task | None = None
-        self._partitions: dict[Projection, list[Partition]] = {}  # known inputs, per projection
+        self._metadata: dict[tuple[str, ...], tuple[list[Partition], float]] = {}  # topics -> partitions, when
         self.rounds = 0  # how many rounds the watch ran (tests and metrics read it)
 
     @property
@@ -151,12 +152,8 @@ class ConsistencyWaiter:
         per projection or per set of targets, and a reason is only spelt out when someone asks for it."""
         waits = self._pending()
         projections = {w.projection for w in waits}
-        for projection in projections:
-            if not self._partitions.get(projection):  # topics appear with their first event
-                self._partitions[projection] = await self._bounded(
-                    self._offsets.partitions(projection.topics), "Kafka did not answer in time")
-        seen = await self._bounded(self._checkpoints.read_many(
-            {p.name: self._partitions[p] for p in projections}), "Elasticsearch did not answer in time")
+        inputs = {p.name: await self._input_partitions(sorted(p.topics)) for p in projections}
+        seen = await self._bounded(self._checkpoints.read_many(inputs), "Elasticsearch did not answer in time")
         newest = {p.name: newest_applied_lsn(seen.get(p.name, {})) for p in projections}
         passed = [w for w in waits if w.targets is None and _at_least(newest[w.projection.name], w.lsn)]
         if passed:
@@ -181,14 +178,25 @@ class ConsistencyWaiter:
         """Everything Kafka holds now holds every change up to these waits' writes: read it once for all."""
         topics = sorted({t for w in passed for t in w.projection.topics})
         unanswered = "Kafka did not answer in time"
-        partitions = await self._bounded(self._offsets.partitions(topics), unanswered)
+        partitions = await self._input_partitions(topics)
         ends = offsets_to_reach(await self._bounded(self._offsets.end_offsets(partitions), unanswered))
         targets: dict[Projection, dict[Partition, int]] = {}  # one dict per projection, shared by its waits
         for projection in {w.projection for w in passed}:
-            self._partitions[projection] = [p for p in partitions if p.topic in projection.topics]
             targets[projection] = {p: end for p, end in ends.items() if p.topic in projection.topics}
         for wait in passed:
             wait.targets = targets[wait.projection]
+
+    async def _input_partitions(self, topics: list[str]) -> list[Partition]:
+        """The partitions of `topics`, from Kafka's metadata: asked again while one of the topics does not
+        exist yet (a table's topic appears with its first change, which a write may be) and at least every
+        `METADATA_MAX_AGE_S` (partitions added to a topic), otherwise remembered (all topics' metadata is
+        the dearest request of the watch)."""
+        key = tuple(topics)
+        known, at = self._metadata.get(key, ([], float("-inf")))
+        if {p.topic for p in known} != set(topics) or self._clock() - at >= METADATA_MAX_AGE_S:
+            known = await self._bounded(self._offsets.partitions(topics), "Kafka did not answer in time")
+            self._metadata[key] = (known, self._clock())
+        return known
 
     async def _bounded(self, call: Awaitable[T], reason: str) -> T:
         try:

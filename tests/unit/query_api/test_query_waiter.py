@@ -157,3 +157,21 @@ def test_a_failure_reaches_the_waiting_reads():
     waiter = ConsistencyWaiter(Down(), FakeKafka({HB: 1}), 1.0, 0.01)
     with pytest.raises(ReadModelUnavailable):
         asyncio.run(waiter.wait_for(PROJECTION, 1000, TOKEN))
+
+
+def test_topic_metadata_is_remembered_once_every_topic_exists():
+    class CountingKafka(FakeKafka):
+        listed = 0
+
+        async def partitions(self, topics):
+            self.listed += 1
+            return await super().partitions(topics)
+
+    clock = FakeClock()
+    checkpoints = ScriptedCheckpoints(clock, {0: {HB: Checkpoint(7, 1200), P0: Checkpoint(3, 1100)}})
+    kafka = CountingKafka({HB: 8, P0: 4})
+    waiter = ConsistencyWaiter(checkpoints, kafka, 1.0, 0.025, clock=clock, sleep=clock.sleep)
+    for _ in range(5):
+        asyncio.run(waiter.wait_for(PROJECTION, 1000, TOKEN))
+    assert kafka.listed == 1  # end offsets are read for every wait, the topics' partitions once
+    assert kafka.end_reads == 5

@@ -1,0 +1,330 @@
+"""Helpers of read_your_writes.py: open-loop aiohttp load processes, CPU per process tree, tables.
+
+Each generator process runs one phase at a time on its own event loop: commands are issued on a
+fixed schedule (not waiting for earlier ones), at most `max_inflight` at once (a command due while
+the cap is reached is dropped and counted), and the phase ends a bounded time after its schedule.
+"""
+from __future__ import annotations
+
+import asyncio
+import math
+import multiprocessing as mp
+import os
+import random
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import aiohttp
+
+from pipeline_costs import costs, snapshot
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+PARTS = {"query API": "query-api", "write API": "write-api", "pipeline": "pipeline",
+         "Elasticsearch": "elasticsearch", "Kafka": "kafka", "Connect": "connect",
+         "Postgres": "postgres"}
+TOKEN_HEADER = "X-Consistency-Token"
+
+
+@dataclass
+class Spec:
+    kind: str            # rename | fresh (write then token read) | plain | satisfied (reads)
+    rate: float          # commands/s of this process
+    seconds: float
+    start_at: float      # time.time() of the first command
+    products: list[int]  # this process's share: a rename only touches its own products
+    max_inflight: int
+    label: str           # unique per phase and process, part of every new name
+    token: str | None    # for `satisfied`: a token already reached
+    wait_s: float        # the query API's wait bound
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))]
+
+
+async def drive(spec: Spec, write_url: str, query_url: str, write_token: str) -> dict:
+    rng = random.Random(spec.label)
+    free = list(spec.products)  # no rename in flight: a read then has one right answer
+    res: dict = {"issued": 0, "dropped": 0, "ok": 0, "e504": 0, "stale": 0, "late": 0,
+                 "errors": Counter(), "write_ms": [], "rt_ms": [], "first": None, "last": None}
+    inflight = 0
+    late_ms = spec.wait_s * 1000 + 100
+
+    def answered(ms: float, status: int, name: str | None, body: dict | None) -> None:
+        res["rt_ms"].append(ms)
+        res["last"] = time.time()
+        res["late"] += ms > late_ms
+        if status == 504:
+            res["e504"] += 1
+        elif status != 200:
+            res["errors"][f"read {status}"] += 1
+        elif name is not None and (body or {}).get("name") != name:
+            res["stale"] += 1
+        else:
+            res["ok"] += 1
+
+    async def read(q: aiohttp.ClientSession, pid: int,
+                   token: str | None) -> tuple[int, dict | None]:
+        async with q.get(f"/products/{pid}", headers={TOKEN_HEADER: token} if token else None) as r:
+            if r.status == 200:
+                return r.status, await r.json()
+            await r.read()
+            return r.status, None
+
+    async def one(w: aiohttp.ClientSession, q: aiohttp.ClientSession, pid: int, seq: int) -> None:
+        nonlocal inflight
+        try:
+            if spec.kind in ("rename", "fresh"):
+                name = f"ryw {spec.label} {seq}"
+                t0 = time.perf_counter()
+                async with w.patch(f"/products/{pid}", json={"name": name}) as r:
+                    status, body = r.status, await r.json(content_type=None)
+                t1 = time.perf_counter()
+                if status != 200:
+                    res["errors"][f"write {status}"] += 1
+                    return
+                res["write_ms"].append((t1 - t0) * 1000)
+                status, doc = await read(q, pid, body["consistency_token"])
+                answered((time.perf_counter() - t1) * 1000, status, name, doc)
+            else:
+                t1 = time.perf_counter()
+                status, doc = await read(q, pid, spec.token if spec.kind == "satisfied" else None)
+                answered((time.perf_counter() - t1) * 1000, status, None, doc)
+        except asyncio.TimeoutError:
+            res["errors"]["client timeout"] += 1
+        except (aiohttp.ClientError, ValueError, KeyError) as error:
+            res["errors"][type(error).__name__] += 1
+        finally:
+            inflight -= 1
+            if spec.kind in ("rename", "fresh"):
+                free.append(pid)
+
+    limit = spec.max_inflight
+
+    def launch(w: aiohttp.ClientSession, q: aiohttp.ClientSession, seq: int) -> asyncio.Task | None:
+        nonlocal inflight
+        writes = spec.kind in ("rename", "fresh")
+        if inflight >= limit or (writes and not free):
+            res["dropped"] += 1
+            return None
+        if writes:
+            i = rng.randrange(len(free))
+            free[i], free[-1] = free[-1], free[i]
+            pid = free.pop()
+        else:
+            pid = rng.choice(spec.products)
+        inflight += 1
+        return asyncio.create_task(one(w, q, pid, seq))
+
+    await open_loop(spec, res, write_url, query_url, write_token, launch)
+    return res
+
+
+async def open_loop(spec, res: dict, write_url: str, query_url: str, write_token: str,
+                    launch: Callable[[aiohttp.ClientSession, aiohttp.ClientSession, int], asyncio.Task | None]
+                    ) -> None:
+    """Issue `spec.rate` commands a second for `spec.seconds` (open loop, from `spec.start_at`) on a write and a
+    query session: `launch(write, query, seq)` starts one and returns its task, or None (it counted a drop).
+    Then wait, bounded, for what is in flight, and record the process's CPU and wall time in `res`."""
+    auth = {"Authorization": f"Bearer {write_token}"}
+    limit = spec.max_inflight
+    async with aiohttp.ClientSession(write_url, headers=auth, timeout=aiohttp.ClientTimeout(total=30),
+                                     connector=aiohttp.TCPConnector(limit=limit)) as w, \
+            aiohttp.ClientSession(query_url, timeout=aiohttp.ClientTimeout(total=spec.wait_s + 10),
+                                  connector=aiohttp.TCPConnector(limit=limit)) as q:
+        cpu0 = time.process_time()
+        begin = time.perf_counter() + max(0.0, spec.start_at - time.time())
+        tasks: set[asyncio.Task] = set()
+        for seq in range(int(spec.rate * spec.seconds)):
+            delay = begin + seq / spec.rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            res["issued"] += 1
+            res["first"] = res["first"] or time.time()
+            task = launch(w, q, seq)
+            if task is not None:
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+        if tasks:  # drain, bounded: the read wait, the client timeouts, a margin
+            await asyncio.wait(set(tasks), timeout=spec.wait_s + 15)
+        for task in list(tasks):
+            task.cancel()
+            res["errors"]["cancelled at phase end"] += 1
+        res["cpu_s"] = time.process_time() - cpu0
+        res["wall_s"] = time.perf_counter() - begin
+
+
+def _worker(conn, write_url: str, query_url: str, write_token: str) -> None:
+    while (spec := conn.recv()) is not None:
+        own = getattr(spec, "drive", None)  # another phase's spec (ryw_mix) brings its own loop
+        conn.send(asyncio.run(own(write_url, query_url, write_token) if own
+                              else drive(spec, write_url, query_url, write_token)))
+
+
+class Generator:
+    """A fixed pool of load processes (alive across phases, so their CPU shows in the tree)."""
+
+    def __init__(self, processes: int, write_url: str, query_url: str, write_token: str) -> None:
+        ctx = mp.get_context("spawn")
+        self.pipes, self.procs = [], []
+        for _ in range(processes):
+            ours, theirs = ctx.Pipe()
+            proc = ctx.Process(target=_worker, args=(theirs, write_url, query_url, write_token),
+                               daemon=True)
+            proc.start()
+            self.pipes.append(ours)
+            self.procs.append(proc)
+
+    def run(self, kind: str, rate: float, seconds: float, products: list[int], max_inflight: int,
+            label: str, wait_s: float, per_process_rate: float,
+            token: str | None = None) -> list[dict]:
+        k = min(len(self.procs), max(1, math.ceil(rate / per_process_rate)))
+        start_at = time.time() + 0.3
+        return self.run_specs([Spec(kind, rate / k, seconds, start_at, products[i::k],
+                                    max(1, max_inflight // k), f"{label}w{i}", token, wait_s)
+                               for i in range(k)], seconds + wait_s + 60)
+
+    def run_specs(self, specs: list, timeout_s: float) -> list[dict]:
+        """One spec to each of the first len(specs) processes; their results, in order."""
+        for pipe, spec in zip(self.pipes, specs):
+            pipe.send(spec)
+        results = []
+        for pipe in self.pipes[:len(specs)]:
+            if not pipe.poll(timeout_s):
+                raise SystemExit("a load process did not report in time")
+            results.append(pipe.recv())
+        return results
+
+    def close(self) -> None:
+        for pipe in self.pipes:
+            try:
+                pipe.send(None)
+            except OSError:
+                pass
+        for proc in self.procs:
+            proc.join(5)
+            if proc.is_alive():
+                proc.terminate()
+
+
+# --- CPU of each process tree, from /proc ---------------------------------------------------------
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return raw[raw.rindex(")") + 2:].split()  # [0] state, [1] ppid, [11] utime, [12] stime
+
+
+def _tree_cpu(roots: dict[str, int]) -> dict[str, float]:
+    """CPU seconds of each root process plus all its descendants (children found by ppid)."""
+    children: dict[int, list[int]] = {}
+    ticks: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (stat := _stat(int(entry.name))):
+            children.setdefault(int(stat[1]), []).append(int(entry.name))
+            ticks[int(entry.name)] = int(stat[11]) + int(stat[12])
+    out = {}
+    for name, root in roots.items():
+        todo, total = [root], 0
+        while todo:
+            pid = todo.pop()
+            total += ticks.get(pid, 0)
+            todo.extend(children.get(pid, []))
+        out[name] = total / CLOCK_TICKS
+    return out
+
+
+def _machine_busy() -> tuple[float, float]:
+    """CPU seconds all cores were busy (all but idle and iowait) and, of those, in softirq."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:8]]
+    return (sum(fields) - fields[3] - fields[4]) / CLOCK_TICKS, fields[6] / CLOCK_TICKS
+
+
+class CpuMeter:
+    """Share of one core used by each stack part, the generator and the rest, between marks."""
+
+    def __init__(self, run_dir: Path, metrics_url: str | None = None) -> None:
+        self.metrics_url = metrics_url  # the pipeline worker's /metrics: its cost per change, per phase
+        self.costs: dict[str, float] = {}
+        self.roots = {}
+        for label, name in PARTS.items():
+            try:
+                self.roots[label] = int((run_dir / f"{name}.pid").read_text().strip())
+            except (OSError, ValueError):
+                pass
+        self.roots["generator"] = os.getpid()
+
+    def _now(self) -> dict[str, float]:
+        usage = _tree_cpu(self.roots)
+        usage["machine"], usage["softirq"] = _machine_busy()
+        return usage
+
+    def start(self) -> None:
+        self._stages = snapshot(self.metrics_url) if self.metrics_url else {}
+        self._start, self._wall = self._now(), time.monotonic()
+
+    def stop(self) -> tuple[dict[str, float], float]:
+        end, wall = self._now(), max(time.monotonic() - self._wall, 1e-6)
+        self.costs = costs(self._stages, snapshot(self.metrics_url)) if self.metrics_url else {}
+        shares = {k: (end[k] - self._start[k]) / wall for k in end}
+        shares["outside stack"] = max(0.0, shares["machine"] - sum(
+            v for k, v in shares.items() if k not in ("machine", "outside stack")))
+        return shares, wall
+
+
+# --- tables of the report -----------------------------------------------------------------
+
+def table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    line = lambda cells: "| " + " | ".join(c.rjust(w) for c, w in zip(cells, widths)) + " |"  # noqa
+    return [line(headers), "|" + "|".join("-" * (w + 1) + ":" for w in widths) + "|",
+            *(line(r) for r in rows)]
+
+
+def ms(x: float) -> str:
+    return "n/a" if math.isnan(x) else f"{x:.0f}" if x >= 100 else f"{x:.1f}"
+
+
+def errors_of(row: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in row["errors"].most_common())
+
+
+def cpu_ms_per_read(row: dict) -> float:
+    used = row["shares"]["query API"] * row["wall"] * 1000
+    return used / row["answers"] if row["answers"] else float("nan")
+
+
+def rename_table(rows: list[dict]) -> list[str]:
+    return table(["target/s", "procs", "issued", "dropped", "ok", "achieved/s", "write p50",
+                  "write p99", "RYW p50", "p95", "p99", "max", "504", "errors", "stale",
+                  "> bound+100ms", "settle s"],
+                 [[f"{r['target']:g}", str(r["procs"]), str(r["issued"]), str(r["dropped"]),
+                   str(r["ok"]), f"{r['rate']:.1f}", ms(r["write"][0]), ms(r["write"][1]),
+                   *(ms(x) for x in r["rt"]), str(r["e504"]), str(sum(r["errors"].values())),
+                   str(r["stale"]), str(r["late"]), f"{r['caught']:.2f}"] for r in rows])
+
+
+def read_table(rows: list[dict]) -> list[str]:
+    plain = next((cpu_ms_per_read(r) for r in rows if r["phase"] == "plain reads"), math.nan)
+    return table(["reads", "target/s", "dropped", "achieved/s", "ok", "504", "errors", "stale",
+                  "p50 ms", "p99 ms", "query API cores", "CPU ms/read", "x plain"],
+                 [[r["phase"], f"{r['target']:g}", str(r["dropped"]), f"{r['rate']:.1f}",
+                   str(r["ok"]), str(r["e504"]), str(sum(r["errors"].values())), str(r["stale"]),
+                   ms(r["rt"][0]), ms(r["rt"][2]), f"{r['shares']['query API']:.3f}",
+                   ms(cpu_ms_per_read(r)) if r["answers"] else "-",
+                   f"{cpu_ms_per_read(r) / plain:.2f}" if r["answers"] else "-"] for r in rows])
+
+
+def cpu_table(rows: list[dict], cores: str) -> list[str]:
+    cols = [*PARTS, "generator", "busiest", "softirq", "outside stack", "machine"]
+    share = lambda r, c: r["busiest"] if c == "busiest" else r["shares"].get(c, math.nan)  # noqa
+    return table(["phase", *cols[:-1], f"machine (of {cores})"],
+                 [[r["phase"], *(f"{share(r, c):.2f}" for c in cols)] for r in rows])
