@@ -152,7 +152,8 @@ class Checkpoints:
         return [(*_topic_partition(key[prefix:]), progress) for key, progress in self._combined.items()]
 
     async def _report(self, positions: list[tuple[str, int, Progress]]) -> None:
-        """Enqueued, not awaited: a report lost is repaired by the next full one, a second later."""
+        """Handed to the producer; its delivery is not awaited: a report lost is repaired by the next full
+        one, a second later."""
         if not positions:
             return
         report = ProgressReport(projection=self.projection, positions=tuple(

@@ -1,4 +1,5 @@
-"""Read a projection's checkpoints (one document per input partition) with a realtime mget."""
+"""The pipeline's checkpoint documents: by id with a realtime mget (the watch without a progress topic,
+a backfill's wait), or all of them (where the progress feed starts from)."""
 from __future__ import annotations
 
 import logging
@@ -19,15 +20,10 @@ class CheckpointsIndex:
         self._es = es
         self._index = index
 
-    async def read(self, projection: str,
-                   partitions: Sequence[Partition]) -> dict[Partition, Checkpoint]:
-        """The checkpoints that exist among `partitions`; a missing one means nothing applied."""
-        return (await self.read_many({projection: partitions})).get(projection, {})
-
     async def read_many(self, wanted: Mapping[str, Sequence[Partition]]
                         ) -> dict[str, dict[Partition, Checkpoint]]:
-        """{projection: its checkpoints among those partitions}, in one multi-get. A multi-get is
-        realtime, so a checkpoint is visible as soon as it is written."""
+        """{projection: its checkpoints among those partitions}, in one multi-get; a missing one means
+        nothing applied. A multi-get is realtime, so a checkpoint is visible as soon as it is written."""
         by_id = {checkpoint_id(projection, p): (projection, p)
                  for projection, partitions in wanted.items() for p in partitions}
         found: dict[str, dict[Partition, Checkpoint]] = {projection: {} for projection in wanted}
@@ -49,7 +45,6 @@ class CheckpointsIndex:
                 found[projection][partition] = Checkpoint(_int(source.get("offset")),
                                                           _int(source.get("lsn")))
         return found
-
 
     async def read_all(self) -> dict[str, dict[Partition, Checkpoint]]:
         """Every checkpoint document, by projection (what a search sees: the last refresh)."""
