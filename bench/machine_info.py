@@ -25,3 +25,10 @@ def load_average() -> str:
         return " ".join(f"{x:.2f}" for x in os.getloadavg())
     except OSError:
         return "unknown"
+
+
+def append_results(path: Path, text: str) -> None:
+    """Append a run's entry to its results file (made if missing)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as out:
+        out.write(text)

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from machine_info import load_average, machine
+from machine_info import append_results, load_average, machine
 from pipeline_costs import cost_table
 from ryw_clients import (TOKEN_HEADER, CpuMeter, Generator, cpu_table, errors_of,
                          percentile, read_table, rename_table)
@@ -300,9 +300,7 @@ def main() -> None:
         gen.close()
     text = report(args, seeded, renames, reads, mix)
     print("\n" + text, end="")
-    args.results.parent.mkdir(parents=True, exist_ok=True)
-    with args.results.open("a") as out:
-        out.write(text)
+    append_results(args.results, text)
     print(f"appended to {args.results}")
 
 

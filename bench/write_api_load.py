@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from machine_info import load_average, machine
+from machine_info import append_results, load_average, machine
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -232,9 +232,7 @@ def main() -> None:
         with write_api_process(args.database_url, args.pool_size) as (url, token):
             levels = asyncio.run(run_load(url, token, args))
     text = report(levels, args, postgres_version(args.database_url))
-    args.results.parent.mkdir(parents=True, exist_ok=True)
-    with args.results.open("a") as out:
-        out.write(text)
+    append_results(args.results, text)
     print(f"\nappended to {args.results}")
 
 

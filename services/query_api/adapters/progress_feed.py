@@ -66,7 +66,6 @@ class ProgressFeed:
         self._retry_s = retry_s
         self._held: dict[str, dict[Partition, Checkpoint]] = {}
         self._task: asyncio.Task | None = None
-        self.reports = 0
 
     def start(self) -> None:
         if self._task is None or self._task.done():
@@ -128,7 +127,6 @@ class ProgressFeed:
                     moved = False
                     for records in batches.values():
                         for record in records:
-                            self.reports += 1
                             moved |= self.fold_report(record.value or b"")
                     if moved:
                         self.on_progress()

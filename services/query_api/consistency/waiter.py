@@ -58,7 +58,6 @@ class _Wait:
     lsn: int
     deadline: float
     done: asyncio.Future
-    on_wait: Callable[[str], object] | None
     targets: dict[Partition, int] | None = None  # phase 2: the offsets to reach
     why: Callable[[], str] = lambda: "nothing read yet"  # what it still waits for, spelt out on demand
 
@@ -89,14 +88,10 @@ class ConsistencyWaiter:
         self._metadata: dict[tuple[str, ...], tuple[list[Partition], float]] = {}  # topics -> partitions, when
         self.rounds = 0  # how many rounds the watch ran (tests and metrics read it)
 
-    @property
-    def waiting(self) -> int:
-        return len(self._waits)
-
     async def wait_for(self, projection: Projection, lsn: int, token: str) -> None:
         started = self._clock()
         wait = _Wait(projection, lsn, started + self._timeout_s,
-                     asyncio.get_running_loop().create_future(), self._on_wait)
+                     asyncio.get_running_loop().create_future())
         self._waits.add(wait)
         if self._watch is None or self._watch.done():
             self._watch = asyncio.ensure_future(self._run())
@@ -206,8 +201,8 @@ class ConsistencyWaiter:
 
     def _tell(self, wait: _Wait, reason: Callable[[], str]) -> None:
         wait.why = reason
-        if wait.on_wait is not None:
-            wait.on_wait(reason())
+        if self._on_wait is not None:
+            self._on_wait(reason())
 
     def _fail_all(self, exc: Exception) -> None:
         for wait in self._pending():
