@@ -61,7 +61,12 @@ class StackSettings(BaseSettings):
     kafka_heap: str = "512m"
     connect_heap: str = "1g"
     elasticsearch_heap: str = "1g"
-    topic_partitions: int = Field(default=4, ge=1, le=256)
+    # Every partition costs the one worker fetch and progress-mark work whether busy or not (measured on
+    # 2 cores: a 4-partition layout took twice the worker's idle CPU of a 1-partition one, and tripled
+    # token-read latency at 50 renames/s). 2 keeps a second worker useful. Fixed when the topics are made:
+    # the worker refuses topics with another count (pipelines/core/topics.py).
+    topic_partitions: int = Field(default=2, ge=1, le=256,
+                                  description="partitions of every change, internal and changelog topic")
 
     start_timeout_s: float = 120.0
     connector_timeout_s: float = 90.0

@@ -22,8 +22,9 @@ class PipelineSettings(BaseSettings):
     kafka_bootstrap_servers: str | None = Field(default=None, description="overrides host:kafka_port")
     elasticsearch_hosts: str | None = Field(default=None, description="overrides http://host:elasticsearch_port")
     data_dir: Path = PROJECT_ROOT / ".readside"
-    topic_partitions: int = Field(default=4, ge=1, le=256,
-                                  description="partitions of the pipeline's internal topics and tables")
+    topic_partitions: int = Field(default=2, ge=1, le=256,
+                                  description="partitions of the pipeline's internal topics and tables; "
+                                              "the same as the stack's (infra/settings.py says why 2)")
     topic_replication_factor: int = Field(default=1, ge=1)
     source_topic_prefix: str = "readside.public"
 

@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 class RocksDBBudget:
     """One block cache and one memtable budget that every RocksDB of the worker shares.
 
-    There is one DB per table per partition (6 tables x 4 partitions here), and Faust's options are per
+    There is one DB per table per partition (6 tables x the topic partitions), and Faust's options are per
     DB (64 MiB write buffers x 3 and a 2 GiB block cache each): memory would grow with the number of
     DBs. Shared, RocksDB bounds the sum instead (its WriteBufferManager flushes the DB being written
     once all memtables together pass the budget)."""

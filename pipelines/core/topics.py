@@ -15,6 +15,19 @@ _NOT_TOPIC_CONFIGS = {"partitions", "replication.factor"}
 _TOPIC_ALREADY_EXISTS = 36
 
 
+class TopicLayoutError(RuntimeError):
+    """Existing topics have another partition count than the settings give them."""
+
+
+def partition_mismatches(wanted: dict[str, int], existing: dict[str, int]) -> list[str]:
+    """'<topic>: N partitions, settings say M' for each existing topic whose count differs from the wanted one.
+
+    Routing is `key % partitions` and the checkpoints keep one position per partition: a worker whose
+    setting differs from the topics' would send changes and marks to partitions no one reads as such."""
+    return [f"{name}: {existing[name]} partitions, settings say {count}"
+            for name, count in sorted(wanted.items()) if name in existing and existing[name] != count]
+
+
 def connector_topic_config(connector_file: Path) -> dict[str, str]:
     """The topic configs Kafka Connect would create Debezium's topics with (topic.creation.default.*)."""
     if not connector_file.exists():
@@ -29,12 +42,19 @@ async def ensure_topics(bootstrap: str, topics: dict[str, tuple[int, dict[str, s
 
     Change topics appear only with their table's first change. A consumer that subscribes earlier would
     make the broker auto-create them with its defaults (wrong partition count or cleanup policy), so the
-    worker creates them first, as the connector would have.
+    worker creates them first, as the connector would have. Raises `TopicLayoutError` when existing ones
+    have another partition count (the data was made with another READSIDE_TOPIC_PARTITIONS).
     """
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
-        existing = set(await admin.list_topics())
+        existing = {t["topic"]: len(t["partitions"]) for t in await admin.describe_topics()}
+        mismatched = partition_mismatches({name: count for name, (count, _) in topics.items()}, existing)
+        if mismatched:
+            raise TopicLayoutError(
+                "topics exist with another partition count than READSIDE_TOPIC_PARTITIONS gives them ("
+                + "; ".join(mismatched) + "). Set READSIDE_TOPIC_PARTITIONS to the count the data was created "
+                "with, or start over with `readside down --purge`.")
         missing = [NewTopic(name, partitions, replication, topic_configs=configs)
                    for name, (partitions, configs) in topics.items() if name not in existing]
         if not missing:

@@ -34,7 +34,7 @@ def test_topics_use_the_configurable_partition_count_and_keys_stay_the_primary_k
     assert "message.key.columns" not in c and "transforms" not in c
     env = connect_environment(StackSettings(topic_partitions=6), "127.0.0.1", 5432, "pw")
     assert env["READSIDE_TOPIC_PARTITIONS"] == "6"
-    assert StackSettings().topic_partitions == 4
+    assert StackSettings().topic_partitions == 2
 
 
 def test_no_secret_is_plain_text():
