@@ -5,7 +5,7 @@ from pipelines.core.checkpoints import Checkpoints
 from pipelines.core.deadletters import DeadLetters
 from pipelines.core.elasticsearch import create_client, ensure_index, wait_for_cluster
 from pipelines.core.factory import batch_agent, create_app
-from pipelines.core.metrics import serve_metrics
+from pipelines.core.metrics import serve_metrics, watch_loop_lag
 from pipelines.core.pause import SourcePause, serve_pause
 from pipelines.core.router import ChangeRouter
 from pipelines.core.settings import PROJECT_ROOT, PipelineSettings
@@ -89,6 +89,11 @@ async def prepare() -> None:
     for index, alias, mapping in INDICES:
         await ensure_index(elasticsearch, index, alias, mapping)
     serve_metrics(settings.pipeline_metrics_host, settings.pipeline_metrics_port)
+
+
+@app.task
+async def measure_loop_lag() -> None:
+    await watch_loop_lag()
 
 
 @app.after_stopping

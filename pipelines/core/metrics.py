@@ -1,6 +1,7 @@
 """Prometheus metrics of the pipeline worker, and the endpoint that serves them."""
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
@@ -41,6 +42,20 @@ UNHANDLED_ACKS = Counter(
 CONSUMER_REWINDS = Counter(
     "readside_consumer_rewinds_total", "Partitions sought back because records were stale (fetched before a "
     "seek) or missing (a hole in an internal topic)", ["topic", "reason"])
+
+LOOP_LAG_SECONDS = Histogram(
+    "readside_event_loop_lag_seconds", "How late the worker's event loop woke a timer: time every await waits on "
+    "top of its own (a busy loop, a held GIL, or a machine short of CPU)",
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
+
+
+async def watch_loop_lag(interval_s: float = 0.1) -> None:
+    """Observe, forever, how much later than asked a sleep of `interval_s` ends."""
+    loop = asyncio.get_running_loop()
+    while True:
+        asked = loop.time() + interval_s
+        await asyncio.sleep(interval_s)
+        LOOP_LAG_SECONDS.observe(max(0.0, loop.time() - asked))
 
 
 def serve_metrics(host: str, port: int) -> None:
