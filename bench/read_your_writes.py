@@ -255,6 +255,9 @@ def parse_args() -> argparse.Namespace:
                    type=lambda s: [float(x) for x in s.split(",")], help="shop mix, commands/s")
     p.add_argument("--mix-customers", type=int, default=300, help="shop mix: seeded customers")
     p.add_argument("--mix-products", type=int, default=300, help="shop mix: seeded products")
+    p.add_argument("--mix-name", default="rywmix",
+                   help="shop mix: the shop's name (sku/email prefix); a new name seeds a shop without "
+                        "history, whose figures compare with another new shop's")
     p.add_argument("--seconds", type=float, help="per phase (default 20, quick 8)")
     p.add_argument("--read-rate", type=float, default=200.0, help="token read cost phase, per s")
     p.add_argument("--max-inflight", type=int, default=512,
