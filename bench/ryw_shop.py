@@ -16,11 +16,10 @@ from ryw_clients import TOKEN_HEADER
 STOCK = 1_000_000
 FIELDS = {"customers": "email", "products": "sku"}  # index: the field its seeded documents are found by
 
-# A shop gets dearer with its history: a product rename re-renders every order holding the product.
-# `--mix-name` names the shop; a new name starts one without history.
 
 def prefixes(name: str) -> dict[str, str]:
-    """The sku and email prefixes of shop `name`, by index."""
+    """The sku and email prefixes of shop `name`, by index. A shop gets dearer with its history (a
+    product rename re-renders every order holding the product): a new name starts one without."""
     return {"products": f"{name.upper()}-", "customers": f"{name}-"}
 
 
@@ -89,7 +88,8 @@ async def seed_shop(args) -> tuple[list[int], list[int], int, float]:
 async def shop_orders(args) -> int:
     """Orders in the read model holding a product of the shop: its history (the fan-out of a rename)."""
     es = StackSettings().elasticsearch_url
-    body = {"query": {"prefix": {"items.sku": prefixes(args.mix_name)["products"]}}}
+    # items.sku has a lowercase normalizer: the indexed values are lower case.
+    body = {"query": {"prefix": {"items.sku": prefixes(args.mix_name)["products"].lower()}}}
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as s:
         async with s.post(f"{es}/orders/_count", json=body) as r:
             return int((await r.json())["count"]) if r.status == 200 else -1
