@@ -33,13 +33,6 @@ def newest_applied_lsn(checkpoints: Mapping[Partition, Checkpoint]) -> int | Non
     return max(lsns) if lsns else None
 
 
-def has_passed(checkpoints: Mapping[Partition, Checkpoint], lsn: int) -> bool:
-    """True once some input (the heartbeat topic, at the latest a second later) carried an
-    event at or past `lsn`: Debezium emits in commit order, so it has read past the write."""
-    newest = newest_applied_lsn(checkpoints)
-    return newest is not None and newest >= lsn
-
-
 def offsets_to_reach(end_offsets: Mapping[Partition, int]) -> dict[Partition, int]:
     """Per partition, the last offset that must be applied (end offset − 1); empty partitions
     hold nothing that could be the write, so they need nothing."""
