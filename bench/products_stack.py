@@ -16,7 +16,8 @@ STACK_PARTS = ("postgres", "kafka", "connect", "elasticsearch", "pipeline", "que
 
 # --- processes -----------------------------------------------------------------------------------
 
-def _children() -> dict[int, list[int]]:
+def process_tree() -> dict[int, list[int]]:
+    """Every process's children, by pid (from the ppid in /proc/<pid>/stat)."""
     tree: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -36,7 +37,7 @@ def _stat(pid: int) -> list[str] | None:
 
 
 def descendants(pid: int, tree: dict[int, list[int]] | None = None) -> list[int]:
-    tree = _children() if tree is None else tree
+    tree = process_tree() if tree is None else tree
     found, todo = [], [pid]
     while todo:
         current = todo.pop()
@@ -67,7 +68,7 @@ def pipeline_worker_pid(run_dir: Path) -> int | None:
     supervisor = stack_pids(run_dir).get("pipeline")
     if supervisor is None:
         return None
-    for pid in _children().get(supervisor, []):
+    for pid in process_tree().get(supervisor, []):
         if "pipelines.main" in cmdline(pid):
             return pid
     return None
@@ -116,11 +117,11 @@ class CpuMeter:
         self._wall = 0.0
 
     def _now(self) -> dict[str, float]:
-        tree = _children()
+        tree = process_tree()
         usage = {part: cpu_seconds(descendants(pid, tree)) for part, pid in stack_pids(self.run_dir).items()}
         usage["bench"] = cpu_seconds(descendants(os.getpid(), tree))
         usage["loop on cpu"], usage["loop waiting for cpu"] = schedstat(pipeline_worker_pid(self.run_dir))
-        usage["machine busy"] = _machine_busy_seconds()
+        usage["machine busy"], _ = machine_cpu_seconds()
         return usage
 
     def start(self) -> None:
@@ -135,15 +136,16 @@ class CpuMeter:
         return shares
 
 
-def _machine_busy_seconds() -> float:
-    """CPU seconds all cores spent busy since boot (everything but idle and iowait), from /proc/stat."""
-    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    return (sum(fields[:8]) - fields[3] - fields[4]) / CLOCK_TICKS
+def machine_cpu_seconds() -> tuple[float, float]:
+    """CPU seconds all cores spent busy since boot (everything but idle and iowait) and, of those, in
+    softirq (kernel network work, charged to no process), from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:8]]
+    return (sum(fields) - fields[3] - fields[4]) / CLOCK_TICKS, fields[6] / CLOCK_TICKS
 
 
 def other_load(run_dir: Path, seconds: float = 3.0) -> list[tuple[str, float]]:
     """Processes outside the stack and this bench using > 5 % of a core over a short sample."""
-    tree = _children()
+    tree = process_tree()
     ours = {p for pid in [*stack_pids(run_dir).values(), os.getpid()] for p in descendants(pid, tree)}
     before = {pid: cpu_seconds([pid]) for pid in descendants(1, tree) if pid not in ours}
     time.sleep(seconds)  # a fixed sampling window, not synchronisation

@@ -30,8 +30,9 @@ import aiohttp
 
 from machine_info import append_results, load_average, machine
 from pipeline_costs import cost_table
-from ryw_clients import (TOKEN_HEADER, CpuMeter, Generator, cpu_table, errors_of,
-                         percentile, read_table, rename_table)
+from products_phases import percentile
+from ryw_clients import (TOKEN_HEADER, CpuMeter, Generator, cpu_table, errors_of, phase_summary,
+                         read_table, rename_table)
 from ryw_mix import mix_lines, run_mix
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,18 +127,12 @@ async def settle(args, pid: int) -> tuple[str, float]:
 
 def summarise(results: list[dict], shares: dict[str, float], wall: float) -> dict:
     rt = [x for r in results for x in r["rt_ms"]]
-    write = [x for r in results for x in r["write_ms"]]
-    errors = sum((r["errors"] for r in results), Counter())
-    firsts = [r["first"] for r in results if r["first"]]
-    lasts = [r["last"] for r in results if r["last"]]
     out = {k: sum(r[k] for r in results)
            for k in ("issued", "dropped", "ok", "e504", "stale", "late")}
-    span = max(lasts) - min(firsts) if firsts and lasts else 0.0
-    out.update(procs=len(results), errors=errors, span=span,
-               rate=out["ok"] / span if span > 0 else 0.0, answers=len(rt),
-               rt=[percentile(rt, p) for p in (50, 95, 99, 100)],
-               write=[percentile(write, p) for p in (50, 99)], shares=shares, wall=wall,
-               busiest=max((r["cpu_s"] / max(r["wall_s"], 1e-6) for r in results), default=0.0))
+    out.update(phase_summary(results, shares, wall))
+    out.update(errors=sum((r["errors"] for r in results), Counter()),
+               rate=out["ok"] / out["span"] if out["span"] > 0 else 0.0, answers=len(rt),
+               rt=[percentile(rt, p) for p in (0.5, 0.95, 0.99, 1.0)])
     return out
 
 

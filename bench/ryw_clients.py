@@ -20,8 +20,9 @@ from typing import Callable
 import aiohttp
 
 from pipeline_costs import costs, snapshot
+from products_phases import percentile
+from products_stack import cpu_seconds, descendants, machine_cpu_seconds, process_tree, stack_pids
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PARTS = {"query API": "query-api", "write API": "write-api", "pipeline": "pipeline",
          "Elasticsearch": "elasticsearch", "Kafka": "kafka", "Connect": "connect",
          "Postgres": "postgres"}
@@ -39,13 +40,6 @@ class Spec:
     label: str           # unique per phase and process, part of every new name
     token: str | None    # for `satisfied`: a token already reached
     wait_s: float        # the query API's wait bound
-
-
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))]
 
 
 async def drive(spec: Spec, write_url: str, query_url: str, write_token: str) -> dict:
@@ -213,40 +207,18 @@ class Generator:
                 proc.terminate()
 
 
-# --- CPU of each process tree, from /proc ---------------------------------------------------------
-
-def _stat(pid: int) -> list[str] | None:
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return raw[raw.rindex(")") + 2:].split()  # [0] state, [1] ppid, [11] utime, [12] stime
-
-
-def _tree_cpu(roots: dict[str, int]) -> dict[str, float]:
-    """CPU seconds of each root process plus all its descendants (children found by ppid)."""
-    children: dict[int, list[int]] = {}
-    ticks: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and (stat := _stat(int(entry.name))):
-            children.setdefault(int(stat[1]), []).append(int(entry.name))
-            ticks[int(entry.name)] = int(stat[11]) + int(stat[12])
-    out = {}
-    for name, root in roots.items():
-        todo, total = [root], 0
-        while todo:
-            pid = todo.pop()
-            total += ticks.get(pid, 0)
-            todo.extend(children.get(pid, []))
-        out[name] = total / CLOCK_TICKS
-    return out
+def phase_summary(results: list[dict], shares: dict[str, float], wall: float) -> dict:
+    """What every phase reports of its load processes' results: how many, the span from the first
+    command to the last answer, write latency p50/p99, the CPU shares and the busiest process."""
+    firsts = [r["first"] for r in results if r["first"]]
+    lasts = [r["last"] for r in results if r["last"]]
+    write = [x for r in results for x in r["write_ms"]]
+    return dict(procs=len(results), span=max(lasts) - min(firsts) if firsts and lasts else 0.0,
+                write=[percentile(write, p) for p in (0.5, 0.99)], shares=shares, wall=wall,
+                busiest=max((r["cpu_s"] / max(r["wall_s"], 1e-6) for r in results), default=0.0))
 
 
-def _machine_busy() -> tuple[float, float]:
-    """CPU seconds all cores were busy (all but idle and iowait) and, of those, in softirq."""
-    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:8]]
-    return (sum(fields) - fields[3] - fields[4]) / CLOCK_TICKS, fields[6] / CLOCK_TICKS
-
+# --- CPU of each process tree, from /proc (bench/products_stack.py) ----------------------------
 
 class CpuMeter:
     """Share of one core used by each stack part, the generator and the rest, between marks."""
@@ -254,17 +226,14 @@ class CpuMeter:
     def __init__(self, run_dir: Path, metrics_url: str | None = None) -> None:
         self.metrics_url = metrics_url  # the pipeline worker's /metrics: its cost per change, per phase
         self.costs: dict[str, float] = {}
-        self.roots = {}
-        for label, name in PARTS.items():
-            try:
-                self.roots[label] = int((run_dir / f"{name}.pid").read_text().strip())
-            except (OSError, ValueError):
-                pass
+        pids = stack_pids(run_dir)
+        self.roots = {label: pids[name] for label, name in PARTS.items() if name in pids}
         self.roots["generator"] = os.getpid()
 
     def _now(self) -> dict[str, float]:
-        usage = _tree_cpu(self.roots)
-        usage["machine"], usage["softirq"] = _machine_busy()
+        tree = process_tree()
+        usage = {label: cpu_seconds(descendants(root, tree)) for label, root in self.roots.items()}
+        usage["machine"], usage["softirq"] = machine_cpu_seconds()
         return usage
 
     def start(self) -> None:

@@ -17,7 +17,8 @@ from aiokafka.admin import AIOKafkaAdminClient
 from infra.demo.live import HEARTBEAT_TOPIC
 from infra.pipeline_status import CONSUMER_GROUP, SOURCE_PREFIX, STAGE_SUFFIX
 from infra.settings import StackSettings
-from ryw_clients import errors_of, ms, percentile, table
+from products_phases import percentile
+from ryw_clients import errors_of, ms, phase_summary, table
 from ryw_mix_drive import MODELS, MixSpec
 from ryw_shop import STOCK, prefixes, seed_shop, shop_orders, snapshot
 
@@ -148,16 +149,11 @@ def summarise(results: list[dict], shares: dict[str, float], wall: float) -> dic
         out[k] = sum((r[k] for r in results), Counter())
     rt = {m: [x for r in results for x in r["rt"][m]] for m in MODELS}
     rt["overall"] = [x for r in results for x in r["overall"]]
-    firsts = [r["first"] for r in results if r["first"]]
-    lasts = [r["last"] for r in results if r["last"]]
-    span = max(lasts) - min(firsts) if firsts and lasts else 0.0
+    out.update(phase_summary(results, shares, wall))
     done = out["ok"] + sum(out["refused"].values())
-    write = [x for r in results for x in r["write_ms"]]
-    out.update(procs=len(results), span=span, rate=done / span if span > 0 else 0.0,
-               rt={m: [percentile(v, p) for p in (50, 95, 99, 100)] for m, v in rt.items()},
-               write=[percentile(write, p) for p in (50, 99)], shares=shares, wall=wall,
-               examples=[x for r in results for x in r["examples"]][:3],
-               busiest=max((r["cpu_s"] / max(r["wall_s"], 1e-6) for r in results), default=0.0))
+    out.update(rate=done / out["span"] if out["span"] > 0 else 0.0,
+               rt={m: [percentile(v, p) for p in (0.5, 0.95, 0.99, 1.0)] for m, v in rt.items()},
+               examples=[x for r in results for x in r["examples"]][:3])
     return out
 
 
@@ -216,7 +212,7 @@ def mix_lines(args, rows: list[dict]) -> list[str]:
         lines += [f"- stale {at}: {x}" for x in r["examples"]]
         lag = r["lag"]
         lines.append(f"- lag {at}: settled after {lag_cells(lag)[3]} s; {lag['polls']} polls "
-                     f"after the load (median {percentile(lag['poll_ms'], 50):.0f} ms), "
+                     f"after the load (median {percentile(lag['poll_ms'], 0.5):.0f} ms), "
                      f"{lag['failed']} failed")
         if "error" in lag:
             lines.append(f"- lag watch {at} failed: {lag['error']}")
