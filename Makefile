@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-unit deps venv up down status clean
+.PHONY: demo test test-unit deps test-deps venv up down status clean
 
 demo: deps venv
 	$(BIN)/readside demo
 
-test: deps venv
+test: test-deps venv
 	$(BIN)/pytest -q -ra --durations=10
 
 test-unit: venv
@@ -17,6 +17,9 @@ test-unit: venv
 
 deps:
 	@infra/scripts/install-system-deps.sh
+
+test-deps:
+	@infra/scripts/install-system-deps.sh --with-browser
 
 venv: $(STAMP)
 

@@ -56,6 +56,7 @@ class StackSettings(BaseSettings):
     query_api_port: int = 8002
     pipeline_metrics_port: int = 9102
     pipeline_web_port: int = 6066
+    console_port: int = 8003
     write_token: str | None = Field(default=None, description="default: generated once, kept in data_dir")
 
     kafka_heap: str = "512m"
@@ -67,6 +68,20 @@ class StackSettings(BaseSettings):
     # the worker refuses topics with another count (pipelines/core/topics.py).
     topic_partitions: int = Field(default=2, ge=1, le=256,
                                   description="partitions of every change, internal and changelog topic")
+
+    # Debezium's slot keeps WAL until Connect confirms it. Without a bound a stopped connector fills the disk;
+    # with one, Postgres drops ("loses") the slot past the bound and the read models need a new snapshot.
+    max_slot_wal_keep_size: str = Field(default="4GB", pattern=r"^(-1|\d+\s*(kB|MB|GB|TB)?)$",
+                                        description="Postgres max_slot_wal_keep_size; -1 is unbounded")
+    slot_warn_fraction: float = Field(default=0.5, gt=0, le=1,
+                                      description="status turns red when the slot retains this much of the bound")
+
+    console_interval_s: float = Field(default=2.0, gt=0, description="console sampling while its page is open")
+    console_idle_interval_s: float = Field(default=15.0, gt=0, description="console sampling otherwise")
+    console_history_s: float = Field(default=600.0, gt=0, description="how far back the page's plots reach")
+    connector_restart_first_s: float = Field(default=5.0, gt=0, description="first wait between restarts of a "
+                                             "FAILED connector task; it doubles while the task keeps failing")
+    connector_restart_max_s: float = Field(default=300.0, gt=0)
 
     start_timeout_s: float = 120.0
     connector_timeout_s: float = 90.0

@@ -10,6 +10,7 @@ from infra.probes import probes
 from infra.registrar import Registrar
 from infra.secrets import postgres_password, write_token_source
 from infra.settings import StackMode, StackSettings
+from infra.slot import slot_report
 
 
 def collect_status(settings: StackSettings) -> dict:
@@ -26,17 +27,21 @@ def collect_status(settings: StackSettings) -> dict:
         try:
             for name, status in Registrar(settings.connect_url).list_status().items():
                 connectors[name] = {"state": status["connector"]["state"],
-                                    "tasks": [{"id": t["id"], "state": t["state"]} for t in status["tasks"]]}
+                                    "trace": status["connector"].get("trace", ""),
+                                    "tasks": [{"id": t["id"], "state": t["state"], "trace": t.get("trace", "")}
+                                              for t in status["tasks"]]}
         except httpx.HTTPError as exc:
             components["connect"].update(healthy=False, detail=f"listing connectors failed: {exc}")
     pipeline = pipeline_progress(settings) if components["kafka"]["healthy"] else None
+    slots = slot_report(settings, postgres_password(settings)) if components["postgres"]["healthy"] else []
     return {"stack": settings.stack.value, "data_dir": str(settings.data),
             "components": components, "connectors": connectors, "services": services,
-            "pipeline": pipeline, "write_token": write_token_source(settings)}
+            "replication_slots": slots, "pipeline": pipeline, "write_token": write_token_source(settings)}
 
 
 def all_healthy(status: dict) -> bool:
     parts_ok = all(c["healthy"] for c in [*status["components"].values(), *status["services"].values()])
     connectors_ok = all(c["state"] == "RUNNING" and c["tasks"] and all(t["state"] == "RUNNING" for t in c["tasks"])
                         for c in status["connectors"].values())
-    return parts_ok and connectors_ok
+    slots_ok = all(slot["level"] == "ok" for slot in status["replication_slots"])
+    return parts_ok and connectors_ok and slots_ok

@@ -95,6 +95,9 @@ def _print_status(report: dict) -> None:
             tasks = ", ".join(f"{t['id']}:{t['state']}" for t in c["tasks"]) or "no tasks"
             conns.add_row(name, c["state"], tasks)
         out.print(conns)
+    for slot in report["replication_slots"]:
+        colour = {"ok": "green", "unknown": "yellow"}.get(slot["level"], "red")
+        out.print(f"replication slot {slot['name']}: [{colour}]{slot['level']}[/] {slot['detail']}", highlight=False)
     pipeline = report.get("pipeline")
     if pipeline:
         lag = ", ".join(f"{topic} {n}" for topic, n in (pipeline["lag"] or {}).items()) or "unknown"
@@ -229,6 +232,14 @@ def serve_pipeline() -> None:
     from infra.native.supervisor import supervise
 
     raise typer.Exit(supervise([sys.executable, "-m", "pipelines.main"], "pipeline worker"))
+
+
+@serve_app.command("console")
+def serve_console() -> None:
+    """The status page, its JSON and the stack-wide metrics; restarts FAILED connector tasks with backoff."""
+    from infra.console.app import serve
+
+    serve(_service_settings(StackSettings, "console"))
 
 
 def _service_settings(settings_class, what: str):

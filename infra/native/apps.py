@@ -35,7 +35,7 @@ class App(Server):
 
 
 APPS = [App("write-api", "write_api_port"), App("query-api", "query_api_port"),
-        App("pipeline", "pipeline_metrics_port", "/metrics", ("pipeline_web_port",))]
+        App("pipeline", "pipeline_metrics_port", "/metrics", ("pipeline_web_port",)), App("console", "console_port")]
 
 
 def app_environment(settings: StackSettings) -> dict[str, str]:

@@ -111,7 +111,8 @@ class Postgres(Server):
         s = ctx.settings
         options = {"listen_addresses": s.host, "port": s.postgres_port, "unix_socket_directories": run,
                    "wal_level": "logical", "max_wal_senders": 10, "max_replication_slots": 10,
-                   "max_connections": 200, "shared_buffers": "128MB"}
+                   "max_connections": 200, "shared_buffers": "128MB",
+                   "max_slot_wal_keep_size": s.max_slot_wal_keep_size}
         argv = [str(postgres_bin(s) / "postgres"), "-D", str(data)]
         for key, value in options.items():
             argv += ["-c", f"{key}={value}"]

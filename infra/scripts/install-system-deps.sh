@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Install the Debian packages the native stack needs, only when something is missing.
+# --with-browser also installs chromium, which the tests drive to check the console page.
 set -euo pipefail
 need=()
+if [ "${1:-}" = "--with-browser" ]; then
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
+fi
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 { command -v java >/dev/null 2>&1 && java -version 2>&1 | grep -qE 'version "(1[7-9]|[2-9][0-9])'; } || need+=(openjdk-17-jdk-headless)
 major=$(sed -n 's/^POSTGRES_MAJOR=//p' "$(dirname "$0")/../versions.env")

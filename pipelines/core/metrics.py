@@ -16,6 +16,8 @@ DEAD_LETTERS = Counter(
 STALE_WRITES = Counter(
     "readside_es_stale_writes_total", "Writes Elasticsearch refused because the document was already newer",
     ["index"])
+DOCUMENTS_WRITTEN = Counter(
+    "readside_documents_written_total", "Document writes and deletes Elasticsearch applied", ["index"])
 BULK_SECONDS = Histogram(
     "readside_es_bulk_seconds", "Latency of one Elasticsearch bulk request, retries included", ["index"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))

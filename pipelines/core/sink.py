@@ -22,7 +22,7 @@ from elasticsearch import ApiError, AsyncElasticsearch, ConnectionError as EsCon
 from tenacity import (AsyncRetrying, before_sleep_log, retry_if_exception, stop_after_delay, stop_never,
                       wait_exponential)
 
-from pipelines.core.metrics import BULK_SECONDS, STALE_WRITES
+from pipelines.core.metrics import BULK_SECONDS, DOCUMENTS_WRITTEN, STALE_WRITES
 from pipelines.core.records import DocumentDeleted
 
 log = logging.getLogger(__name__)
@@ -115,10 +115,12 @@ class BulkSink:
                 body = [line for _, lines in pending for line in lines]
                 response = await self.client.bulk(operations=body, refresh="true" if refresh else "false")
                 retry: list[tuple[IndexAction, tuple[str, ...]]] = []
+                applied = 0
                 for (action, lines), item in zip(pending, response["items"]):
                     result = next(iter(item.values()))
                     status = result["status"]
                     if status < 300 or (status == 404 and action.document is None):
+                        applied += 1
                         continue
                     if status == 409:  # the index already holds a newer version: a replay, nothing to do
                         STALE_WRITES.labels(action.index).inc()
@@ -126,6 +128,7 @@ class BulkSink:
                         retry.append((action, lines))
                     else:
                         rejected.append(Rejected(action, status, json.dumps(result.get("error"))))
+                DOCUMENTS_WRITTEN.labels(index).inc(applied)
                 if retry:
                     pending = retry
                     raise _RetryItems([a for a, _ in retry])
