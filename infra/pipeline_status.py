@@ -16,7 +16,10 @@ CHECKPOINTS_INDEX = "readside_checkpoints"
 
 
 def pipeline_progress(settings: StackSettings) -> dict:
-    return {"consumer_group": CONSUMER_GROUP, "lag": lag_by_topic(settings),
+    positions = consumer_positions(settings)
+    return {"consumer_group": CONSUMER_GROUP,
+            "lag": None if positions is None else {topic: lag for topic, (_, lag) in positions.items()},
+            "committed": None if positions is None else {topic: done for topic, (done, _) in positions.items()},
             "newest_applied_change_age_s": _newest_applied_age_s(settings),
             "pending_handovers": pending_handovers(settings)}
 
@@ -46,10 +49,17 @@ def parse_pending_handovers(metrics: str) -> dict[str, dict[int, int]]:
 
 
 def lag_by_topic(settings: StackSettings) -> dict[str, int] | None:
+    positions = consumer_positions(settings)
+    return None if positions is None else {topic: lag for topic, (_, lag) in positions.items()}
+
+
+def consumer_positions(settings: StackSettings) -> dict[str, tuple[int, int]] | None:
+    """Per input topic (source and internal stage topics), the group's committed offsets summed over the
+    partitions, and its lag (end minus committed); None when Kafka or the group cannot be read."""
     from aiokafka import AIOKafkaConsumer
     from aiokafka.admin import AIOKafkaAdminClient
 
-    async def lag() -> dict[str, int]:
+    async def positions() -> dict[str, tuple[int, int]]:
         admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=3000)
         consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=3000)
         await admin.start()
@@ -59,17 +69,21 @@ def lag_by_topic(settings: StackSettings) -> dict[str, int] | None:
             # The stages' own topics count too: a router can be current while a projector is far behind.
             sources = {tp: meta.offset for tp, meta in committed.items()
                        if tp.topic.startswith(SOURCE_PREFIX) or tp.topic.endswith(STAGE_SUFFIX)}
+            # Assigned first, the consumer asks for exactly these topics' metadata; unassigned, end_offsets
+            # waits a metadata refresh cycle (about 1 s).
+            consumer.assign(list(sources))
             ends = await consumer.end_offsets(list(sources)) if sources else {}
         finally:
             await consumer.stop()
             await admin.close()
-        result: dict[str, int] = {}
+        result: dict[str, tuple[int, int]] = {}
         for tp, offset in sources.items():
-            result[tp.topic] = result.get(tp.topic, 0) + max(ends[tp] - max(offset, 0), 0)
+            done, lag = result.get(tp.topic, (0, 0))
+            result[tp.topic] = (done + max(offset, 0), lag + max(ends[tp] - max(offset, 0), 0))
         return dict(sorted(result.items()))
 
     try:
-        return asyncio.run(asyncio.wait_for(lag(), 8))
+        return asyncio.run(asyncio.wait_for(positions(), 8))
     except Exception:  # an unreachable broker or an unknown group: report "unknown", not a crash
         return None
 

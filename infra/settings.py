@@ -57,6 +57,7 @@ class StackSettings(BaseSettings):
     pipeline_metrics_port: int = 9102
     pipeline_web_port: int = 6066
     console_port: int = 8003
+    dead_letter_topic: str = "readside.dlq"  # the pipeline worker's (READSIDE_DEAD_LETTER_TOPIC for both)
     write_token: str | None = Field(default=None, description="default: generated once, kept in data_dir")
 
     kafka_heap: str = "512m"
@@ -82,6 +83,10 @@ class StackSettings(BaseSettings):
     connector_restart_first_s: float = Field(default=5.0, gt=0, description="first wait between restarts of a "
                                              "FAILED connector task; it doubles while the task keeps failing")
     connector_restart_max_s: float = Field(default=300.0, gt=0)
+    pipeline_stall_after_s: float = Field(default=60.0, gt=0, description="the pipeline is unhealthy when a "
+                                          "topic with lag keeps its committed offset this long")
+    dead_letter_alarm_per_min: float = Field(default=10.0, ge=0, description="the pipeline is unhealthy above "
+                                             "this many dead letters in a minute")
 
     start_timeout_s: float = 120.0
     connector_timeout_s: float = 90.0

@@ -13,7 +13,9 @@ from infra.settings import StackMode, StackSettings
 from infra.slot import slot_report
 
 
-def collect_status(settings: StackSettings) -> dict:
+def collect_status(settings: StackSettings, ask_console: bool = True) -> dict:
+    """Everything `readside status` shows. With `ask_console`, the pipeline's health also says whether it makes
+    progress: only the console, which samples over time, can tell a stalled pipeline from a quiet one."""
     services: dict[str, dict] = {}
     if settings.stack is StackMode.native:
         native = NativeStack(settings)
@@ -34,9 +36,22 @@ def collect_status(settings: StackSettings) -> dict:
             components["connect"].update(healthy=False, detail=f"listing connectors failed: {exc}")
     pipeline = pipeline_progress(settings) if components["kafka"]["healthy"] else None
     slots = slot_report(settings, postgres_password(settings)) if components["postgres"]["healthy"] else []
+    console = services.get("console")
+    if ask_console and console and console["healthy"]:
+        try:
+            mark_pipeline_problems({"services": services},
+                                   httpx.get(f"{console['url']}/api/problems", timeout=3).json()["pipeline"])
+        except (httpx.HTTPError, ValueError, KeyError) as exc:
+            console.update(healthy=False, detail=f"its verdict on the pipeline could not be read: {exc}")
     return {"stack": settings.stack.value, "data_dir": str(settings.data),
             "components": components, "connectors": connectors, "services": services,
             "replication_slots": slots, "pipeline": pipeline, "write_token": write_token_source(settings)}
+
+
+def mark_pipeline_problems(status: dict, problems: list[str]) -> None:
+    pipeline = status["services"].get("pipeline")
+    if pipeline and pipeline["healthy"] and problems:
+        pipeline.update(healthy=False, detail="no progress: " + "; ".join(problems))
 
 
 def all_healthy(status: dict) -> bool:

@@ -24,6 +24,8 @@ connectors_app = typer.Typer(help="Kafka Connect connectors (files in connectors
 serve_app = typer.Typer(help="Run one of readside's services in the foreground.", no_args_is_help=True)
 app.add_typer(connectors_app, name="connectors")
 app.add_typer(serve_app, name="serve")
+deadletters_app = typer.Typer(help="Events the pipeline could not apply: list them, replay them after a fix.")
+app.add_typer(deadletters_app, name="deadletters")
 err = Console(stderr=True, soft_wrap=True)  # errors stay one grep-able line
 out = Console(width=None if sys.stdout.isatty() else 160)
 
@@ -108,6 +110,9 @@ def _print_status(report: dict) -> None:
             floors = ", ".join(f"{p} (since LSN {lsn})" for p, lsn in parts.items())
             out.print(f"[yellow]{projection}: partitions {floors} wait for a backfill's handover and index "
                       f"nothing; if no backfill runs, run `readside backfill {projection}` again[/]")
+    console = report["services"].get("console")
+    if console:
+        out.print(f"status page: {console['url']}/ ({'live' if console['healthy'] else 'down'})")
     out.print(f"write API token: {report['write_token']}")
 
 
@@ -251,6 +256,42 @@ def _service_settings(settings_class, what: str):
     except ValidationError as exc:
         _fail(f"{what} settings: " + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
                                                 for e in exc.errors()))
+
+
+@deadletters_app.callback(invoke_without_command=True)
+def deadletters_list(
+    ctx: typer.Context,
+    reason: Annotated[str | None, typer.Option(help="only letters of this reason")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON array, for programs")] = False,
+) -> None:
+    """List the dead letters not yet replayed: reason, source record, time, and a preview."""
+    if ctx.invoked_subcommand:
+        return
+    from infra.deadletters import list_letters
+
+    letters = list_letters(StackSettings(), reason)
+    if as_json:
+        sys.stdout.write(json.dumps([letter.as_dict() for letter in letters], indent=2) + "\n")
+        return
+    table = Table(title=f"dead letters not replayed: {len(letters)}")
+    for column in ("letter", "reason", "projection", "source topic/partition/offset", "failed at", "error / preview"):
+        table.add_column(column, overflow="fold")
+    for letter in letters:
+        table.add_row(letter.position, letter.reason, letter.projection,
+                      f"{letter.source_topic}/{letter.source_partition}/{letter.source_offset}", letter.failed_at,
+                      f"{letter.error[:160]}\n[dim]{letter.preview()}[/]")
+    out.print(table)
+
+
+@deadletters_app.command("replay")
+def deadletters_replay(
+    reason: Annotated[str | None, typer.Option(help="only letters of this reason")] = None,
+) -> None:
+    """Send the dead letters (of one reason) back to the topic they came from, after the cause is fixed."""
+    from infra.deadletters import replay
+
+    sent = replay(StackSettings(), reason, say=lambda line: err.print(f"[green]✓[/] {line}", highlight=False))
+    err.print(f"{sent} dead letter(s) replayed" if sent else "no dead letter to replay")
 
 
 @connectors_app.command("apply")

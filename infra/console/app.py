@@ -44,6 +44,11 @@ def create_app(settings: StackSettings) -> FastAPI:
                                 headers={"Retry-After": "1"})
         return JSONResponse(report)
 
+    @app.get("/api/problems")
+    async def problems() -> dict:
+        """Why the pipeline makes no progress, as the console judged it from its samples ([] when it does)."""
+        return {"pipeline": sampler.problems, "sampled_at": sampler.latest and sampler.latest["sampled_at"]}
+
     @app.post("/api/connectors/{name}/restart")
     async def restart(name: str) -> dict:
         if not CONNECTOR_NAME.match(name):

@@ -18,6 +18,7 @@ class Scrape:
     documents_out: dict[str, float]  # index -> document writes and deletes Elasticsearch applied
     freshness: dict[str, dict[float, float]]  # projection -> cumulative bucket counts by upper bound (le)
     dead_letters: dict[str, float]  # reason -> count
+    source_paused: bool = False  # a backfill paused the worker's source topics
 
 
 def scrape_from_families(families, at: float) -> Scrape:
@@ -26,6 +27,7 @@ def scrape_from_families(families, at: float) -> Scrape:
     documents: dict[str, float] = {}
     freshness: dict[str, dict[float, float]] = {}
     dead: dict[str, float] = {}
+    paused = False
     for family in families:
         for sample in family.samples:
             labels = sample.labels
@@ -39,7 +41,9 @@ def scrape_from_families(families, at: float) -> Scrape:
                 freshness.setdefault(labels["projection"], {})[float(labels["le"])] = sample.value
             elif sample.name == "readside_dead_letters_total":
                 _add(dead, labels["reason"], sample.value)
-    return Scrape(at, events, documents, freshness, dead)
+            elif sample.name == "readside_source_paused":
+                paused = sample.value > 0
+    return Scrape(at, events, documents, freshness, dead, paused)
 
 
 def _add(totals: dict[str, float], key: str, value: float) -> None:
@@ -111,4 +115,5 @@ class History:
                 "changes_in_per_s": rates(scrape.events_in, previous.events_in if previous else {}, seconds),
                 "documents_out_per_s": rates(scrape.documents_out, previous.documents_out if previous else {},
                                              seconds),
-                "freshness": freshness, "dead_letters": dict(scrape.dead_letters)}
+                "freshness": freshness, "dead_letters": dict(scrape.dead_letters),
+                "source_paused": scrape.source_paused}

@@ -11,9 +11,11 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from infra.console.history import History, scrape_from_families
 from infra.console.metrics import CONNECTOR_RESTARTS, export
+from infra.console.stalls import ProgressWatch
 from infra.console.watchdog import ConnectorWatchdog
+from infra.deadletters import newest_letters
 from infra.settings import StackSettings
-from infra.status import all_healthy, collect_status
+from infra.status import all_healthy, collect_status, mark_pipeline_problems
 
 log = logging.getLogger("readside.console")
 
@@ -24,6 +26,8 @@ class Sampler:
         self.history = History(keep_s=settings.console_history_s)
         self.watchdog = ConnectorWatchdog(settings.connect_url, settings.connector_restart_first_s,
                                           settings.connector_restart_max_s)
+        self.progress = ProgressWatch(settings.pipeline_stall_after_s, settings.dead_letter_alarm_per_min)
+        self.problems: list[str] = []  # why the pipeline makes no progress; [] when it does
         self.latest: dict | None = None
         self.viewed_at = 0.0  # the last time someone asked for the report: sample faster while watched
         self._wake = asyncio.Event()
@@ -50,17 +54,25 @@ class Sampler:
                     pass
 
     async def sample(self, http: httpx.AsyncClient) -> None:
-        status = await asyncio.to_thread(collect_status, self.settings)
+        status = await asyncio.to_thread(collect_status, self.settings, False)
+        if status["components"]["kafka"]["healthy"]:
+            status["newest_dead_letters"] = await asyncio.to_thread(newest_letters, self.settings, 5)
         before = {name: b.restarts for name, b in self.watchdog.backoffs.items()}
         if status["components"]["connect"]["healthy"]:
             await self.watchdog.check(http, status["connectors"], time.time())
         for name, backoff in self.watchdog.backoffs.items():
             CONNECTOR_RESTARTS.labels(name).inc(backoff.restarts - before.get(name, 0))
-        export(status)
         point = None
         metrics = await self._pipeline_metrics(http)
         if metrics is not None:
             point = self.history.add(scrape_from_families(text_string_to_metric_families(metrics), time.time()))
+        pipeline = status.get("pipeline") or {}
+        dead_letters = sum(point["dead_letters"].values()) if point else 0.0
+        self.problems = self.progress.problems(pipeline.get("committed") or {}, pipeline.get("lag") or {},
+                                               dead_letters, time.time(),
+                                               paused=bool(point and point["source_paused"]))
+        mark_pipeline_problems(status, self.problems)
+        export(status)
         status.pop("write_token", None)
         self.latest = {**status, "healthy": all_healthy(status), "sampled_at": time.time(),
                        "now": point, "history": list(self.history.points), "restarts": self.watchdog.events}

@@ -66,8 +66,8 @@ def run_demo(settings: StackSettings, options: DemoOptions, console: Console) ->
 
     native = settings.stack is StackMode.native
     console.print(screens.closing(_url(settings, settings.write_api_port), _url(settings, settings.query_api_port),
-                                  _url(settings, settings.pipeline_metrics_port), write_token_source(settings),
-                                  native))
+                                  _url(settings, settings.pipeline_metrics_port),
+                                  _url(settings, settings.console_port), write_token_source(settings), native))
     return clean
 
 
@@ -76,7 +76,8 @@ def bring_up(settings: StackSettings, console: Console) -> None:
     if settings.stack is StackMode.native:
         began = time.monotonic()
         NativeStack(settings, console).up()
-        console.print(f"[green]✓[/] stack up in {time.monotonic() - began:.1f} s")
+        console.print(f"[green]✓[/] stack up in {time.monotonic() - began:.1f} s; watch it live at "
+                      f"{_url(settings, settings.console_port)}/")
     else:
         console.print(f"READSIDE_STACK={settings.stack.value}: using the stack that is already running")
     wait_until_serving(settings, console, 60 if settings.stack is StackMode.native else 15)

@@ -138,7 +138,8 @@ def round_trip_table(rows: list[tuple[str, str, str, str]]) -> Table:
     return table
 
 
-def closing(write_url: str, query_url: str, metrics_url: str, token_source: str, native: bool) -> Panel:
+def closing(write_url: str, query_url: str, metrics_url: str, console_url: str, token_source: str,
+            native: bool) -> Panel:
     stop = ("  [bold]readside down[/]           stop everything (the data stays for next time)\n"
             "  [bold]readside down --purge[/]   stop and delete the data (downloads are kept)"
             if native else
@@ -147,7 +148,8 @@ def closing(write_url: str, query_url: str, metrics_url: str, token_source: str,
         "[bold]Explore[/]\n"
         f"  write API   {write_url}/docs   (every command needs the bearer token: {token_source})\n"
         f"  query API   {query_url}/docs   (try {query_url}/products/search?q=lamp)\n"
-        f"  metrics     {metrics_url}/metrics\n\n"
+        f"  status page {console_url}/   (live: health, connectors, slot, freshness, lag)\n"
+        f"  metrics     {metrics_url}/metrics and {console_url}/metrics\n\n"
         "[bold]Commands[/]\n"
         "  [bold]readside status[/]         every component, connector, pipeline lag and freshness\n"
         "  [bold]readside verify[/]         recompute every read model from PostgreSQL and diff it\n"

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import sys
+from importlib.metadata import PackageNotFoundError, version
+
 import httpx
 
 from infra.native.servers import Context, Launch, Server
@@ -56,6 +58,13 @@ def app_environment(settings: StackSettings) -> dict[str, str]:
             "READSIDE_PIPELINE_WEB_PORT": str(settings.pipeline_web_port)}
 
 
+def readside_version() -> str | None:
+    try:
+        return version("readside")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return None
+
+
 def probe_app(app: App, settings: StackSettings) -> Health:
     url = app.url(settings)
     try:
@@ -66,11 +75,11 @@ def probe_app(app: App, settings: StackSettings) -> Health:
         return Health(False, url, detail=f"{app.health_path} answered {response.status_code}")
     if app.name == "pipeline":
         return _pipeline_health(url, settings)
-    return Health(True, url, detail=response.text[:120])
+    return Health(True, url, readside_version(), detail=response.text[:120])
 
 
 def _pipeline_health(url: str, settings: StackSettings) -> Health:
     """Alive is healthy (a worker replaying a long backlog checkpoints rarely); the detail says how recent."""
     since = seconds_since_last_checkpoint(settings)
     seen = "no checkpoint yet" if since is None else f"last checkpoint {since:.1f} s ago"
-    return Health(True, url, detail=f"worker up; {seen}")
+    return Health(True, url, readside_version(), detail=f"worker up; {seen}")

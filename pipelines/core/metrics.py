@@ -38,6 +38,8 @@ SKIPPED_OFFSETS = Counter(
 HANDOVER_PENDING = Gauge(
     "readside_handover_pending_lsn", "A partition waiting for the end of a backfill's handover (its floor LSN; "
     "0 when live): it indexes nothing until then", ["projection", "partition"])
+SOURCE_PAUSED = Gauge(
+    "readside_source_paused", "1 while a backfill has the worker's source topics paused (on purpose)")
 UNHANDLED_ACKS = Counter(
     "readside_unhandled_acks_total", "Acks refused: events Faust's stream skipped (fetched before a rebalance, or "
     "taken while the flow was suspended) without a batch handling them", ["topic"])

@@ -17,6 +17,8 @@ from typing import Any
 
 import faust
 
+from pipelines.core.metrics import SOURCE_PAUSED
+
 log = logging.getLogger(__name__)
 
 
@@ -36,6 +38,7 @@ class SourcePause:
         if self._timer is not None:
             self._timer.cancel()
         self._timer = asyncio.ensure_future(self._resume_after(granted))
+        SOURCE_PAUSED.set(1)
         log.info("source topics paused for %.0f s (%d partitions)", granted, len(tps))
         return granted
 
@@ -47,6 +50,7 @@ class SourcePause:
             self.app.consumer.resume_partitions(self._paused & set(self.app.consumer.assignment()))
             log.info("source topics resumed")
         self._paused = set()
+        SOURCE_PAUSED.set(0)
 
     async def _resume_after(self, seconds: float) -> None:
         await asyncio.sleep(seconds)

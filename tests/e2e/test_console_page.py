@@ -61,7 +61,7 @@ def test_a_stopped_connector_shows_as_failed_within_seconds(stack, console):
     connect.put(f"/connectors/{name}/pause").raise_for_status()
     try:
         entry = console.locator(f".connector[data-name='{name}']")
-        entry.locator(".badge.bad", has_text="PAUSED").wait_for(timeout=10_000)
+        entry.locator(".badge.bad", has_text="PAUSED").wait_for(timeout=20_000)
         console.locator("#banner", has_text="needs attention").wait_for(timeout=5_000)
     finally:
         connect.put(f"/connectors/{name}/resume").raise_for_status()

@@ -72,12 +72,13 @@ def test_the_sales_hook_renders_rows_once_there_are_some():
 
 def test_closing_says_where_the_docs_are_which_commands_exist_and_how_to_stop():
     shown = text_of(screens.closing("http://127.0.0.1:8001", "http://127.0.0.1:8002", "http://127.0.0.1:9102",
-                                    "file /x/write-api.token", native=True))
-    for expected in ("http://127.0.0.1:8001/docs", "http://127.0.0.1:8002/docs", "readside status",
+                                    "http://127.0.0.1:8003", "file /x/write-api.token", native=True))
+    for expected in ("http://127.0.0.1:8001/docs", "http://127.0.0.1:8002/docs", "http://127.0.0.1:8003/",
+                     "readside status",
                      "readside verify", "readside down", "readside down --purge", "/x/write-api.token"):
         assert expected in shown
 
 
 def test_closing_for_a_stack_readside_does_not_manage_does_not_offer_down():
-    shown = text_of(screens.closing("http://h:1", "http://h:2", "http://h:3", "env", native=False))
+    shown = text_of(screens.closing("http://h:1", "http://h:2", "http://h:3", "http://h:4", "env", native=False))
     assert "readside down" not in shown and "stop it the way you started it" in shown

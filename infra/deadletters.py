@@ -1,0 +1,174 @@
+"""Dead letters for operators: list what the pipeline could not apply, and send it through again after a fix.
+
+The worker writes each letter to the dead-letter topic with the original record's bytes and coordinates.
+A replay produces those bytes again to the same topic and partition they came from (the worker applies
+them like any change: a version older than the document is ignored), then records the letter on a
+compacted "replayed" topic, keyed by its own position, so it leaves the list. A letter that fails again
+comes back as a new letter with its new position.
+"""
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from infra.settings import StackSettings
+
+PREVIEW_CHARS = 120
+TOPIC_ALREADY_EXISTS = 36  # Kafka's error code
+
+
+@dataclass(frozen=True)
+class Letter:
+    position: str  # where the letter itself sits: dead-letter topic partition/offset
+    projection: str
+    reason: str
+    error: str
+    source_topic: str
+    source_partition: int
+    source_offset: int
+    failed_at: str
+    key: bytes | None
+    value: bytes | None
+
+    def preview(self) -> str:
+        raw = (self.value or b"").decode(errors="replace").replace("\n", " ")
+        return raw[:PREVIEW_CHARS] + ("…" if len(raw) > PREVIEW_CHARS else "")
+
+    def as_dict(self) -> dict:
+        return {"position": self.position, "projection": self.projection, "reason": self.reason,
+                "error": self.error, "source": f"{self.source_topic}/{self.source_partition}/{self.source_offset}",
+                "failed_at": self.failed_at, "preview": self.preview()}
+
+
+def decode_letter(position: str, value: bytes) -> Letter | None:
+    """A dead-letter record as the worker wrote it (pipelines/core/deadletters.py); None if it is not one."""
+    try:
+        body = json.loads(value)
+        source = body["source"]
+        return Letter(position, body["projection"], body["reason"], body.get("error", ""), source["topic"],
+                      int(source["partition"]), int(source["offset"]), body.get("failed_at", ""),
+                      _unb64(body.get("key_b64")), _unb64(body.get("value_b64")))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _unb64(text: str | None) -> bytes | None:
+    return None if text is None else base64.b64decode(text)
+
+
+def pending(letters: list[Letter], replayed: set[str], reason: str | None = None) -> list[Letter]:
+    """Letters not yet replayed, optionally of one reason, oldest first (pure)."""
+    return [letter for letter in letters if letter.position not in replayed and reason in (None, letter.reason)]
+
+
+def replayed_topic(settings: StackSettings) -> str:
+    return f"{settings.dead_letter_topic}.replayed"
+
+
+async def read_records(settings: StackSettings, topic: str,
+                    tail: int | None = None) -> list[tuple[str, bytes | None, bytes | None]]:
+    """Every record of `topic` up to its end when called, or the last `tail` of each partition:
+    (partition/offset, key, value)."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=10_000)
+    await admin.start()
+    try:
+        [described] = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    tps = [TopicPartition(topic, p["partition"]) for p in described.get("partitions", [])]
+    if described.get("error_code") or not tps:  # 3: the topic does not exist (yet)
+        return []
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False,
+                                group_id=None, request_timeout_ms=10_000)
+    await consumer.start()
+    try:
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+        if tail is not None:
+            starts = await consumer.beginning_offsets(tps)
+            for tp in tps:
+                consumer.seek(tp, max(starts[tp], ends[tp] - tail))
+        records: list[tuple[str, bytes | None, bytes | None]] = []
+        remaining = {tp for tp in tps if ends[tp] > await consumer.position(tp)}
+        while remaining:
+            batch = await consumer.getmany(*remaining, timeout_ms=1000)
+            for tp, messages in batch.items():
+                for m in messages:
+                    if m.offset < ends[tp]:
+                        records.append((f"{tp.partition}/{m.offset}", m.key, m.value))
+                if await consumer.position(tp) >= ends[tp]:
+                    remaining.discard(tp)
+        return records
+    finally:
+        await consumer.stop()
+
+
+async def _ensure_compacted(settings: StackSettings, topic: str) -> None:
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=10_000)
+    await admin.start()
+    try:
+        response = await admin.create_topics([NewTopic(topic, 1, 1, topic_configs={"cleanup.policy": "compact"})])
+    finally:
+        await admin.close()
+    for name, code, *rest in response.topic_errors:
+        if code not in (0, TOPIC_ALREADY_EXISTS):
+            raise RuntimeError(f"cannot create topic {name}: error {code} {rest[0] if rest else ''}")
+
+
+async def _load(settings: StackSettings, tail: int | None = None) -> tuple[list[Letter], set[str]]:
+    letters = [letter for position, _, value in await read_records(settings, settings.dead_letter_topic, tail)
+               if value and (letter := decode_letter(position, value))]
+    replayed = {key.decode() for _, key, value in await read_records(settings, replayed_topic(settings))
+                if key and value}
+    return letters, replayed
+
+
+def list_letters(settings: StackSettings, reason: str | None = None) -> list[Letter]:
+    letters, replayed = asyncio.run(_load(settings))
+    return pending(letters, replayed, reason)
+
+
+def newest_letters(settings: StackSettings, count: int) -> list[dict]:
+    """The newest `count` letters not replayed, newest first (the console's view; cheap on a long topic)."""
+    letters, replayed = asyncio.run(_load(settings, tail=count))
+    newest = sorted(pending(letters, replayed), key=lambda letter: letter.failed_at, reverse=True)
+    return [letter.as_dict() for letter in newest[:count]]
+
+
+def replay(settings: StackSettings, reason: str | None = None, say=print) -> int:
+    """Send every pending letter (of `reason`) back to where it came from; returns how many were sent."""
+    return asyncio.run(_replay(settings, reason, say))
+
+
+async def _replay(settings: StackSettings, reason: str | None, say) -> int:
+    from aiokafka import AIOKafkaProducer
+
+    letters, replayed = await _load(settings)
+    chosen = pending(letters, replayed, reason)
+    if not chosen:
+        return 0
+    await _ensure_compacted(settings, replayed_topic(settings))
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        for letter in chosen:
+            sent = await producer.send_and_wait(letter.source_topic, letter.value, key=letter.key,
+                                                partition=letter.source_partition,
+                                                headers=[("readside.replay-of", letter.position.encode())])
+            marker = {"replayed_at": datetime.now(timezone.utc).isoformat(),
+                      "to": f"{letter.source_topic}/{sent.partition}/{sent.offset}"}
+            await producer.send_and_wait(replayed_topic(settings), json.dumps(marker).encode(),
+                                         key=letter.position.encode())
+            say(f"replayed {letter.position} ({letter.reason}) to {marker['to']}")
+    finally:
+        await producer.stop()
+    return len(chosen)

@@ -1,0 +1,79 @@
+"""`readside deadletters` lists what the pipeline could not apply; `replay` sends it through again after a fix,
+and a replayed letter that applies leaves the list."""
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from datetime import datetime, timezone
+
+import httpx
+import pytest
+
+from infra.deadletters import read_records
+from infra.polling import poll_until
+from pipelines.core.deadletters import DeadLetter, encode
+
+pytestmark = pytest.mark.e2e
+
+
+def readside(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "infra.cli.main", *args], capture_output=True, text=True,
+                          timeout=120)
+
+
+async def _newest_change_of_product(settings, product_id: int) -> tuple[str, int, int, bytes, bytes]:
+    """The product's change record (products or inventory row) with the highest LSN, the one whose LSN
+    is its document's version: (topic, partition, offset, key, value)."""
+    keys = {"readside.public.products": {"id": product_id}, "readside.public.inventory": {"product_id": product_id}}
+    found = []
+    for topic, key in keys.items():
+        for position, raw_key, value in await read_records(settings, topic):
+            if raw_key and value and json.loads(raw_key) == key:
+                partition, offset = map(int, position.split("/"))
+                found.append((topic, partition, offset, raw_key, value))
+    return max(found, key=lambda record: json.loads(record[4])["source"]["lsn"])
+
+
+async def _publish(bootstrap: str, topic: str, key, value) -> None:
+    from aiokafka import AIOKafkaProducer
+
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, value, key=key)
+    finally:
+        await producer.stop()
+
+
+def test_a_rejected_change_is_listed_replayed_and_then_applied(stack, shop):
+    added = shop.add_product(name="Dead letter lantern")
+    pid = added["id"]
+    assert shop.get(f"/products/{pid}", added["consistency_token"]).status_code == 200
+    topic, partition, offset, record_key, record_value = asyncio.run(_newest_change_of_product(stack.settings, pid))
+    es = stack.settings.elasticsearch_url
+    version = httpx.get(f"{es}/products/_doc/{pid}").json()["_version"]
+    assert json.loads(record_value)["source"]["lsn"] == version
+    # As if Elasticsearch had refused that write: the letter the worker writes, and no document.
+    letter = DeadLetter("products", "sink_rejected", f"test refusal of product {pid}", topic, partition, offset,
+                        record_key, record_value)
+    key, value, _ = encode(letter, datetime.now(timezone.utc))
+    asyncio.run(_publish(stack.kafka_bootstrap, stack.settings.dead_letter_topic, key, value))
+    httpx.delete(f"{es}/products/_doc/{pid}", params={"refresh": "true", "version": version,
+                                                     "version_type": "external_gte"}).raise_for_status()
+
+    listed = json.loads(readside("deadletters", "--reason", "sink_rejected", "--json").stdout)
+    mine = [entry for entry in listed if entry["error"] == f"test refusal of product {pid}"]
+    assert len(mine) == 1
+    assert mine[0]["source"] == f"{topic}/{partition}/{offset}"
+    assert str(pid) in mine[0]["preview"]
+
+    result = readside("deadletters", "replay", "--reason", "sink_rejected")
+    assert result.returncode == 0, result.stderr
+    assert mine[0]["position"] in result.stderr
+    poll_until(lambda: httpx.get(f"{es}/products/_doc/{pid}").status_code == 200, 30,
+               "the replayed change to be indexed again")
+    listed = json.loads(readside("deadletters", "--json").stdout)
+    assert all(entry["position"] != mine[0]["position"] for entry in listed)
+    assert "no dead letter to replay" in readside("deadletters", "replay", "--reason", "sink_rejected").stderr
