@@ -77,6 +77,11 @@ def create_app(settings: StackSettings) -> FastAPI:
 
 
 def serve(settings: StackSettings) -> None:
+    import logging
+
     import uvicorn
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request of every sample otherwise
 
     uvicorn.run(create_app(settings), host=settings.host, port=settings.console_port, log_level="warning")

@@ -15,6 +15,7 @@ class Scrape:
     """The worker's counters at one moment, keyed the way the page groups them."""
     at: float  # seconds, monotonic
     events_in: dict[str, float]  # projection -> source changes its router took (heartbeats excluded)
+    source_changes: float  # source changes taken, each counted once however many routers read its topic
     documents_out: dict[str, float]  # index -> document writes and deletes Elasticsearch applied
     freshness: dict[str, dict[float, float]]  # projection -> cumulative bucket counts by upper bound (le)
     dead_letters: dict[str, float]  # reason -> count
@@ -24,6 +25,7 @@ class Scrape:
 def scrape_from_families(families, at: float) -> Scrape:
     """Build a Scrape from prometheus_client's parsed metric families."""
     events: dict[str, float] = {}
+    by_topic: dict[str, float] = {}  # the most any router took of each source topic
     documents: dict[str, float] = {}
     freshness: dict[str, dict[float, float]] = {}
     dead: dict[str, float] = {}
@@ -35,6 +37,7 @@ def scrape_from_families(families, at: float) -> Scrape:
                 topic = labels.get("topic", "")
                 if topic.startswith(SOURCE_TOPIC_PREFIX) and topic != HEARTBEAT_TOPIC:
                     _add(events, labels["projection"], sample.value)
+                    by_topic[topic] = max(by_topic.get(topic, 0.0), sample.value)
             elif sample.name == "readside_documents_written_total":
                 _add(documents, labels["index"], sample.value)
             elif sample.name == "readside_freshness_seconds_bucket":
@@ -43,7 +46,7 @@ def scrape_from_families(families, at: float) -> Scrape:
                 _add(dead, labels["reason"], sample.value)
             elif sample.name == "readside_source_paused":
                 paused = sample.value > 0
-    return Scrape(at, events, documents, freshness, dead, paused)
+    return Scrape(at, events, sum(by_topic.values()), documents, freshness, dead, paused)
 
 
 def _add(totals: dict[str, float], key: str, value: float) -> None:
@@ -113,6 +116,8 @@ class History:
                                      "count": max(delta.values(), default=0.0)}
         return {"at": scrape.at,
                 "changes_in_per_s": rates(scrape.events_in, previous.events_in if previous else {}, seconds),
+                "source_changes_per_s": rates({"all": scrape.source_changes},
+                                              {"all": previous.source_changes} if previous else {}, seconds)["all"],
                 "documents_out_per_s": rates(scrape.documents_out, previous.documents_out if previous else {},
                                              seconds),
                 "freshness": freshness, "dead_letters": dict(scrape.dead_letters),

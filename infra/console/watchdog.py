@@ -42,11 +42,14 @@ def failed_parts(status: dict) -> list[str]:
     return parts + [f"task {t['id']}" for t in status.get("tasks", []) if t["state"] == "FAILED"]
 
 
-def first_trace(status: dict) -> str:
-    """The first line of Connect's error trace for the first failed part, or ''."""
+def trace_summary(status: dict) -> str:
+    """Connect's error trace of the first failed part in one line: its first line and its root cause (the
+    last "Caused by"), or ''."""
     for part in [status, *status.get("tasks", [])]:
         if part.get("state") == "FAILED" and part.get("trace"):
-            return part["trace"].strip().splitlines()[0]
+            lines = part["trace"].strip().splitlines()
+            causes = [line.removeprefix("Caused by: ") for line in lines if line.startswith("Caused by: ")]
+            return lines[0] + (f" (caused by {causes[-1]})" if causes else "")
     return ""
 
 
@@ -68,7 +71,7 @@ class ConnectorWatchdog:
                 continue
             if not backoff.due(now):
                 continue
-            reason = first_trace(status) or "no trace"
+            reason = trace_summary(status) or "no trace"
             response = await http.post(f"{self.connect_url}/connectors/{name}/restart",
                                        params={"includeTasks": "true", "onlyFailed": "true"})
             backoff.restarted(now)

@@ -94,3 +94,16 @@ def test_its_figures_change_while_a_load_runs(shop, console):
         load.join(10)
     assert console.locator("#plot-throughput polyline").count() == 2
     assert console.errors == []
+
+
+def test_the_restart_action_names_what_is_wrong_with_a_request(stack):
+    base = f"http://{stack.settings.host}:{stack.settings.console_port}"
+    missing = httpx.post(f"{base}/api/connectors/no-such-connector/restart", timeout=10)
+    assert missing.status_code == 404 and "no-such-connector" in missing.json()["detail"]
+    assert httpx.post(f"{base}/api/connectors/bad%20name/restart", timeout=10).status_code == 400
+    name = load_connector_files(stack.settings.connectors_dir)[0].name
+    assert httpx.post(f"{base}/api/connectors/{name}/restart", timeout=10).json() == {"connector": name,
+                                                                                       "restart": "requested"}
+    connect = httpx.Client(base_url=stack.settings.connect_url, timeout=10)
+    poll_until(lambda: connect.get(f"/connectors/{name}/status").json()["tasks"][0]["state"] == "RUNNING",
+               60, f"{name} to run again")

@@ -10,6 +10,7 @@ readside_pipeline_events_total{projection="products",topic="readside.public.prod
 readside_pipeline_events_total{projection="products",topic="readside.public.inventory"} 30.0
 readside_pipeline_events_total{projection="products",topic="readside.public.debezium_heartbeat"} 999.0
 readside_pipeline_events_total{projection="orders",topic="readside.public.orders"} 10.0
+readside_pipeline_events_total{projection="orders",topic="readside.public.products"} 120.0
 # TYPE readside_documents_written_total counter
 readside_documents_written_total{index="products_v1"} 140.0
 # TYPE readside_freshness_seconds histogram
@@ -23,9 +24,10 @@ readside_dead_letters_total{projection="orders",reason="undecodable"} 1.0
 """
 
 
-def test_a_scrape_counts_source_changes_per_router_without_heartbeats():
+def test_a_scrape_counts_source_changes_per_router_and_once_in_all_without_heartbeats():
     scrape = scrape_from_families(text_string_to_metric_families(METRICS), 10.0)
-    assert scrape.events_in == {"products": 150.0, "orders": 10.0}
+    assert scrape.events_in == {"products": 150.0, "orders": 130.0}
+    assert scrape.source_changes == 160.0  # products changes once, though both routers read them
     assert scrape.documents_out == {"products_v1": 140.0}
     assert scrape.freshness == {"products": {0.1: 90.0, 1.0: 100.0, math.inf: 100.0}}
     assert scrape.dead_letters == {"undecodable": 3.0}
@@ -49,11 +51,11 @@ def test_deltas_and_rates_survive_a_worker_restart():
 def test_history_keeps_a_window_and_reports_the_last_minute():
     history = History(keep_s=100.0, window_s=60.0)
     def scrape(at, events, fast, total):
-        return Scrape(at, {"products": events}, {}, {"products": {0.1: fast, math.inf: total}}, {})
+        return Scrape(at, {"products": events}, events, {}, {"products": {0.1: fast, math.inf: total}}, {})
     history.add(scrape(0.0, 0.0, 0.0, 0.0))
     history.add(scrape(50.0, 100.0, 100.0, 100.0))  # a minute of fast changes
     point = history.add(scrape(100.0, 200.0, 100.0, 200.0))  # then slow ones
-    assert point["changes_in_per_s"] == {"products": 2.0}
+    assert point["changes_in_per_s"] == {"products": 2.0} and point["source_changes_per_s"] == 2.0
     assert point["freshness"]["products"]["count"] == 100.0  # only the last 60 s: from the scrape at 50
     assert point["freshness"]["products"]["p50_s"] == 0.1
     history.add(scrape(201.0, 200.0, 100.0, 200.0))
