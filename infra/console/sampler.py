@@ -34,8 +34,8 @@ class Sampler:
 
     def report(self) -> dict | None:
         self.viewed_at = time.monotonic()
-        if self.latest and time.time() - self.latest["sampled_at"] > self.settings.console_idle_interval_s:
-            self._wake.set()  # the first look after a quiet spell gets a fresh sample soon
+        if self.latest and time.time() - self.latest["sampled_at"] > self.settings.console_interval_s:
+            self._wake.set()  # a look during the idle period's longer wait gets a fresh sample soon
         return self.latest
 
     async def run(self) -> None:

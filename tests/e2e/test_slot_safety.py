@@ -36,7 +36,7 @@ def test_a_connect_outage_grows_the_slot_and_its_return_drains_it(stack, shop):
     native.down(only=["connect"])
     try:
         before = retained(stack)
-        for n in range(300):
+        for n in range(600):  # about 380 bytes of WAL each
             shop.command("PATCH", f"/products/{pid}", {"name": f"Slot lantern {n}", "price": f"{n + 1}.00"})
         grown = retained(stack)
         assert grown > before + 100_000, (before, grown)

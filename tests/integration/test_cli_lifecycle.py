@@ -21,7 +21,7 @@ pytestmark = pytest.mark.integration
 # Below the kernel's ephemeral range (32768-60999), where a client socket could hold the port.
 ALT_PORTS = {"POSTGRES": 21432, "KAFKA": 21092, "KAFKA_CONTROLLER": 21093, "CONNECT": 21083,
              "ELASTICSEARCH": 21200, "ELASTICSEARCH_TRANSPORT": 21300, "WRITE_API": 21001,
-             "QUERY_API": 21002, "PIPELINE_METRICS": 21102, "PIPELINE_WEB": 21066}
+             "QUERY_API": 21002, "PIPELINE_METRICS": 21102, "PIPELINE_WEB": 21066, "CONSOLE": 21003}
 
 
 @pytest.fixture
