@@ -2,9 +2,11 @@
 
 The worker writes each letter to the dead-letter topic with the original record's bytes and coordinates.
 A replay produces those bytes again to the same topic and partition they came from (the worker applies
-them like any change: a version older than the document is ignored), then records the letter on a
-compacted "replayed" topic, keyed by its own position, so it leaves the list. A letter that fails again
-comes back as a new letter with its new position.
+them like any change: a version older than the document is ignored). A letter Elasticsearch refused
+(`sink_rejected`: its source is the index, partition -1, and it holds the document) is written to the
+index again, versioned by the document's source LSN as the worker writes it. Either way the letter is
+then recorded on a compacted "replayed" topic, keyed by its own position, so it leaves the list. A letter
+that fails again comes back as a new letter; a document Elasticsearch still refuses stays in the list.
 """
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ import base64
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
+
+import httpx
 
 from infra.settings import StackSettings
 
@@ -57,6 +61,17 @@ def decode_letter(position: str, value: bytes) -> Letter | None:
 
 def _unb64(text: str | None) -> bytes | None:
     return None if text is None else base64.b64decode(text)
+
+
+def bulk_lines(letter: Letter) -> list[str]:
+    """For a letter Elasticsearch refused (its source is an index, partition -1): the bulk lines of the write
+    the worker attempted, versioned by the document's source LSN like the worker's own (pure)."""
+    body = json.loads(letter.value or b"null")
+    if isinstance(body, dict) and "delete" in body:  # a refused delete: the letter holds its action line
+        return [json.dumps(body)]
+    meta = {"_index": letter.source_topic, "_id": (letter.key or b"").decode(), "version": body["source_lsn"],
+            "version_type": "external_gte"}
+    return [json.dumps({"index": meta}), json.dumps(body, separators=(",", ":"))]
 
 
 def pending(letters: list[Letter], replayed: set[str], reason: str | None = None) -> list[Letter]:
@@ -159,16 +174,39 @@ async def _replay(settings: StackSettings, reason: str | None, say) -> int:
     await _ensure_compacted(settings, replayed_topic(settings))
     producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all", enable_idempotence=True)
     await producer.start()
+    sent_count = 0
     try:
-        for letter in chosen:
-            sent = await producer.send_and_wait(letter.source_topic, letter.value, key=letter.key,
-                                                partition=letter.source_partition,
-                                                headers=[("readside.replay-of", letter.position.encode())])
-            marker = {"replayed_at": datetime.now(timezone.utc).isoformat(),
-                      "to": f"{letter.source_topic}/{sent.partition}/{sent.offset}"}
-            await producer.send_and_wait(replayed_topic(settings), json.dumps(marker).encode(),
-                                         key=letter.position.encode())
-            say(f"replayed {letter.position} ({letter.reason}) to {marker['to']}")
+        async with httpx.AsyncClient(base_url=settings.elasticsearch_url, timeout=30) as es:
+            for letter in chosen:
+                if letter.source_partition < 0:  # refused by Elasticsearch: write the document again
+                    refused = await _index_again(es, letter)
+                    if refused:
+                        say(f"not replayed {letter.position} ({letter.reason}): Elasticsearch refused it again: "
+                            f"{refused}")
+                        continue
+                    to = f"index {letter.source_topic}"
+                else:  # from a topic: the change goes through the pipeline again
+                    sent = await producer.send_and_wait(letter.source_topic, letter.value, key=letter.key,
+                                                        partition=letter.source_partition,
+                                                        headers=[("readside.replay-of", letter.position.encode())])
+                    to = f"{letter.source_topic}/{sent.partition}/{sent.offset}"
+                marker = {"replayed_at": datetime.now(timezone.utc).isoformat(), "to": to}
+                await producer.send_and_wait(replayed_topic(settings), json.dumps(marker).encode(),
+                                             key=letter.position.encode())
+                sent_count += 1
+                say(f"replayed {letter.position} ({letter.reason}) to {to}")
     finally:
         await producer.stop()
-    return len(chosen)
+    return sent_count
+
+
+async def _index_again(es: httpx.AsyncClient, letter: Letter) -> str | None:
+    """Bulk-write the refused action again; None when applied (or already superseded by a newer version)."""
+    body = "\n".join(bulk_lines(letter)) + "\n"
+    response = await es.post("/_bulk", content=body, headers={"Content-Type": "application/x-ndjson"})
+    if response.status_code >= 300:
+        return f"HTTP {response.status_code} {response.text[:200]}"
+    item = next(iter(response.json()["items"][0].values()))
+    if item["status"] < 300 or item["status"] in (404, 409):  # 404: already deleted; 409: a newer version
+        return None
+    return f"{item['status']} {json.dumps(item.get('error'))[:200]}"

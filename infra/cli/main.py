@@ -269,7 +269,7 @@ def deadletters_list(
         return
     from infra.deadletters import list_letters
 
-    letters = list_letters(StackSettings(), reason)
+    letters = _with_kafka(lambda: list_letters(StackSettings(), reason))
     if as_json:
         sys.stdout.write(json.dumps([letter.as_dict() for letter in letters], indent=2) + "\n")
         return
@@ -290,8 +290,20 @@ def deadletters_replay(
     """Send the dead letters (of one reason) back to the topic they came from, after the cause is fixed."""
     from infra.deadletters import replay
 
-    sent = replay(StackSettings(), reason, say=lambda line: err.print(f"[green]✓[/] {line}", highlight=False))
+    sent = _with_kafka(lambda: replay(StackSettings(), reason,
+                                      say=lambda line: err.print(f"[green]✓[/] {line}", highlight=False)))
     err.print(f"{sent} dead letter(s) replayed" if sent else "no dead letter to replay")
+
+
+def _with_kafka(action):
+    """Run `action`; an unreachable Kafka is one line saying so, not a traceback."""
+    from aiokafka.errors import KafkaError
+
+    try:
+        return action()
+    except KafkaError as exc:
+        _fail(f"Kafka at {StackSettings().kafka_bootstrap} did not answer ({exc}): is the stack up? "
+              "`readside status` shows it")
 
 
 @connectors_app.command("apply")

@@ -58,7 +58,7 @@ def test_up_twice_is_harmless_and_down_leaves_nothing_running(alt_env):
         "postgres": True, "kafka": True, "elasticsearch": True, "connect": True}
     assert report["connectors"]["postgres-source"]["state"] == "RUNNING"
     assert {name: s["healthy"] for name, s in report["services"].items()} == {
-        "write-api": True, "query-api": True, "pipeline": True}
+        "write-api": True, "query-api": True, "pipeline": True, "console": True}
     token_file = Path(alt_env["READSIDE_DATA_DIR"]) / "secrets" / "write-api.token"
     assert report["write_token"] == f"file {token_file}" and token_file.stat().st_mode & 0o077 == 0
     pids = {name: c["pid"] for name, c in [*report["components"].items(), *report["services"].items()]}
