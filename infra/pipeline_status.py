@@ -17,9 +17,7 @@ CHECKPOINTS_INDEX = "readside_checkpoints"
 
 def pipeline_progress(settings: StackSettings) -> dict:
     positions = consumer_positions(settings)
-    return {"consumer_group": CONSUMER_GROUP,
-            "lag": None if positions is None else {topic: lag for topic, (_, lag) in positions.items()},
-            "committed": None if positions is None else {topic: done for topic, (done, _) in positions.items()},
+    return {"consumer_group": CONSUMER_GROUP, "lag": _column(positions, 1), "committed": _column(positions, 0),
             "newest_applied_change_age_s": _newest_applied_age_s(settings),
             "pending_handovers": pending_handovers(settings)}
 
@@ -49,8 +47,11 @@ def parse_pending_handovers(metrics: str) -> dict[str, dict[int, int]]:
 
 
 def lag_by_topic(settings: StackSettings) -> dict[str, int] | None:
-    positions = consumer_positions(settings)
-    return None if positions is None else {topic: lag for topic, (_, lag) in positions.items()}
+    return _column(consumer_positions(settings), 1)
+
+
+def _column(positions: dict[str, tuple[int, int]] | None, index: int) -> dict[str, int] | None:
+    return None if positions is None else {topic: pair[index] for topic, pair in positions.items()}
 
 
 def consumer_positions(settings: StackSettings) -> dict[str, tuple[int, int]] | None:
