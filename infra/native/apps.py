@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 
 import httpx
@@ -58,6 +59,7 @@ def app_environment(settings: StackSettings) -> dict[str, str]:
             "READSIDE_PIPELINE_WEB_PORT": str(settings.pipeline_web_port)}
 
 
+@cache  # read from the installed package's metadata once, not on every probe
 def readside_version() -> str | None:
     try:
         return version("readside")

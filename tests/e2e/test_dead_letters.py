@@ -14,6 +14,7 @@ import pytest
 from infra.deadletters import read_records
 from infra.polling import poll_until
 from pipelines.core.deadletters import DeadLetter, encode
+from tests.support.kafka import produce
 
 pytestmark = pytest.mark.e2e
 
@@ -36,17 +37,6 @@ async def _newest_change_of_product(settings, product_id: int) -> tuple[str, int
     return max(found, key=lambda record: json.loads(record[4])["source"]["lsn"])
 
 
-async def _publish(bootstrap: str, topic: str, key, value) -> None:
-    from aiokafka import AIOKafkaProducer
-
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
-    await producer.start()
-    try:
-        await producer.send_and_wait(topic, value, key=key)
-    finally:
-        await producer.stop()
-
-
 def test_a_rejected_change_is_listed_replayed_and_then_applied(stack, shop):
     added = shop.add_product(name="Dead letter lantern")
     pid = added["id"]
@@ -59,7 +49,7 @@ def test_a_rejected_change_is_listed_replayed_and_then_applied(stack, shop):
     letter = DeadLetter("products", "sink_rejected", f"test refusal of product {pid}", topic, partition, offset,
                         record_key, record_value)
     key, value, _ = encode(letter, datetime.now(timezone.utc))
-    asyncio.run(_publish(stack.kafka_bootstrap, stack.settings.dead_letter_topic, key, value))
+    produce(stack.kafka_bootstrap, stack.settings.dead_letter_topic, key, value)
     httpx.delete(f"{es}/products/_doc/{pid}", params={"refresh": "true", "version": version,
                                                      "version_type": "external_gte"}).raise_for_status()
 

@@ -1,13 +1,12 @@
 """The products read model stays exact: poison events, a SIGKILLed worker, a randomized concurrent workload."""
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 import pytest
 
 from infra.polling import poll_until
-from tests.support.kafka import read_topic
+from tests.support.kafka import produce, read_topic
 from tests.support.pipeline import assert_verified, kill_worker_during
 from tests.support.workload import run_workload
 
@@ -15,19 +14,8 @@ pytestmark = pytest.mark.e2e
 
 
 def test_a_poison_event_goes_to_the_dead_letter_topic_and_the_next_good_event_is_applied(stack, shop):
-    from aiokafka import AIOKafkaProducer
-
     garbage = f"not json {uuid.uuid4().hex}".encode()
-
-    async def produce() -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap)
-        await producer.start()
-        try:
-            await producer.send_and_wait("readside.public.products", garbage, key=b'{"id": -1}')
-        finally:
-            await producer.stop()
-
-    asyncio.run(produce())
+    produce(stack.kafka_bootstrap, "readside.public.products", b'{"id": -1}', garbage)
     added = shop.add_product()
     assert shop.get(f"/products/{added['id']}", added["consistency_token"]).status_code == 200
     dead = poll_until(lambda: [m for m in read_topic(stack.kafka_bootstrap, "readside.dlq", 1)

@@ -1,4 +1,5 @@
-"""Read a topic from the beginning until enough messages arrived, with a deadline (tests only)."""
+"""Tests' Kafka helpers: produce one record; read a topic from the beginning until enough messages arrived,
+with a deadline."""
 from __future__ import annotations
 
 import asyncio
@@ -12,6 +13,22 @@ class Message:
     partition: int
     key: dict | None
     value: dict | None  # None is a tombstone
+
+
+def produce(bootstrap: str, topic: str, key: bytes | None, value: bytes | None) -> None:
+    """Send one record and wait for the broker's acknowledgement."""
+    asyncio.run(_produce(bootstrap, topic, key, value))
+
+
+async def _produce(bootstrap: str, topic: str, key: bytes | None, value: bytes | None) -> None:
+    from aiokafka import AIOKafkaProducer
+
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, value, key=key)
+    finally:
+        await producer.stop()
 
 
 def read_topic(bootstrap: str, topic: str, count: int, timeout_s: float = 30.0) -> list[Message]:

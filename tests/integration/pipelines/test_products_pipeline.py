@@ -8,10 +8,11 @@ import time
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer
 
 from infra.polling import poll_until
 from tests.integration.pipelines.support import end_offsets, expected_documents, visible
+from tests.support.kafka import produce
 
 pytestmark = pytest.mark.integration
 
@@ -66,7 +67,7 @@ def test_a_poison_event_goes_to_the_dead_letters_and_the_next_event_is_applied(w
     pid = shop.add_product("Poison Neighbour", "1.00", 1)
     _reaches(worker, stack, [pid], "the product")
     garbage = b'\xff{"op": "c", not json at all'
-    asyncio.run(_produce(stack.kafka_bootstrap, "readside.public.products", b'{"id":%d}' % pid, garbage))
+    produce(stack.kafka_bootstrap, "readside.public.products", b'{"id":%d}' % pid, garbage)
     shop.update(pid, name="Applied After Poison")
     _reaches(worker, stack, [pid], "the change after the poison")
     letters = asyncio.run(_read_all(stack.kafka_bootstrap, worker.dlq, 1))
@@ -98,15 +99,6 @@ def test_checkpoints_prove_a_write_is_applied_the_way_the_query_side_reads_them(
     assert worker.get(pid)["on_hand"] == 5
     heartbeat = checkpoints()[("readside.public.debezium_heartbeat", 0)]
     assert set(heartbeat) == {"projection", "topic", "partition", "offset", "lsn", "source_ts_ms", "updated_at"}
-
-
-async def _produce(bootstrap: str, topic: str, key: bytes, value: bytes) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
-    await producer.start()
-    try:
-        await producer.send_and_wait(topic, value, key=key)
-    finally:
-        await producer.stop()
 
 
 async def _read_all(bootstrap: str, topic: str, at_least: int, timeout_s: float = 30) -> list[bytes]:
