@@ -53,14 +53,12 @@ class OrdersModel:
     def apply(self, change: OrdersChange, partition: int) -> list[int]:
         """Fold a change in; the orders whose documents may have changed."""
         if isinstance(change, (OrderRowChanged, OrderLineChanged)):
-            self._apply_order(change, partition)
-            return [change.order_id]
+            return [change.order_id] if self._apply_order(change, partition) else []
         if isinstance(change, CustomerChanged):
             held_key = f"customer/{partition}/{change.customer_id}"
-            held = transforms.keep_newer(self.state.get(held_key, CustomerState, partition), CustomerState(
-                lsn=change.lsn, ts_ms=change.ts_ms, customer=change.customer))
-            if held is not None:
-                self.state.put(held_key, held, partition)
+            if not self._hold(held_key, CustomerState(lsn=change.lsn, ts_ms=change.ts_ms, customer=change.customer),
+                              partition):
+                return []
             if partition_for(change.customer_id, self.partitions) == partition:  # one partition passes it on
                 profile = ProfileChanged(lsn=change.lsn, ts_ms=change.ts_ms, customer_id=change.customer_id,
                                          customer=change.customer)
@@ -68,10 +66,9 @@ class OrdersModel:
             return self.state.get_list(f"by_customer/{partition}/{change.customer_id}", partition)
         if isinstance(change, ProductRenamed):
             held_key = f"product/{partition}/{change.product_id}"
-            held = transforms.keep_newer(self.state.get(held_key, ProductNamesState, partition), ProductNamesState(
-                lsn=change.lsn, ts_ms=change.ts_ms, product=change.product))
-            if held is not None:
-                self.state.put(held_key, held, partition)
+            if not self._hold(held_key, ProductNamesState(lsn=change.lsn, ts_ms=change.ts_ms, product=change.product),
+                              partition):
+                return []
             return self.state.get_list(f"by_product/{partition}/{change.product_id}", partition)
         raise TypeError(f"not an orders change: {change!r}")
 
@@ -134,8 +131,21 @@ class OrdersModel:
     def order(self, order_id: int) -> OrderState | None:
         return self.state.get(f"order/{order_id}", OrderState, partition_for(order_id, self.partitions))
 
-    def _apply_order(self, change: OrderRowChanged | OrderLineChanged, partition: int) -> None:
+    def _hold(self, key: str, candidate: CustomerState | ProductNamesState, partition: int) -> bool:
+        """Keep a dimension's newer version; False when it only restated what the partition holds (a new
+        snapshot's rows), so there is nothing to fan out."""
+        held = self.state.get(key, type(candidate), partition)
+        if transforms.newer(held, candidate):
+            self.state.put(key, candidate, partition)
+        return not transforms.restates(held, candidate)
+
+    def _apply_order(self, change: OrderRowChanged | OrderLineChanged, partition: int) -> bool:
+        """Fold an order's row or line in; False when it only restated what the order holds."""
         held = self.order(change.order_id)
+        restated = transforms.restated_order(held, change)
+        if restated is not None:
+            self.state.put(f"order/{change.order_id}", restated, partition)
+            return False
         if isinstance(change, OrderRowChanged):
             after = transforms.apply_order_row(held, change)
             if after is not None and change.order is not None and change.order.customer_id is not None:
@@ -147,6 +157,7 @@ class OrdersModel:
         if after is not None:
             self.state.put(f"order/{change.order_id}", after, partition)  # after the indexes that lead to it
         self._changed[change.order_id] = None  # also when not newer: a replay re-sends what a crash lost
+        return True
 
     def _index(self, key: str, order_id: int, partition: int) -> None:
         orders = self.state.get_list(key, partition)

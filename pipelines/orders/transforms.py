@@ -32,6 +32,33 @@ def keep_newer(held: V | None, candidate: V) -> V | None:
     return candidate if newer(held, candidate) else None
 
 
+_STAMP = {"lsn", "ts_ms"}
+
+
+def restates(held: Versioned | None, candidate: Versioned) -> bool:
+    """A newer change that says what is already held, as every row of a new Debezium snapshot does.
+
+    Its stamp is kept, but nothing it would fan out or pass on can differ. A change that is *not* newer is
+    a replay and is passed on again, since a crash may have lost what it sent the first time.
+    """
+    return (held is not None and candidate.lsn > held.lsn
+            and held.model_dump(exclude=_STAMP) == candidate.model_dump(exclude=_STAMP))
+
+
+def restated_order(order: OrderState | None, change: OrderRowChanged | OrderLineChanged) -> OrderState | None:
+    """The order with only the change's newer stamp, when the change restates its row or one of its lines;
+    None otherwise. Contents and revision stay, so the order's document and contributions stay too."""
+    if order is None:
+        return None
+    if isinstance(change, OrderRowChanged):
+        row = OrderRowState(lsn=change.lsn, ts_ms=change.ts_ms, order=change.order)
+        return order.model_copy(update={"row": row}) if restates(order.row, row) else None
+    line = LineState(lsn=change.lsn, ts_ms=change.ts_ms, line=change.line)
+    if not restates(order.lines.get(change.line_no), line):
+        return None
+    return order.model_copy(update={"lines": {**order.lines, change.line_no: line}})
+
+
 def apply_order_row(order: OrderState | None, change: OrderRowChanged) -> OrderState | None:
     order = order or OrderState()
     if not newer(order.row, change):
