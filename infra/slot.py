@@ -42,9 +42,8 @@ def judge_slot(slot: SlotState, warn_fraction: float) -> SlotVerdict:
     if slot.wal_status == "lost":
         return SlotVerdict("lost", f"Postgres invalidated slot {slot.name}: it retained more WAL than "
                                    "max_slot_wal_keep_size allows, so changes after its last confirmed position "
-                                   f"({slot.confirmed_lsn}) were never captured. Recover: drop the slot and the "
-                                   "connector's offsets, apply the connector again (a new snapshot), then "
-                                   "`readside verify`")
+                                   f"({slot.confirmed_lsn}) were never captured. Recover: `readside slot reset --yes` "
+                                   "(a new slot and a snapshot of every table), then `readside verify`")
     retained = slot.retained_bytes or 0
     if slot.wal_status == "unreserved":
         return SlotVerdict("warn", f"slot {slot.name} retains {_size(retained)}, past max_slot_wal_keep_size: "

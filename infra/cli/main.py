@@ -24,6 +24,8 @@ connectors_app = typer.Typer(help="Kafka Connect connectors (files in connectors
 serve_app = typer.Typer(help="Run one of readside's services in the foreground.", no_args_is_help=True)
 app.add_typer(connectors_app, name="connectors")
 app.add_typer(serve_app, name="serve")
+slot_app = typer.Typer(help="Debezium's replication slot.", no_args_is_help=True)
+app.add_typer(slot_app, name="slot")
 deadletters_app = typer.Typer(help="Events the pipeline could not apply: list them, replay them after a fix.")
 app.add_typer(deadletters_app, name="deadletters")
 err = Console(stderr=True, soft_wrap=True)  # errors stay one grep-able line
@@ -293,6 +295,26 @@ def deadletters_replay(
     sent = _with_kafka(lambda: replay(StackSettings(), reason,
                                       say=lambda line: err.print(f"[green]✓[/] {line}", highlight=False)))
     err.print(f"{sent} dead letter(s) replayed" if sent else "no dead letter to replay")
+
+
+@slot_app.command("reset")
+def slot_reset(
+    yes: Annotated[bool, typer.Option("--yes", help="confirm: the connector snapshots every table again")] = False,
+) -> None:
+    """A new slot and a new snapshot: the recovery after Postgres invalidated the slot (`readside status` says so).
+    Stops the connector, deletes its offsets, drops the slot, resumes; then run `readside verify`."""
+    if not yes:
+        _fail("this drops the replication slot and snapshots every table again; add --yes to go on")
+    from infra.slot_reset import reset_slots
+
+    settings = StackSettings()
+    try:
+        slots = reset_slots(settings, say=lambda line: err.print(f"[green]✓[/] {line}", highlight=False))
+    except StackError as exc:
+        _fail(str(exc))
+    err.print(f"new slot(s): {', '.join(slots) or 'none (no connector names a slot)'}. When the snapshot has "
+              "been applied, run `readside verify`; rows deleted while the old slot was lost show there, and "
+              "`readside backfill products` removes them from products")
 
 
 def _with_kafka(action):
