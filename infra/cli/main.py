@@ -313,8 +313,8 @@ def slot_reset(
     except StackError as exc:
         _fail(str(exc))
     err.print(f"new slot(s): {', '.join(slots) or 'none (no connector names a slot)'}. When the snapshot has "
-              "been applied, run `readside verify`; rows deleted while the old slot was lost show there, and "
-              "`readside backfill products` removes them from products")
+              "been applied (`readside status` shows the lag fall to 0), run `readside verify`: rows deleted while "
+              "the old slot was lost are the one thing a snapshot cannot bring back, and show there")
 
 
 def _with_kafka(action):
