@@ -20,6 +20,7 @@ class Scrape:
     freshness: dict[str, dict[float, float]]  # projection -> cumulative bucket counts by upper bound (le)
     dead_letters: dict[str, float]  # reason -> count
     source_paused: bool = False  # a backfill paused the worker's source topics
+    sink_refused: dict[str, str] = field(default_factory=dict)  # index -> why Elasticsearch refuses its writes
 
 
 def scrape_from_families(families, at: float) -> Scrape:
@@ -30,6 +31,7 @@ def scrape_from_families(families, at: float) -> Scrape:
     freshness: dict[str, dict[float, float]] = {}
     dead: dict[str, float] = {}
     paused = False
+    refused: dict[str, str] = {}
     for family in families:
         for sample in family.samples:
             labels = sample.labels
@@ -46,7 +48,9 @@ def scrape_from_families(families, at: float) -> Scrape:
                 _add(dead, labels["reason"], sample.value)
             elif sample.name == "readside_source_paused":
                 paused = sample.value > 0
-    return Scrape(at, events, sum(by_topic.values()), documents, freshness, dead, paused)
+            elif sample.name == "readside_sink_refused" and sample.value > 0:
+                refused[labels["index"]] = labels["reason"]
+    return Scrape(at, events, sum(by_topic.values()), documents, freshness, dead, paused, refused)
 
 
 def _add(totals: dict[str, float], key: str, value: float) -> None:
@@ -121,4 +125,4 @@ class History:
                 "documents_out_per_s": rates(scrape.documents_out, previous.documents_out if previous else {},
                                              seconds),
                 "freshness": freshness, "dead_letters": dict(scrape.dead_letters),
-                "source_paused": scrape.source_paused}
+                "source_paused": scrape.source_paused, "sink_refused": dict(scrape.sink_refused)}

@@ -70,7 +70,8 @@ class Sampler:
         dead_letters = sum(point["dead_letters"].values()) if point else 0.0
         self.problems = self.progress.problems(pipeline.get("committed") or {}, pipeline.get("lag") or {},
                                                dead_letters, time.time(),
-                                               paused=bool(point and point["source_paused"]))
+                                               paused=bool(point and point["source_paused"]),
+                                               refused=point["sink_refused"] if point else None)
         mark_pipeline_problems(status, self.problems)
         export(status)
         status.pop("write_token", None)

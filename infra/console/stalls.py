@@ -17,10 +17,12 @@ class ProgressWatch:
     dead_letters: deque[tuple[float, float]] = field(default_factory=deque)  # (when, total so far)
 
     def problems(self, committed: dict[str, int], lag: dict[str, int], dead_letters_total: float,
-                 now: float, paused: bool = False) -> list[str]:
+                 now: float, paused: bool = False, refused: dict[str, str] | None = None) -> list[str]:
         """Why the pipeline is not making progress, from one sample; [] when it is. While a backfill has
         the source topics paused, only the internal topics can stall."""
-        found = []
+        found = [f"Elasticsearch refuses writes to {index} ({reason}); the worker waits and retries, nothing is "
+                 "acknowledged meanwhile: lift the block (index.blocks.write, a closed index, disk watermarks)"
+                 for index, reason in sorted((refused or {}).items())]
         for topic, offset in committed.items():
             resting = paused and topic.startswith(SOURCE_TOPIC_PREFIX)
             if offset != self.committed.get(topic) or lag.get(topic, 0) == 0 or resting:

@@ -15,6 +15,18 @@ log = logging.getLogger(__name__)
 Send = Callable[..., Awaitable[Any]]  # Faust's producer.send(topic, key, value, partition, timestamp, headers)
 
 
+# An event's own fault: applying it again would fail the same way, so it is parked and the stream goes on.
+EVENT_FAULTS = (ValueError, TypeError, LookupError, ArithmeticError, AttributeError)
+# The environment's fault (a disk, RocksDB, a timeout, memory): it may pass, so the worker must not ack the
+# event. These propagate, the worker stops without committing, its supervisor restarts it, it replays.
+ENVIRONMENT_FAULTS = (OSError, TimeoutError, MemoryError)
+
+
+def event_fault(exc: BaseException) -> bool:
+    """Whether `exc` is a deterministic error of one event (a dead letter) rather than a transient one."""
+    return isinstance(exc, EVENT_FAULTS) and not isinstance(exc, ENVIRONMENT_FAULTS)
+
+
 @dataclass(frozen=True)
 class DeadLetter:
     projection: str

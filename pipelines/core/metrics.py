@@ -16,6 +16,9 @@ DEAD_LETTERS = Counter(
 STALE_WRITES = Counter(
     "readside_es_stale_writes_total", "Writes Elasticsearch refused because the document was already newer",
     ["index"])
+SINK_REFUSED = Gauge(
+    "readside_sink_refused", "1 while Elasticsearch refuses writes to an index (a write block, a closed index, a "
+    "disk watermark...): the worker waits and retries, its checkpoints stand still", ["index", "reason"])
 DOCUMENTS_WRITTEN = Counter(
     "readside_documents_written_total", "Document writes and deletes Elasticsearch applied", ["index"])
 BULK_SECONDS = Histogram(

@@ -19,7 +19,7 @@ from typing import Any, Awaitable, Callable, Hashable, Iterable, Protocol, Seque
 from pydantic import TypeAdapter, ValidationError
 
 from pipelines.core.checkpoints import Checkpoints, PartKey
-from pipelines.core.deadletters import DeadLetter, DeadLetters
+from pipelines.core.deadletters import DeadLetter, DeadLetters, event_fault
 from pipelines.core.handover import CaughtUp, Floor
 from pipelines.core.metrics import BATCH_EVENTS, BATCH_SECONDS, FRESHNESS_SECONDS
 from pipelines.core.progress import Progress
@@ -108,6 +108,8 @@ class Projector:
                     try:
                         keys = self.model.apply(record, message.partition)
                     except Exception as exc:  # park it, keep going; the change's origin is in the letter
+                        if not event_fault(exc):
+                            raise  # transient: stop without acking, replay after the restart
                         log.exception("applying %r failed", record)
                         await self._dead_letter(message, "transform_error", f"{type(exc).__name__}: {exc}",
                                                 record, value)
@@ -146,6 +148,8 @@ class Projector:
                 try:
                     document = self.model.document(key, now)
                 except Exception as exc:
+                    if not event_fault(exc):
+                        raise
                     log.exception("building %s document %s failed", self.projection, key)
                     await self._dead_letter(event.message, "transform_error",
                                             f"document {key}: {type(exc).__name__}: {exc}", None)

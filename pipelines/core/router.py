@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Mapping, Sequence
 
-from pipelines.core.deadletters import DeadLetter, DeadLetters
+from pipelines.core.deadletters import DeadLetter, DeadLetters, event_fault
 from pipelines.core.envelope import DecodeError, Envelope, decode_envelope
 from pipelines.core.metrics import BATCH_EVENTS, BATCH_SECONDS, EVENTS_PROCESSED
 from pipelines.core.progress import SourceMark, SourceMarks, marks_for
@@ -143,6 +143,8 @@ class ChangeRouter:
             return [(partition, change.model_dump_json().encode())
                     for partition, change in outlet.route(table, envelope, origin, self.partitions)]
         except Exception as exc:  # a bug or a case no one foresaw: park the event, keep the stream going
+            if not event_fault(exc):
+                raise  # transient: stop without acking, replay after the restart
             log.exception("routing %s/%s/%s for %s failed", message.topic, message.partition, message.offset,
                           outlet.projection)
             await self._dead_letter(outlet.projection, message, TRANSFORM_ERROR, f"{type(exc).__name__}: {exc}")

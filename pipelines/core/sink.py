@@ -16,13 +16,12 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Literal, Sequence
 
 from elasticsearch import ApiError, AsyncElasticsearch, ConnectionError as EsConnectionError, ConnectionTimeout
-from tenacity import (AsyncRetrying, before_sleep_log, retry_if_exception, stop_after_delay, stop_never,
-                      wait_exponential)
+from tenacity import AsyncRetrying, before_sleep_log, retry_if_exception, stop_after_delay, stop_never
 
-from pipelines.core.metrics import BULK_SECONDS, DOCUMENTS_WRITTEN, STALE_WRITES
+from pipelines.core.metrics import BULK_SECONDS, DOCUMENTS_WRITTEN, SINK_REFUSED, STALE_WRITES
 from pipelines.core.records import DocumentDeleted
 
 log = logging.getLogger(__name__)
@@ -62,6 +61,27 @@ class Rejected:
     error: str
 
 
+# Errors caused by the document itself: it can never be indexed as it is, whatever the cluster's state.
+DOCUMENT_FAULTS = frozenset({"mapper_parsing_exception", "document_parsing_exception",
+                             "strict_dynamic_mapping_exception", "illegal_argument_exception"})
+Outcome = Literal["applied", "stale", "retry", "rejected"]
+
+
+def item_outcome(status: int, error: dict | None, deleting: bool) -> Outcome:
+    """What one bulk item's answer means. Only a fault of the document is `rejected` (a dead letter);
+    anything else Elasticsearch refuses (a write block, a closed or missing index, a disk watermark,
+    429, 5xx, an error no one foresaw) is waited out and retried: acking it would advance the
+    checkpoints past changes the index never got."""
+    if status < 300 or (status == 404 and deleting):
+        return "applied"
+    kind = (error or {}).get("type", "")
+    if status == 409 and kind in ("version_conflict_engine_exception", ""):
+        return "stale"  # the index already holds a newer version: a replay, nothing to do
+    if kind in DOCUMENT_FAULTS:
+        return "rejected"
+    return "retry"
+
+
 class _RetryItems(Exception):
     def __init__(self, actions: list[IndexAction]) -> None:
         super().__init__(f"{len(actions)} items to retry")
@@ -82,6 +102,7 @@ class BulkSink:
         self.max_bytes = max_bytes
         self._retry_max_wait_s = retry_max_wait_s
         self._stop = stop_never if retry_timeout_s is None else stop_after_delay(retry_timeout_s)
+        self._refused: dict[str, str] = {}  # index -> why Elasticsearch refuses writes to it now
 
     async def write(self, actions: Sequence[IndexAction], refresh: bool = False) -> list[Rejected]:
         """Apply every action (stale ones are skipped by ES); returns those refused for good."""
@@ -109,31 +130,59 @@ class BulkSink:
         index = chunk[0][0].index
         started = time.perf_counter()
         async for attempt in AsyncRetrying(retry=retry_if_exception(_retryable), stop=self._stop, reraise=True,
-                                           wait=wait_exponential(multiplier=0.05, max=self._retry_max_wait_s),
+                                           wait=self._backoff,
                                            before_sleep=before_sleep_log(log, logging.WARNING)):
             with attempt:
                 body = [line for _, lines in pending for line in lines]
                 response = await self.client.bulk(operations=body, refresh="true" if refresh else "false")
                 retry: list[tuple[IndexAction, tuple[str, ...]]] = []
+                refusals: dict[str, str] = {}
                 applied = 0
                 for (action, lines), item in zip(pending, response["items"]):
                     result = next(iter(item.values()))
-                    status = result["status"]
-                    if status < 300 or (status == 404 and action.document is None):
+                    outcome = item_outcome(result["status"], result.get("error"), action.document is None)
+                    if outcome == "applied":
                         applied += 1
-                        continue
-                    if status == 409:  # the index already holds a newer version: a replay, nothing to do
+                    elif outcome == "stale":
                         STALE_WRITES.labels(action.index).inc()
-                    elif status == 429 or status >= 500:
-                        retry.append((action, lines))
+                    elif outcome == "rejected":
+                        rejected.append(Rejected(action, result["status"], json.dumps(result.get("error"))))
                     else:
-                        rejected.append(Rejected(action, status, json.dumps(result.get("error"))))
+                        retry.append((action, lines))
+                        refusals.setdefault(action.index, _refusal(result))
                 DOCUMENTS_WRITTEN.labels(index).inc(applied)
+                self._show_refusals({a.index for a, _ in pending}, refusals)
                 if retry:
                     pending = retry
                     raise _RetryItems([a for a, _ in retry])
         BULK_SECONDS.labels(index).observe(time.perf_counter() - started)
         return rejected
+
+
+    def _backoff(self, retry_state) -> float:
+        """Exponential from 50 ms. Items Elasticsearch refused (a block, a closed index, 429) are tried again
+        at least every second, so writes resume within a second of the block being lifted; an unreachable
+        Elasticsearch backs off up to `retry_max_wait_s`."""
+        refused = isinstance(retry_state.outcome.exception(), _RetryItems)
+        cap = min(1.0, self._retry_max_wait_s) if refused else self._retry_max_wait_s
+        return min(cap, 0.05 * 2 ** (retry_state.attempt_number - 1))
+
+    def _show_refusals(self, written: set[str], refusals: dict[str, str]) -> None:
+        """`readside_sink_refused{index, reason}` is 1 while Elasticsearch refuses writes to the index."""
+        for index, reason in list(self._refused.items()):
+            if index in written and refusals.get(index) != reason:
+                SINK_REFUSED.remove(index, reason)
+                del self._refused[index]
+        for index, reason in refusals.items():
+            if index not in self._refused:
+                log.warning("Elasticsearch refuses writes to %s (%s); waiting and retrying", index, reason)
+                SINK_REFUSED.labels(index, reason).set(1)
+                self._refused[index] = reason
+
+
+def _refusal(result: dict) -> str:
+    error = result.get("error") or {}
+    return f"{result['status']} {error.get('type', 'error')}: {str(error.get('reason', ''))[:200]}"
 
 
 class SharedBulk:

@@ -1,5 +1,6 @@
-"""Health means progress: a burst of dead letters makes the pipeline unhealthy in `readside status` (exit 1)
-and on the console, with the reason; replaying the letters after the fix leaves every read model exact."""
+"""Health means progress: Elasticsearch refusing writes, or a burst of dead letters, makes the pipeline
+unhealthy in `readside status` (exit 1) and on the console, with the reason. A write block is waited out:
+no dead letter, no token read answered with older data, every read model exact afterwards."""
 from __future__ import annotations
 
 import json
@@ -10,6 +11,7 @@ import httpx
 import pytest
 
 from infra.polling import poll_until
+from tests.support.kafka import produce
 from tests.support.pipeline import assert_verified
 
 pytestmark = pytest.mark.e2e
@@ -21,30 +23,52 @@ def status() -> tuple[int, dict]:
     return result.returncode, json.loads(result.stdout)
 
 
-def test_a_dead_letter_burst_turns_the_pipeline_unhealthy_until_it_has_passed(stack, shop):
+def watched_status(console: str) -> tuple[int, dict]:
+    httpx.get(f"{console}/api/status", timeout=5)  # watched, the console samples every 2 s
+    return status()
+
+
+def test_a_write_block_is_waited_out_with_status_red_and_no_stale_read_or_dead_letter(stack, shop):
     es = stack.settings.elasticsearch_url
     console = f"http://{stack.settings.host}:{stack.settings.console_port}"
-    products = [shop.add_product() for _ in range(12)]
-    last = products[-1]
-    assert shop.get(f"/products/{last['id']}", last["consistency_token"]).status_code == 200
-    # Elasticsearch refuses every write to the products index: each change becomes a dead letter.
+    products = [shop.add_product() for _ in range(6)]
+    assert shop.get(f"/products/{products[-1]['id']}", products[-1]["consistency_token"]).status_code == 200
+    letters_before = dead_letters(console)
     httpx.put(f"{es}/products/_settings", json={"index.blocks.write": True}).raise_for_status()
     try:
-        for product in products:
-            shop.command("PATCH", f"/products/{product['id']}", {"name": f"Alarmed {product['word']}"})
-
-        def unhealthy() -> dict | None:
-            httpx.get(f"{console}/api/status", timeout=5)  # watched, the console samples every 2 s
-            code, report = status()
-            pipeline = report["services"]["pipeline"]
-            return report if code == 1 and not pipeline["healthy"] else None
-
-        report = poll_until(unhealthy, 60, "status to report the dead-letter burst", 1.0)
-        assert "dead letters in the last" in report["services"]["pipeline"]["detail"]
+        renamed = [shop.command("PATCH", f"/products/{p['id']}", {"name": f"Blocked {p['word']}"}) for p in products]
+        report = poll_until(lambda: (r := watched_status(console))[0] == 1
+                            and "refuses writes to products_v1" in r[1]["services"]["pipeline"]["detail"] and r[1],
+                            60, "status to say Elasticsearch refuses the writes", 1.0)
+        assert "cluster_block_exception" in report["services"]["pipeline"]["detail"]
+        waited = shop.get(f"/products/{products[0]['id']}", renamed[0]["consistency_token"])
+        assert waited.status_code == 504, waited.text  # never the old name with a 200
     finally:
         httpx.put(f"{es}/products/_settings", json={"index.blocks.write": False}).raise_for_status()
-    replayed = subprocess.run([sys.executable, "-m", "infra.cli.main", "deadletters", "replay", "--reason",
-                               "sink_rejected"], capture_output=True, text=True, timeout=120)
-    assert replayed.returncode == 0, replayed.stderr
+    for product, change in zip(products, renamed):
+        read = shop.get(f"/products/{product['id']}", change["consistency_token"])
+        assert read.status_code == 200 and read.json()["name"] == f"Blocked {product['word']}"
+    assert dead_letters(console) == letters_before
+    poll_until(lambda: watched_status(console)[0] == 0, 60, "status to turn healthy once the block is lifted", 1.0)
     assert_verified()
+
+
+def dead_letters(console: str) -> float:
+    now = httpx.get(f"{console}/api/status", timeout=5).json().get("now") or {}
+    return sum((now.get("dead_letters") or {}).values())
+
+
+def test_a_dead_letter_burst_turns_the_pipeline_unhealthy_until_it_has_passed(stack, shop):
+    console = f"http://{stack.settings.host}:{stack.settings.console_port}"
+    topic = "readside.public.products"  # the source topic Debezium writes products to
+    for n in range(12):  # records no Debezium wrote: each one is a dead letter
+        produce(stack.kafka_bootstrap, topic, b'{"id": 1}', f"not json {n}".encode())
+
+    def unhealthy() -> dict | None:
+        code, report = watched_status(console)
+        pipeline = report["services"]["pipeline"]
+        return report if code == 1 and not pipeline["healthy"] else None
+
+    report = poll_until(unhealthy, 60, "status to report the dead-letter burst", 1.0)
+    assert "dead letters in the last" in report["services"]["pipeline"]["detail"]
     poll_until(lambda: status()[1]["services"]["pipeline"]["healthy"], 90, "the burst to age out of the alarm", 2.0)

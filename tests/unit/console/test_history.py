@@ -21,6 +21,9 @@ readside_freshness_seconds_count{projection="products"} 100.0
 # TYPE readside_dead_letters_total counter
 readside_dead_letters_total{projection="products",reason="undecodable"} 2.0
 readside_dead_letters_total{projection="orders",reason="undecodable"} 1.0
+# TYPE readside_sink_refused gauge
+readside_sink_refused{index="products_v1",reason="403 cluster_block_exception: blocked"} 1.0
+readside_sink_refused{index="orders_v1",reason="400 index_closed_exception: closed"} 0.0
 """
 
 
@@ -31,6 +34,7 @@ def test_a_scrape_counts_source_changes_per_router_and_once_in_all_without_heart
     assert scrape.documents_out == {"products_v1": 140.0}
     assert scrape.freshness == {"products": {0.1: 90.0, 1.0: 100.0, math.inf: 100.0}}
     assert scrape.dead_letters == {"undecodable": 3.0}
+    assert scrape.sink_refused == {"products_v1": "403 cluster_block_exception: blocked"}
 
 
 def test_quantiles_interpolate_within_a_bucket_like_prometheus():

@@ -34,3 +34,10 @@ def test_source_topics_a_backfill_paused_are_not_stalled_but_internal_ones_can_b
     watch.problems(committed, lag, 0, 0, paused=True)
     [problem] = watch.problems(committed, lag, 0, 61, paused=True)
     assert problem.startswith("readside-pipeline-products-changes")
+
+
+def test_elasticsearch_refusing_writes_is_a_problem_at_once_and_says_what_to_lift():
+    watch = ProgressWatch(stall_after_s=60)
+    [problem] = watch.problems({"t": 100}, {"t": 5}, 0, 0, refused={"products_v1": "403 cluster_block_exception"})
+    assert "refuses writes to products_v1" in problem and "index.blocks.write" in problem
+    assert watch.problems({"t": 101}, {"t": 0}, 0, 2, refused={}) == []

@@ -4,9 +4,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+
+import pytest
 from datetime import datetime, timezone
 
-from pipelines.core.deadletters import DeadLetter, DeadLetters, encode
+from pipelines.core.deadletters import DeadLetter, DeadLetters, encode, event_fault
 from pipelines.core.metrics import DEAD_LETTERS
 
 LETTER = DeadLetter(projection="products", reason="bad_json", error="Invalid JSON", topic="readside.public.products",
@@ -35,3 +37,13 @@ def test_publishing_sends_to_the_topic_and_counts():
     asyncio.run(DeadLetters(send, "readside.dlq").publish(LETTER))
     assert sent[0][0] == "readside.dlq" and sent[0][1] == b'{"id":5}'
     assert DEAD_LETTERS.labels("products", "bad_json")._value.get() == before + 1
+
+
+@pytest.mark.parametrize("exc, parked", [
+    (ValueError("bad value"), True), (KeyError("missing"), True), (TypeError("not a change"), True),
+    (ZeroDivisionError(), True), (AttributeError("no field"), True), (UnicodeDecodeError("utf-8", b"\xff", 0, 1, "x"), True),
+    (OSError(28, "No space left on device"), False), (TimeoutError(), False), (MemoryError(), False),
+    (RuntimeError("a store closed under us"), False), (Exception("DB instance already closed"), False),
+])
+def test_only_deterministic_errors_of_one_event_are_dead_letters(exc, parked):
+    assert event_fault(exc) is parked

@@ -1,31 +1,21 @@
-"""The bulk sink: bounded chunks, external_gte versions, stale writes skipped, 429s retried, 400s returned."""
+"""The bulk sink, on plain data: bounded chunks, external_gte versions, and what each bulk item's answer means
+(its behaviour against Elasticsearch is in tests/integration/pipelines/test_sink_refusals.py)."""
 from __future__ import annotations
 
 import asyncio
 import json
 
-from pipelines.core.sink import BulkSink, IndexAction
+import pytest
 
-
-class FakeElasticsearch:
-    def __init__(self, answers):
-        self.answers = list(answers)  # per call: a list of statuses, one per item
-        self.calls = []
-
-    async def bulk(self, operations, refresh):
-        self.calls.append([json.loads(line) for line in operations])
-        statuses = self.answers.pop(0)
-        metas = [line for line in self.calls[-1] if "index" in line or "delete" in line]
-        return {"items": [{next(iter(m)): {"status": s, **({"error": {"type": "x"}} if s >= 400 else {})}}
-                          for m, s in zip(metas, statuses)]}
+from pipelines.core.sink import BulkSink, IndexAction, item_outcome
 
 
 def _action(i, document=True):
     return IndexAction("products_v1", str(i), 100 + i, {"id": i} if document else None)
 
 
-def _sink(client, **kw):
-    return BulkSink(client, kw.get("max_actions", 1000), kw.get("max_bytes", 10_000_000), 0.001, None)
+def _sink(**kw):
+    return BulkSink(None, kw.get("max_actions", 1000), kw.get("max_bytes", 10_000_000), 0.001, None)
 
 
 def test_actions_are_externally_versioned_with_external_gte():
@@ -37,21 +27,37 @@ def test_actions_are_externally_versioned_with_external_gte():
 
 
 def test_bulk_is_split_into_bounded_chunks():
-    client = FakeElasticsearch([[201] * 2, [201] * 2, [201]])
-    assert asyncio.run(_sink(client, max_actions=2).write([_action(i) for i in range(5)])) == []
-    assert [len(c) // 2 for c in client.calls] == [2, 2, 1]
+    chunks = _sink(max_actions=2)._chunks([_action(i) for i in range(5)])
+    assert [[a.id for a, _ in chunk] for chunk in chunks] == [["0", "1"], ["2", "3"], ["4"]]
+    by_bytes = _sink(max_bytes=60)._chunks([_action(i) for i in range(3)])
+    assert [len(chunk) for chunk in by_bytes] == [1, 1, 1]
 
 
-def test_stale_writes_are_skipped_busy_items_retried_and_bad_ones_returned():
-    client = FakeElasticsearch([[201, 409, 429, 400], [200]])
-    rejected = asyncio.run(_sink(client).write([_action(i) for i in range(4)]))
-    assert [r.action.id for r in rejected] == ["3"] and rejected[0].status == 400
-    assert [line["index"]["_id"] for line in client.calls[1] if "index" in line] == ["2"]
+def _error(kind: str, reason: str = "") -> dict:
+    return {"type": kind, "reason": reason}
 
 
-def test_deleting_a_missing_document_is_fine():
-    client = FakeElasticsearch([[404]])
-    assert asyncio.run(_sink(client).write([_action(1, document=False)])) == []
+@pytest.mark.parametrize("status, error, deleting, outcome", [
+    (201, None, False, "applied"),
+    (200, None, True, "applied"),
+    (404, None, True, "applied"),  # deleting what is not there
+    (409, _error("version_conflict_engine_exception"), False, "stale"),  # a replay: the index is newer
+    (400, _error("mapper_parsing_exception"), False, "rejected"),  # the document itself: a dead letter
+    (400, _error("document_parsing_exception"), False, "rejected"),
+    (400, _error("strict_dynamic_mapping_exception"), False, "rejected"),
+    (400, _error("illegal_argument_exception", "Limit of total fields [1000] has been exceeded"), False, "rejected"),
+    (403, _error("cluster_block_exception", "index [products_v1] blocked by: [FORBIDDEN/8/index write (api)]"),
+     False, "retry"),  # index.blocks.write: wait it out
+    (429, _error("cluster_block_exception", "blocked by: [TOO_MANY_REQUESTS/12/disk usage exceeded "
+                                            "flood-stage watermark]"), False, "retry"),
+    (400, _error("index_closed_exception"), False, "retry"),
+    (404, _error("index_not_found_exception"), False, "retry"),
+    (429, _error("es_rejected_execution_exception"), False, "retry"),
+    (503, _error("unavailable_shards_exception"), False, "retry"),
+    (400, _error("something_new_exception"), False, "retry"),  # unforeseen: never acked by guesswork
+])
+def test_only_a_fault_of_the_document_is_rejected_everything_else_is_waited_out(status, error, deleting, outcome):
+    assert item_outcome(status, error, deleting) == outcome
 
 
 def test_writes_that_arrive_while_a_bulk_is_in_flight_share_the_next_one():
