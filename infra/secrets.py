@@ -47,3 +47,8 @@ def write_token_source(settings: StackSettings) -> str:
 
 
 WRITE_TOKEN_FILE = "write-api.token"
+
+
+def control_token(settings: StackSettings) -> str:
+    """The bearer token of the pipeline worker's control endpoint (what `readside backfill` pauses it with)."""
+    return read_or_create_secret(settings, "pipeline-control.token", settings.control_token)

@@ -59,6 +59,8 @@ class StackSettings(BaseSettings):
     console_port: int = 8003
     dead_letter_topic: str = "readside.dlq"  # the pipeline worker's (READSIDE_DEAD_LETTER_TOPIC for both)
     write_token: str | None = Field(default=None, description="default: generated once, kept in data_dir")
+    control_token: str | None = Field(default=None, description="the pipeline worker's control endpoint (pause); "
+                                      "default: generated once, kept in data_dir")
 
     kafka_heap: str = "512m"
     connect_heap: str = "1g"

@@ -39,8 +39,10 @@ def collect_status(settings: StackSettings, ask_console: bool = True) -> dict:
     console = services.get("console")
     if ask_console and console and console["healthy"]:
         try:
-            mark_pipeline_problems({"services": services},
-                                   httpx.get(f"{console['url']}/api/problems", timeout=3).json()["pipeline"])
+            verdict = httpx.get(f"{console['url']}/api/problems", timeout=3).json()
+            mark_pipeline_problems({"services": services}, verdict["pipeline"])
+            if pipeline is not None:
+                pipeline["source_paused"] = bool(verdict.get("source_paused"))
         except (httpx.HTTPError, ValueError, KeyError) as exc:
             console.update(healthy=False, detail=f"its verdict on the pipeline could not be read: {exc}")
     return {"stack": settings.stack.value, "data_dir": str(settings.data),

@@ -45,7 +45,7 @@ SOURCE_TOPICS = sorted(TABLE_OF_TOPIC)
 router = ChangeRouter(outlets=OUTLETS, table_of_topic=TABLE_OF_TOPIC,
                       partitions=settings.topic_partitions, send=lambda *args: app.producer.send(*args),
                       dead_letters=dead_letters, marks_interval_s=settings.pipeline_marks_interval_s)
-serve_pause(app, SourcePause(app, set(SOURCE_TOPICS), settings.pipeline_pause_limit_s))
+serve_pause(app, SourcePause(app, set(SOURCE_TOPICS), settings.pipeline_pause_limit_s), settings.control_token)
 app.on_committed_sought.append(router.announce_committed)
 route_changes = batch_agent(app, app.topic(*SOURCE_TOPICS), "route_changes", router.route,
                             "routing a batch of source events", settings)

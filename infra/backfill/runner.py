@@ -65,7 +65,7 @@ class BackfillError(Exception):
 def run_backfill(target: BackfillTarget, dsn: str, settings: PipelineSettings, progress: Callable[[str], Any],
                  wait_s: float = 1800.0, pause_stream: bool = True) -> BackfillReport:
     report = BackfillReport()
-    pause = StreamPause(worker_url(settings), progress, enabled=pause_stream)
+    pause = StreamPause(worker_url(settings), progress, enabled=pause_stream, token=settings.control_token)
     with HandoverChannel(settings.kafka_bootstrap, target.changes_topic) as channel, \
             Elasticsearch(settings.elasticsearch_url, request_timeout=120) as es:
         locked_at = [0.0]
@@ -110,8 +110,9 @@ class StreamPause:
     request lasts PAUSE_S, renewed as indexing goes on, so the worker resumes by itself if this dies."""
 
     def __init__(self, worker_url: str, say: Callable[[str], Any], enabled: bool = True,
-                 seconds: float = PAUSE_S) -> None:
+                 seconds: float = PAUSE_S, token: str | None = None) -> None:
         self.url = f"{worker_url}/readside/pause/"
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.seconds = seconds
         self.say = say
         self.enabled = enabled
@@ -121,7 +122,8 @@ class StreamPause:
         if not self.enabled:
             return
         try:
-            httpx.post(self.url, params={"seconds": self.seconds}, timeout=2.0).raise_for_status()
+            httpx.post(self.url, params={"seconds": self.seconds}, headers=self.headers,
+                       timeout=2.0).raise_for_status()
             self.paused = True
         except httpx.HTTPError as exc:
             self.enabled = False
@@ -130,7 +132,7 @@ class StreamPause:
     def end(self) -> None:
         if self.paused:
             try:
-                httpx.delete(self.url, timeout=2.0)
+                httpx.delete(self.url, headers=self.headers, timeout=2.0)
             except httpx.HTTPError:
                 pass  # it resumes by itself within PAUSE_S
             self.paused = False

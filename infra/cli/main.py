@@ -14,7 +14,7 @@ from rich.table import Table
 from infra.native.process import StackError
 from infra.native.stack import NativeStack
 from infra.registrar import Registrar, load_connector_files
-from infra.secrets import postgres_password
+from infra.secrets import control_token, postgres_password
 from infra.settings import StackMode, StackSettings
 from infra.status import all_healthy, collect_status
 
@@ -108,6 +108,8 @@ def _print_status(report: dict) -> None:
         age = pipeline["newest_applied_change_age_s"]
         out.print(f"pipeline lag (messages): {lag}")
         out.print(f"newest applied change: {'unknown' if age is None else f'{age} s ago'}")
+        if pipeline.get("source_paused"):
+            out.print("[yellow]source topics paused: a backfill is indexing (the pause ends by itself)[/]")
         for projection, parts in (pipeline.get("pending_handovers") or {}).items():
             floors = ", ".join(f"{p} (since LSN {lsn})" for p, lsn in parts.items())
             out.print(f"[yellow]{projection}: partitions {floors} wait for a backfill's handover and index "
@@ -172,7 +174,7 @@ def backfill(
     if model not in targets:
         _fail(f"no backfill for read model {model!r}; known: {', '.join(targets)}")
     settings = StackSettings()
-    pipeline = PipelineSettings()
+    pipeline = PipelineSettings(control_token=control_token(settings))
     began = time.monotonic()
     try:
         with err.status(f"backfilling {model}…") as spinner:

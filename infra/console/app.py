@@ -47,7 +47,9 @@ def create_app(settings: StackSettings) -> FastAPI:
     @app.get("/api/problems")
     async def problems() -> dict:
         """Why the pipeline makes no progress, as the console judged it from its samples ([] when it does)."""
-        return {"pipeline": sampler.problems, "sampled_at": sampler.latest and sampler.latest["sampled_at"]}
+        now = (sampler.latest or {}).get("now") or {}
+        return {"pipeline": sampler.problems, "sampled_at": sampler.latest and sampler.latest["sampled_at"],
+                "source_paused": bool(now.get("source_paused"))}
 
     @app.post("/api/connectors/{name}/restart")
     async def restart(name: str) -> dict:

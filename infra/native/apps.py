@@ -10,7 +10,7 @@ import httpx
 from infra.native.servers import Context, Launch, Server
 from infra.pipeline_status import seconds_since_last_checkpoint
 from infra.probes import Health
-from infra.secrets import postgres_password, write_token
+from infra.secrets import control_token, postgres_password, write_token
 from infra.settings import StackSettings
 
 
@@ -45,6 +45,7 @@ def app_environment(settings: StackSettings) -> dict[str, str]:
     """What the services read from READSIDE_*: where the stack is and the secrets they need."""
     return {"READSIDE_DATABASE_URL": settings.postgres_dsn(postgres_password(settings)),
             "READSIDE_WRITE_TOKEN": write_token(settings),
+            "READSIDE_CONTROL_TOKEN": control_token(settings),
             "READSIDE_WRITE_API_HOST": settings.host,
             "READSIDE_WRITE_API_PORT": str(settings.write_api_port),
             "READSIDE_ELASTICSEARCH_URL": settings.elasticsearch_url,

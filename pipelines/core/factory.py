@@ -152,6 +152,8 @@ def create_app(settings: PipelineSettings) -> ReadsideApp:
         web_bind=settings.pipeline_web_host,
         web_host=settings.pipeline_web_host,
         web_port=settings.pipeline_web_port,
+        # Only our own routes: no table browsing (customer names and emails), router, graph or stats pages.
+        web_tables_enabled=False, web_router_enabled=False, web_graph_enabled=False, web_stats_enabled=False,
     )
 
 

@@ -6,13 +6,16 @@ stream indexes nothing anyway (pipelines/core/handover.py), so `readside backfil
 stop reading the source topics until its documents are in. The pause always ends by itself, at most
 `limit_s` after the last request, whatever happens to the caller; internal topics keep flowing.
 
-    POST   /readside/pause/?seconds=N    pause (again) for N seconds, at most the limit
+    POST   /readside/pause/?seconds=N    pause (again) for N seconds: finite, 0 < N <= the limit
     DELETE /readside/pause/              resume now
+Both need `Authorization: Bearer <READSIDE_CONTROL_TOKEN>`; without a configured token they refuse.
 """
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
+import math
 from typing import Any
 
 import faust
@@ -31,7 +34,7 @@ class SourcePause:
         self._timer: asyncio.Task | None = None
 
     def pause(self, seconds: float) -> float:
-        granted = min(max(seconds, 0.0), self.limit_s)
+        granted = min(max(seconds, 0.0), self.limit_s)  # checked by pause_seconds() already; kept as a bound
         tps = {tp for tp in self.app.consumer.assignment() if tp.topic in self.topics}
         self.app.consumer.pause_partitions(tps)
         self._paused |= tps
@@ -58,18 +61,42 @@ class SourcePause:
         self.resume()
 
 
-def serve_pause(app: faust.App, pause: SourcePause) -> None:
+def pause_seconds(raw: str | None, limit_s: float) -> float | str:
+    """The pause asked for, or why it is refused (pure)."""
+    try:
+        seconds = float(raw or "")
+    except ValueError:
+        return "query parameter seconds must be a number"
+    if not math.isfinite(seconds) or not 0 < seconds <= limit_s:
+        return f"query parameter seconds must be a finite number of seconds in (0, {limit_s:g}]"
+    return seconds
+
+
+def refusal(authorization: str | None, token: str | None) -> tuple[int, str] | None:
+    """(status, reason) when a control request may not go on; None when its bearer token is the right one."""
+    if not token:
+        return 403, "the control endpoint is off: the worker has no READSIDE_CONTROL_TOKEN"
+    scheme, _, given = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+        return 401, "Authorization: Bearer <READSIDE_CONTROL_TOKEN> required"
+    return None
+
+
+def serve_pause(app: faust.App, pause: SourcePause, token: str | None) -> None:
     """The worker's web endpoint for `pause` (Faust's web server: loopback by default)."""
 
     @app.page("/readside/pause/")
     class PauseView(faust.web.View):
         async def post(self, request: Any) -> Any:
-            try:
-                seconds = float(request.query.get("seconds", ""))
-            except ValueError:
-                return self.json({"error": "query parameter seconds must be a number"}, status=400)
+            if refused := refusal(request.headers.get("Authorization"), token):
+                return self.json({"error": refused[1]}, status=refused[0])
+            seconds = pause_seconds(request.query.get("seconds"), pause.limit_s)
+            if isinstance(seconds, str):
+                return self.json({"error": seconds}, status=400)
             return self.json({"paused_s": pause.pause(seconds), "limit_s": pause.limit_s})
 
         async def delete(self, request: Any) -> Any:
+            if refused := refusal(request.headers.get("Authorization"), token):
+                return self.json({"error": refused[1]}, status=refused[0])
             pause.resume()
             return self.json({"paused_s": 0})

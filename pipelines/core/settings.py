@@ -49,8 +49,10 @@ class PipelineSettings(BaseSettings):
     pipeline_web_enabled: bool = True
     pipeline_web_host: str = "127.0.0.1"
     pipeline_web_port: int = Field(default=6066, ge=1, le=65535)
-    pipeline_pause_limit_s: float = Field(default=300.0, ge=0,
+    pipeline_pause_limit_s: float = Field(default=300.0, gt=0,
                                           description="longest a backfill may pause the source topics at once")
+    control_token: str | None = Field(default=None, description="bearer token of the worker's control endpoint "
+                                      "(pause); unset: the endpoint refuses every request")
     pipeline_metrics_host: str = "127.0.0.1"
     pipeline_metrics_port: int = Field(default=9102, ge=0, le=65535, description="0 disables the endpoint")
     pipeline_log_level: str = "info"

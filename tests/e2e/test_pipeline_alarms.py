@@ -72,3 +72,21 @@ def test_a_dead_letter_burst_turns_the_pipeline_unhealthy_until_it_has_passed(st
     report = poll_until(unhealthy, 60, "status to report the dead-letter burst", 1.0)
     assert "dead letters in the last" in report["services"]["pipeline"]["detail"]
     poll_until(lambda: status()[1]["services"]["pipeline"]["healthy"], 90, "the burst to age out of the alarm", 2.0)
+
+
+def test_a_pause_of_the_source_topics_shows_in_status_and_needs_the_control_token(stack):
+    from infra.secrets import control_token
+
+    console = f"http://{stack.settings.host}:{stack.settings.console_port}"
+    url = f"http://{stack.settings.host}:{stack.settings.pipeline_web_port}/readside/pause/"
+    assert httpx.post(url, params={"seconds": 20}).status_code == 401
+    auth = {"Authorization": f"Bearer {control_token(stack.settings)}"}
+    assert httpx.post(url, params={"seconds": "nan"}, headers=auth).status_code == 400
+    httpx.post(url, params={"seconds": 20}, headers=auth).raise_for_status()
+    try:
+        poll_until(lambda: (watched_status(console)[1]["pipeline"] or {}).get("source_paused"), 30,
+                   "status to show the paused source topics", 1.0)
+    finally:
+        httpx.delete(url, headers=auth).raise_for_status()
+    poll_until(lambda: not (watched_status(console)[1]["pipeline"] or {}).get("source_paused"), 30,
+               "status to show the source topics resumed", 1.0)

@@ -49,6 +49,7 @@ class Worker:
                 "READSIDE_DEAD_LETTER_TOPIC": f"test.dlq.{t}",
                 "READSIDE_PIPELINE_WEB_ENABLED": "true" if self.web_port else "false",
                 "READSIDE_PIPELINE_WEB_PORT": str(self.web_port or 6066),
+                "READSIDE_CONTROL_TOKEN": f"control-{t}",
                 "READSIDE_PIPELINE_METRICS_PORT": str(self.metrics_port),
                 "READSIDE_PIPELINE_DATA_DIR": str(self.data / t),
                 "READSIDE_PIPELINE_SESSION_TIMEOUT_S": "6"}

@@ -115,7 +115,7 @@ def test_a_backfill_over_a_stopped_stream_hands_over_without_losing_or_regressin
 def test_a_paused_worker_reads_no_source_events_until_resumed_or_the_pause_runs_out(worker, shop, stack, monkeypatch):
     settings = _settings(worker, monkeypatch)
     said = []
-    pause = StreamPause(worker_url(settings), said.append, seconds=30)
+    pause = StreamPause(worker_url(settings), said.append, seconds=30, token=settings.control_token)
     pause.renew()
     assert pause.paused, said
     lamp = shop.add_product("Paused Lamp", "7.00", 3)
@@ -124,8 +124,23 @@ def test_a_paused_worker_reads_no_source_events_until_resumed_or_the_pause_runs_
     pause.end()
     _indexed(worker, stack, [lamp], "the product once resumed")
 
-    short = StreamPause(worker_url(settings), said.append, seconds=1)
+    short = StreamPause(worker_url(settings), said.append, seconds=1, token=settings.control_token)
     short.renew()  # and never ended: the worker resumes by itself
     shop.update(lamp, price="8.00")
     _indexed(worker, stack, [lamp], "a change after a pause that ran out")
     assert "source topics paused for 1 s" in worker.tail(200)
+
+
+@pytest.mark.parametrize("seconds, token, status", [
+    ("nan", True, 400), ("inf", True, 400), ("-5", True, 400), ("0", True, 400), ("1e9", True, 400),
+    ("soon", True, 400), ("10", False, 401), ("10", "wrong", 401),
+])
+def test_the_pause_endpoint_refuses_unbounded_pauses_and_requests_without_its_token(worker, monkeypatch, seconds,
+                                                                                    token, status):
+    settings = _settings(worker, monkeypatch)
+    given = {True: settings.control_token, False: None}.get(token, token)
+    headers = {"Authorization": f"Bearer {given}"} if given else {}
+    response = httpx.post(f"{worker_url(settings)}/readside/pause/", params={"seconds": seconds}, headers=headers)
+    assert response.status_code == status, response.text
+    assert "error" in response.json()
+    assert httpx.get(f"{worker_url(settings)}/table/", timeout=5).status_code == 404  # no table browsing
