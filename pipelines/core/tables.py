@@ -283,6 +283,13 @@ class StateTable:
         """Every (key, value) whose key starts with `prefix`, all of whose keys live in `partition` (see `scan`)."""
         return [(key, model.model_validate(raw)) for key, raw in scan(self.table, prefix, partition)]
 
+    def keys(self, prefix: str, partition: int) -> list[str]:
+        """Every key that starts with `prefix` (all of them in `partition`), without decoding a model."""
+        return [key for key, _ in scan(self.table, prefix, partition)]
+
+    def has(self, key: str, partition: int) -> bool:
+        return read(self.table, key, partition) is not None
+
     def get_list(self, key: str, partition: int) -> list:
         return list(read(self.table, key, partition) or ())
 

@@ -5,10 +5,13 @@ changelog partition in the order they were made and a crash keeps a prefix of th
     order/<order id>                  -> OrderState (the order's row and lines; owned by order id % partitions)
     customer/<partition>/<id>         -> CustomerState  (every partition keeps the customers it may need)
     product/<partition>/<id>          -> ProductNamesState
-    by_customer/<partition>/<id>      -> [order ids]  reverse indexes for the fan-out of a rename
-    by_product/<partition>/<id>       -> [order ids]
+    by_customer/<partition>/<id>/<order id> -> []  reverse indexes for the fan-out of a rename: one small
+    by_product/<partition>/<id>/<order id>  -> []  key per order, listed by a prefix scan
 A reverse index is written before the order that needs it and never shrinks, so it is a superset of the
 truth: fanning out to an order that left a customer rebuilds it from its own state, which is harmless.
+One key per order, not one list per customer or product: a product in 150,000 order lines made a list
+rewritten whole on every new line, past the changelog's 1 MB record limit. (Lists written by earlier
+versions, under `by_customer/<partition>/<id>`, are still read.)
 It also passes on, to the customers stage, each changed order's contribution to every customer it ever
 had (once per batch, as of the batch's end), each customer's profile (from the partition that owns the
 customer's id), and behind them the marks it saw.
@@ -39,7 +42,8 @@ class OrdersModel:
         self.sales_topic = sales_topic  # None: no sales aggregates downstream
         self.positions = Positions()
         self._changed: dict[int, None] = {}  # orders changed in this batch, in order
-        self._documented: dict[int, None] = {}  # orders whose document (and sales share) this batch rebuilt
+        self._documented: dict[int, None] = {}  # orders whose document this batch rebuilt ...
+        self._resend: set[int] = set()  # ... of which these pass their sales share on again
         self._profiles: list[Outgoing] = []
         self._marks: dict[int, list[SourceMark]] = {}  # via partition -> marks seen in this batch
 
@@ -56,20 +60,22 @@ class OrdersModel:
             return [change.order_id] if self._apply_order(change, partition) else []
         if isinstance(change, CustomerChanged):
             held_key = f"customer/{partition}/{change.customer_id}"
-            if not self._hold(held_key, CustomerState(lsn=change.lsn, ts_ms=change.ts_ms, customer=change.customer),
-                              partition):
+            held = self._hold(held_key, CustomerState(lsn=change.lsn, ts_ms=change.ts_ms, customer=change.customer),
+                              partition)
+            if held == "restated":
                 return []
             if partition_for(change.customer_id, self.partitions) == partition:  # one partition passes it on
                 profile = ProfileChanged(lsn=change.lsn, ts_ms=change.ts_ms, customer_id=change.customer_id,
                                          customer=change.customer)
                 self._profiles.append(self._to_customer(change.customer_id, profile.model_dump_json().encode()))
-            return self.state.get_list(f"by_customer/{partition}/{change.customer_id}", partition)
+            return self._fan_out(f"by_customer/{partition}/{change.customer_id}", partition, held == "replayed")
         if isinstance(change, ProductRenamed):
             held_key = f"product/{partition}/{change.product_id}"
-            if not self._hold(held_key, ProductNamesState(lsn=change.lsn, ts_ms=change.ts_ms, product=change.product),
-                              partition):
+            held = self._hold(held_key, ProductNamesState(lsn=change.lsn, ts_ms=change.ts_ms,
+                                                          product=change.product), partition)
+            if held == "restated":
                 return []
-            return self.state.get_list(f"by_product/{partition}/{change.product_id}", partition)
+            return self._fan_out(f"by_product/{partition}/{change.product_id}", partition, held == "replayed")
         raise TypeError(f"not an orders change: {change!r}")
 
     def document(self, order_id: int, indexed_at: datetime) -> OrderDocument | DocumentDeleted | None:
@@ -90,7 +96,10 @@ class OrdersModel:
         if document is not None and document.source_lsn > max(order.floor, transforms.order_version(order)[0]):
             updated = updated.model_copy(update={"floor": document.source_lsn, "floor_ts_ms": document.source_ts_ms})
         if self.sales_topic is not None:
-            updated = sales.next_sales(updated, sales.order_sales(updated, product)) or updated
+            resold = sales.next_sales(updated, sales.order_sales(updated, product))
+            if resold is not None:
+                updated = resold
+                self._resend.add(order_id)
             self._documented[order_id] = None
         if updated is not order:
             self.state.put(f"order/{order_id}", updated, partition)  # durable before anything is passed on
@@ -109,14 +118,17 @@ class OrdersModel:
             outgoing += [Outgoing(p, b"marks", forwarded) for p in range(self.partitions)]
             if self.sales_topic is not None:
                 outgoing += [Outgoing(p, b"marks", forwarded, self.sales_topic) for p in range(self.partitions)]
-        self._changed, self._profiles, self._marks, self._documented = {}, [], {}, {}
+        self._changed, self._profiles, self._marks, self._documented, self._resend = {}, [], {}, {}, set()
         return outgoing
 
     def _sales(self) -> list[Outgoing]:
-        """Every rebuilt order's share of the sales keys it ever touched. Also when unchanged: a replay
-        re-sends what a crash may have lost, and the aggregates drop what they already hold."""
+        """The share of the sales keys it ever touched of every rebuilt order whose share changed, or whose
+        change was a replay (it re-sends what a crash may have lost; the aggregates drop what they hold).
+        Not of the others: a product renamed in 150,000 orders changes none of their shares."""
         outgoing = []
         for order_id in self._documented:
+            if order_id not in self._resend and order_id not in self._changed:
+                continue
             order = self.order(order_id)
             if order is None or not order.sales_keys:
                 continue
@@ -131,13 +143,20 @@ class OrdersModel:
     def order(self, order_id: int) -> OrderState | None:
         return self.state.get(f"order/{order_id}", OrderState, partition_for(order_id, self.partitions))
 
-    def _hold(self, key: str, candidate: CustomerState | ProductNamesState, partition: int) -> bool:
-        """Keep a dimension's newer version; False when it only restated what the partition holds (a new
-        snapshot's rows), so there is nothing to fan out."""
+    def _hold(self, key: str, candidate: CustomerState | ProductNamesState, partition: int) -> str:
+        """Keep a dimension's newer version: "newer"; "restated" when it only says what the partition holds
+        (a new snapshot's rows: nothing to fan out); "replayed" when it is not newer (a redelivery)."""
         held = self.state.get(key, type(candidate), partition)
-        if transforms.newer(held, candidate):
-            self.state.put(key, candidate, partition)
-        return not transforms.restates(held, candidate)
+        if not transforms.newer(held, candidate):
+            return "replayed"
+        self.state.put(key, candidate, partition)
+        return "restated" if transforms.restates(held, candidate) else "newer"
+
+    def _fan_out(self, key: str, partition: int, replayed: bool) -> list[int]:
+        orders = self._indexed(key, partition)
+        if replayed:  # what the first delivery passed on may have been lost with a crash: pass it on again
+            self._resend.update(orders)
+        return orders
 
     def _apply_order(self, change: OrderRowChanged | OrderLineChanged, partition: int) -> bool:
         """Fold an order's row or line in; False when it only restated what the order holds."""
@@ -160,9 +179,15 @@ class OrdersModel:
         return True
 
     def _index(self, key: str, order_id: int, partition: int) -> None:
-        orders = self.state.get_list(key, partition)
-        if order_id not in orders:
-            self.state.put(key, orders + [order_id], partition)
+        entry = f"{key}/{order_id}"
+        if not self.state.has(entry, partition):
+            self.state.put(entry, [], partition)
+
+    def _indexed(self, key: str, partition: int) -> list[int]:
+        """The orders under a reverse index key: its entries, and the list an earlier version kept."""
+        entries = [int(k.rsplit("/", 1)[1]) for k in self.state.keys(f"{key}/", partition)]
+        known = set(entries)
+        return [order_id for order_id in self.state.get_list(key, partition) if order_id not in known] + entries
 
     def _to_customer(self, customer_id: int, value: bytes) -> Outgoing:
         return Outgoing(partition_for(customer_id, self.partitions), str(customer_id).encode(), value)

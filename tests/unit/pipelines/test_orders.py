@@ -281,3 +281,58 @@ def test_a_snapshot_row_that_differs_applies_and_a_replay_is_still_passed_on():
     assert [i["quantity"] for i in pipeline.order()["items"]] == [2, 5]
     pipeline.feed(customer_event(100 + 10**9, op="r", name="Ada King"))
     assert pipeline.order()["customer"]["name"] == pipeline.customer()["name"] == "Ada King"
+
+
+def _line(order_id: int, lsn: int) -> list:
+    value = recorded("order_items.create")["value"]
+    return routed("order_items.create", source={**value["source"], "lsn": lsn},
+                  after={**value["after"], "order_id": order_id, "line_no": 1})
+
+
+def test_a_hot_product_indexes_each_of_its_orders_under_its_own_small_key_and_a_rename_reaches_them_all():
+    pipeline = Pipeline()
+    pipeline.feed(EVENTS["product"]())
+    orders = range(1000, 4000)
+    for n, order_id in enumerate(orders):
+        for partition, change in _line(order_id, 10**6 + n):
+            pipeline.orders.apply(change, partition)
+    table = pipeline.orders.state.table
+    index_values = {k: v for k, v in (table.items() if hasattr(table, "items") else []) if k.startswith("by_product/")}
+    assert len(index_values) == len(orders) and all(v == [] for v in index_values.values())  # none grows
+    value = recorded("products.update")["value"]
+    renamed = routed("products.update", source={**value["source"], "lsn": 10**9}, after={**value["after"],
+                                                                                         "name": "Hot Lamp"})
+    touched = {order_id for partition, change in renamed for order_id in pipeline.orders.apply(change, partition)}
+    assert touched == set(orders)
+
+
+def test_reverse_index_lists_an_earlier_version_wrote_are_still_read():
+    pipeline = Pipeline()
+    pipeline.feed(EVENTS["product"]())
+    pipeline.orders.state.put(f"by_product/{ORDER % N}/{PRODUCT}", [ORDER, 77], ORDER % N)
+    for partition, change in _line(ORDER, 10**6):
+        pipeline.orders.apply(change, partition)
+    value = recorded("products.update")["value"]
+    renamed = routed("products.update", source={**value["source"], "lsn": 10**9}, after={**value["after"],
+                                                                                         "name": "Hot Lamp"})
+    touched = {p: pipeline.orders.apply(change, p) for p, change in renamed}
+    assert sorted(touched[ORDER % N]) == [ORDER, 77]
+
+
+def test_a_rename_that_leaves_every_sales_share_alone_sends_none_but_a_category_change_or_a_replay_does():
+    pipeline = Pipeline()
+    for name in EVENTS:
+        pipeline.feed(EVENTS[name]())
+    pipeline.orders.outbox()
+    value = recorded("products.update")["value"]
+
+    def shares_sent(lsn: int, **fields) -> int:
+        for partition, change in routed("products.update", source={**value["source"], "lsn": lsn},
+                                        after={**value["after"], **fields}):
+            for order_id in pipeline.orders.apply(change, partition):
+                pipeline.orders.document(order_id, NOW)
+        return sum(1 for out in pipeline.orders.outbox() if out.topic == "sales" and out.key != b"marks")
+
+    assert shares_sent(10**9, name="Lamp Deluxe") == 0  # the name is not part of any sales key
+    assert shares_sent(10**9 + 1, name="Lamp Deluxe", category="garden") > 0  # s|<day>|garden replaces lighting
+    assert shares_sent(10**9 + 1, name="Lamp Deluxe", category="garden") > 0  # a replay sends them again
