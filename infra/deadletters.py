@@ -35,7 +35,8 @@ class Letter:
     source_offset: int
     failed_at: str
     key: bytes | None
-    value: bytes | None
+    value: bytes | None  # the original's first KiB only, when `omitted` says how large it was
+    omitted: dict | None = None  # {"bytes": size, "sha256": digest} of an original too large to keep
 
     def preview(self) -> str:
         raw = (self.value or b"").decode(errors="replace").replace("\n", " ")
@@ -44,7 +45,8 @@ class Letter:
     def as_dict(self) -> dict:
         return {"position": self.position, "projection": self.projection, "reason": self.reason,
                 "error": self.error, "source": f"{self.source_topic}/{self.source_partition}/{self.source_offset}",
-                "failed_at": self.failed_at, "preview": self.preview()}
+                "failed_at": self.failed_at, "preview": self.preview(),
+                **({"original_bytes": self.omitted["bytes"]} if self.omitted else {})}
 
 
 def decode_letter(position: str, value: bytes) -> Letter | None:
@@ -54,7 +56,7 @@ def decode_letter(position: str, value: bytes) -> Letter | None:
         source = body["source"]
         return Letter(position, body["projection"], body["reason"], body.get("error", ""), source["topic"],
                       int(source["partition"]), int(source["offset"]), body.get("failed_at", ""),
-                      _unb64(body.get("key_b64")), _unb64(body.get("value_b64")))
+                      _unb64(body.get("key_b64")), _unb64(body.get("value_b64")), body.get("value_omitted"))
     except (ValueError, KeyError, TypeError):
         return None
 
@@ -186,7 +188,15 @@ async def _replay(settings: StackSettings, reason: str | None, say) -> int:
                         continue
                     to = f"index {letter.source_topic}"
                 else:  # from a topic: the change goes through the pipeline again
-                    sent = await producer.send_and_wait(letter.source_topic, letter.value, key=letter.key,
+                    value = letter.value
+                    if letter.omitted:  # too large to keep in the letter: the original, if its topic still has it
+                        value = await _original(settings, letter)
+                        if value is None:
+                            say(f"not replayed {letter.position} ({letter.reason}): its {letter.omitted['bytes']:,} "
+                                f"bytes were not kept in the letter and {letter.source_topic}/"
+                                f"{letter.source_partition}/{letter.source_offset} no longer holds them")
+                            continue
+                    sent = await producer.send_and_wait(letter.source_topic, value, key=letter.key,
                                                         partition=letter.source_partition,
                                                         headers=[("readside.replay-of", letter.position.encode())])
                     to = f"{letter.source_topic}/{sent.partition}/{sent.offset}"
@@ -198,6 +208,31 @@ async def _replay(settings: StackSettings, reason: str | None, say) -> int:
     finally:
         await producer.stop()
     return sent_count
+
+
+async def _original(settings: StackSettings, letter: Letter) -> bytes | None:
+    """The letter's original record from its source topic, if still there and the same bytes."""
+    import hashlib
+
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    tp = TopicPartition(letter.source_topic, letter.source_partition)
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False,
+                                group_id=None, request_timeout_ms=10_000, fetch_max_bytes=4 * 1024 * 1024,
+                                max_partition_fetch_bytes=4 * 1024 * 1024)
+    await consumer.start()
+    try:
+        consumer.assign([tp])
+        if (await consumer.beginning_offsets([tp]))[tp] > letter.source_offset:
+            return None
+        consumer.seek(tp, letter.source_offset)
+        batch = await consumer.getmany(tp, timeout_ms=5000, max_records=1)
+        record = next(iter(batch.get(tp, [])), None)
+    finally:
+        await consumer.stop()
+    if record is None or record.offset != letter.source_offset or record.value is None:
+        return None
+    return record.value if hashlib.sha256(record.value).hexdigest() == letter.omitted["sha256"] else None
 
 
 async def _index_again(es: httpx.AsyncClient, letter: Letter) -> str | None:

@@ -13,6 +13,10 @@ UNKNOWN_OP = "unknown_op"
 UNKNOWN_TABLE = "unknown_table"
 INVALID_ENVELOPE = "invalid_envelope"
 INVALID_ROW = "invalid_row"
+UNAVAILABLE_VALUE = "unavailable_value"
+# What Debezium writes for a TOASTed column an update left alone, when the table's replica identity does not
+# carry the old value (its `unavailable.value.placeholder`, left at the default in connectors/).
+UNAVAILABLE = "__debezium_unavailable_value"
 
 
 class DecodeError(ValueError):
@@ -28,7 +32,7 @@ class Source(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
 
-    lsn: int = Field(ge=0)
+    lsn: int = Field(ge=0, lt=2**63)  # an Elasticsearch version (a signed long) must hold it
     ts_ms: int
     table: str
     snapshot: str | None = None  # "true" | "first" | "last" | "incremental" | "false"
@@ -80,7 +84,29 @@ def decode_envelope(raw: bytes | None, model: type[Envelope[RowT]], table: str) 
         raise DecodeError(_reason(exc), _summary(exc)) from None
     if envelope.source.table != table:
         raise DecodeError(UNKNOWN_TABLE, f"an event of table {envelope.source.table!r} on the topic of {table!r}")
+    if UNAVAILABLE.encode() in raw:
+        return _with_available_values(envelope)
     return envelope
+
+
+def _with_available_values(envelope: Envelope[RowT]) -> Envelope[RowT]:
+    """An update whose `after` holds the unavailable-value placeholder takes the column from `before` when it
+    has it (the value did not change); otherwise the event is refused, never indexed with the placeholder."""
+    after = envelope.after
+    if after is None:
+        return envelope
+    missing = [name for name, value in after if value == UNAVAILABLE]
+    if not missing:
+        return envelope
+    before = envelope.before
+    known = {name: getattr(before, name) for name in missing
+             if before is not None and getattr(before, name, UNAVAILABLE) != UNAVAILABLE}
+    unknown = sorted(set(missing) - set(known))
+    if unknown:
+        raise DecodeError(UNAVAILABLE_VALUE, f"column(s) {', '.join(unknown)} of {envelope.source.table} were not "
+                                             "captured (a large value the update left alone, on a table whose "
+                                             "replica identity is not FULL): set REPLICA IDENTITY FULL on it")
+    return envelope.model_copy(update={"after": after.model_copy(update=known)})
 
 
 def _reason(exc: ValidationError) -> str:

@@ -47,3 +47,14 @@ def test_publishing_sends_to_the_topic_and_counts():
 ])
 def test_only_deterministic_errors_of_one_event_are_dead_letters(exc, parked):
     assert event_fault(exc) is parked
+
+
+def test_a_huge_original_is_not_kept_whole_so_its_letter_stays_under_the_producers_limit():
+    garbage = bytes(range(256)) * 3200  # 800 KiB
+    letter = DeadLetter("products", "bad_json", "not JSON", "readside.public.products", 1, 42, b'{"id":1}', garbage)
+    _, value, _ = encode(letter, datetime(2026, 12, 3, tzinfo=timezone.utc))
+    body = json.loads(value)
+    assert len(value) < 8 * 1024 and body["value_omitted"]["bytes"] == len(garbage)
+    assert base64.b64decode(body["value_b64"]) == garbage[:1024]  # the head, for a preview
+    small = encode(DeadLetter("products", "bad_json", "x", "t", 0, 1, None, b"tiny"), datetime.now(timezone.utc))[1]
+    assert "value_omitted" not in json.loads(small) and base64.b64decode(json.loads(small)["value_b64"]) == b"tiny"

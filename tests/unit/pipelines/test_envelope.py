@@ -64,10 +64,15 @@ def _patched(name: str, **changes) -> bytes:
     (_patched("products.create", after=None), "invalid_envelope"),
     (_patched("products.create", after={"id": 1, "sku": "x"}), "invalid_row"),
     (_patched("products.create", source={"lsn": 1}), "invalid_envelope"),
+    (_patched("products.create", source={**recorded("products.create")["value"]["source"], "lsn": 2**63}),
+     "invalid_envelope"),  # past a signed long: no Elasticsearch version could hold it
+    (_patched("customers.update", before=None, after={**recorded("customers.update")["value"]["after"],
+                                                      "name": "__debezium_unavailable_value"}), "unavailable_value"),
 ])
 def test_poison_is_refused_with_a_reason(raw, reason):
+    table = "customers" if b"customers" in raw else "products"
     with pytest.raises(DecodeError) as refused:
-        decode_envelope(raw, ENVELOPES["products"], "products")
+        decode_envelope(raw, ENVELOPES[table], table)
     assert refused.value.reason == reason
 
 
@@ -80,3 +85,10 @@ def test_an_event_of_another_table_on_a_topic_is_refused_as_unknown_table():
     with pytest.raises(DecodeError) as refused:
         decode_envelope(json.dumps(orders_as_orders).encode(), ENVELOPES["orders"], "orders")
     assert refused.value.reason == "unknown_table"
+
+
+def test_a_column_an_update_left_alone_and_debezium_could_not_read_is_taken_from_before():
+    value = recorded("products.update")["value"]
+    raw = json.dumps({**value, "after": {**value["after"], "description": "__debezium_unavailable_value"}}).encode()
+    envelope = decode_envelope(raw, ENVELOPES["products"], "products")
+    assert envelope.after.description == value["before"]["description"] != "__debezium_unavailable_value"
