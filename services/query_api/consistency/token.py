@@ -13,6 +13,10 @@ import re
 
 TOKEN_PREFIX = "v1."
 _BODY = re.compile(r"[A-Za-z0-9_-]{11}")
+# The same, as the OpenAPI schema declares it: 64 bits in 11 base64url characters leave the last two bits of
+# the last character zero, so only every fourth character can end a canonical token.
+# An empty header means no token.
+TOKEN_PATTERN = r"^(v1\.[A-Za-z0-9_-]{10}[AEIMQUYcgkosw048])?$"
 
 
 class MalformedToken(ValueError):

@@ -22,6 +22,7 @@ MAX_CURSOR_LENGTH = 4096
 _VERSION = 1
 _DIGEST_KEY = b"readside/query_api/cursor/v1"
 _CURSOR_TEXT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{16}$"  # what the OpenAPI schema declares: body "." digest
 _PIT_TEXT = re.compile(r"[A-Za-z0-9+/=_-]{1,2048}")
 _INT64 = (-(2**63), 2**63 - 1)
 _RESTART = "; start again from the first page (no cursor)"

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Request
 
+from ..consistency.token import TOKEN_PATTERN
 from ..bootstrap import ReadSide
 from ..service_layer.customers import CustomerQueries
 from ..service_layer.orders import OrderQueries
@@ -48,10 +49,10 @@ Customers = Annotated[CustomerQueries, Depends(customer_queries)]
 Stats = Annotated[StatsQueries, Depends(stats_queries)]
 Side = Annotated[ReadSide, Depends(read_side)]
 ConsistencyToken = Annotated[
-    str | None,
-    Header(alias="X-Consistency-Token", max_length=64,
-           description="the token a write returned: the answer then reflects that write, or "
-                       "comes back 504 after a bounded wait")]
+    str,  # not `str | None`: OpenAPI would then offer null, which a header cannot carry (None is the default)
+    Header(alias="X-Consistency-Token", pattern=TOKEN_PATTERN,
+           description="the token a write returned ('v1.' and 11 base64url characters, canonical; empty means none): "
+                       "the answer then reflects that write, or comes back 504 after a bounded wait")]
 ProductId = Annotated[int, id_path("product")]
 OrderId = Annotated[int, id_path("order")]
 CustomerId = Annotated[int, id_path("customer")]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..domain.cursor import MAX_CURSOR_LENGTH
+from ..domain.cursor import CURSOR_PATTERN, MAX_CURSOR_LENGTH
 from ..domain.order_search import MAX_ID, OrderSearch, parse_statuses
 from ..domain.orders import CustomerOrders, OrderPage, OrderStatus
 from ..domain.search import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_QUERY_TEXT
@@ -30,7 +30,7 @@ class OrderSearchParams(BaseModel):
     placed_from: str | None = Field(None, **_INSTANT)
     placed_to: str | None = Field(None, **_INSTANT)
     size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
-    cursor: str | None = Field(None, max_length=MAX_CURSOR_LENGTH,
+    cursor: str | None = Field(None, max_length=MAX_CURSOR_LENGTH, pattern=CURSOR_PATTERN,
                                description="next_cursor of the previous page, with the same "
                                            "q and filters")
 

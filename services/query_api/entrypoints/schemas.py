@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from ..domain.cursor import MAX_CURSOR_LENGTH
+from ..domain.cursor import CURSOR_PATTERN, MAX_CURSOR_LENGTH
 from ..domain.products import SearchPage
 from ..domain.search import (DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_QUERY_TEXT, MONEY_PATTERN,
                              ProductSearch, SortOrder)
@@ -26,7 +26,7 @@ class SearchParams(BaseModel):
     include_inactive: bool = Field(False, description="also show discontinued products")
     sort: SortOrder = SortOrder.relevance
     size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
-    cursor: str | None = Field(None, max_length=MAX_CURSOR_LENGTH,
+    cursor: str | None = Field(None, max_length=MAX_CURSOR_LENGTH, pattern=CURSOR_PATTERN,
                                description="next_cursor of the previous page, with the same "
                                            "q, filters and sort")
 

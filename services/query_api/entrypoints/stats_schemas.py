@@ -1,12 +1,16 @@
 """Request parameters and response rows of the sales statistics (shown at /docs)."""
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from ..domain.stats import (DEFAULT_TOP_PRODUCTS, MAX_TOP_PRODUCTS, SalesQuery, StatsInterval,
                             TopProductsQuery)
 from .schemas import Category
 
+# A str parsed by domain/stats.py (for its messages), declared as what it accepts: an ISO calendar date.
+Day = Annotated[str, WithJsonSchema({"type": "string", "format": "date", "maxLength": 10})]
 _DAY = dict(max_length=10, examples=["2026-11-26"],
             description="inclusive; a UTC calendar date YYYY-MM-DD (open when absent)")
 _MONEY = dict(description="sum of quantity × unit_price; decimal string with two places",
@@ -17,8 +21,8 @@ class _Days(BaseModel):
     # `from` is a Python keyword: the field has another name and the query string the alias.
     model_config = ConfigDict(populate_by_name=True)
 
-    from_: str | None = Field(None, alias="from", **_DAY)
-    to: str | None = Field(None, **_DAY)
+    from_: Day | None = Field(None, alias="from", **_DAY)
+    to: Day | None = Field(None, **_DAY)
 
 
 class SalesParams(_Days):

@@ -19,8 +19,8 @@ class Refreshable(Protocol):
 
 
 def parse_token(token: str | None) -> int | None:
-    """The LSN of a presented token (None without one); a malformed token is a 422."""
-    if token is None:
+    """The LSN of a presented token (None without one, or with an empty header); a malformed token is a 422."""
+    if not token:
         return None
     try:
         return decode_token(token)
