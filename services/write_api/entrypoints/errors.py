@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from fastapi.responses import JSONResponse
 
 from ..service_layer.unit_of_work import DatabaseError, DatabaseUnavailable, RetryableConflict
@@ -70,7 +72,25 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
                         status_code=500)
 
 
+def allowed_methods(paths: dict[str, dict], path: str) -> list[str]:
+    """The methods the OpenAPI `paths` document for a request path (pure)."""
+    return sorted({method.upper() for template, operations in paths.items()
+                   if re.fullmatch(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)), path)
+                   for method in operations})
+
+
+async def _method_not_allowed(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """Starlette's 405 names only the methods of the first route on the path; a PATCH and a DELETE of one
+    resource are two routes, so `Allow` is taken from what the OpenAPI document says of the path."""
+    if exc.status_code != 405:
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+    allowed = allowed_methods(request.app.openapi()["paths"], request.url.path)
+    return JSONResponse({"detail": f"method {request.method} not allowed here; allowed: {', '.join(allowed)}"},
+                        status_code=405, headers={"Allow": ", ".join(allowed)})
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(StarletteHTTPException, _method_not_allowed)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     app.add_exception_handler(DatabaseUnavailable, _database_unavailable)
     app.add_exception_handler(RetryableConflict, _too_busy)

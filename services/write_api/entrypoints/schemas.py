@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field,
                       StringConstraints, WithJsonSchema, model_validator)
+from pydantic.json_schema import SkipJsonSchema
 
 from ..domain import commands
 from ..domain.values import (INT4_MAX, INT8_MAX, check_country, check_email, check_label,
@@ -15,14 +16,23 @@ Id = Annotated[int, Field(ge=1, le=INT8_MAX)]
 Quantity = Annotated[int, Field(gt=0, le=INT4_MAX)]
 Stock = Annotated[int, Field(ge=0, le=INT4_MAX)]
 Delta = Annotated[int, Field(ge=-INT4_MAX, le=INT4_MAX)]
-Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(check_email)]
+# The schemas spell the rules of domain/values.py as JSON Schema patterns, so that clients generated from the
+# OpenAPI document send what the API accepts.
+Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(check_email),
+                  WithJsonSchema({"type": "string", "maxLength": 254, "examples": ["ada@example.com"],
+                                  "pattern": r"^[^@\s\x00-\x1f\x7f]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}"
+                                             r"[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"})]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(check_label)]
 Category = Annotated[str, StringConstraints(min_length=1, max_length=100),
                      AfterValidator(check_label)]
 Description = Annotated[str, StringConstraints(max_length=5000), AfterValidator(check_prose)]
 Country = Annotated[str, AfterValidator(check_country),
                     WithJsonSchema({"type": "string", "pattern": "^[A-Z]{2}$", "examples": ["DE"]})]
-Sku = Annotated[str, AfterValidator(check_sku)]
+Sku = Annotated[str, AfterValidator(check_sku),
+                WithJsonSchema({"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$",
+                                "examples": ["LAMP-001"]})]
+# A PATCH field: absent keeps the value; null is refused with its own message (see _PatchBody), and not offered.
+NoNull = SkipJsonSchema[None]
 Money = Annotated[Decimal, BeforeValidator(parse_money),
                   WithJsonSchema({"type": "string", "pattern": r"^\d{1,10}(\.\d{1,2})?$",
                                   "examples": ["19.90"]})]
@@ -35,6 +45,7 @@ class _Body(BaseModel):
 
 
 class _PatchBody(_Body):
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"minProperties": 1})
     @model_validator(mode="after")
     def _something_to_change(self) -> Any:
         given = self.model_fields_set
@@ -60,9 +71,9 @@ class RegisterCustomerBody(_Body):
 
 
 class UpdateCustomerBody(_PatchBody):
-    email: Email | None = None
-    name: Name | None = None
-    country: Country | None = None
+    email: Email | NoNull = None
+    name: Name | NoNull = None
+    country: Country | NoNull = None
 
     def command(self, customer_id: int) -> commands.UpdateCustomer:
         return commands.UpdateCustomer(customer_id, **self.changes())
@@ -83,11 +94,11 @@ class AddProductBody(_Body):
 
 
 class UpdateProductBody(_PatchBody):
-    name: Name | None = None
-    description: Description | None = None
-    category: Category | None = None
-    price: Money | None = None
-    active: bool | None = None
+    name: Name | NoNull = None
+    description: Description | NoNull = None
+    category: Category | NoNull = None
+    price: Money | NoNull = None
+    active: bool | NoNull = None
 
     def command(self, product_id: int) -> commands.UpdateProduct:
         return commands.UpdateProduct(product_id, **self.changes())
