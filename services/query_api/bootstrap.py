@@ -64,7 +64,8 @@ async def bootstrap(settings: QueryApiSettings, observe_wait: WaitObserver) -> R
             if settings.progress_topic else None)
     waiter = ConsistencyWaiter(feed or checkpoints, kafka, settings.consistency_wait_s,
                                settings.consistency_poll_interval_s,
-                               read_timeout_s=min(settings.consistency_wait_s, 5.0))
+                               read_timeout_s=min(settings.consistency_wait_s, 5.0),
+                               horizon_bytes=settings.consistency_horizon_bytes)
     if feed is not None:  # followed from now on in the background; plain reads never wait for it
         feed.on_progress = waiter.poke
         feed.start()

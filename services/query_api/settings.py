@@ -33,6 +33,10 @@ class QueryApiSettings(BaseSettings):
 
     consistency_wait_s: float = Field(default=5.0, gt=0, le=120,
                                       description="how long a read with a token may wait")
+    consistency_horizon_bytes: int = Field(default=64 * 2**30, ge=2**20, description=(
+        "a token this far (in WAL bytes) past what a read model has applied was never issued by this "
+        "database: answered 422 at once, not 504 after the wait. Far above the WAL the replication slot may "
+        "keep behind (max_slot_wal_keep_size, 4GB by default)"))
     progress_topic: str = Field(default="readside.progress", description=(
         "the topic the pipeline reports applied positions on; reads with a token learn from it, "
         "without a request each (empty: the watch polls the checkpoint documents instead)"))

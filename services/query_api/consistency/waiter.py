@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Protocol, TypeVar
 
-from ..domain.errors import ReadModelBehind
+from ..domain.errors import InvalidQuery, ReadModelBehind
 from .progress import (Checkpoint, Partition, describe_lag, lagging, newest_applied_lsn,
                        offsets_to_reach)
 from .token import lsn_text
@@ -73,7 +73,7 @@ class ConsistencyWaiter:
                  poll_interval_s: float, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], Awaitable[None]] | None = None,
                  on_wait: Callable[[str], object] | None = None,
-                 read_timeout_s: float = 5.0) -> None:
+                 read_timeout_s: float = 5.0, horizon_bytes: int | None = None) -> None:
         self._checkpoints = checkpoints
         self._offsets = offsets
         self._timeout_s = timeout_s
@@ -83,6 +83,7 @@ class ConsistencyWaiter:
         self._poked: asyncio.Event | None = None
         self._on_wait = on_wait  # told why (spelt out), after each round that did not end a wait
         self._read_timeout_s = read_timeout_s  # bounds each read of the watch
+        self._horizon = horizon_bytes  # a token further past the applied LSN was never issued (None: no check)
         self._waits: set[_Wait] = set()
         self._watch: asyncio.Task | None = None
         self._metadata: dict[tuple[str, ...], tuple[list[Partition], float]] = {}  # topics -> partitions, when
@@ -150,6 +151,15 @@ class ConsistencyWaiter:
         inputs = {p.name: await self._input_partitions(sorted(p.topics)) for p in projections}
         seen = await self._bounded(self._checkpoints.read_many(inputs), "Elasticsearch did not answer in time")
         newest = {p.name: newest_applied_lsn(seen.get(p.name, {})) for p in projections}
+        for wait in waits:
+            applied = newest[wait.projection.name]
+            if (self._horizon is not None and wait.targets is None and applied
+                    and wait.lsn > applied + self._horizon):
+                wait.done.set_exception(InvalidQuery(
+                    f"consistency token {lsn_text(wait.lsn)} is {(wait.lsn - applied) / 2**30:,.0f} GiB of WAL past "
+                    f"what projection '{wait.projection.name}' has applied ({lsn_text(applied)}): this database "
+                    "never issued it"))
+        waits = [w for w in waits if not w.done.done()]
         passed = [w for w in waits if w.targets is None and _at_least(newest[w.projection.name], w.lsn)]
         if passed:
             await self._take_targets(passed)

@@ -12,20 +12,30 @@ from ..domain import commands
 from ..domain.values import (INT4_MAX, INT8_MAX, check_country, check_email, check_label,
                              check_prose, check_sku, parse_money)
 
-Id = Annotated[int, Field(ge=1, le=INT8_MAX)]
-Quantity = Annotated[int, Field(gt=0, le=INT4_MAX)]
-Stock = Annotated[int, Field(ge=0, le=INT4_MAX)]
-Delta = Annotated[int, Field(ge=-INT4_MAX, le=INT4_MAX)]
+def _whole(value: object) -> object:
+    """JSON has one number type: 5.0 is the integer 5 (JSON Schema agrees); 5.5 and "5" stay refused."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+WHOLE = BeforeValidator(_whole)  # after the bounds: they then stay part of the integer's JSON schema
+Id = Annotated[int, Field(ge=1, le=INT8_MAX), WHOLE]
+Quantity = Annotated[int, Field(gt=0, le=INT4_MAX), WHOLE]
+Stock = Annotated[int, Field(ge=0, le=INT4_MAX), WHOLE]
+Delta = Annotated[int, Field(ge=-INT4_MAX, le=INT4_MAX), WHOLE]
+_LABEL = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"  # one line, not blank (check_label)
 # The schemas spell the rules of domain/values.py as JSON Schema patterns, so that clients generated from the
 # OpenAPI document send what the API accepts.
 Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(check_email),
                   WithJsonSchema({"type": "string", "maxLength": 254, "examples": ["ada@example.com"],
                                   "pattern": r"^[^@\s\x00-\x1f\x7f]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}"
                                              r"[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"})]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(check_label)]
-Category = Annotated[str, StringConstraints(min_length=1, max_length=100),
-                     AfterValidator(check_label)]
-Description = Annotated[str, StringConstraints(max_length=5000), AfterValidator(check_prose)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(check_label),
+                 WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200, "pattern": _LABEL})]
+Category = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(check_label),
+                     WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 100, "pattern": _LABEL})]
+Description = Annotated[str, StringConstraints(max_length=5000), AfterValidator(check_prose),
+                        WithJsonSchema({"type": "string", "maxLength": 5000,
+                                        "pattern": r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"})]
 Country = Annotated[str, AfterValidator(check_country),
                     WithJsonSchema({"type": "string", "pattern": "^[A-Z]{2}$", "examples": ["DE"]})]
 Sku = Annotated[str, AfterValidator(check_sku),

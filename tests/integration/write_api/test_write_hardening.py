@@ -34,7 +34,7 @@ RAW_BODIES = [  # (path, raw bytes): not JSON, or JSON Python accepts but the AP
     ("/customers", b'{"email": "ada@example.com", "name": "\\ud800", "country": "GB"}'),
     ("/customers", b'{"email": "ada@example.com", "name": "a\\u0000b", "country": "GB"}'),
     ("/orders", b'{"customer_id": 1, "items": [{"product_id": 1, "quantity": 1e400}]}'),
-    ("/orders", b'{"customer_id": 1e2, "items": [{"product_id": 1, "quantity": 1}]}'),
+    ("/orders", b'{"customer_id": 1.5, "items": [{"product_id": 1, "quantity": 1}]}'),  # 1e2 is 100, as in JSON
 ]
 
 BAD_JSON = [  # (method, path, body)

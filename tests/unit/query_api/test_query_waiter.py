@@ -175,3 +175,21 @@ def test_topic_metadata_is_remembered_once_every_topic_exists():
         asyncio.run(waiter.wait_for(PROJECTION, 1000, TOKEN))
     assert kafka.listed == 1  # end offsets are read for every wait, the topics' partitions once
     assert kafka.end_reads == 5
+
+
+def test_a_token_far_past_anything_applied_is_refused_at_once_not_waited_for():
+    from services.query_api.domain.errors import InvalidQuery
+
+    clock = FakeClock()
+    checkpoints = ScriptedCheckpoints(clock, {0: {HB: Checkpoint(5, 900)}})
+    waiter = ConsistencyWaiter(checkpoints, FakeKafka({HB: 6}), 5.0, 0.025, clock=clock, sleep=clock.sleep,
+                               horizon_bytes=100)
+    with pytest.raises(InvalidQuery, match="never issued it"):
+        asyncio.run(waiter.wait_for(PROJECTION, 1001, TOKEN))
+    assert clock.now == 0
+    with pytest.raises(ReadModelBehind):  # within the horizon: an honest token the read side is behind of
+        asyncio.run(waiter.wait_for(PROJECTION, 1000, TOKEN))
+    fresh = ConsistencyWaiter(ScriptedCheckpoints(clock, {}), FakeKafka({HB: 6}), 0.1, 0.025, clock=clock,
+                              sleep=clock.sleep, horizon_bytes=100)
+    with pytest.raises(ReadModelBehind):  # nothing applied yet: nothing to judge a token by
+        asyncio.run(fresh.wait_for(PROJECTION, 10**12, TOKEN))
