@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, ValidationInfo, field_validator
+import ipaddress
+
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PRODUCTS_INPUT_TOPICS = ("readside.public.products", "readside.public.inventory",
@@ -29,6 +31,8 @@ class QueryApiSettings(BaseSettings):
     elasticsearch_url: str = "http://127.0.0.1:19200"
     kafka_bootstrap: str = "127.0.0.1:19092"
     query_api_host: str = "127.0.0.1"
+    read_token: SecretStr | None = Field(default=None, description=(
+        "bearer token every read must carry; off by default on a loopback address, required on any other"))
     query_api_port: int = Field(default=8002, ge=1, le=65535)
 
     consistency_wait_s: float = Field(default=5.0, gt=0, le=120,
@@ -84,6 +88,13 @@ class QueryApiSettings(BaseSettings):
             value = [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    @model_validator(mode="after")
+    def _token_off_loopback(self) -> "QueryApiSettings":
+        if self.read_token is None and not _loopback(self.query_api_host):
+            raise ValueError(f"the query API binds {self.query_api_host}, beyond this machine: set READSIDE_READ_TOKEN "
+                             "(a random secret every read must carry), or bind 127.0.0.1")
+        return self
+
     @field_validator(*_TOPIC_LISTS)
     @classmethod
     def _some_topics(cls, topics: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
@@ -91,3 +102,12 @@ class QueryApiSettings(BaseSettings):
             raise ValueError(f"{info.field_name} needs at least one topic (the projection's "
                              f"inputs, heartbeat topic included)")
         return topics
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name that may resolve anywhere

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from ...bearer import RequireBearerToken
 from ..bootstrap import bootstrap
 from ..settings import QueryApiSettings
 from .errors import install_error_handlers
@@ -35,6 +36,9 @@ def create_app(settings: QueryApiSettings | None = None) -> FastAPI:
     app.state.metrics = metrics
     install_error_handlers(app)
     app.add_middleware(metrics.middleware)
+    if settings.read_token is not None:
+        app.add_middleware(RequireBearerToken, expected=settings.read_token.get_secret_value(),
+                           setting="READSIDE_READ_TOKEN")
     for module in (products, orders, customers, stats, health):
         app.include_router(module.router)
     return app

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..bootstrap import WriteSide, bootstrap
 from ..settings import WriteApiSettings
-from .auth import RequireWriteToken
+from ...bearer import RequireBearerToken
 from .errors import install_error_handlers
 from .presenter import HttpPresenter
 from .routes import customers, health, orders, products
@@ -52,7 +52,7 @@ def create_app(settings: WriteApiSettings | None = None) -> FastAPI:
                               "`Authorization: Bearer <READSIDE_WRITE_TOKEN>` and answers "
                               "`{id, consistency_token}`.", lifespan=lifespan)
     install_error_handlers(app)
-    app.add_middleware(RequireWriteToken, expected=settings.write_token.get_secret_value())
+    app.add_middleware(RequireBearerToken, expected=settings.write_token.get_secret_value())
     for module in (customers, products, orders, health):
         app.include_router(module.router)
     return app

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Path
 
 from ...domain.values import INT8_MAX
-from ..auth import require_write_token
+from ....bearer import require_write_token
 from ..schemas import ErrorBody
 
 AUTHENTICATED = [Depends(require_write_token)]

@@ -1,4 +1,5 @@
-"""Bearer-token auth: checked before the body is read, and declared on routes for OpenAPI."""
+"""Bearer-token auth of both services (the write API always; the query API with READSIDE_READ_TOKEN): checked
+before the body is read, and declared on the write API's routes for OpenAPI."""
 from __future__ import annotations
 
 import hmac
@@ -11,8 +12,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 PUBLIC_PATHS = frozenset({"/health", "/docs", "/docs/oauth2-redirect", "/redoc",
                           "/openapi.json"})
-_REFUSAL = ("missing or wrong bearer token; send "
-            "'Authorization: Bearer <READSIDE_WRITE_TOKEN>'")
+_REFUSAL = "missing or wrong bearer token; send 'Authorization: Bearer <{}>'"
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 # auto_error=False: a missing header must give our 401 (with the challenge), not a 403.
 _bearer = HTTPBearer(auto_error=False, description="READSIDE_WRITE_TOKEN")
@@ -25,21 +25,22 @@ def token_matches(authorization: str | None, expected: str) -> bool:
             and hmac.compare_digest(given.strip().encode(), expected.encode()))
 
 
-class RequireWriteToken:
+class RequireBearerToken:
     """ASGI middleware refusing any non-public request without the token. It runs before
     FastAPI parses the body, so an unauthenticated client learns nothing, not even that its
-    JSON was malformed."""
+    JSON was malformed. `setting` names the token in the refusal."""
 
-    def __init__(self, app: ASGIApp, expected: str) -> None:
+    def __init__(self, app: ASGIApp, expected: str, setting: str = "READSIDE_WRITE_TOKEN") -> None:
         self._app = app
         self._expected = expected
+        self._refusal = _REFUSAL.format(setting)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] not in PUBLIC_PATHS:
             headers = dict(scope["headers"])
             raw = headers.get(b"authorization")
             if not token_matches(raw.decode("latin-1") if raw else None, self._expected):
-                await JSONResponse({"detail": _REFUSAL}, status_code=401,
+                await JSONResponse({"detail": self._refusal}, status_code=401,
                                    headers=_CHALLENGE)(scope, receive, send)
                 return
         await self._app(scope, receive, send)
@@ -53,4 +54,5 @@ def require_write_token(
     expected = request.app.state.write_side.settings.write_token.get_secret_value()
     given = f"Bearer {credentials.credentials}" if credentials is not None else None
     if not token_matches(given, expected):
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail=_REFUSAL, headers=_CHALLENGE)
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail=_REFUSAL.format("READSIDE_WRITE_TOKEN"),
+                            headers=_CHALLENGE)
