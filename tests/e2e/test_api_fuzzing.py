@@ -38,7 +38,7 @@ def fuzz(url: str, report: Path, *headers: str) -> tuple[dict, list[tuple[str, i
                           "--seed", "20261203", "--no-color", "--report", "ndjson,json",
                           "--report-ndjson-path", str(report / "events.ndjson"),
                           "--report-json-path", str(report / "summary.json"), *extra],
-                         capture_output=True, text=True, timeout=600)
+                         capture_output=True, text=True, timeout=600, cwd=report)  # its cache stays there
     summary = json.loads((report / "summary.json").read_text())
     assert summary["complete"] and not summary["errors"], run.stdout[-3000:]
     failed = []
