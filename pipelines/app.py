@@ -75,7 +75,7 @@ async def prepare() -> None:
     """Topics, indices and aliases exist, and metrics are served, before the first event is read."""
     source_config = connector_topic_config(PROJECT_ROOT / "connectors" / "postgres-source.json")
     topics = {topic: (settings.topic_partitions, source_config) for topic in SOURCE_TOPICS}
-    topics[settings.dead_letter_topic] = (1, {})
+    topics[settings.dead_letter_topic] = (1, {"retention.ms": str(int(settings.dead_letter_retention_days * 86_400_000))})
     if settings.progress_topic:  # soft state, read from its end: an hour of it is plenty
         topics[settings.progress_topic] = (1, PROGRESS_CONFIG)
     # Created here, not left to Faust's lazy declaration: a group that joins before a topic exists is

@@ -110,6 +110,9 @@ class PipelineSettings(BaseSettings):
     checkpoint_parts_alias: str = "readside_checkpoint_parts"
     checkpoint_parts_mapping: Path = ELASTICSEARCH_SCHEMAS / "checkpoint_parts_v1.json"
     dead_letter_topic: str = "readside.dlq"
+    dead_letter_retention_days: float = Field(default=14.0, gt=0, description=(
+        "how long the dead-letter topic keeps letters (they hold the original records, customer data "
+        "included); applies when the worker creates the topic"))
     progress_topic: str = Field(default="readside.progress", description=(
         "where projections report their applied positions as they move (the query API's read-your-writes "
         "watch follows it); empty: none, checkpoint documents are then written at every move"))
