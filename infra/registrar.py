@@ -121,6 +121,13 @@ class Registrar:
         except DeadlineExceeded as exc:
             raise StackError(f"{exc}; last status: {json.dumps(last)}") from None
 
+    def command(self, method: str, path: str, what: str) -> None:
+        """A Connect REST call that must succeed (stop, resume, delete offsets); StackError with Connect's
+        own message otherwise."""
+        response = self.http.request(method, f"{self.url}{path}")
+        if response.status_code >= 300:
+            raise StackError(f"{what}: Kafka Connect answered {response.status_code}: {_connect_message(response)}")
+
     def list_status(self) -> dict[str, dict]:
         response = self.http.get(f"{self.url}/connectors", params={"expand": "status"})
         response.raise_for_status()

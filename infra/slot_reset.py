@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Callable
 
-import httpx
 import psycopg
 
 from infra.native.process import StackError
@@ -35,12 +34,11 @@ def reset_slots(settings: StackSettings, say: Callable[[str], None]) -> list[str
 
 
 def _reset(settings: StackSettings, registrar: Registrar, name: str, slot: str, say: Callable[[str], None]) -> None:
-    http = registrar.http
-    _expect(http.put(f"{registrar.url}/connectors/{name}/stop"), f"stopping connector {name}")
+    registrar.command("PUT", f"/connectors/{name}/stop", f"stopping connector {name}")
     _wait(lambda: (registrar.status(name) or {}).get("connector", {}).get("state") == "STOPPED", 60,
           f"connector {name} to stop")
     say(f"connector {name}: stopped")
-    _expect(http.delete(f"{registrar.url}/connectors/{name}/offsets"), f"deleting the offsets of {name}")
+    registrar.command("DELETE", f"/connectors/{name}/offsets", f"deleting the offsets of {name}")
     say(f"connector {name}: source offsets deleted")
     with psycopg.connect(settings.postgres_dsn(postgres_password(settings)), autocommit=True) as conn:
         def inactive() -> bool:
@@ -51,14 +49,9 @@ def _reset(settings: StackSettings, registrar: Registrar, name: str, slot: str, 
         conn.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = %s",
                      (slot,))
     say(f"slot {slot}: dropped")
-    _expect(http.put(f"{registrar.url}/connectors/{name}/resume"), f"resuming connector {name}")
+    registrar.command("PUT", f"/connectors/{name}/resume", f"resuming connector {name}")
     registrar.wait_running(name)
     say(f"connector {name}: RUNNING on a new slot {slot}; its snapshot of every table is streaming")
-
-
-def _expect(response: httpx.Response, what: str) -> None:
-    if response.status_code >= 300:
-        raise StackError(f"{what}: Kafka Connect answered {response.status_code}: {response.text[:300]}")
 
 
 def _wait(check: Callable[[], bool], timeout_s: float, what: str) -> None:

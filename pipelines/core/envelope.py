@@ -17,6 +17,7 @@ UNAVAILABLE_VALUE = "unavailable_value"
 # What Debezium writes for a TOASTed column an update left alone, when the table's replica identity does not
 # carry the old value (its `unavailable.value.placeholder`, left at the default in connectors/).
 UNAVAILABLE = "__debezium_unavailable_value"
+_UNAVAILABLE_BYTES = UNAVAILABLE.encode()  # looked for in every event's raw bytes
 
 
 class DecodeError(ValueError):
@@ -84,7 +85,7 @@ def decode_envelope(raw: bytes | None, model: type[Envelope[RowT]], table: str) 
         raise DecodeError(_reason(exc), _summary(exc)) from None
     if envelope.source.table != table:
         raise DecodeError(UNKNOWN_TABLE, f"an event of table {envelope.source.table!r} on the topic of {table!r}")
-    if UNAVAILABLE.encode() in raw:
+    if _UNAVAILABLE_BYTES in raw:
         return _with_available_values(envelope)
     return envelope
 
