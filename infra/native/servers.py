@@ -148,6 +148,14 @@ def _jvm(ctx: Context, heap: str, log_config: Path, classpath: Path, main: str, 
             "-cp", f"{classpath}/*", main, *args]
 
 
+def kafka_cluster_id() -> str:
+    """A random cluster id as Kafka writes them; like Kafka's own, never one starting with "-",
+    which the storage tool's argument parser would read as an option."""
+    while (cluster_id := base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()).startswith("-"):
+        continue
+    return cluster_id
+
+
 class Kafka(Server):
     name = "kafka"
 
@@ -164,7 +172,7 @@ class Kafka(Server):
                               partitions=s.topic_partitions)
         shutil.copy(TEMPLATES / "log4j2.properties", home / "log4j2.properties")
         if not (data / "meta.properties").exists():
-            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+            cluster_id = kafka_cluster_id()
             cmd = _jvm(ctx, "256m", home / "log4j2.properties", ctx.dist.kafka_libs,
                        "kafka.tools.StorageTool", "format", "--standalone", "-t", cluster_id, "-c", str(config))
             own(home, ctx.run_as)
