@@ -20,6 +20,8 @@ class Health:
     version: str | None = None
     pid: int | None = None
     detail: str = ""
+    restarts: int = 0  # by its supervisor, since `readside up` started it
+    last_exit: str = ""  # the last crash, e.g. "SIGKILL after 312.0 s at 03:12:04"
 
     def as_dict(self) -> dict:
         return asdict(self)

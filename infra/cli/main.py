@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -85,11 +86,12 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="one JSON object
 
 def _print_status(report: dict) -> None:
     table = Table(title=f"readside stack ({report['stack']}, data in {report['data_dir']})")
-    for column in ("component", "state", "address", "version", "pid", "detail"):
+    for column in ("component", "state", "address", "version", "pid", "restarts", "detail"):
         table.add_column(column)
     for name, c in [*report["components"].items(), *report["services"].items()]:
         state = "[green]healthy[/]" if c["healthy"] else "[red]down[/]"
-        table.add_row(name, state, c["url"], c["version"] or "-", str(c["pid"] or "-"), c["detail"])
+        restarts = f"{c['restarts']} (last: {c['last_exit']})" if c.get("restarts") else "0"
+        table.add_row(name, state, c["url"], c["version"] or "-", str(c["pid"] or "-"), restarts, c["detail"])
     out.print(table)
     if report["connectors"]:
         conns = Table(title="connectors")
@@ -237,10 +239,10 @@ def serve_query_api() -> None:
 
 @serve_app.command("pipeline")
 def serve_pipeline() -> None:
-    """The Faust worker that keeps the Elasticsearch read models, restarted if it crashes or is killed."""
-    from infra.native.supervisor import supervise
-
-    raise typer.Exit(supervise([sys.executable, "-m", "pipelines.main"], "pipeline worker"))
+    """The Faust worker that keeps the Elasticsearch read models (under `readside up`, its supervisor restarts
+    it if it crashes or is killed: the worker exits on purpose when a batch fails, and resumes from its
+    committed offsets)."""
+    os.execv(sys.executable, [sys.executable, "-m", "pipelines.main"])
 
 
 @serve_app.command("console")

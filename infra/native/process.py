@@ -9,6 +9,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from infra.native.supervisor import SupervisorState, read_state, wrap
 from infra.polling import DeadlineExceeded, poll_until
 
 
@@ -115,12 +116,18 @@ def _not_zombie(pid: int) -> bool:
 
 
 class ManagedProcess:
-    """One server process: its pid file, log file and process group."""
+    """One server process under its supervisor: the supervisor's pid file, its state file, the log file and
+    the process group they share."""
 
     def __init__(self, name: str, run_dir: Path, log_dir: Path):
         self.name = name
         self.pid_file = run_dir / f"{name}.pid"
+        self.state_file = run_dir / f"{name}.state.json"
         self.log_file = log_dir / f"{name}.log"
+
+    def state(self) -> SupervisorState | None:
+        """The supervisor's account: the child's pid, restarts, the last exit (None when not running)."""
+        return read_state(self.state_file) if self.pid() else None
 
     def pid(self) -> int | None:
         try:
@@ -133,10 +140,12 @@ class ManagedProcess:
               cwd: Path | None = None) -> int:
         self.pid_file.parent.mkdir(parents=True, exist_ok=True)
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        self.state_file.unlink(missing_ok=True)
+        user = (run_as.uid, run_as.gid) if run_as.switches else None
         with open(self.log_file, "ab") as log:
             proc = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                cwd=cwd, env={**os.environ, **(env or {})}, start_new_session=True, **run_as.popen_kwargs(),
+                wrap(argv, self.name, self.state_file, user), stdin=subprocess.DEVNULL, stdout=log,
+                stderr=subprocess.STDOUT, cwd=cwd, env={**os.environ, **(env or {})}, start_new_session=True,
             )
         self.pid_file.write_text(f"{proc.pid}\n")
         return proc.pid
@@ -155,6 +164,7 @@ class ManagedProcess:
         _signal_group(pid, signal.SIGKILL)  # stragglers in the group (e.g. a JVM forked by a launcher)
         poll_until(lambda: not pid_alive(pid), 10, f"{self.name} to die after SIGKILL", 0.1)
         self.pid_file.unlink(missing_ok=True)
+        self.state_file.unlink(missing_ok=True)
         return True
 
     def log_tail(self, lines: int = 25) -> str:

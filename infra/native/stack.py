@@ -15,6 +15,7 @@ from infra.native.java import find_java_home
 from infra.native.process import (ManagedProcess, current_user, StackError, ensure_service_user, make_traversable,
                                   port_is_free)
 from infra.native.servers import SERVERS, Context, Server, postgres_bin
+from infra.native.supervisor import crash_summary
 from infra.polling import DeadlineExceeded, poll_until
 from infra.probes import Health, probes
 from infra.registrar import Registrar, load_connector_files
@@ -42,10 +43,22 @@ class NativeStack:
         result = {}
         for name, pid in self.pids(units).items():
             health = self._check(BY_NAME[name])()
-            health.pid = pid
             health.version = health.version or self._pinned_version(name)
-            result[name] = health
+            result[name] = self._supervised(name, health, pid)
         return result
+
+    def _supervised(self, name: str, health: Health, supervisor_pid: int | None) -> Health:
+        """Add what the supervisor knows: the server's own pid, its restarts, and a restart it is waiting for."""
+        state = self.process(name).state()
+        health.pid = supervisor_pid
+        if state is None:
+            return health
+        health.pid, health.restarts, health.last_exit = state.child_pid, state.restarts, crash_summary(state)
+        if state.restart_at is not None:
+            wait = max(0.0, state.restart_at - time.time())
+            health.healthy = False
+            health.detail = f"stopped ({health.last_exit}); its supervisor restarts it in {wait:.1f} s"
+        return health
 
     def _check(self, unit: Server) -> Callable[[], Health]:
         if unit in APPS:
@@ -71,7 +84,7 @@ class NativeStack:
                 self._migrate()
                 for app in APPS:
                     self._launch(app, ctx, started)
-                    self._await(app, ctx)
+                    self._await(app, ctx, started)
             except BaseException:
                 if started:
                     self.console.print(f"[yellow]stopping what this run started: {', '.join(started)}[/]")
@@ -108,11 +121,11 @@ class NativeStack:
         first, connect = [BY_NAME[n] for n in ("postgres", "kafka", "elasticsearch")], BY_NAME["connect"]
         for server in first:
             self._launch(server, ctx, started)
-        self._await(BY_NAME["postgres"], ctx)
-        self._await(BY_NAME["kafka"], ctx)
+        self._await(BY_NAME["postgres"], ctx, started)
+        self._await(BY_NAME["kafka"], ctx, started)
         self._launch(connect, ctx, started)
-        self._await(BY_NAME["elasticsearch"], ctx)
-        self._await(connect, ctx)
+        self._await(BY_NAME["elasticsearch"], ctx, started)
+        self._await(connect, ctx, started)
 
     def _migrate(self) -> None:
         from services.write_api.adapters.migrations import migrate  # the CLI is the composition root
@@ -129,20 +142,21 @@ class NativeStack:
         proc.start(launch.argv, ctx.run_as if server.as_service_user else current_user(), env=launch.env)
         started.append(server.name)
 
-    def _await(self, server: Server, ctx: Context) -> Health:
+    def _await(self, server: Server, ctx: Context, started: list[str]) -> Health:
         proc = self.process(server.name)
         check = self._check(server)
         began = time.monotonic()
         last: Health | None = None
+        fresh = server.name in started  # a crash of what this run started fails the run, not a restart loop
 
         def ready() -> Health | None:
             nonlocal last
-            last = _alive_and(proc, server.name, check)
+            last = _alive_and(proc, server.name, check, fresh)
             return last if last.healthy else None
 
         with self.console.status(f"waiting for {server.name}…"):
             try:
-                poll_until(lambda: _alive_and(proc, server.name, lambda: server.accepting(ctx)),
+                poll_until(lambda: _alive_and(proc, server.name, lambda: server.accepting(ctx), fresh),
                            self.settings.start_timeout_s, f"{server.name} to accept connections", 0.1)
                 server.after_start(ctx)
                 health = poll_until(ready, self.settings.start_timeout_s, f"{server.name} to be healthy", 0.25)
@@ -198,9 +212,11 @@ class NativeStack:
             yield
 
 
-def _alive_and(proc: ManagedProcess, name: str, check):
-    """Run a readiness check, but fail at once with the log's tail if the process has died."""
-    if proc.pid() is None:
+def _alive_and(proc: ManagedProcess, name: str, check, fresh: bool):
+    """Run a readiness check, but fail at once with the log's tail if the process has died (for one this run
+    started: also if it died and its supervisor would restart it)."""
+    state = proc.state()
+    if proc.pid() is None or (fresh and state is not None and state.last_exit is not None):
         raise StackError(f"{name} exited during start-up; last lines of {proc.log_file}:\n{proc.log_tail()}")
     return check()
 

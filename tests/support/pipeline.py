@@ -6,11 +6,11 @@ import signal
 import subprocess
 import sys
 import threading
-from pathlib import Path
 from typing import Callable
 
 import httpx
 
+from infra.native.supervisor import read_state
 from infra.polling import poll_until
 
 
@@ -20,10 +20,14 @@ def verify(timeout_s: float = 90) -> subprocess.CompletedProcess:
 
 
 def worker_pid(stack) -> int | None:
-    """The Faust worker: the child of the supervisor that `readside up` started."""
-    supervisor = int((stack.settings.data / "run" / "pipeline.pid").read_text())
-    children = Path(f"/proc/{supervisor}/task/{supervisor}/children").read_text().split()
-    return int(children[0]) if children else None
+    """The Faust worker: the child of the supervisor that `readside up` started (None while it restarts)."""
+    return server_pid(stack, "pipeline")
+
+
+def server_pid(stack, name: str) -> int | None:
+    """A server's or service's own pid, as its supervisor recorded it (None between a crash and the restart)."""
+    state = read_state(stack.settings.data / "run" / f"{name}.state.json")
+    return state.child_pid if state else None
 
 
 def events_applied(stack) -> float:
