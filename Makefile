@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-unit deps test-deps venv up down status clean
+.PHONY: demo test test-unit faults deps test-deps venv up down status clean
 
 demo: deps venv
 	$(BIN)/readside demo
@@ -14,6 +14,11 @@ test: test-deps venv
 
 test-unit: venv
 	$(BIN)/pytest -q tests/unit
+
+# The kill and stall matrix (about 40 min): every part of the stack under load; figures in bench/results/faults.md
+faults: deps venv
+	$(BIN)/readside up
+	cd bench && ../$(BIN)/python faults.py
 
 deps:
 	@infra/scripts/install-system-deps.sh
