@@ -1,6 +1,7 @@
 """readside's own services (write API, query API, pipeline worker) as managed local processes."""
 from __future__ import annotations
 
+import os
 import sys
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
@@ -34,18 +35,29 @@ class App(Server):
 
     def launch(self, ctx: Context) -> Launch:
         return Launch([sys.executable, "-m", "infra.cli.main", "serve", self.name],
-                      app_environment(ctx.settings))
+                      app_environment(ctx.settings, self.name))
 
 
 APPS = [App("write-api", "write_api_port"), App("query-api", "query_api_port"),
         App("pipeline", "pipeline_metrics_port", "/metrics", ("pipeline_web_port",)), App("console", "console_port")]
 
 
-def app_environment(settings: StackSettings) -> dict[str, str]:
-    """What the services read from READSIDE_*: where the stack is and the secrets they need."""
-    return {"READSIDE_DATABASE_URL": settings.postgres_dsn(postgres_password(settings)),
-            "READSIDE_WRITE_TOKEN": write_token(settings),
-            "READSIDE_CONTROL_TOKEN": control_token(settings),
+# The secrets each service is given (in its environment, never on its command line); it gets no others.
+SECRETS_OF = {"write-api": ("READSIDE_DATABASE_URL", "READSIDE_WRITE_TOKEN"),
+              "query-api": ("READSIDE_READ_TOKEN",),
+              "pipeline": ("READSIDE_CONTROL_TOKEN",),
+              "console": ("READSIDE_POSTGRES_PASSWORD",)}  # its status page reads the replication slot
+
+
+def app_environment(settings: StackSettings, app: str) -> dict[str, str]:
+    """What service `app` reads from READSIDE_*: where the stack is, and the secrets it uses (SECRETS_OF)."""
+    secrets = {"READSIDE_DATABASE_URL": lambda: settings.postgres_dsn(postgres_password(settings)),
+               "READSIDE_WRITE_TOKEN": lambda: write_token(settings),
+               "READSIDE_CONTROL_TOKEN": lambda: control_token(settings),
+               "READSIDE_POSTGRES_PASSWORD": lambda: postgres_password(settings),
+               "READSIDE_READ_TOKEN": lambda: os.environ.get("READSIDE_READ_TOKEN")}  # the operator's choice
+    given = {name: value for name in SECRETS_OF[app] if (value := secrets[name]())}
+    return {**given,
             "READSIDE_WRITE_API_HOST": settings.host,
             "READSIDE_WRITE_API_PORT": str(settings.write_api_port),
             "READSIDE_ELASTICSEARCH_URL": settings.elasticsearch_url,

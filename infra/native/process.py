@@ -115,6 +115,18 @@ def _not_zombie(pid: int) -> bool:
         return False
 
 
+# Secrets a readside process may find in the invoking shell's environment; a process is given only those its
+# launch names (the write API its database URL and token, the worker its control token…), no others.
+SECRET_VARIABLES = frozenset({"READSIDE_DATABASE_URL", "READSIDE_WRITE_TOKEN", "READSIDE_CONTROL_TOKEN",
+                              "READSIDE_READ_TOKEN", "READSIDE_PG_PASSWORD", "READSIDE_POSTGRES_PASSWORD",
+                              "PGPASSWORD"})
+
+
+def process_environment(given: dict[str, str]) -> dict[str, str]:
+    """The invoker's environment without its secrets, plus what this process is given."""
+    return {**{k: v for k, v in os.environ.items() if k not in SECRET_VARIABLES}, **given}
+
+
 class ManagedProcess:
     """One server process under its supervisor: the supervisor's pid file, its state file, the log file and
     the process group they share."""
@@ -145,7 +157,7 @@ class ManagedProcess:
         with open(self.log_file, "ab") as log:
             proc = subprocess.Popen(
                 wrap(argv, self.name, self.state_file, user), stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT, cwd=cwd, env={**os.environ, **(env or {})}, start_new_session=True,
+                stderr=subprocess.STDOUT, cwd=cwd, env=process_environment(env or {}), start_new_session=True,
             )
         self.pid_file.write_text(f"{proc.pid}\n")
         return proc.pid
