@@ -87,6 +87,45 @@ def read_state(path: Path) -> SupervisorState | None:
         return None
 
 
+def group_members(stats: dict[int, str], group: int, own_pid: int) -> list[int]:
+    """The pids among `stats` ({pid: the text of /proc/<pid>/stat}) in process group `group`, this one aside."""
+    members = []
+    for pid, stat in stats.items():
+        fields = stat[stat.rfind(")") + 2:].split()
+        if pid != own_pid and len(fields) > 2 and int(fields[2]) == group:
+            members.append(pid)
+    return members
+
+
+def _leftovers() -> list[int]:
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stats[int(entry.name)] = (entry / "stat").read_text()
+            except OSError:
+                continue  # gone meanwhile
+    return group_members(stats, os.getpgrp(), os.getpid())
+
+
+def reap_leftovers(say: Callable[[str], None], name: str, timeout_s: float = 10.0) -> None:
+    """SIGKILL what the dead child left in our process group: a server's own children (Postgres backends,
+    uvicorn's worker processes) outlive a SIGKILLed parent and would hold its port and data, so the restart
+    would fail (`Address already in use`) while the orphans go on serving."""
+    left = _leftovers()
+    if not left:
+        return
+    say(f"supervisor: stopping what {name} left running: {', '.join(map(str, left))}")
+    for pid in left:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + timeout_s
+    while _leftovers() and time.monotonic() < deadline:
+        time.sleep(0.05)  # SIGKILLed processes leave within milliseconds; bounded by the deadline
+
+
 def supervise(argv: list[str], name: str, state_file: Path | None = None, child_kwargs: dict | None = None,
               say: Callable[[str], None] = lambda m: print(m, file=sys.stderr, flush=True)) -> int:
     stopping = False
@@ -110,6 +149,7 @@ def supervise(argv: list[str], name: str, state_file: Path | None = None, child_
         if stopping:
             return code
         ran = time.monotonic() - began
+        reap_leftovers(say, name)
         backoff = next_backoff(backoff, ran)
         state.exited(code, ran, time.time(), backoff)
         state.save(state_file)
