@@ -165,7 +165,7 @@ class Checkpoints:
     async def _read_parts(self, ids: list[str]) -> None:
         self._parts_read_at = time.monotonic()
         self._parts_asked.update(ids)
-        found = await self.client.mget(index=self.parts_index, ids=ids, realtime=True)
+        found = await self.sink.retried(lambda: self.client.mget(index=self.parts_index, ids=ids, realtime=True))
         for doc in found["docs"]:
             if doc.get("found"):
                 self._remember(doc["_id"], _progress(doc["_source"]))

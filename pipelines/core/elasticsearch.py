@@ -16,8 +16,11 @@ _DYNAMIC_SETTINGS = ("refresh_interval", "number_of_replicas")
 
 
 def create_client(url: str) -> AsyncElasticsearch:
-    # Retries are the sink's job (tenacity, per item); the client's own would double them.
-    return AsyncElasticsearch(hosts=[url], max_retries=0, request_timeout=30)
+    # Retries are the sink's job (tenacity, per item); the client's own would double them. A node that failed is
+    # tried again after at most a second (the default grows to 30 s: after a restart of Elasticsearch the worker
+    # would sit idle that long).
+    return AsyncElasticsearch(hosts=[url], max_retries=0, request_timeout=30, dead_node_backoff_factor=0.25,
+                              max_dead_node_backoff=1.0)
 
 
 async def wait_for_cluster(client: AsyncElasticsearch, timeout_s: float) -> None:

@@ -16,7 +16,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, Literal, Sequence
+from typing import Any, Awaitable, Callable, Literal, Sequence, TypeVar
 
 from elasticsearch import ApiError, AsyncElasticsearch, ConnectionError as EsConnectionError, ConnectionTimeout
 from tenacity import AsyncRetrying, before_sleep_log, retry_if_exception, stop_after_delay, stop_never
@@ -25,6 +25,7 @@ from pipelines.core.metrics import BULK_SECONDS, DOCUMENTS_WRITTEN, SINK_REFUSED
 from pipelines.core.records import DocumentDeleted
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,13 @@ class Rejected:
     action: IndexAction
     status: int
     error: str
+
+    def marker(self, alias: str, rejections_index: str, at: str) -> IndexAction:
+        """The note a token read by id finds (services/query_api): this version of `alias`/id was refused, so
+        the document there is older than the write. A later version that indexes supersedes it."""
+        return IndexAction(index=rejections_index, id=f"{alias}/{self.action.id}", version=self.action.version,
+                           document={"alias": alias, "doc_id": self.action.id, "lsn": self.action.version,
+                                     "error": f"{self.status} {self.error}"[:2000], "rejected_at": at})
 
 
 # Errors caused by the document itself: it can never be indexed as it is, whatever the cluster's state.
@@ -123,6 +131,15 @@ class BulkSink:
             chunks[-1].append((action, lines))
             size += weight
         return [c for c in chunks if c]
+
+    async def retried(self, call: Callable[[], Awaitable[T]]) -> T:
+        """Run a read the writes depend on (e.g. the checkpoints' mget) with the same patience as a write:
+        Elasticsearch away, overloaded or restarting is waited for, not a reason to stop the worker."""
+        async for attempt in AsyncRetrying(retry=retry_if_exception(_retryable), stop=self._stop, reraise=True,
+                                           wait=self._backoff, before_sleep=before_sleep_log(log, logging.WARNING)):
+            with attempt:
+                return await call()
+        raise AssertionError("unreachable: tenacity re-raises the last error")
 
     async def _write_chunk(self, chunk: list[tuple[IndexAction, tuple[str, ...]]], refresh: bool) -> list[Rejected]:
         pending = chunk
@@ -198,6 +215,9 @@ class SharedBulk:
         self.sink = sink
         self._queued: list[tuple[Sequence[IndexAction], asyncio.Future]] = []
         self._runner: asyncio.Future | None = None
+
+    async def retried(self, call: Callable[[], Awaitable[T]]) -> T:
+        return await self.sink.retried(call)
 
     async def write(self, actions: Sequence[IndexAction], refresh: bool = False) -> list[Rejected]:
         done: asyncio.Future = asyncio.get_running_loop().create_future()

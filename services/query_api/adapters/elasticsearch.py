@@ -19,8 +19,10 @@ log = logging.getLogger(__name__)
 
 
 def create_client(url: str, timeout_s: float) -> AsyncElasticsearch:
-    return AsyncElasticsearch(url, request_timeout=timeout_s, max_retries=1,
-                              retry_on_timeout=False)
+    # A node that failed is tried again after at most a second, not the client's default 30 s: after a restart
+    # of Elasticsearch, reads would otherwise answer 503 for half a minute while it is up.
+    return AsyncElasticsearch(url, request_timeout=timeout_s, max_retries=1, retry_on_timeout=False,
+                              dead_node_backoff_factor=0.25, max_dead_node_backoff=1.0)
 
 
 async def wait_until_reachable(es: AsyncElasticsearch, timeout_s: float) -> None:

@@ -82,6 +82,9 @@ def test_moved_positions_are_reported_at_once_and_stored_at_the_slower_pace():
             self.writes.append([a.id for a in actions])
             return []
 
+        async def retried(self, call):
+            return await call()
+
     reports = []
 
     async def publish(key, value):
