@@ -1,12 +1,15 @@
 """The Faust app (`faust -A pipelines.app worker`): wires settings, sinks and every read model's agents."""
 from __future__ import annotations
 
+import logging
+
 from pipelines.core.checkpoints import Checkpoints
 from pipelines.core.deadletters import DeadLetters
 from pipelines.core.elasticsearch import create_client, ensure_index, wait_for_cluster
 from pipelines.core.factory import batch_agent, create_app
 from pipelines.core.metrics import serve_metrics, watch_loop_lag
 from pipelines.core.pause import SourcePause, serve_pause
+from pipelines.core.purge import INTERNAL_TOPIC_CONFIG, purge_consumed
 from pipelines.core.router import ChangeRouter
 from pipelines.core.settings import PROJECT_ROOT, PipelineSettings
 from pipelines.core.sink import BulkSink, SharedBulk
@@ -14,6 +17,8 @@ from pipelines.core.topics import connector_topic_config, ensure_topics
 from pipelines.core.watchdog import watch_commits
 from pipelines.orders import agents as orders
 from pipelines.products import agents as products
+
+log = logging.getLogger(__name__)
 
 settings = PipelineSettings()
 app = create_app(settings)
@@ -61,13 +66,26 @@ INDICES = [
     (settings.product_sales_index, settings.product_sales_alias, settings.product_sales_mapping),
     (settings.checkpoints_index, settings.checkpoints_alias, settings.checkpoints_mapping),
     (settings.checkpoint_parts_index, settings.checkpoint_parts_alias, settings.checkpoint_parts_mapping),
+    (settings.rejections_index, settings.rejections_alias, settings.rejections_mapping),
 ]
 
 # Compaction only cleans closed segments, and Kafka closes one at 1 GiB or after 7 days by default: a
 # changelog would then keep every write it ever had, and a restart would read them all. Segments
 # close after 10 minutes here, so recovery reads about one value per key plus the last minutes.
-CHANGELOG_CONFIG = {"cleanup.policy": "compact", "segment.ms": "600000", "min.cleanable.dirty.ratio": "0.2"}
+# max.compaction.lag.ms bounds how long a value replaced by a newer one for its key (a customer's name after
+# an erasure) can stay in a changelog: a day, whatever the dirty ratio says (ARCHITECTURE.md, personal data).
+CHANGELOG_CONFIG = {"cleanup.policy": "compact", "segment.ms": "600000", "min.cleanable.dirty.ratio": "0.2",
+                    "max.compaction.lag.ms": "86400000"}
 PROGRESS_CONFIG = {"cleanup.policy": "delete", "retention.ms": "3600000", "segment.ms": "600000"}
+
+
+def kept_for(days: float) -> dict[str, str]:
+    """A topic whose records are deleted `days` after they were written, give or take an hour: segments close
+    hourly, and only closed segments are deleted (by default one stays open for 7 days)."""
+    return {"cleanup.policy": "delete", "retention.ms": str(int(days * 86_400_000)), "segment.ms": "3600000"}
+
+
+INTERNAL_TOPICS = [products.changes_topic(settings), *orders.internal_topics(settings)]
 
 
 @app.before_consuming
@@ -75,13 +93,13 @@ async def prepare() -> None:
     """Topics, indices and aliases exist, and metrics are served, before the first event is read."""
     source_config = connector_topic_config(PROJECT_ROOT / "connectors" / "postgres-source.json")
     topics = {topic: (settings.topic_partitions, source_config) for topic in SOURCE_TOPICS}
-    topics[settings.dead_letter_topic] = (1, {"retention.ms": str(int(settings.dead_letter_retention_days * 86_400_000))})
+    topics[settings.dead_letter_topic] = (1, kept_for(settings.dead_letter_retention_days))
     if settings.progress_topic:  # soft state, read from its end: an hour of it is plenty
         topics[settings.progress_topic] = (1, PROGRESS_CONFIG)
     # Created here, not left to Faust's lazy declaration: a group that joins before a topic exists is
     # assigned none of its partitions, and the projector then never runs.
-    for internal in [products.changes_topic(settings), *orders.internal_topics(settings)]:
-        topics[internal] = (settings.topic_partitions, {})
+    for internal in INTERNAL_TOPICS:
+        topics[internal] = (settings.topic_partitions, INTERNAL_TOPIC_CONFIG)
     for table in app.tables.values():  # the same race holds for the tables' changelogs
         topics[table.changelog_topic.get_topic_name()] = (settings.topic_partitions, CHANGELOG_CONFIG)
     await ensure_topics(settings.kafka_bootstrap, topics, settings.topic_replication_factor)
@@ -94,6 +112,16 @@ async def prepare() -> None:
 @app.task
 async def measure_loop_lag() -> None:
     await watch_loop_lag()
+
+
+@app.timer(settings.internal_purge_interval_s)
+async def purge_internal_topics() -> None:
+    """What the projections committed past leaves the internal topics (pipelines/core/purge.py)."""
+    try:
+        await purge_consumed(settings.kafka_bootstrap, settings.pipeline_app_id, set(INTERNAL_TOPICS))
+    except Exception as exc:  # Kafka away for a moment: the next round purges it
+        log.warning("purging consumed internal records failed (retried in %.0f s): %s",
+                    settings.internal_purge_interval_s, exc)
 
 
 @app.after_stopping

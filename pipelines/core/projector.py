@@ -69,11 +69,14 @@ DOCUMENT_SLICE = 2000
 
 
 class Projector:
-    def __init__(self, *, projection: str, index: str, model: ReadModel, sink: BulkSink,
-                 checkpoints: Checkpoints, dead_letters: DeadLetters, flush: Callable[[], Awaitable[None]],
-                 send: Send | None = None, downstream_topic: str | None = None) -> None:
+    def __init__(self, *, projection: str, index: str, alias: str, rejections_index: str, model: ReadModel,
+                 sink: BulkSink, checkpoints: Checkpoints, dead_letters: DeadLetters,
+                 flush: Callable[[], Awaitable[None]], send: Send | None = None,
+                 downstream_topic: str | None = None) -> None:
         self.projection = projection
         self.index = index
+        self.alias = alias  # what readers name it: rejection markers are kept under it
+        self.rejections_index = rejections_index
         self.model = model
         self.sink = sink
         self.checkpoints = checkpoints
@@ -130,11 +133,15 @@ class Projector:
         for start in range(0, max(len(ordered), 1), DOCUMENT_SLICE):  # a hot key's fan-out, a slice at a time
             actions = await self._documents(ordered[start:start + DOCUMENT_SLICE])
             await self._flush()  # the changelog writes above are durable before the index shows their effect
-            for rejected in await self.sink.write(actions):
+            refused = await self.sink.write(actions)
+            for rejected in refused:
                 await self._dead_letters.publish(DeadLetter(
                     projection=self.projection, reason="sink_rejected",
                     error=f"{rejected.status} {rejected.error}", topic=self.index, partition=-1, offset=-1,
                     key=rejected.action.id.encode(), value=IndexAction.lines(rejected.action)[-1].encode()))
+            if refused:  # before the checkpoint moves: a token read past it learns its document was refused
+                at = datetime.now(timezone.utc).isoformat()
+                await self.sink.write([r.marker(self.alias, self.rejections_index, at) for r in refused])
         if rebuilds:
             for partition in rebuilds:
                 handover.live(partition)

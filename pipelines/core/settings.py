@@ -109,10 +109,16 @@ class PipelineSettings(BaseSettings):
     checkpoint_parts_index: str = "readside_checkpoint_parts_v1"
     checkpoint_parts_alias: str = "readside_checkpoint_parts"
     checkpoint_parts_mapping: Path = ELASTICSEARCH_SCHEMAS / "checkpoint_parts_v1.json"
+    rejections_index: str = "readside_rejections_v1"
+    rejections_alias: str = "readside_rejections"  # documents Elasticsearch refused for good, by alias and id
+    rejections_mapping: Path = ELASTICSEARCH_SCHEMAS / "rejections_v1.json"
     dead_letter_topic: str = "readside.dlq"
     dead_letter_retention_days: float = Field(default=14.0, gt=0, description=(
         "how long the dead-letter topic keeps letters (they hold the original records, customer data "
         "included); applies when the worker creates the topic"))
+    internal_purge_interval_s: float = Field(default=60.0, gt=0, description=(
+        "how often the records the projections have committed past are deleted from the internal changes "
+        "topics (what the router sent, customer names among it)"))
     progress_topic: str = Field(default="readside.progress", description=(
         "where projections report their applied positions as they move (the query API's read-your-writes "
         "watch follows it); empty: none, checkpoint documents are then written at every move"))

@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,8 @@ async def ensure_topics(bootstrap: str, topics: dict[str, tuple[int, dict[str, s
                 "topics exist with another partition count than READSIDE_TOPIC_PARTITIONS gives them ("
                 + "; ".join(mismatched) + "). Set READSIDE_TOPIC_PARTITIONS to the count the data was created "
                 "with, or start over with `readside down --purge`.")
+        await _align_configs(admin, {name: configs for name, (_, configs) in topics.items()
+                                     if name in existing and configs})
         missing = [NewTopic(name, partitions, replication, topic_configs=configs)
                    for name, (partitions, configs) in topics.items() if name not in existing]
         if not missing:
@@ -71,6 +74,31 @@ async def ensure_topics(bootstrap: str, topics: dict[str, tuple[int, dict[str, s
         return created
     finally:
         await admin.close()
+
+
+def config_drift(wanted: dict[str, str], actual: dict[str, str]) -> dict[str, tuple[str | None, str]]:
+    """{config: (what the topic has, what is wanted)} for each wanted config the topic does not have."""
+    return {key: (actual.get(key), value) for key, value in wanted.items() if actual.get(key) != value}
+
+
+async def _align_configs(admin: AIOKafkaAdminClient, wanted: dict[str, dict[str, str]]) -> None:
+    """Give existing topics the configs this version wants (a retention or compaction bound added later
+    reaches topics made before it). Only topics that differ are altered, with their whole wanted set."""
+    if not wanted:
+        return
+    answers = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name) for name in wanted])
+    actual: dict[str, dict[str, str]] = {}
+    for answer in answers:
+        for _code, _message, _type, name, entries in answer.resources:
+            actual[name] = {entry[0]: entry[1] for entry in entries}
+    drifted = {name: config_drift(configs, actual.get(name, {})) for name, configs in wanted.items()}
+    drifted = {name: drift for name, drift in drifted.items() if drift}
+    if not drifted:
+        return
+    await admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, name, wanted[name]) for name in drifted])
+    for name, drift in drifted.items():
+        log.info("topic %s: configs set to %s (were %s)", name, {k: v for k, (_, v) in drift.items()},
+                 {k: was for k, (was, _) in drift.items()})
 
 
 async def changelogs_reach(bootstrap: str, offsets: dict[str, int], timeout_s: float = 30.0) -> bool:

@@ -76,7 +76,7 @@ async def bootstrap(settings: QueryApiSettings, observe_wait: WaitObserver) -> R
     sales = Projection(settings.sales_projection, tuple(settings.sales_input_topics))
 
     def index(alias: str, kind: str) -> DocumentIndex:
-        return DocumentIndex(es, alias, settings.search_pit_keep_alive, kind)
+        return DocumentIndex(es, alias, settings.search_pit_keep_alive, kind, settings.rejections_index)
 
     def reading(*projections: Projection) -> ReadYourWrites:
         return ReadYourWrites(waiter, projections, observe_wait)

@@ -51,6 +51,9 @@ class QueryApiSettings(BaseSettings):
     products_index: str = Field(default="products", min_length=1,
                                 description="alias (or index) the products projection fills")
     checkpoints_index: str = Field(default="readside_checkpoints", min_length=1)
+    rejections_index: str = Field(default="readside_rejections", min_length=1, description=(
+        "where the pipeline notes documents Elasticsearch refused for good: a token read by id of such a "
+        "document answers 502 instead of an older version"))
     products_projection: str = Field(default="products", min_length=1,
                                      description="projection name in the checkpoint documents")
     products_input_topics: Annotated[tuple[str, ...], NoDecode] = PRODUCTS_INPUT_TOPICS

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 from datetime import datetime, timezone
 
 import httpx
@@ -15,13 +13,9 @@ from infra.deadletters import read_records
 from infra.polling import poll_until
 from pipelines.core.deadletters import DeadLetter, encode
 from tests.support.kafka import produce
+from tests.support.pipeline import readside
 
 pytestmark = pytest.mark.e2e
-
-
-def readside(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "infra.cli.main", *args], capture_output=True, text=True,
-                          timeout=120)
 
 
 async def _newest_change_of_product(settings, product_id: int) -> tuple[str, int, int, bytes, bytes]:

@@ -14,9 +14,14 @@ from infra.native.supervisor import read_state
 from infra.polling import poll_until
 
 
+def readside(*args: str, timeout_s: float = 120) -> subprocess.CompletedProcess:
+    """The `readside` command line, as a user runs it."""
+    return subprocess.run([sys.executable, "-m", "infra.cli.main", *args], capture_output=True, text=True,
+                          timeout=timeout_s)
+
+
 def verify(timeout_s: float = 90) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "infra.cli.main", "verify", "--wait", str(timeout_s)],
-                          capture_output=True, text=True, timeout=timeout_s + 60)
+    return readside("verify", "--wait", str(timeout_s), timeout_s=timeout_s + 60)
 
 
 def worker_pid(stack) -> int | None:

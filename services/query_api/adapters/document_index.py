@@ -17,11 +17,12 @@ class DocumentIndex:
     """`kind` names a document in messages and logs ("product", "order", "customer")."""
 
     def __init__(self, es: AsyncElasticsearch, alias: str, pit_keep_alive: str,
-                 kind: str = "document") -> None:
+                 kind: str = "document", rejections_index: str = "readside_rejections") -> None:
         self._es = es
         self._alias = alias
         self._keep_alive = pit_keep_alive
         self._kind = kind
+        self._rejections = rejections_index
 
     async def get(self, doc_id: int) -> dict[str, Any] | None:
         """The stored document (realtime: no refresh needed), or None if there is none."""
@@ -31,6 +32,15 @@ class DocumentIndex:
             except NotFoundError as exc:
                 if error_type(exc) == "index_not_found_exception":
                     raise
+                return None
+        return dict(response["_source"])
+
+    async def rejection(self, doc_id: int) -> dict[str, Any] | None:
+        """The pipeline's note that a version of this document was refused for good (lsn, error), if any."""
+        with translated_errors(f"get {self._kind} rejection", self._rejections):
+            try:
+                response = await self._es.get(index=self._rejections, id=f"{self._alias}/{doc_id}")
+            except NotFoundError:  # none, or no document was ever refused (no index yet)
                 return None
         return dict(response["_source"])
 

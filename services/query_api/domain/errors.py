@@ -43,6 +43,16 @@ class ReadModelBehind(QueryError):
         self.token = token
 
 
+class DocumentRejected(QueryError):
+    """The token's write reached the read side, but Elasticsearch refused its version of this document for
+    good (e.g. a mapping conflict); the index holds an older one, which a token read must not pass off (502)."""
+
+    def __init__(self, kind: str, doc_id: int, lsn: int, error: str) -> None:
+        super().__init__(f"{kind} {doc_id}: the read model could not index its version at LSN {lsn} "
+                         f"(Elasticsearch refused it: {error}); it holds an older version. The change is "
+                         f"kept as a dead letter (`readside deadletters`, reason sink_rejected)")
+
+
 class ReadModelUnavailable(QueryError):
     """Elasticsearch or Kafka cannot answer, or the index does not exist yet (503)."""
 

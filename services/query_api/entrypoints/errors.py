@@ -8,15 +8,16 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from ..domain.errors import (InvalidQuery, NotFound, QueryError, ReadModelBehind,
+from ..domain.errors import (DocumentRejected, InvalidQuery, NotFound, QueryError, ReadModelBehind,
                              ReadModelUnavailable)
 from .schemas import ErrorBody
 
 log = logging.getLogger(__name__)
 _MAX_REASONS = 5
-_STATUS: dict[type[QueryError], int] = {InvalidQuery: 422, NotFound: 404,
+_STATUS: dict[type[QueryError], int] = {InvalidQuery: 422, NotFound: 404, DocumentRejected: 502,
                                         ReadModelBehind: 504, ReadModelUnavailable: 503}
 _REASONS = {404: "unknown id", 422: "invalid parameters, cursor or token",
+            502: "with a token: Elasticsearch refused this write's version of the document for good (a dead letter)",
             503: "Elasticsearch or Kafka unavailable", 504: "read model not yet at the token"}
 
 

@@ -1,10 +1,12 @@
 """What every read model's queries share: get a document by id, and run one search page after a token."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar
 
+from ..domain.errors import DocumentRejected
 from .consistency import ReadYourWrites, parse_token
 from .paging import RawPage, SearchIndex, SnapshotPager, read_cursor
 
@@ -12,6 +14,14 @@ log = logging.getLogger(__name__)
 
 V = TypeVar("V")
 Parse = Callable[[str, dict[str, Any]], "V | None"]  # (id, _source) -> view, or None if incomplete
+
+
+def refused_since(rejection: dict[str, Any] | None, source: dict[str, Any] | None, lsn: int) -> bool:
+    """Whether a read at token `lsn` would see an older document than its write because Elasticsearch refused
+    a version at or before the token, and no version that indexed has replaced it since."""
+    if rejection is None or rejection["lsn"] > lsn:
+        return False
+    return source is None or source.get("source_lsn", -1) < rejection["lsn"]
 
 
 class DocumentReads(Generic[V]):
@@ -28,12 +38,20 @@ class DocumentReads(Generic[V]):
         self._kind = kind
 
     async def get(self, doc_id: int, token: str | None = None) -> V:
-        await self._consistency.catch_up(token, parse_token(token))
-        return await self.existing(doc_id)
+        lsn = parse_token(token)
+        await self._consistency.catch_up(token, lsn)
+        if lsn is None:
+            return await self.existing(doc_id)
+        source, rejection = await asyncio.gather(self._index.get(doc_id), self._index.rejection(doc_id))
+        if refused_since(rejection, source, lsn):
+            raise DocumentRejected(self._kind, doc_id, rejection["lsn"], rejection["error"])
+        return self._view(doc_id, source)
 
     async def existing(self, doc_id: int) -> V:
         """The document as it is now (realtime get: no refresh needed), or the 404."""
-        source = await self._index.get(doc_id)
+        return self._view(doc_id, await self._index.get(doc_id))
+
+    def _view(self, doc_id: int, source: dict[str, Any] | None) -> V:
         view = self._parse(str(doc_id), source) if source is not None else None
         if view is None:
             raise self._not_found(doc_id)

@@ -74,7 +74,8 @@ def _projector(calls, sent):
 
     async def send(*args):
         sent.append(args)
-    return Projector(projection="products", index="products_v1", model=state(), sink=FakeSink(calls),
+    return Projector(projection="products", index="products_v1", alias="products",
+                     rejections_index="readside_rejections", model=state(), sink=FakeSink(calls),
                      checkpoints=FakeCheckpoints(calls), dead_letters=DeadLetters(send, "dlq"), flush=flush)
 
 

@@ -56,11 +56,15 @@ class FakeIndex:
         self.expired: set[str] = set()
         self.refreshes = 0
         self.error: Exception | None = None
+        self.rejections: dict[int, dict[str, Any]] = {}
 
     async def get(self, doc_id: int) -> dict[str, Any] | None:
         if self.error:
             raise self.error
         return self.docs.get(doc_id)
+
+    async def rejection(self, doc_id: int) -> dict[str, Any] | None:
+        return self.rejections.get(doc_id)
 
     async def refresh(self) -> None:
         self.refreshes += 1

@@ -13,7 +13,7 @@ router = APIRouter(prefix="/customers", tags=["customers"])
 
 
 @router.get("/{customer_id}", response_model=Customer,
-            responses=error_responses(404, 422, 503, 504))
+            responses=error_responses(404, 422, 502, 503, 504))
 async def get_customer(customer_id: CustomerId, customers: Customers,
                        token: ConsistencyToken = None) -> Customer:
     """One customer with the totals of their orders that are not cancelled."""

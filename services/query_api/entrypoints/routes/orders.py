@@ -21,7 +21,7 @@ async def search_orders(params: Annotated[OrderSearchParams, Query()], orders: O
     return OrderSearchResult.from_page(page)
 
 
-@router.get("/{order_id}", response_model=Order, responses=error_responses(404, 422, 503, 504))
+@router.get("/{order_id}", response_model=Order, responses=error_responses(404, 422, 502, 503, 504))
 async def get_order(order_id: OrderId, orders: Orders, token: ConsistencyToken = None) -> Order:
     """One order with its customer and lines (realtime: a write is visible without a refresh)."""
     return Order.model_validate(await orders.get(order_id, token))

@@ -22,7 +22,7 @@ async def search_products(params: Annotated[SearchParams, Query()], products: Pr
 
 
 @router.get("/{product_id}", response_model=Product,
-            responses=error_responses(404, 422, 503, 504))
+            responses=error_responses(404, 422, 502, 503, 504))
 async def get_product(product_id: ProductId, products: Products,
                       token: ConsistencyToken = None) -> Product:
     """One product, active or not (realtime: a write is visible without a refresh)."""
