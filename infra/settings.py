@@ -37,6 +37,10 @@ class StackSettings(BaseSettings):
 
     stack: StackMode = StackMode.native
     host: str = "127.0.0.1"
+    api_host: str | None = Field(default=None, description=(
+        "where the write and query APIs listen (default: host), e.g. 0.0.0.0 to serve them beyond this machine; "
+        "Postgres, Kafka, Connect, Elasticsearch, the worker and the console stay on host. A query API bound "
+        "beyond loopback needs READSIDE_READ_TOKEN"))
     data_dir: Path = PROJECT_ROOT / ".readside"
     dist_dir: Path | None = Field(default=None, description="downloaded servers; default <data_dir>/dist")
     java_home: Path | None = Field(default=None, description="JDK 17+; default: JAVA_HOME or java on PATH")

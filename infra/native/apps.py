@@ -21,24 +21,31 @@ class App(Server):
     as_service_user = False
 
     def __init__(self, name: str, port_field: str, health_path: str = "/health",
-                 other_port_fields: tuple[str, ...] = ()):
+                 other_port_fields: tuple[str, ...] = (), public: bool = False):
         self.name = name
         self.port_field = port_field  # the StackSettings field of the port its health is asked on
         self.health_path = health_path
         self.port_fields = (port_field, *other_port_fields)
+        self.public = public  # an API users call: it listens on READSIDE_API_HOST when that is set
 
     def port(self, settings: StackSettings) -> int:
         return getattr(settings, self.port_field)
 
+    def bind_host(self, settings: StackSettings) -> str:
+        return (settings.api_host or settings.host) if self.public else settings.host
+
     def url(self, settings: StackSettings) -> str:
-        return f"http://{settings.host}:{self.port(settings)}"
+        """Where this machine reaches it (a wildcard bind is reached on loopback)."""
+        host = self.bind_host(settings)
+        return f"http://{WILDCARDS.get(host, host)}:{self.port(settings)}"
 
     def launch(self, ctx: Context) -> Launch:
         return Launch([sys.executable, "-m", "infra.cli.main", "serve", self.name],
                       app_environment(ctx.settings, self.name))
 
 
-APPS = [App("write-api", "write_api_port"), App("query-api", "query_api_port"),
+WILDCARDS = {"0.0.0.0": "127.0.0.1", "::": "::1"}
+APPS = [App("write-api", "write_api_port", public=True), App("query-api", "query_api_port", public=True),
         App("pipeline", "pipeline_metrics_port", "/metrics", ("pipeline_web_port",)), App("console", "console_port")]
 
 
@@ -58,11 +65,11 @@ def app_environment(settings: StackSettings, app: str) -> dict[str, str]:
                "READSIDE_READ_TOKEN": lambda: os.environ.get("READSIDE_READ_TOKEN")}  # the operator's choice
     given = {name: value for name in SECRETS_OF[app] if (value := secrets[name]())}
     return {**given,
-            "READSIDE_WRITE_API_HOST": settings.host,
+            "READSIDE_WRITE_API_HOST": settings.api_host or settings.host,
             "READSIDE_WRITE_API_PORT": str(settings.write_api_port),
             "READSIDE_ELASTICSEARCH_URL": settings.elasticsearch_url,
             "READSIDE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
-            "READSIDE_QUERY_API_HOST": settings.host,
+            "READSIDE_QUERY_API_HOST": settings.api_host or settings.host,
             "READSIDE_QUERY_API_PORT": str(settings.query_api_port),
             "READSIDE_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap,
             "READSIDE_ELASTICSEARCH_HOSTS": settings.elasticsearch_url,

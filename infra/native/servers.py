@@ -47,6 +47,10 @@ class Server:
 
     port_fields: tuple[str, ...] = ()  # StackSettings fields of the ports it binds
 
+    def bind_host(self, s: StackSettings) -> str:
+        """The address it listens on."""
+        return s.host
+
     def ports(self, s: StackSettings) -> dict[str, int]:
         """{settings field: port}; the field names the READSIDE_<FIELD> variable that moves it."""
         return {field: getattr(s, field) for field in self.port_fields}

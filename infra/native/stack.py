@@ -100,9 +100,10 @@ class NativeStack:
         for server in UNITS:
             if server.name in running:
                 continue
+            host = server.bind_host(s)
             for field, port in server.ports(s).items():
-                if not port_is_free(s.host, port):
-                    raise StackError(f"port {port} ({server.name}) on {s.host} is already in use by another "
+                if not port_is_free(host, port):
+                    raise StackError(f"port {port} ({server.name}) on {host} is already in use by another "
                                      f"process: stop it, or choose another port (READSIDE_{field.upper()})")
         s.data.mkdir(parents=True, exist_ok=True)
         run_as = ensure_service_user(s.service_user)
@@ -186,7 +187,8 @@ class NativeStack:
         s = self.settings
         for server in servers:
             for what, port in server.ports(s).items():
-                poll_until(lambda: port_is_free(s.host, port), 15, f"port {port} ({what}) to be released", 0.1)
+                poll_until(lambda: port_is_free(server.bind_host(s), port), 15, f"port {port} ({what}) to be released",
+                           0.1)
         return stopped
 
     def _purge(self) -> None:

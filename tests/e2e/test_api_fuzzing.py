@@ -31,7 +31,8 @@ INEXPRESSIBLE = re.compile("|".join([
 
 
 def fuzz(url: str, report: Path, *headers: str) -> tuple[dict, list[tuple[str, int, str]]]:
-    """Run schemathesis; (its summary, every failed check as (code, status, detail))."""
+    """Run schemathesis; (its summary with the answers by status class, every failed check as (code, status,
+    detail))."""
     schemathesis = Path(sys.executable).parent / "schemathesis"
     extra = [arg for header in headers for arg in ("-H", header)]
     run = subprocess.run([str(schemathesis), "run", f"{url}/openapi.json", "--checks", "all", "-n", EXAMPLES,
@@ -41,9 +42,12 @@ def fuzz(url: str, report: Path, *headers: str) -> tuple[dict, list[tuple[str, i
                          capture_output=True, text=True, timeout=600, cwd=report)  # its cache stays there
     summary = json.loads((report / "summary.json").read_text())
     assert summary["complete"] and not summary["errors"], run.stdout[-3000:]
-    failed = []
+    failed, classes = [], Counter()
     for line in (report / "events.ndjson").read_text().splitlines():
         scenario = json.loads(line).get("ScenarioFinished")
+        for interaction in (scenario or {}).get("recorder", {}).get("interactions", {}).values():
+            response = interaction.get("response")
+            classes[f"{response['status_code'] // 100}xx" if response else "no answer"] += 1
         for case, checks in (scenario or {}).get("recorder", {}).get("checks", {}).items():
             for check in checks:
                 if check["status"] != "failure":
@@ -56,6 +60,7 @@ def fuzz(url: str, report: Path, *headers: str) -> tuple[dict, list[tuple[str, i
                     detail = body.decode(errors="replace")
                 failed.append((check["failure_info"]["failure"]["code"], response and response["status_code"],
                                str(detail)))
+    summary["answers"] = dict(sorted(classes.items()))
     return summary, failed
 
 
@@ -65,14 +70,18 @@ def unexplained(failed: list[tuple[str, int, str]]) -> list[tuple[str, int, str]
 
 def test_the_query_api_survives_fuzzing(stack, tmp_path):
     summary, failed = fuzz(f"http://{stack.settings.host}:{stack.settings.query_api_port}", tmp_path)
-    print(f"query API: {summary['test_cases']['generated']} cases, failed checks {Counter(f[0] for f in failed)}")
+    print(f"query API: {summary['test_cases']['generated']} cases, answers {summary['answers']}, "
+          f"failed checks {Counter(f[0] for f in failed)}")
     assert summary["test_cases"]["generated"] > 200
+    assert not [c for c in summary["answers"] if c.startswith("5")], summary["answers"]
     assert unexplained(failed) == []
 
 
 def test_the_write_api_survives_fuzzing(stack, tmp_path):
     summary, failed = fuzz(f"http://{stack.settings.host}:{stack.settings.write_api_port}", tmp_path,
                            f"Authorization: Bearer {write_token(stack.settings)}")
-    print(f"write API: {summary['test_cases']['generated']} cases, failed checks {Counter(f[0] for f in failed)}")
+    print(f"write API: {summary['test_cases']['generated']} cases, answers {summary['answers']}, "
+          f"failed checks {Counter(f[0] for f in failed)}")
     assert summary["test_cases"]["generated"] > 200
+    assert not [c for c in summary["answers"] if c.startswith("5")], summary["answers"]
     assert unexplained(failed) == []
