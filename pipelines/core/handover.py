@@ -17,7 +17,8 @@ So the backfill talks to each partition of the projection's internal topic, in s
    From then on only changes up to L (replays) index nothing.
 
 The state per partition is one small record in a changelog-backed table. A backfill that dies between
-the two steps leaves its partitions waiting; running it again starts a newer handover that replaces it.
+the two steps leaves its partitions waiting; running it again starts a newer handover that replaces it,
+while checkpoints stay capped at the first floor until that newer one is live.
 The gauge `readside_handover_pending_lsn` shows a waiting partition's L (0 once live), and `readside
 status` names them.
 """
@@ -52,6 +53,14 @@ class HandoverState(BaseModel):
     model_config = STATE
     lsn: int
     live: bool = False
+    # What checkpoints may claim while pending: the floor of the first handover still pending. A newer floor
+    # that replaces a pending one (the backfill died and runs again) does not raise it: the changes between
+    # the two floors were folded but not indexed, and only the new backfill's documents will hold them.
+    cap: int | None = None
+
+    @property
+    def cap_lsn(self) -> int:
+        return self.lsn if self.cap is None else self.cap
 
 
 # --- pure rules -------------------------------------------------------------------------------------
@@ -59,6 +68,8 @@ def after_floor(current: HandoverState | None, floor: Floor) -> HandoverState | 
     """The state a floor leads to, or None when it is not newer than the handover held (a replay)."""
     if current is not None and floor.lsn <= current.lsn:
         return None
+    if current is not None and not current.live:
+        return HandoverState(lsn=floor.lsn, cap=current.cap_lsn)
     return HandoverState(lsn=floor.lsn)
 
 
@@ -75,10 +86,10 @@ def indexes(current: HandoverState | None, lsn: int | None) -> bool:
 
 
 def capped(progress: Progress, current: HandoverState | None) -> Progress:
-    """A checkpoint claims no LSN past a pending handover's floor (see 1. above)."""
-    if current is None or current.live or progress.lsn is None or progress.lsn <= current.lsn:
+    """A checkpoint claims no LSN past a pending handover's floor (see 1. above; the first one still pending)."""
+    if current is None or current.live or progress.lsn is None or progress.lsn <= current.cap_lsn:
         return progress
-    return progress.model_copy(update={"lsn": current.lsn})
+    return progress.model_copy(update={"lsn": current.cap_lsn})
 
 
 # --- one projection's handover state, per partition of its internal topic ----------------------------

@@ -35,6 +35,17 @@ def test_pending_indexes_nothing_live_indexes_only_changes_past_the_floor():
     assert indexes(live, 11) and not indexes(live, 10) and indexes(live, None)
 
 
+def test_a_backfill_run_again_moves_the_floor_but_not_the_checkpoints_cap_until_it_is_live():
+    first = after_floor(None, Floor(lsn=10, ts_ms=1))  # this backfill dies before its hand-over
+    again = after_floor(first, Floor(lsn=30, ts_ms=3))
+    assert again == HandoverState(lsn=30, cap=10)
+    assert capped(Progress(offset=9, lsn=25), again).lsn == 10  # changes 11..30 are folded, not indexed
+    assert goes_live(again, CaughtUp(lsn=30)) and not goes_live(again, CaughtUp(lsn=10))
+    live = again.model_copy(update={"live": True})
+    assert capped(Progress(offset=9, lsn=25), live).lsn == 25
+    assert after_floor(live, Floor(lsn=40, ts_ms=4)) == HandoverState(lsn=40)  # a new backfill caps anew
+
+
 def test_checkpoints_claim_no_lsn_past_a_pending_floor():
     assert capped(Progress(offset=5, lsn=20), HandoverState(lsn=10)).lsn == 10
     assert capped(Progress(offset=5, lsn=8), HandoverState(lsn=10)).lsn == 8
