@@ -24,7 +24,7 @@ from elasticsearch import Elasticsearch, helpers
 
 from infra.backfill.handover import HandoverChannel
 from infra.backfill.snapshot import Snapshot, snapshot_at_lsn
-from pipelines.core.handover import CaughtUp, Floor
+from pipelines.core.handover import CaughtUp, Floor, Indexed
 from pipelines.core.settings import PipelineSettings
 
 CHUNK = 2000
@@ -88,6 +88,7 @@ def run_backfill(target: BackfillTarget, dsn: str, settings: PipelineSettings, p
                 es.indices.refresh(index=target.alias)
                 report.deleted = delete_older(es, target.alias, snapshot.lsn)
                 es.indices.refresh(index=target.alias)
+                channel.send(Indexed(lsn=snapshot.lsn))  # a cap an earlier, dead backfill left may rise now
             finally:
                 pause.end()
         report.index_s = time.monotonic() - began

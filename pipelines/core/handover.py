@@ -11,6 +11,9 @@ So the backfill talks to each partition of the projection's internal topic, in s
    backfill's documents, and the documents of newer ones wait until the partition's state is complete.
    It keeps folding every change into its tables. Its checkpoints claim no LSN past L meanwhile, so a
    consistency token newer than L waits (or answers 504), never reading a document not yet rebuilt.
+   If a handover at L0 was still pending (its backfill died), they claim no LSN past L0 instead: the
+   changes after L0 were folded but never indexed, and only this backfill's documents hold them, so
+1b. `Indexed(L)`, sent once those documents are indexed, lets the checkpoints claim up to L.
 2. `CaughtUp(L)`, sent once the projection's checkpoints show every source partition applied up to the
    offsets Kafka held when Debezium had passed L: the partition's state now holds every change up to L.
    It rebuilds every document whose state has a row newer than L, indexes them, and is live again.
@@ -49,6 +52,13 @@ class CaughtUp(BaseModel):
     lsn: int
 
 
+class Indexed(BaseModel):
+    """The backfill's documents at `lsn` are indexed: checkpoints may claim up to `lsn` (see 1b.)."""
+    model_config = STATE
+    kind: Literal["indexed"] = "indexed"
+    lsn: int
+
+
 class HandoverState(BaseModel):
     model_config = STATE
     lsn: int
@@ -71,6 +81,14 @@ def after_floor(current: HandoverState | None, floor: Floor) -> HandoverState | 
     if current is not None and not current.live:
         return HandoverState(lsn=floor.lsn, cap=current.cap_lsn)
     return HandoverState(lsn=floor.lsn)
+
+
+def after_indexed(current: HandoverState | None, indexed: Indexed) -> HandoverState | None:
+    """The state once the pending backfill's documents are indexed: its cap rises to its floor. None when it
+    changes nothing (no pending handover for that floor, or the cap is there already)."""
+    if current is None or current.live or indexed.lsn != current.lsn or current.cap_lsn >= current.lsn:
+        return None
+    return current.model_copy(update={"cap": None})
 
 
 def goes_live(current: HandoverState | None, caught_up: CaughtUp) -> bool:
@@ -115,6 +133,11 @@ class Handover:
         current = self.state(partition)
         if isinstance(record, Floor):
             new = after_floor(current, record)
+            if new is not None:
+                self._put(partition, new)
+            return None
+        if isinstance(record, Indexed):
+            new = after_indexed(current, record)
             if new is not None:
                 self._put(partition, new)
             return None

@@ -20,7 +20,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from pipelines.core.checkpoints import Checkpoints, PartKey
 from pipelines.core.deadletters import DeadLetter, DeadLetters, event_fault
-from pipelines.core.handover import CaughtUp, Floor
+from pipelines.core.handover import CaughtUp, Floor, Indexed
 from pipelines.core.metrics import BATCH_EVENTS, BATCH_SECONDS, FRESHNESS_SECONDS
 from pipelines.core.progress import Progress
 from pipelines.core.router import unpack_changes
@@ -104,7 +104,7 @@ class Projector:
                     except ValidationError as exc:
                         await self._dead_letter(message, "invalid_change", str(exc), None, value)
                         continue
-                    if handover is not None and isinstance(record, (Floor, CaughtUp)):
+                    if handover is not None and isinstance(record, (Floor, Indexed, CaughtUp)):
                         floor = handover.receive(record, message.partition)
                         if floor is not None:
                             rebuilds[message.partition] = (floor, event)

@@ -7,7 +7,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from pipelines.core.handover import CaughtUp, Floor
+from pipelines.core.handover import CaughtUp, Floor, Indexed
 from pipelines.core.progress import SourceMarks
 from pipelines.core.records import STATE as _STATE, RoutedChange, Versioned
 
@@ -50,8 +50,8 @@ class OrderLineChanged(RoutedChange):
 
 
 Change = Union[ProductChanged, StockChanged, OrderChanged, OrderLineChanged]
-Routed = Annotated[Union[ProductChanged, StockChanged, OrderChanged, OrderLineChanged, SourceMarks, Floor, CaughtUp],
-                   Field(discriminator="kind")]
+Routed = Annotated[Union[ProductChanged, StockChanged, OrderChanged, OrderLineChanged, SourceMarks, Floor, Indexed,
+                         CaughtUp], Field(discriminator="kind")]
 ROUTED = TypeAdapter(Routed)
 
 

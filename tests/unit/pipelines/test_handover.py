@@ -4,7 +4,8 @@ from __future__ import annotations
 import asyncio
 import json
 
-from pipelines.core.handover import (CaughtUp, Floor, HandoverState, after_floor, capped, goes_live, indexes)
+from pipelines.core.handover import (CaughtUp, Floor, HandoverState, Indexed, after_floor, after_indexed, capped,
+                                     goes_live, indexes)
 from pipelines.core.progress import Progress
 from tests.unit.pipelines.recorded import Event, Message
 from tests.unit.pipelines.test_agents import CHANGES, _projector, _routed_events
@@ -40,6 +41,10 @@ def test_a_backfill_run_again_moves_the_floor_but_not_the_checkpoints_cap_until_
     again = after_floor(first, Floor(lsn=30, ts_ms=3))
     assert again == HandoverState(lsn=30, cap=10)
     assert capped(Progress(offset=9, lsn=25), again).lsn == 10  # changes 11..30 are folded, not indexed
+    indexed = after_indexed(again, Indexed(lsn=30))  # its documents hold 11..30 now
+    assert indexed == HandoverState(lsn=30) and capped(Progress(offset=9, lsn=25), indexed).lsn == 25
+    assert after_indexed(again, Indexed(lsn=10)) is None  # the dead backfill's: changes nothing
+    assert after_indexed(indexed, Indexed(lsn=30)) is None
     assert goes_live(again, CaughtUp(lsn=30)) and not goes_live(again, CaughtUp(lsn=10))
     live = again.model_copy(update={"live": True})
     assert capped(Progress(offset=9, lsn=25), live).lsn == 25
