@@ -114,14 +114,15 @@ async def measure_loop_lag() -> None:
     await watch_loop_lag()
 
 
-@app.timer(settings.internal_purge_interval_s)
-async def purge_internal_topics() -> None:
-    """What the projections committed past leaves the internal topics (pipelines/core/purge.py)."""
-    try:
-        await purge_consumed(settings.kafka_bootstrap, settings.pipeline_app_id, set(INTERNAL_TOPICS))
-    except Exception as exc:  # Kafka away for a moment: the next round purges it
-        log.warning("purging consumed internal records failed (retried in %.0f s): %s",
-                    settings.internal_purge_interval_s, exc)
+if settings.internal_purge_interval_s:
+    @app.timer(settings.internal_purge_interval_s)
+    async def purge_internal_topics() -> None:
+        """What the projections committed past leaves the internal topics (pipelines/core/purge.py)."""
+        try:
+            await purge_consumed(settings.kafka_bootstrap, settings.pipeline_app_id, set(INTERNAL_TOPICS))
+        except Exception as exc:  # Kafka away for a moment: the next round purges it
+            log.warning("purging consumed internal records failed (retried in %.0f s): %s",
+                        settings.internal_purge_interval_s, exc)
 
 
 @app.after_stopping
