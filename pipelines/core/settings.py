@@ -118,8 +118,8 @@ class PipelineSettings(BaseSettings):
         "included); applies when the worker creates the topic"))
     internal_purge_interval_s: float = Field(default=0.0, ge=0, description=(
         "how often the records the projections have committed past are deleted from the internal changes "
-        "topics (what the router sent, customer names among it); 0: never. Off by default: with it on, "
-        "`make faults` once lost the changes of one erasure (under investigation, see ARCHITECTURE.md)"))
+        "topics (what the router sent, customer names among it); 0: never. Off by default until `make faults` "
+        "has run clean with it on (see ARCHITECTURE.md, personal data)"))
     progress_topic: str = Field(default="readside.progress", description=(
         "where projections report their applied positions as they move (the query API's read-your-writes "
         "watch follows it); empty: none, checkpoint documents are then written at every move"))
