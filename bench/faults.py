@@ -72,6 +72,8 @@ def run_case(gen: Generator, args, settings: StackSettings, ids: tuple[list[int]
            "differences": sum(d.count for d in diffs), "problems": [d.problem for d in diffs if d.problem],
            "dead_letters": len(list_letters(settings)) - letters_before,
            "notes": fault.notes, "generator_cpu": shares.get("generator", 0.0), **tally(results)}
+    for example in row["stale_examples"]:
+        print(f"  stale: {example}", flush=True)
     print(f"{row['case']}: healthy {fmt(back)} s, readable {fmt(readable)} s after; {row['stale']} stale, "
           f"{row['differences']} differences, {row['dead_letters']} new dead letters, answers {dict(row['answers'])}",
           flush=True)
@@ -86,7 +88,8 @@ def tally(results: list[dict]) -> dict:
     return {"accepted": sum(r["accepted"] for r in results), "ok": sum(r["ok"] for r in results),
             "stale": sum(r["stale"] for r in results), "e504": sum(r["e504"] for r in results),
             "refused": sum(sum(r["refused"].values()) for r in results), "answers": answers,
-            "e500": sum(n for key, n in errors.items() if key.endswith(" 500"))}
+            "e500": sum(n for key, n in errors.items() if key.endswith(" 500")),
+            "stale_examples": [x for r in results for x in r["examples"]][:3]}
 
 
 def fmt(x: float | None) -> str:
@@ -113,6 +116,7 @@ def report(args, rows: list[dict]) -> str:
                       str(r.get("dead_letters", "?")),
                       ", ".join(f"{k}: {n}" for k, n in sorted(r["answers"].items())) or "-",
                       f"{r['generator_cpu'] * 100:.0f} %", "; ".join(r["notes"]) or "-"] for r in rows]),
+             *(f"- stale read in `{r['case']}`: {x}" for r in rows for x in r["stale_examples"]),
              "", f"Note: {args.note}" if args.note else "", ""]
     return "\n".join(lines) + "\n"
 

@@ -66,6 +66,13 @@ class StackSettings(BaseSettings):
     control_token: str | None = Field(default=None, description="the pipeline worker's control endpoint (pause); "
                                       "default: generated once, kept in data_dir")
 
+    verify_sample_interval_s: float = Field(default=0.0, ge=0, description=(
+        "every how many seconds the console compares a random sample of every read model with Postgres "
+        "(metric readside_verify_sample_differences; status turns red on drift); 0: never"))
+    verify_sample_size: int = Field(default=200, ge=1, description="ids from each side per read model and run")
+    verify_sample_wait_s: float = Field(default=30.0, ge=0, description=(
+        "how long a sampled verify lets the read side catch up before it counts a difference"))
+
     kafka_heap: str = "512m"
     connect_heap: str = "1g"
     elasticsearch_heap: str = "1g"

@@ -140,6 +140,8 @@ def migrate() -> None:
 def verify_read_models(
     model: Annotated[list[str] | None, typer.Option(help="read model(s) to check; default all")] = None,
     wait: Annotated[float, typer.Option(help="seconds to let the read side catch up before reporting")] = 30.0,
+    sample: Annotated[int | None, typer.Option(min=1, help="compare about N random documents of each side per "
+                                                           "read model instead of all (quick, on a big shop)")] = None,
 ) -> None:
     """Recompute every read model from Postgres with SQL and diff it with Elasticsearch, field by field."""
     from infra.verify.runner import CHECKS, render, verify
@@ -152,7 +154,8 @@ def verify_read_models(
     with err.status("comparing read models with Postgres…") as spinner:
         diffs = verify(settings.postgres_dsn(postgres_password(settings)), settings.elasticsearch_url, names,
                        wait, on_attempt=lambda ds: spinner.update(
-                           "waiting for the read side: " + ", ".join(f"{d.model} {d.summary}" for d in ds)))
+                           "waiting for the read side: " + ", ".join(f"{d.model} {d.summary}" for d in ds)),
+                       sample=sample)
     render(diffs, out)
     if any(d.count for d in diffs):
         raise typer.Exit(1)

@@ -11,6 +11,7 @@ from fastapi import FastAPI, HTTPException
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from infra.console.drift import DriftWatch
 from infra.console.metrics import REGISTRY
 from infra.console.sampler import Sampler
 from infra.settings import StackSettings
@@ -20,15 +21,16 @@ CONNECTOR_NAME = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
 
 
 def create_app(settings: StackSettings) -> FastAPI:
-    sampler = Sampler(settings)
+    sampler, drift = Sampler(settings), DriftWatch(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
-        task = asyncio.create_task(sampler.run())
+        tasks = [asyncio.create_task(sampler.run()), asyncio.create_task(drift.run())]
         try:
             yield
         finally:
-            task.cancel()
+            for task in tasks:
+                task.cancel()
 
     app = FastAPI(title="readside console", lifespan=lifespan, docs_url=None, redoc_url=None)
 
@@ -48,7 +50,8 @@ def create_app(settings: StackSettings) -> FastAPI:
     async def problems() -> dict:
         """Why the pipeline makes no progress, as the console judged it from its samples ([] when it does)."""
         now = (sampler.latest or {}).get("now") or {}
-        return {"pipeline": sampler.problems, "sampled_at": sampler.latest and sampler.latest["sampled_at"],
+        return {"pipeline": sampler.problems + drift.problems,
+                "sampled_at": sampler.latest and sampler.latest["sampled_at"],
                 "source_paused": bool(now.get("source_paused"))}
 
     @app.post("/api/connectors/{name}/restart")

@@ -25,6 +25,12 @@ CONNECTOR_RESTARTS = Counter("readside_connector_restarts_total",
                              registry=REGISTRY)
 CONSUMER_LAG = Gauge("readside_consumer_lag_messages", "Messages the pipeline's consumer group has not committed",
                      ["topic"], registry=REGISTRY)
+DRIFT = Gauge("readside_verify_sample_differences", "Differences the last sampled verify found (after its wait)",
+              ["model"], registry=REGISTRY)
+DRIFT_COMPARED = Gauge("readside_verify_sample_documents", "Documents the last sampled verify compared", ["model"],
+                       registry=REGISTRY)
+DRIFT_LAST_RUN = Gauge("readside_verify_sample_last_run_timestamp_seconds",
+                       "When the last sampled verify ended (Unix time)", registry=REGISTRY)
 
 
 def export(status: dict) -> None:

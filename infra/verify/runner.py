@@ -11,7 +11,8 @@ from rich.table import Table
 
 from infra.verify import customers, orders, products, sales
 from infra.verify.diff import ModelDiff, diff_documents
-from infra.verify.sources import IndexMissing, actual_documents
+from infra.verify.sources import (IndexMissing, actual_documents, documents_by_id, expected_documents,
+                                  sampled_ids, sampled_index_ids)
 
 Documents = dict[str, dict[str, Any]]
 
@@ -21,40 +22,67 @@ class ReadModelCheck:
     name: str
     index: str  # the alias queries use
     fields: list[str]
-    expected: Callable[[str], Documents]
+    sql: str  # one row per document the read model should hold, with its id
+    sample_sql: str = ""  # up to %(n)s ids at random, for `verify --sample`
     instants: list[str] = field(default_factory=list)  # time fields, compared as instants
     list_keys: Mapping[str, str] = field(default_factory=dict)  # list field -> key of its elements
-    actual: Callable[[str, str], Documents] = actual_documents
 
-    def diff(self, dsn: str, es_url: str) -> ModelDiff:
-        # Read Elasticsearch second: the read side lags the database, never leads it.
-        want = self.expected(dsn)
+    def expected(self, dsn: str, ids: list[str] | None = None) -> Documents:
+        return expected_documents(dsn, self.sql, ids)
+
+    def diff(self, dsn: str, es_url: str, ids: list[str] | None = None) -> ModelDiff:
+        """Every document, or only `ids`. Elasticsearch is read second: the read side lags the database."""
+        want = self.expected(dsn, ids)
         try:
-            got = self.actual(es_url, self.index)
+            got = actual_documents(es_url, self.index) if ids is None else documents_by_id(es_url, self.index, ids)
         except IndexMissing as exc:
-            return ModelDiff(self.name, problem=f"{exc}; {len(want)} document(s) expected from Postgres")
-        return diff_documents(self.name, want, got, self.fields,
-                              instants=self.instants, list_keys=self.list_keys)
+            return self.not_comparable(exc, want)
+        return self.compare(want, got)
+
+    def compare(self, want: Documents, got: Documents) -> ModelDiff:
+        """Pure: the differences between what Postgres says and what the index holds."""
+        return diff_documents(self.name, want, got, self.fields, instants=self.instants, list_keys=self.list_keys)
+
+    def not_comparable(self, missing: IndexMissing, want: Documents) -> ModelDiff:
+        """No index to compare with: one difference, saying why."""
+        return ModelDiff(self.name, problem=f"{missing}; {len(want)} document(s) expected from Postgres")
+
+    def sample(self, dsn: str, es_url: str, n: int) -> list[str]:
+        """About `n` ids from each side at random: documents Postgres has, and documents the index has
+        (so one the index should no longer hold can be found too)."""
+        try:
+            from_index = sampled_index_ids(es_url, self.index, n)
+        except IndexMissing:
+            from_index = set()
+        return sorted(sampled_ids(dsn, self.sample_sql, n) | from_index)
+
+
+def _random(table: str) -> str:
+    return f"SELECT id FROM {table} ORDER BY random() LIMIT %(n)s"
 
 
 CHECKS = {check.name: check for check in [
-    ReadModelCheck("products", "products", products.FIELDS, products.expected_products),
-    ReadModelCheck("orders", "orders", orders.FIELDS, orders.expected_orders,
+    ReadModelCheck("products", "products", products.FIELDS, products.EXPECTED_SQL, _random("products")),
+    ReadModelCheck("orders", "orders", orders.FIELDS, orders.EXPECTED_SQL, _random("orders"),
                    instants=orders.INSTANTS, list_keys=orders.LIST_KEYS),
-    ReadModelCheck("customers", "customers", customers.FIELDS, customers.expected_customers,
+    ReadModelCheck("customers", "customers", customers.FIELDS, customers.EXPECTED_SQL, _random("customers"),
                    instants=customers.INSTANTS),
-    ReadModelCheck("sales", "sales_daily", sales.SALES_FIELDS, sales.expected_sales_daily),
+    ReadModelCheck("sales", "sales_daily", sales.SALES_FIELDS, sales.daily_sales_sql("category"),
+                   sales.sampled_buckets_sql("category")),
     ReadModelCheck("product_sales", "product_sales_daily", sales.PRODUCT_SALES_FIELDS,
-                   sales.expected_product_sales_daily),
+                   sales.daily_sales_sql("product_id"), sales.sampled_buckets_sql("product_id")),
 ]}
 
 
 def verify(dsn: str, es_url: str, models: list[str], wait_s: float,
-           on_attempt: Callable[[list[ModelDiff]], None] = lambda _: None) -> list[ModelDiff]:
-    """Diff until every model shows 0 differences or `wait_s` passes (the read side is eventually consistent)."""
+           on_attempt: Callable[[list[ModelDiff]], None] = lambda _: None, sample: int | None = None
+           ) -> list[ModelDiff]:
+    """Diff until every model shows 0 differences or `wait_s` passes (the read side is eventually consistent).
+    With `sample`, each model compares the same random ids (about `sample` from each side) on every attempt."""
+    ids = {name: CHECKS[name].sample(dsn, es_url, sample) for name in models} if sample else {}
     deadline = time.monotonic() + wait_s
     while True:
-        diffs = [CHECKS[name].diff(dsn, es_url) for name in models]
+        diffs = [CHECKS[name].diff(dsn, es_url, ids.get(name)) for name in models]
         on_attempt(diffs)
         if all(d.count == 0 for d in diffs) or time.monotonic() >= deadline:
             return diffs

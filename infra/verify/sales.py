@@ -31,6 +31,16 @@ FROM (SELECT (o.placed_at AT TIME ZONE 'UTC')::date AS day, {column} AS {key},
 """
 
 
+def sampled_buckets_sql(key: str) -> str:
+    """Up to %(n)s bucket ids ("<YYYY-MM-DD>|<key>") of random order lines."""
+    column = {"category": "p.category", "product_id": "oi.product_id"}[key]
+    return f"""
+SELECT to_char((o.placed_at AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD') || '|' || {column}
+FROM order_items oi JOIN orders o ON o.id = oi.order_id JOIN products p ON p.id = oi.product_id
+ORDER BY random() LIMIT %(n)s
+"""
+
+
 def expected_sales_daily(dsn: str) -> dict[str, dict[str, Any]]:
     return expected_documents(dsn, daily_sales_sql("category"))
 

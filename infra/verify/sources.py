@@ -17,10 +17,41 @@ class IndexMissing(Exception):
         self.index = index
 
 
-def expected_documents(dsn: str, query: str) -> dict[str, dict[str, Any]]:
-    """One document per row of `query`, keyed by str(id) like the index's _id."""
+def expected_documents(dsn: str, query: str, ids: list[str] | None = None) -> dict[str, dict[str, Any]]:
+    """One document per row of `query`, keyed by str(id) like the index's _id; with `ids`, only those."""
+    if ids is not None:
+        query = f"SELECT * FROM ({query}) d WHERE d.id::text = ANY(%(ids)s)"
     with psycopg.connect(dsn) as conn, conn.cursor(row_factory=dict_row) as cur:
-        return {str(row["id"]): dict(row) for row in cur.execute(query)}
+        return {str(row["id"]): dict(row) for row in cur.execute(query, {"ids": ids} if ids is not None else None)}
+
+
+def sampled_ids(dsn: str, query: str, n: int) -> set[str]:
+    """Up to `n` ids `query` picks at random (it takes %(n)s)."""
+    with psycopg.connect(dsn) as conn:
+        return {str(row[0]) for row in conn.execute(query, {"n": n})}
+
+
+MAX_PAGE = 10_000  # Elasticsearch's index.max_result_window: a search returns at most this many hits
+
+
+def sampled_index_ids(es_url: str, index: str, n: int) -> set[str]:
+    """Up to `n` (at most MAX_PAGE) document ids of `index` at random (documents Postgres may no longer have
+    among them)."""
+    body = {"size": min(n, MAX_PAGE), "_source": False, "query": {"function_score": {"random_score": {}}}}
+    response = httpx.post(f"{es_url}/{index}/_search", json=body, timeout=30)
+    if response.status_code == 404:
+        raise IndexMissing(index)
+    return {hit["_id"] for hit in response.raise_for_status().json()["hits"]["hits"]}
+
+
+def documents_by_id(es_url: str, index: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The stored documents among `ids` (realtime multi-get)."""
+    if not ids:
+        return {}
+    response = httpx.post(f"{es_url}/{index}/_mget", json={"ids": ids}, timeout=30)
+    if response.status_code == 404:
+        raise IndexMissing(index)
+    return {doc["_id"]: doc["_source"] for doc in response.raise_for_status().json()["docs"] if doc.get("found")}
 
 
 def actual_documents(es_url: str, index: str) -> dict[str, dict[str, Any]]:

@@ -99,7 +99,7 @@ def test_a_real_index_of_the_pipelines_documents_shows_no_difference(stack, es, 
         helpers.bulk(es, [{"_index": index, "_id": doc_id,
                            "_source": {**{f: doc[f] for f in check.fields}, **bookkeeping}}
                           for doc_id, doc in docs.items()], refresh=True)
-        at_index = ReadModelCheck(model, index, check.fields, check.expected)
+        at_index = ReadModelCheck(model, index, check.fields, check.sql, check.sample_sql)
         assert at_index.diff(dsn, stack.elasticsearch_url).count == 0
         es.update(index=index, id=next(iter(docs)), doc={"units": 999}, refresh=True)
         assert at_index.diff(dsn, stack.elasticsearch_url).count == 1

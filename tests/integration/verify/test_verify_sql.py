@@ -86,6 +86,6 @@ def test_documents_indexed_as_json_match_what_postgres_says(dsn, model):
 
 def test_a_missing_index_in_a_real_elasticsearch_is_reported(stack, dsn):
     index = f"readside_verify_absent_{secrets.token_hex(4)}"
-    check = ReadModelCheck("orders", index, orders.FIELDS, orders.expected_orders)
+    check = ReadModelCheck("orders", index, orders.FIELDS, orders.EXPECTED_SQL)
     d = check.diff(dsn, stack.elasticsearch_url)
     assert d.count == 1 and f"{index!r} does not exist" in d.problem and "5 document(s) expected" in d.problem
