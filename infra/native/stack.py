@@ -186,9 +186,9 @@ class NativeStack:
                     self.console.print(f"[green]✓[/] stopped {server.name}")
         s = self.settings
         for server in servers:
+            host = server.bind_host(s)
             for what, port in server.ports(s).items():
-                poll_until(lambda: port_is_free(server.bind_host(s), port), 15, f"port {port} ({what}) to be released",
-                           0.1)
+                poll_until(lambda: port_is_free(host, port), 15, f"port {port} ({what}) to be released", 0.1)
         return stopped
 
     def _purge(self) -> None:

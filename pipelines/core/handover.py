@@ -21,7 +21,7 @@ So the backfill talks to each partition of the projection's internal topic, in s
 
 The state per partition is one small record in a changelog-backed table. A backfill that dies between
 the two steps leaves its partitions waiting; running it again starts a newer handover that replaces it,
-while checkpoints stay capped at the first floor until that newer one is live.
+while checkpoints stay capped at the first floor until the new run's documents are indexed (1b).
 The gauge `readside_handover_pending_lsn` shows a waiting partition's L (0 once live), and `readside
 status` names them.
 """
