@@ -36,7 +36,7 @@ class SourcePause:
     def pause(self, seconds: float) -> float:
         granted = min(max(seconds, 0.0), self.limit_s)  # checked by pause_seconds() already; kept as a bound
         tps = {tp for tp in self.app.consumer.assignment() if tp.topic in self.topics}
-        swap_flow(self.app.consumer, paused=tps)
+        self.app.consumer.pause_partitions(tps)
         self._paused |= tps
         if self._timer is not None:
             self._timer.cancel()
@@ -50,7 +50,7 @@ class SourcePause:
             self._timer.cancel()
             self._timer = None
         if self._paused:
-            swap_flow(self.app.consumer, resumed=self._paused & set(self.app.consumer.assignment()))
+            self.app.consumer.resume_partitions(self._paused & set(self.app.consumer.assignment()))
             log.info("source topics resumed")
         self._paused = set()
         SOURCE_PAUSED.set(0)
@@ -59,19 +59,6 @@ class SourcePause:
         await asyncio.sleep(seconds)
         self._timer = None
         self.resume()
-
-
-def swap_flow(consumer: Any, paused: set | frozenset = frozenset(), resumed: set | frozenset = frozenset()) -> None:
-    """Pause and resume partitions the way Faust's pause_partitions/resume_partitions do, but with new sets.
-
-    Faust edits its set of active partitions in place, and the getmany loop that is handing on a fetched
-    batch holds that very set: the records of a partition paused in the middle of a batch were skipped
-    after the fetcher had moved past them, so they were never routed, and the commit passed over them
-    (`make faults`: an order line written 0.2 s before a backfill's pause was in no read model). A new set
-    leaves the batch in flight as it was fetched; the next fetch asks only for the active partitions, and
-    what the fetcher holds for a paused one stays there until it is resumed."""
-    consumer._active_partitions = (set(consumer._get_active_partitions()) - set(paused)) | set(resumed)
-    consumer._paused_partitions = (set(consumer._paused_partitions) | set(paused)) - set(resumed)
 
 
 def pause_seconds(raw: str | None, limit_s: float) -> float | str:
