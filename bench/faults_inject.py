@@ -13,7 +13,6 @@ import uuid
 import httpx
 
 from infra.native.stack import BY_NAME, NativeStack
-from infra.native.supervisor import read_state
 from infra.polling import poll_until
 from infra.secrets import write_token
 from infra.settings import StackSettings
@@ -24,7 +23,7 @@ PARTS = (*SUPERVISED, "backfill")
 
 
 def child_pid(settings: StackSettings, name: str) -> int:
-    state = read_state(settings.data / "run" / f"{name}.state.json")
+    state = NativeStack(settings).process(name).state()
     if not state or not state.child_pid:
         raise SystemExit(f"{name} is not running under its supervisor: start the stack with `readside up`")
     return state.child_pid

@@ -10,7 +10,7 @@ from typing import Callable
 
 import httpx
 
-from infra.native.supervisor import read_state
+from infra.native.stack import NativeStack
 from infra.polling import poll_until
 
 
@@ -31,7 +31,7 @@ def worker_pid(stack) -> int | None:
 
 def server_pid(stack, name: str) -> int | None:
     """A server's or service's own pid, as its supervisor recorded it (None between a crash and the restart)."""
-    state = read_state(stack.settings.data / "run" / f"{name}.state.json")
+    state = NativeStack(stack.settings).process(name).state()
     return state.child_pid if state else None
 
 
