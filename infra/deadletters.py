@@ -85,10 +85,11 @@ def replayed_topic(settings: StackSettings) -> str:
     return f"{settings.dead_letter_topic}.replayed"
 
 
-async def read_records(settings: StackSettings, topic: str,
-                    tail: int | None = None) -> list[tuple[str, bytes | None, bytes | None]]:
+async def read_records(settings: StackSettings, topic: str, tail: int | None = None,
+                       resume: dict[int, int] | None = None) -> list[tuple[str, bytes | None, bytes | None]]:
     """Every record of `topic` up to its end when called, or the last `tail` of each partition:
-    (partition/offset, key, value)."""
+    (partition/offset, key, value). With `resume` (partition -> next offset, updated in place), only
+    what was added since the previous call that passed the same dict."""
     from aiokafka import AIOKafkaConsumer, TopicPartition
     from aiokafka.admin import AIOKafkaAdminClient
 
@@ -108,10 +109,13 @@ async def read_records(settings: StackSettings, topic: str,
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps)
-        if tail is not None:
+        if tail is not None or resume:
             starts = await consumer.beginning_offsets(tps)
             for tp in tps:
-                consumer.seek(tp, max(starts[tp], ends[tp] - tail))
+                start = resume.get(tp.partition, 0) if resume is not None else ends[tp] - (tail or 0)
+                consumer.seek(tp, max(starts[tp], start))
+        if resume is not None:
+            resume.update({tp.partition: offset for tp, offset in ends.items()})
         records: list[tuple[str, bytes | None, bytes | None]] = []
         remaining = {tp for tp in tps if ends[tp] > await consumer.position(tp)}
         while remaining:
@@ -152,13 +156,6 @@ async def _load(settings: StackSettings, tail: int | None = None) -> tuple[list[
 def list_letters(settings: StackSettings, reason: str | None = None) -> list[Letter]:
     letters, replayed = asyncio.run(_load(settings))
     return pending(letters, replayed, reason)
-
-
-def newest_letters(settings: StackSettings, count: int) -> list[dict]:
-    """The newest `count` letters not replayed, newest first (the console's view; cheap on a long topic)."""
-    letters, replayed = asyncio.run(_load(settings, tail=count))
-    newest = sorted(pending(letters, replayed), key=lambda letter: letter.failed_at, reverse=True)
-    return [letter.as_dict() for letter in newest[:count]]
 
 
 def replay(settings: StackSettings, reason: str | None = None, say=print) -> int:

@@ -25,6 +25,9 @@ CONNECTOR_RESTARTS = Counter("readside_connector_restarts_total",
                              registry=REGISTRY)
 CONSUMER_LAG = Gauge("readside_consumer_lag_messages", "Messages the pipeline's consumer group has not committed",
                      ["topic"], registry=REGISTRY)
+DEAD_LETTERS_PENDING = Gauge("readside_dead_letters_pending",
+                             "Letters on the dead-letter topic not yet replayed (read from the topic)", ["reason"],
+                             registry=REGISTRY)
 DRIFT = Gauge("readside_verify_sample_differences", "Differences the last sampled verify found (after its wait)",
               ["model"], registry=REGISTRY)
 DRIFT_COMPARED = Gauge("readside_verify_sample_documents", "Documents the last sampled verify compared", ["model"],
@@ -47,5 +50,7 @@ def export(status: dict) -> None:
         for task in connector["tasks"]:
             for state in TASK_STATES:
                 TASK_STATE.labels(name, str(task["id"]), state).set(1 if task["state"] == state else 0)
+    for reason, count in (status.get("dead_letters_pending") or {}).items():
+        DEAD_LETTERS_PENDING.labels(reason).set(count)
     for topic, lag in ((status.get("pipeline") or {}).get("lag") or {}).items():
         CONSUMER_LAG.labels(topic).set(lag)

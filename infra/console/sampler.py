@@ -9,11 +9,11 @@ import time
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from infra.console.letters import LetterTally
 from infra.console.history import History, scrape_from_families
 from infra.console.metrics import CONNECTOR_RESTARTS, export
 from infra.console.stalls import ProgressWatch
 from infra.console.watchdog import ConnectorWatchdog
-from infra.deadletters import newest_letters
 from infra.settings import StackSettings
 from infra.status import all_healthy, collect_status, mark_pipeline_problems
 
@@ -27,6 +27,7 @@ class Sampler:
         self.watchdog = ConnectorWatchdog(settings.connect_url, settings.connector_restart_first_s,
                                           settings.connector_restart_max_s)
         self.progress = ProgressWatch(settings.pipeline_stall_after_s, settings.dead_letter_alarm_per_min)
+        self.letters = LetterTally(settings)
         self.problems: list[str] = []  # why the pipeline makes no progress; [] when it does
         self.latest: dict | None = None
         self.viewed_at = 0.0  # the last time someone asked for the report: sample faster while watched
@@ -56,7 +57,9 @@ class Sampler:
     async def sample(self, http: httpx.AsyncClient) -> None:
         status = await asyncio.to_thread(collect_status, self.settings, False)
         if status["components"]["kafka"]["healthy"]:
-            status["newest_dead_letters"] = await asyncio.to_thread(newest_letters, self.settings, 5)
+            await self.letters.refresh()
+            status["dead_letters_pending"] = self.letters.pending_by_reason()
+            status["newest_dead_letters"] = self.letters.newest(5)
         before = {name: b.restarts for name, b in self.watchdog.backoffs.items()}
         if status["components"]["connect"]["healthy"]:
             await self.watchdog.check(http, status["connectors"], time.time())

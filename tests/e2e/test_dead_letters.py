@@ -47,6 +47,12 @@ def test_a_rejected_change_is_listed_replayed_and_then_applied(stack, shop):
     httpx.delete(f"{es}/products/_doc/{pid}", params={"refresh": "true", "version": version,
                                                      "version_type": "external_gte"}).raise_for_status()
 
+    console = f"http://{stack.settings.host}:{stack.settings.console_port}"
+    shown = poll_until(lambda: _console_shows(console, f"test refusal of product {pid}"), 30,
+                       "the console to show the letter among the newest")
+    pending_before = shown["dead_letters_pending"]["sink_rejected"]
+    assert pending_before >= 1
+
     listed = json.loads(readside("deadletters", "--reason", "sink_rejected", "--json").stdout)
     mine = [entry for entry in listed if entry["error"] == f"test refusal of product {pid}"]
     assert len(mine) == 1
@@ -61,3 +67,18 @@ def test_a_rejected_change_is_listed_replayed_and_then_applied(stack, shop):
     listed = json.loads(readside("deadletters", "--json").stdout)
     assert all(entry["position"] != mine[0]["position"] for entry in listed)
     assert "no dead letter to replay" in readside("deadletters", "replay", "--reason", "sink_rejected").stderr
+    # The console counts from the topics, so the replayed letter leaves its count and its newest list.
+    poll_until(lambda: (report := _console_report(console))["dead_letters_pending"]["sink_rejected"] == 0
+               and all(d["error"] != f"test refusal of product {pid}" for d in report["newest_dead_letters"]),
+               30, "the console to drop the replayed letter")
+    metrics = httpx.get(f"{console}/metrics", timeout=5).text
+    assert 'readside_dead_letters_pending{reason="sink_rejected"} 0.0' in metrics
+
+
+def _console_report(console: str) -> dict:
+    return httpx.get(f"{console}/api/status", timeout=5).json()
+
+
+def _console_shows(console: str, error: str) -> dict | None:
+    report = _console_report(console)
+    return report if any(d["error"] == error for d in report.get("newest_dead_letters") or []) else None

@@ -38,6 +38,7 @@ CONSOLE_METRICS = {
     "readside_replication_slot_retained_wal_bytes", "readside_replication_slot_wal_limit_bytes",
     "readside_replication_slot_active", "readside_replication_slot_lost", "readside_connector_task_state",
     "readside_connector_restarts_total", "readside_consumer_lag_messages", "readside_component_up",
+    "readside_dead_letters_pending",
 }
 QUERY_API_METRICS = {
     "readside_query_requests_total", "readside_query_request_seconds",
