@@ -116,10 +116,9 @@ class PipelineSettings(BaseSettings):
     dead_letter_retention_days: float = Field(default=14.0, gt=0, description=(
         "how long the dead-letter topic keeps letters (they hold the original records, customer data "
         "included); applies when the worker creates the topic"))
-    internal_purge_interval_s: float = Field(default=0.0, ge=0, description=(
+    internal_purge_interval_s: float = Field(default=60.0, ge=0, description=(
         "how often the records the projections have committed past are deleted from the internal changes "
-        "topics (what the router sent, customer names among it); 0: never. Off by default until `make faults` "
-        "has run clean with it on (see ARCHITECTURE.md, personal data)"))
+        "topics (what the router sent, customer names among it); 0: never (see ARCHITECTURE.md, personal data)"))
     progress_topic: str = Field(default="readside.progress", description=(
         "where projections report their applied positions as they move (the query API's read-your-writes "
         "watch follows it); empty: none, checkpoint documents are then written at every move"))
