@@ -58,6 +58,8 @@ products.register(app, settings, sink, checkpoints(products.PROJECTION), dead_le
 orders.register(app, settings, sink, checkpoints(orders.ORDERS), checkpoints(orders.CUSTOMERS),
                 checkpoints(orders.SALES), dead_letters)
 
+READ_MODEL_ALIASES = [settings.products_alias, settings.orders_alias, settings.customers_alias,
+                      settings.sales_alias, settings.product_sales_alias]
 INDICES = [
     (settings.products_index, settings.products_alias, settings.products_mapping),
     (settings.orders_index, settings.orders_alias, settings.orders_mapping),
@@ -106,6 +108,8 @@ async def prepare() -> None:
     await wait_for_cluster(elasticsearch, settings.elasticsearch_start_timeout_s)
     for index, alias, mapping in INDICES:
         await ensure_index(elasticsearch, index, alias, mapping)
+    for alias in READ_MODEL_ALIASES:  # documents go to the aliases, or to their shadow sets during a rebuild
+        await sink.reload_shadow(alias)
     serve_metrics(settings.pipeline_metrics_host, settings.pipeline_metrics_port)
 
 

@@ -58,14 +58,45 @@ class HandoverChannel:
         self._producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all")
         await self._producer.start()
 
-    def send(self, record: BaseModel) -> None:
-        """`record` to every partition, each acknowledged by the broker before this returns."""
-        self._loop.run_until_complete(self._send(record.model_dump_json().encode()))
+    def send(self, record: BaseModel) -> dict[int, int]:
+        """`record` to every partition, each acknowledged by the broker before this returns; its offset in each."""
+        return self._loop.run_until_complete(self._send(record.model_dump_json().encode()))
 
-    async def _send(self, value: bytes) -> None:
+    async def _send(self, value: bytes) -> dict[int, int]:
         assert self._producer is not None
         acks = [await self._producer.send(self.topic, value, key=CHANGES_KEY, partition=p) for p in self.partitions]
-        await asyncio.gather(*acks)
+        return {sent.partition: sent.offset for sent in await asyncio.gather(*acks)}
+
+    def wait_read(self, group: str, offsets: dict[int, int], timeout_s: float, on_wait: Callable[[str], Any]) -> None:
+        """Block until consumer group `group` has committed past `offsets` (partition -> a message's offset) on
+        every partition: the message was handled, whoever owns the partition now."""
+        self._loop.run_until_complete(self._wait_read(group, offsets, timeout_s, on_wait))
+
+    async def _wait_read(self, group: str, offsets: dict[int, int], timeout_s: float,
+                         on_wait: Callable[[str], Any]) -> None:
+        from aiokafka import TopicPartition
+        from aiokafka.admin import AIOKafkaAdminClient
+
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=10_000)
+        await admin.start()
+        deadline = time.monotonic() + timeout_s
+        told = 0.0
+        try:
+            while True:
+                committed = await admin.list_consumer_group_offsets(group)
+                behind = sorted(p for p, offset in offsets.items()
+                                if (meta := committed.get(TopicPartition(self.topic, p))) is None or meta.offset <= offset)
+                if not behind:
+                    return
+                if time.monotonic() >= deadline:
+                    raise HandoverError(f"the pipeline worker has not read {self.topic} partitions {behind} past the "
+                                        f"rebuild's message within {timeout_s:g} s: is it running?")
+                if time.monotonic() - told >= 5.0:
+                    told = time.monotonic()
+                    on_wait(f"waiting for the worker to read {self.topic} partitions {behind}")
+                await asyncio.sleep(0.2)
+        finally:
+            await admin.close()
 
     def wait_applied(self, es_url: str, checkpoints_alias: str, projection: str, topics: Sequence[str], lsn: int,
                      timeout_s: float, on_wait: Callable[[str], Any]) -> float:

@@ -1,18 +1,14 @@
 """What a products backfill reads: one document per product, built by the SQL `readside verify` trusts."""
 from __future__ import annotations
 
+from infra.backfill.documents import documents_sql
 from infra.backfill.runner import BackfillTarget
 from infra.verify.products import EXPECTED_SQL
 from pipelines.core.settings import PipelineSettings
 from pipelines.products import routing
 from pipelines.products.agents import PROJECTION, changes_topic
 
-# The verify query's columns are the document's fields; the version stamps are the snapshot's.
-DOCUMENTS_SQL = f"""
-SELECT d.id, (to_jsonb(d) || jsonb_build_object('source_lsn', %(lsn)s::bigint, 'source_ts_ms', %(ts_ms)s::bigint,
-                                                'indexed_at', %(indexed_at)s::text))::text
-FROM ({EXPECTED_SQL}) d
-"""
+DOCUMENTS_SQL = documents_sql(EXPECTED_SQL)
 
 
 def products_target(settings: PipelineSettings) -> BackfillTarget:

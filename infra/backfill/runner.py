@@ -84,7 +84,7 @@ def run_backfill(target: BackfillTarget, dsn: str, settings: PipelineSettings, p
             pause.renew()  # after the floor: whatever the stream routes from here on waits for the handover
             try:
                 progress(f"snapshot at LSN {snapshot.lsn} (writers waited {report.lock_s * 1000:.0f} ms); indexing")
-                index_snapshot(es, target, snapshot, report, indexing)
+                index_snapshot(es, target.documents_sql, target.alias, snapshot, report, indexing)
                 es.indices.refresh(index=target.alias)
                 report.deleted = delete_older(es, target.alias, snapshot.lsn)
                 es.indices.refresh(index=target.alias)
@@ -139,20 +139,21 @@ class StreamPause:
             self.paused = False
 
 
-def index_snapshot(es: Elasticsearch, target: BackfillTarget, snapshot: Snapshot, report: BackfillReport,
+def index_snapshot(es: Elasticsearch, documents_sql: str, index: str, snapshot: Snapshot, report: BackfillReport,
                    progress: Callable[[str], Any]) -> None:
-    """Every document of the snapshot, version L; those refused with 429/5xx once more, with backoff."""
+    """Every document of the snapshot (`documents_sql`'s rows) into `index`, version L; those refused with
+    429/5xx once more, with backoff."""
     params = {"lsn": snapshot.lsn, "ts_ms": snapshot.ts_ms,
               "indexed_at": datetime.now(timezone.utc).isoformat()}
     with snapshot.conn.cursor(name="backfill") as cur:
         cur.itersize = CHUNK * 2
-        cur.execute(target.documents_sql, params)
-        retry = _tally(helpers.parallel_bulk(es, _actions(cur, target.alias, snapshot.lsn), thread_count=THREADS,
+        cur.execute(documents_sql, params)
+        retry = _tally(helpers.parallel_bulk(es, _actions(cur, index, snapshot.lsn), thread_count=THREADS,
                                              chunk_size=CHUNK, raise_on_error=False), report, progress)
     if retry:
-        again = snapshot.conn.execute(f"SELECT * FROM ({target.documents_sql}) b WHERE b.id = ANY(%(ids)s)",
+        again = snapshot.conn.execute(f"SELECT * FROM ({documents_sql}) b WHERE b.id::text = ANY(%(ids)s)",
                                       {**params, "ids": sorted(retry)})
-        left = _tally(helpers.streaming_bulk(es, _actions(again, target.alias, snapshot.lsn), chunk_size=CHUNK,
+        left = _tally(helpers.streaming_bulk(es, _actions(again, index, snapshot.lsn), chunk_size=CHUNK,
                                              max_retries=8, initial_backoff=0.5, max_backoff=30,
                                              raise_on_error=False), report, progress)
         if left:
@@ -164,9 +165,9 @@ def _actions(rows: Iterable[tuple[Any, str]], alias: str, lsn: int) -> Iterator[
         yield {"_index": alias, "_id": str(doc_id), "version": lsn, "version_type": "external_gte", "_source": body}
 
 
-def _tally(results: Iterable[tuple[bool, dict]], report: BackfillReport, progress: Callable[[str], Any]) -> set[int]:
+def _tally(results: Iterable[tuple[bool, dict]], report: BackfillReport, progress: Callable[[str], Any]) -> set[str]:
     """Count the outcomes; returns the ids to send again. Raises on a refusal retrying cannot fix."""
-    retry: set[int] = set()
+    retry: set[str] = set()
     refused: list[str] = []
     for ok, item in results:
         result = next(iter(item.values()))
@@ -177,7 +178,7 @@ def _tally(results: Iterable[tuple[bool, dict]], report: BackfillReport, progres
         elif result.get("status") == 409:
             report.newer += 1
         elif result.get("status") in RETRY_STATUSES:
-            retry.add(int(result["_id"]))
+            retry.add(str(result["_id"]))
         else:
             refused.append(f"{result.get('_id')}: {result.get('status')} {result.get('error')}")
     if refused:

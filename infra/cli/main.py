@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from infra.cli.output import err, fail, out
+from infra.cli.rebuild import rebuild_command
 from infra.native.process import StackError
 from infra.native.stack import NativeStack
 from infra.registrar import Registrar, load_connector_files
@@ -29,13 +30,8 @@ slot_app = typer.Typer(help="Debezium's replication slot.", no_args_is_help=True
 app.add_typer(slot_app, name="slot")
 deadletters_app = typer.Typer(help="Events the pipeline could not apply: list them, replay them after a fix.")
 app.add_typer(deadletters_app, name="deadletters")
-err = Console(stderr=True, soft_wrap=True)  # errors stay one grep-able line
-out = Console(width=None if sys.stdout.isatty() else 160)
-
-
-def _fail(message: str) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(1)
+_fail = fail
+app.command("rebuild")(rebuild_command)
 
 
 def _native(settings: StackSettings, action: str) -> NativeStack:

@@ -39,6 +39,13 @@ async def ensure_index(client: AsyncElasticsearch, index: str, alias: str | None
     left alone: a rebuild (new versioned index, atomic swap) owns it.
     """
     body = json.loads(schema.read_text())
+    if alias and await client.indices.exists_alias(name=alias):
+        current = await client.indices.get_alias(name=alias)
+        if index in current:
+            await _update_live_index(client, index, body)
+        else:  # not created either: a rebuild may have moved on from it and deleted it
+            log.info("alias %s points at %s, not %s: left as it is", alias, sorted(current), index)
+        return
     if not await client.indices.exists(index=index):
         try:
             await client.indices.create(index=index, settings=body.get("settings"), mappings=body.get("mappings"))
@@ -48,16 +55,12 @@ async def ensure_index(client: AsyncElasticsearch, index: str, alias: str | None
                 raise
     else:
         await _update_live_index(client, index, body)
-    if alias and not await client.indices.exists_alias(name=alias):
+    if alias:
         if await client.indices.exists(index=alias):
             raise RuntimeError(f"{alias!r} is a concrete index, so it cannot be an alias of {index!r}: "
                                f"reindex or delete it, or set another alias name")
         await client.indices.update_aliases(actions=[{"add": {"index": index, "alias": alias}}])
         log.info("alias %s -> %s", alias, index)
-    elif alias:
-        current = await client.indices.get_alias(name=alias)
-        if index not in current:
-            log.info("alias %s points at %s, not %s: left as it is", alias, sorted(current), index)
 
 
 async def _update_live_index(client: AsyncElasticsearch, index: str, body: dict) -> None:

@@ -25,6 +25,7 @@ from pipelines.core.metrics import BATCH_EVENTS, BATCH_SECONDS, FRESHNESS_SECOND
 from pipelines.core.progress import Progress
 from pipelines.core.router import unpack_changes
 from pipelines.core.sink import BulkSink, IndexAction, document_action
+from pipelines.core.targets import SHADOW_PREFIX, ShadowChanged
 from pipelines.core.tables import acting_for
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,9 @@ class Projector:
             message = event.message
             with acting_for(event):
                 for value in unpack_changes(message.value):  # the router's changes travel together
+                    if value.startswith(SHADOW_PREFIX):  # a rebuild changed where documents go: before they go
+                        await self.sink.reload_shadow(ShadowChanged.model_validate_json(value).alias)
+                        continue
                     try:
                         record = self.model.routed.validate_json(value)
                     except ValidationError as exc:

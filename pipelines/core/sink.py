@@ -18,11 +18,12 @@ import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Literal, Sequence, TypeVar
 
-from elasticsearch import ApiError, AsyncElasticsearch, ConnectionError as EsConnectionError, ConnectionTimeout
+from elasticsearch import ApiError, AsyncElasticsearch, ConnectionError as EsConnectionError, ConnectionTimeout, NotFoundError
 from tenacity import AsyncRetrying, before_sleep_log, retry_if_exception, stop_after_delay, stop_never
 
 from pipelines.core.metrics import BULK_SECONDS, DOCUMENTS_WRITTEN, SINK_REFUSED, STALE_WRITES
 from pipelines.core.records import DocumentDeleted
+from pipelines.core.targets import shadow_alias
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -41,6 +42,18 @@ class IndexAction:
             return (json.dumps({"delete": meta}),)
         body = self.document if isinstance(self.document, str) else json.dumps(self.document, separators=(",", ":"))
         return json.dumps({"index": meta}), body
+
+
+def shadowed(actions: Sequence[IndexAction], shadow_sets: dict[str, tuple[str, ...]]) -> list[IndexAction]:
+    """Each action once per index of its alias's shadow set (pure); an alias without one is written as is."""
+    out: list[IndexAction] = []
+    for action in actions:
+        indices = shadow_sets.get(action.index)
+        if not indices:
+            out.append(action)
+        else:
+            out.extend(IndexAction(index, action.id, action.version, action.document) for index in indices)
+    return out
 
 
 def document_action(index: str, document: Any) -> IndexAction:
@@ -111,13 +124,32 @@ class BulkSink:
         self._retry_max_wait_s = retry_max_wait_s
         self._stop = stop_never if retry_timeout_s is None else stop_after_delay(retry_timeout_s)
         self._refused: dict[str, str] = {}  # index -> why Elasticsearch refuses writes to it now
+        # alias -> every index its documents go to while a rebuild is around (pipelines/core/targets.py)
+        self.shadow_sets: dict[str, tuple[str, ...]] = {}
 
     async def write(self, actions: Sequence[IndexAction], refresh: bool = False) -> list[Rejected]:
         """Apply every action (stale ones are skipped by ES); returns those refused for good."""
         rejected: list[Rejected] = []
+        if self.shadow_sets:
+            actions = shadowed(actions, self.shadow_sets)
         for chunk in self._chunks(actions):
             rejected += await self._write_chunk(chunk, refresh)
         return rejected
+
+    async def reload_shadow(self, alias: str) -> None:
+        """Read `alias`'s shadow set (pipelines/core/targets.py) from Elasticsearch: at start, and when a
+        ShadowChanged message says it changed."""
+        try:
+            found = await self.retried(lambda: self.client.indices.get_alias(name=shadow_alias(alias)))
+            indices = tuple(sorted(found.body))
+        except NotFoundError:
+            indices = ()
+        if indices != self.shadow_sets.get(alias, ()):
+            log.info("documents of %s go to %s", alias, ", ".join(indices) if indices else "the alias alone")
+        if indices:
+            self.shadow_sets[alias] = indices
+        else:
+            self.shadow_sets.pop(alias, None)
 
     def _chunks(self, actions: Sequence[IndexAction]) -> list[list[tuple[IndexAction, tuple[str, ...]]]]:
         chunks: list[list[tuple[IndexAction, tuple[str, ...]]]] = [[]]

@@ -56,17 +56,17 @@ def register(app: ReadsideApp, settings: PipelineSettings, sink: BulkSink, order
                                                      "order contributions"), customer_writes), partitions)
     sales = SalesModel(StateTable(json_table(app, "sales_state", partitions, "sales per day and category, and per "
                                              "day and product"), sales_writes), partitions,
-                       settings.sales_index, settings.product_sales_index)
-    order_projector = Projector(projection=ORDERS, index=settings.orders_index,
+                       settings.sales_alias, settings.product_sales_alias)
+    order_projector = Projector(projection=ORDERS, index=settings.orders_alias,
                                 alias=settings.orders_alias, rejections_index=settings.rejections_alias, model=orders, sink=sink,
                                 checkpoints=orders_checkpoints, dead_letters=dead_letters,
                                 flush=order_writes.durable, send=send, downstream_topic=customers_topic)
-    customer_projector = Projector(projection=CUSTOMERS, index=settings.customers_index,
+    customer_projector = Projector(projection=CUSTOMERS, index=settings.customers_alias,
                                    alias=settings.customers_alias, rejections_index=settings.rejections_alias,
                                    model=customers,
                                    sink=sink, checkpoints=customers_checkpoints, dead_letters=dead_letters,
                                    flush=customer_writes.durable)
-    sales_projector = Projector(projection=SALES, index=settings.sales_index,
+    sales_projector = Projector(projection=SALES, index=settings.sales_alias,
                                 alias=settings.sales_alias, rejections_index=settings.rejections_alias, model=sales, sink=sink,
                                 checkpoints=sales_checkpoints, dead_letters=dead_letters, flush=sales_writes.durable)
     return {

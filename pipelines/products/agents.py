@@ -35,7 +35,7 @@ def register(app: ReadsideApp, settings: PipelineSettings, sink: BulkSink, check
     writes = ChangelogWrites(in_batches(lambda: app.producer._ensure_producer()),  # once the app runs
                              app.local_writes)
     state = ProductsState(define_tables(app, partitions), partitions, write=writes)
-    projector = Projector(projection=PROJECTION, index=settings.products_index,
+    projector = Projector(projection=PROJECTION, index=settings.products_alias,
                           alias=settings.products_alias, rejections_index=settings.rejections_alias, model=state, sink=sink,
                           checkpoints=checkpoints, dead_letters=dead_letters, flush=writes.durable)
     return {"project_products": batch_agent(app, changes, "project_products", projector.project,

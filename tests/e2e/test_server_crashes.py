@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
 import time
 
 import httpx
@@ -18,56 +17,12 @@ from infra.polling import poll_until
 from infra.secrets import postgres_password
 from infra.settings import StackMode
 from infra.slot import slot_report
-from tests.support.clients import Shop
 from tests.support.pipeline import assert_verified, server_pid
+from tests.support.workload import Renamer
 
 pytestmark = pytest.mark.e2e
 
 ANSWERS_WHILE_DOWN = {503, 504}  # a server is gone (503) or the write is not readable in time (504)
-
-
-class Renamer(threading.Thread):
-    """Renames one product again and again; after each acknowledged rename reads it back with its token.
-    A 200 with any other name is a stale read. Orders are placed in between so every read model moves."""
-
-    def __init__(self, stack, product: dict, customer: int):
-        super().__init__(daemon=True)
-        self.shop = Shop.connect(stack.settings)
-        self.product, self.customer = product, customer
-        self.acked, self.statuses, self.stale = 0, {}, []
-        self.halt = threading.Event()
-
-    def count(self, what: str, status: int) -> None:
-        key = f"{what} {status}"
-        self.statuses[key] = self.statuses.get(key, 0) + 1
-
-    def run(self) -> None:
-        n = 0
-        while not self.halt.is_set():
-            n += 1
-            name = f"Crash lamp {self.product['word']} {n}"
-            try:
-                wrote = self.shop.write.patch(f"/products/{self.product['id']}", json={"name": name})
-                self.count("write", wrote.status_code)
-                order = self.shop.write.post("/orders", json={"customer_id": self.customer,
-                                                              "items": [{"product_id": self.product["id"],
-                                                                         "quantity": 1}]})
-                self.count("order", order.status_code)
-                if wrote.status_code != 200:
-                    self.halt.wait(0.2)
-                    continue
-                self.acked += 1
-                read = self.shop.get(f"/products/{self.product['id']}", wrote.json()["consistency_token"])
-                self.count("read", read.status_code)
-                if read.status_code == 200 and read.json()["name"] != name:
-                    self.stale.append((name, read.json()["name"]))
-            except httpx.TransportError as exc:  # an API itself is not killed here: count, go on
-                self.count(type(exc).__name__, 0)
-
-    def stop(self) -> None:
-        self.halt.set()
-        self.join(120)
-        self.shop.close()
 
 
 @pytest.mark.parametrize("server", ["postgres", "kafka", "connect", "elasticsearch"])

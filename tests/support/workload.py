@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import random
+import threading
 from concurrent.futures import ThreadPoolExecutor
+
+import httpx
 
 from tests.support.clients import Shop
 
@@ -71,3 +74,54 @@ def run_workload(shop: Shop, clients: int, steps: int, seed: int = 7) -> dict[st
             for key, count in outcome.items():
                 totals[key] = totals.get(key, 0) + count
     return totals
+
+
+class Renamer(threading.Thread):
+    """Renames one product again and again; after each acknowledged rename reads it back with its token.
+    A 200 with any other name is a stale read. Orders are placed in between so every read model moves
+    (`read_orders`: each is read back with its token too, and must show the product's newest name)."""
+
+    def __init__(self, stack, product: dict, customer: int, read_orders: bool = False):
+        super().__init__(daemon=True)
+        self.read_orders = read_orders
+        self.shop = Shop.connect(stack.settings)
+        self.product, self.customer = product, customer
+        self.acked, self.statuses, self.stale = 0, {}, []
+        self.halt = threading.Event()
+
+    def count(self, what: str, status: int) -> None:
+        key = f"{what} {status}"
+        self.statuses[key] = self.statuses.get(key, 0) + 1
+
+    def run(self) -> None:
+        n = 0
+        while not self.halt.is_set():
+            n += 1
+            name = f"Crash lamp {self.product['word']} {n}"
+            try:
+                wrote = self.shop.write.patch(f"/products/{self.product['id']}", json={"name": name})
+                self.count("write", wrote.status_code)
+                order = self.shop.write.post("/orders", json={"customer_id": self.customer,
+                                                              "items": [{"product_id": self.product["id"],
+                                                                         "quantity": 1}]})
+                self.count("order", order.status_code)
+                if wrote.status_code != 200:
+                    self.halt.wait(0.2)
+                    continue
+                self.acked += 1
+                read = self.shop.get(f"/products/{self.product['id']}", wrote.json()["consistency_token"])
+                self.count("read", read.status_code)
+                if read.status_code == 200 and read.json()["name"] != name:
+                    self.stale.append((name, read.json()["name"]))
+                if self.read_orders and order.status_code == 201:
+                    placed = self.shop.get(f"/orders/{order.json()['id']}", order.json()["consistency_token"])
+                    self.count("order read", placed.status_code)
+                    if placed.status_code == 200 and placed.json()["items"][0]["name"] != name:
+                        self.stale.append((f"order {order.json()['id']}: {name}", placed.json()["items"][0]["name"]))
+            except httpx.TransportError as exc:  # an API itself is not killed here: count, go on
+                self.count(type(exc).__name__, 0)
+
+    def stop(self) -> None:
+        self.halt.set()
+        self.join(120)
+        self.shop.close()
