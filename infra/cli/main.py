@@ -138,6 +138,8 @@ def verify_read_models(
     wait: Annotated[float, typer.Option(help="seconds to let the read side catch up before reporting")] = 30.0,
     sample: Annotated[int | None, typer.Option(min=1, help="compare about N random documents of each side per "
                                                            "read model instead of all (quick, on a big shop)")] = None,
+    repair: Annotated[bool, typer.Option("--repair", help="re-index the documents that differ from Postgres "
+                                                          "(at a snapshot's version), then compare them again")] = False,
 ) -> None:
     """Recompute every read model from Postgres with SQL and diff it with Elasticsearch, field by field."""
     from infra.verify.runner import CHECKS, render, verify
@@ -153,8 +155,41 @@ def verify_read_models(
                            "waiting for the read side: " + ", ".join(f"{d.model} {d.summary}" for d in ds)),
                        sample=sample)
     render(diffs, out)
+    if repair and any(d.count for d in diffs):
+        diffs = _repair(settings, diffs, names, wait)
     if any(d.count for d in diffs):
         raise typer.Exit(1)
+
+
+def _repair(settings: StackSettings, diffs: list, names: list[str], wait: float) -> list:
+    """Re-index what differs from Postgres, then compare those documents again."""
+    from infra.backfill.snapshot import SnapshotError
+    from infra.rebuild.repair import differing_ids, repair
+    from infra.rebuild.targets import rebuild_targets
+    from infra.verify.runner import render, verify
+    from pipelines.core.settings import PipelineSettings
+
+    targets = rebuild_targets(PipelineSettings())
+    dsn = settings.postgres_dsn(postgres_password(settings))
+    ids: dict[str, list[str]] = {}
+    for diff in diffs:
+        if diff.problem:
+            err.print(f"{diff.model}: not repaired ({diff.problem}); `readside rebuild {diff.model}` builds it anew")
+        elif diff.count:
+            try:
+                done = repair(targets[diff.model], diff, dsn, settings.elasticsearch_url)
+            except SnapshotError as exc:
+                _fail(str(exc))
+            ids[diff.model] = differing_ids(diff)
+            err.print(f"{diff.model}: {done.indexed} document(s) re-indexed and {done.deleted} deleted from Postgres at "
+                      f"LSN {done.lsn}; {done.newer} already newer" +
+                      (f"; {len(done.failed)} refused, e.g. {done.failed[0]}" if done.failed else ""), highlight=False)
+    if not ids:
+        return diffs
+    again = verify(dsn, settings.elasticsearch_url, list(ids), wait, on_attempt=lambda _: None, ids=ids)
+    out.print("after the repair:")
+    render(again, out)
+    return again
 
 
 @app.command()

@@ -75,11 +75,13 @@ CHECKS = {check.name: check for check in [
 
 
 def verify(dsn: str, es_url: str, models: list[str], wait_s: float,
-           on_attempt: Callable[[list[ModelDiff]], None] = lambda _: None, sample: int | None = None
-           ) -> list[ModelDiff]:
+           on_attempt: Callable[[list[ModelDiff]], None] = lambda _: None, sample: int | None = None,
+           ids: Mapping[str, list[str]] | None = None) -> list[ModelDiff]:
     """Diff until every model shows 0 differences or `wait_s` passes (the read side is eventually consistent).
-    With `sample`, each model compares the same random ids (about `sample` from each side) on every attempt."""
-    ids = {name: CHECKS[name].sample(dsn, es_url, sample) for name in models} if sample else {}
+    With `sample`, each model compares the same random ids (about `sample` from each side) on every attempt;
+    with `ids`, only those of each model."""
+    if ids is None:
+        ids = {name: CHECKS[name].sample(dsn, es_url, sample) for name in models} if sample else {}
     deadline = time.monotonic() + wait_s
     while True:
         diffs = [CHECKS[name].diff(dsn, es_url, ids.get(name)) for name in models]
