@@ -9,8 +9,9 @@ FIELDS = ["email", "name", "country", "order_count", "lifetime_value", "lifetime
           "last_order_at"]
 INSTANTS = ["last_order_at"]
 
-# Counted orders only (status <> 'cancelled', API.md). Order totals are summed per order first,
-# so joining lines cannot multiply the order count. Erased customers have no row, hence no document.
+# Counted orders only (status <> 'cancelled', docs/API.md 'Meaning of the numbers'). Order totals are summed
+# per order first, so joining lines cannot multiply the order count. Erased customers have no row, hence no
+# document.
 EXPECTED_SQL = """
 SELECT c.id, c.email, c.name, c.country,
        COALESCE(s.order_count, 0) AS order_count,

@@ -11,12 +11,13 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 PRODUCTS_INPUT_TOPICS = ("readside.public.products", "readside.public.inventory",
                          "readside.public.orders", "readside.public.order_items",
                          "readside.public.debezium_heartbeat")
-# The orders and customers projections read the same five topics (notes/contract.md).
+# The orders and customers projections read the same five topics (ARCHITECTURE.md, "The orders and customers
+# read models").
 ORDERS_INPUT_TOPICS = ("readside.public.orders", "readside.public.order_items",
                        "readside.public.customers", "readside.public.products",
                        "readside.public.debezium_heartbeat")
 CUSTOMERS_INPUT_TOPICS = ORDERS_INPUT_TOPICS
-SALES_INPUT_TOPICS = ORDERS_INPUT_TOPICS  # the sales aggregates too (contract, issue 7)
+SALES_INPUT_TOPICS = ORDERS_INPUT_TOPICS  # the sales aggregates hang off the orders stage (same section)
 _TOPIC_LISTS = ("products_input_topics", "orders_input_topics", "customers_input_topics",
                 "sales_input_topics")
 

@@ -1,5 +1,5 @@
-"""Validated sales-statistics parameters and the rows the API answers with (API.md "Sales series",
-"Top products"); figures count only orders that are not cancelled, bucketed by UTC day."""
+"""Validated sales-statistics parameters and the rows the API answers with (docs/API.md "GET /stats/sales",
+"GET /stats/top-products"); figures count only orders that are not cancelled, bucketed by UTC day."""
 from __future__ import annotations
 
 import enum

@@ -176,7 +176,7 @@ async def _delete_topics(bootstrap: str, prefix: str, dlq: str) -> None:
 
 
 def expected_documents(dsn: str, product_ids: list[int]) -> dict[int, dict]:
-    """The products documents as plain SQL over the write model computes them (API.md, 'Meaning of the numbers')."""
+    """The products documents as plain SQL over the write model computes them (docs/API.md, 'Meaning of the numbers')."""
     with psycopg.connect(dsn) as conn:
         rows = conn.execute("""
             SELECT p.id, p.sku, p.name, p.description, p.category, p.price::text, p.active,

@@ -166,7 +166,7 @@ def customer(customer_id: int, name: str, email: str, country: str = "GB", *,
 
 def sales_bucket(day: str, category: str, orders: int, units: int, revenue: str
                  ) -> dict[str, Any]:
-    """A sales_daily document as the sales pipeline writes it (notes/contract.md, issue 7)."""
+    """A sales_daily document as the sales pipeline writes it (docs/API.md, 'Meaning of the numbers')."""
     return {"day": day, "category": category, "orders": orders, "units": units,
             "revenue": revenue, "revenue_cents": int(round(float(revenue) * 100)),
             "source_lsn": 1, "source_ts_ms": 0, "indexed_at": "2026-01-01T00:00:00Z"}

@@ -11,7 +11,7 @@ from infra.demo.catalog import FATES, format_cents, plan_shop, to_cents
 from infra.demo.vocabulary import CATEGORIES
 from services.write_api.entrypoints.schemas import AddProductBody, PlaceOrderBody, RegisterCustomerBody
 
-SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")  # API.md / the write side's rule
+SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")  # docs/API.md "POST /products" / the write side's rule
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 MONEY = re.compile(r"^\d{1,10}\.\d{2}$")
 
