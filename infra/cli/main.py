@@ -13,8 +13,9 @@ from rich.table import Table
 
 from infra.cli.output import err, fail, out
 from infra.cli.rebuild import rebuild_command
-from infra.native.process import StackError
+from infra.native.process import RELOADS_IN_PLACE, RESTART_TIMEOUT_S, StackError, reload_workers
 from infra.native.stack import NativeStack
+from infra.polling import DeadlineExceeded
 from infra.registrar import Registrar, load_connector_files
 from infra.secrets import control_token, postgres_password
 from infra.settings import StackMode, StackSettings
@@ -62,6 +63,37 @@ def down(purge: Annotated[bool, typer.Option(help="also delete the data folder (
     except StackError as exc:
         _fail(str(exc))
     err.print(f"[bold green]stack down[/] ({', '.join(stopped) or 'nothing was running'})")
+
+
+@app.command()
+def restart(
+    units: Annotated[list[str], typer.Argument(help="servers or services, e.g. pipeline write-api query-api")],
+) -> None:
+    """Stop each named part and start it again, one at a time (new code or settings, a rolling upgrade). The
+    write and query APIs are not stopped: each of their workers is replaced by a new one that already serves
+    (uvicorn's SIGHUP), so no request fails."""
+    from infra.native.stack import BY_NAME
+
+    unknown = [unit for unit in units if unit not in BY_NAME]
+    if unknown:
+        _fail(f"unknown part(s): {', '.join(unknown)}; known: {', '.join(BY_NAME)}")
+    settings = StackSettings()
+    native = _native(settings, "restart")
+    try:
+        for unit in units:
+            began = time.monotonic()
+            state = native.process(unit).state()
+            if unit in RELOADS_IN_PLACE and state is not None:
+                try:
+                    reload_workers(state.child_pid, RESTART_TIMEOUT_S)
+                except DeadlineExceeded as exc:
+                    _fail(f"{unit}: {exc}; its log is {native.process(unit).log_file}")
+            else:
+                native.down(only=[unit])
+                native.up()
+            err.print(f"[bold green]{unit} restarted[/] in {time.monotonic() - began:.1f}s")
+    except StackError as exc:
+        _fail(str(exc))
 
 
 @app.command()

@@ -122,6 +122,35 @@ SECRET_VARIABLES = frozenset({"READSIDE_DATABASE_URL", "READSIDE_WRITE_TOKEN", "
                               "PGPASSWORD"})
 
 
+RELOADS_IN_PLACE = ("write-api", "query-api")  # uvicorn under its supervisor (services/serving.py)
+RESTART_TIMEOUT_S = 120.0
+
+
+def child_pids(pid: int) -> set[int]:
+    """The worker processes a uvicorn supervisor spawned (not multiprocessing's resource tracker)."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return set()
+    workers = set()
+    for child in children:
+        try:
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                workers.add(int(child))
+        except OSError:
+            continue  # gone meanwhile
+    return workers
+
+
+def reload_workers(master: int, timeout_s: float) -> None:
+    """SIGHUP to a uvicorn supervisor: it starts each new worker and retires the old one once the new one serves.
+    Returns once no old worker is left."""
+    old = child_pids(master)
+    os.kill(master, signal.SIGHUP)
+    poll_until(lambda: bool(child_pids(master)) and old.isdisjoint(child_pids(master)), timeout_s,
+               f"pid {master} to replace its workers {sorted(old)}", 0.2)
+
+
 def process_environment(given: dict[str, str]) -> dict[str, str]:
     """The invoker's environment without its secrets, plus what this process is given."""
     return {**{k: v for k, v in os.environ.items() if k not in SECRET_VARIABLES}, **given}

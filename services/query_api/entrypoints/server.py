@@ -1,7 +1,7 @@
 """Serve the query API with uvicorn; `python -m services.query_api.entrypoints.server`."""
 from __future__ import annotations
 
-import uvicorn
+from services.serving import serve_app
 
 from ..settings import QueryApiSettings
 from .app import create_app
@@ -9,8 +9,7 @@ from .app import create_app
 
 def serve(settings: QueryApiSettings) -> None:
     """Block serving on settings.query_api_host:query_api_port until interrupted."""
-    uvicorn.run(create_app(settings), host=settings.query_api_host,
-                port=settings.query_api_port, log_level="info", access_log=False)
+    serve_app(create_app, settings.query_api_host, settings.query_api_port)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-import uvicorn
+from services.serving import serve_app
 
 from ..settings import WriteApiSettings
 from .app import create_app
@@ -15,15 +15,9 @@ def serve(settings: WriteApiSettings) -> None:
     # tracebacks) need a handler too, with time and origin.
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if settings.write_api_workers == 1:
-        uvicorn.run(create_app(settings), host=settings.write_api_host,
-                    port=settings.write_api_port, log_level="info", access_log=False)
-        return
-    # Several processes (the commands' JSON, validation and psycopg calls hold one GIL each): uvicorn
-    # imports the factory in every worker, which reads the same READSIDE_* environment.
-    uvicorn.run(f"{create_app.__module__}:{create_app.__name__}", factory=True,
-                workers=settings.write_api_workers, host=settings.write_api_host,
-                port=settings.write_api_port, log_level="info", access_log=False)
+    # Several processes (the commands' JSON, validation and psycopg calls hold one GIL each), each
+    # building the app from the same READSIDE_* environment; SIGHUP replaces them one by one.
+    serve_app(create_app, settings.write_api_host, settings.write_api_port, settings.write_api_workers)
 
 
 if __name__ == "__main__":
