@@ -5,11 +5,11 @@ from typing import Any
 
 from infra.verify.sources import expected_documents
 
-FIELDS = ["sku", "name", "description", "category", "price", "price_cents", "active",
+FIELDS = ["sku", "name", "description", "category", "brand", "price", "price_cents", "active",
           "on_hand", "in_stock", "units_sold"]
 
 EXPECTED_SQL = """
-SELECT p.id, p.sku, p.name, p.description, p.category, p.price::text AS price,
+SELECT p.id, p.sku, p.name, p.description, p.category, p.brand, p.price::text AS price,
        (p.price * 100)::bigint AS price_cents, p.active,
        COALESCE(i.on_hand, 0) AS on_hand, COALESCE(i.on_hand, 0) > 0 AS in_stock,
        COALESCE(s.units, 0) AS units_sold

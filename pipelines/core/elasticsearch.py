@@ -5,9 +5,11 @@ import json
 import logging
 from pathlib import Path
 
-from elasticsearch import AsyncElasticsearch, BadRequestError
+from elasticsearch import AsyncElasticsearch, BadRequestError, NotFoundError
 from elasticsearch import ConnectionError as EsConnectionError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
+
+from pipelines.core.targets import shadow_alias
 
 log = logging.getLogger(__name__)
 
@@ -35,15 +37,25 @@ async def wait_for_cluster(client: AsyncElasticsearch, timeout_s: float) -> None
 async def ensure_index(client: AsyncElasticsearch, index: str, alias: str | None, schema: Path) -> None:
     """Create `index` from its schema file unless it exists, then point `alias` at it if the alias is free.
 
-    Idempotent, and safe when several workers start at once. An alias that already points elsewhere is
-    left alone: a rebuild (new versioned index, atomic swap) owns it.
+    Idempotent, and safe when several workers start at once. An alias that already points elsewhere (an
+    older mapping version, or a rebuild's index) is left there: `readside rebuild` moves it. The schema's
+    new fields are added to the index it points at (and to a rebuild's shadow set), so documents that carry
+    them are taken at once; the documents written before get them from the rebuild.
     """
     body = json.loads(schema.read_text())
     if alias and await client.indices.exists_alias(name=alias):
-        current = await client.indices.get_alias(name=alias)
-        if index in current:
-            await _update_live_index(client, index, body)
-        else:  # not created either: a rebuild may have moved on from it and deleted it
+        current = set(await client.indices.get_alias(name=alias))
+        try:
+            current |= set(await client.indices.get_alias(name=shadow_alias(alias)))
+        except NotFoundError:
+            pass
+        for live in sorted(current):
+            try:
+                await _update_live_index(client, live, body)
+            except BadRequestError as exc:
+                log.warning("%s cannot take the mapping of %s as it is (%s): writes may be refused until "
+                            "`readside rebuild` builds it anew", live, schema.name, exc.message)
+        if index not in current:
             log.info("alias %s points at %s, not %s: left as it is", alias, sorted(current), index)
         return
     if not await client.indices.exists(index=index):

@@ -18,6 +18,7 @@ class ProductRow(BaseModel):
     name: str
     description: str = ""
     category: str
+    brand: str | None = None  # since migration 0004; absent from events captured before it
     price: Decimal  # numeric(12,2), captured as the exact string "19.90"
     active: bool
     created_at: datetime | None = None

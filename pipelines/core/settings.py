@@ -88,9 +88,9 @@ class PipelineSettings(BaseSettings):
     elasticsearch_start_timeout_s: float = Field(default=120.0, gt=0)
 
     # Names. Indices are versioned and written directly; aliases are what readers use.
-    products_index: str = "products_v1"
+    products_index: str = "products_v2"
     products_alias: str = "products"
-    products_mapping: Path = ELASTICSEARCH_SCHEMAS / "products_v1.json"
+    products_mapping: Path = ELASTICSEARCH_SCHEMAS / "products_v2.json"
     orders_index: str = "orders_v1"
     orders_alias: str = "orders"
     orders_mapping: Path = ELASTICSEARCH_SCHEMAS / "orders_v1.json"

@@ -21,6 +21,7 @@ class ProductFields(BaseModel):
     category: str
     price: Decimal
     active: bool
+    brand: str | None = None  # state folded before the column existed has none
 
 
 class ProductChanged(RoutedChange):
@@ -93,7 +94,7 @@ class UnitsState(BaseModel):
     last_lsn: int | None = None
 
 
-# --- The search document (schemas/elasticsearch/products_v1.json) -----------------------------------
+# --- The search document (schemas/elasticsearch/products_v2.json) -----------------------------------
 class ProductDocument(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: int
@@ -101,6 +102,7 @@ class ProductDocument(BaseModel):
     name: str
     description: str
     category: str
+    brand: str | None
     price: str  # two places, exact: "19.90"
     price_cents: int
     active: bool

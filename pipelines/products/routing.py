@@ -27,7 +27,7 @@ def route(table: str, envelope: Envelope, origin: Origin, partitions: int) -> li
     if isinstance(row, ProductRow):
         fields = None if envelope.is_delete else ProductFields(
             sku=row.sku, name=row.name, description=row.description, category=row.category,
-            price=row.price, active=row.active)
+            brand=row.brand, price=row.price, active=row.active)
         change: Change = ProductChanged(lsn=lsn, ts_ms=ts_ms, product_id=row.id, product=fields, origin=origin)
         return [(partition_for_product(row.id, partitions), change)]
     if isinstance(row, InventoryRow):

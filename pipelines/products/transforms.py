@@ -144,6 +144,6 @@ def build_document(product_id: int, product: ProductState | None, stock: StockSt
     on_hand = stock.on_hand if stock is not None and stock.on_hand is not None else 0
     return ProductDocument(
         id=product_id, sku=fields.sku, name=fields.name, description=fields.description,
-        category=fields.category, price=str(price), price_cents=int(price * 100), active=fields.active,
+        category=fields.category, brand=fields.brand, price=str(price), price_cents=int(price * 100), active=fields.active,
         on_hand=on_hand, in_stock=on_hand > 0, units_sold=units.total if units else 0,
         source_lsn=lsn, source_ts_ms=ts_ms, indexed_at=indexed_at)

@@ -17,6 +17,7 @@ class ProductView:
     name: str
     description: str
     category: str
+    brand: str | None
     price: str  # two decimal places, e.g. "19.90"
     active: bool
     on_hand: int
@@ -48,6 +49,7 @@ def product_from_source(doc_id: str, source: Mapping[str, Any]) -> ProductView |
     return ProductView(
         id=int(source.get("id") or doc_id), sku=str(source["sku"]), name=str(source["name"]),
         description=str(source.get("description") or ""), category=str(source["category"]),
+        brand=source.get("brand"),
         price=price, active=bool(source.get("active", True)), on_hand=on_hand,
         in_stock=bool(in_stock) if in_stock is not None else on_hand > 0,
         units_sold=int(source.get("units_sold") or 0))

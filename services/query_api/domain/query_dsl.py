@@ -10,7 +10,7 @@ from typing import Any
 
 from .search import SORT_CLAUSES, ProductSearch
 
-SOURCE_FIELDS = ["id", "sku", "name", "description", "category", "price", "price_cents",
+SOURCE_FIELDS = ["id", "sku", "name", "description", "category", "brand", "price", "price_cents",
                  "active", "on_hand", "in_stock", "units_sold"]
 CATEGORY_FACET = "category"
 
@@ -20,13 +20,13 @@ def text_query(text: str) -> dict[str, Any]:
     (fuzziness AUTO) and a last word still being typed (prefix) at a discount."""
     return {"bool": {"minimum_should_match": 1, "should": [
         {"multi_match": {"query": text, "type": "best_fields", "boost": 2.0,
-                         "fields": ["name^3", "description", "sku"]}},
+                         "fields": ["name^3", "brand^2", "description", "sku"]}},
         {"match_phrase": {"name": {"query": text, "boost": 3.0}}},
         # sku is a code: a fuzzy match on it finds a neighbour's code, not a typo, so it is left
         # out here; prefix_length 1 keeps the fuzzy expansion cheap and plausible.
         {"multi_match": {"query": text, "type": "best_fields", "fuzziness": "AUTO",
                          "prefix_length": 1, "max_expansions": 50,
-                         "fields": ["name^3", "description"]}},
+                         "fields": ["name^3", "brand^2", "description"]}},
         {"match_bool_prefix": {"name": {"query": text, "max_expansions": 50}}},
     ]}}
 
@@ -47,6 +47,8 @@ def filters(search: ProductSearch) -> list[dict[str, Any]]:
         clauses.append({"range": {"price_cents": price}})
     if search.in_stock is not None:
         clauses.append({"term": {"in_stock": search.in_stock}})
+    if search.brands:
+        clauses.append({"terms": {"brand.raw": list(search.brands)}})
     return clauses
 
 

@@ -51,6 +51,7 @@ class ProductSearch:
     in_stock: bool | None = None
     include_inactive: bool = False
     sort: SortOrder = SortOrder.relevance
+    brands: tuple[str, ...] = ()
 
     @property
     def scored(self) -> bool:
@@ -60,7 +61,7 @@ class ProductSearch:
     @classmethod
     def from_params(cls, *, q: str | None, categories: list[str] | None,
                     min_price: str | None, max_price: str | None, in_stock: bool | None,
-                    include_inactive: bool, sort: SortOrder) -> ProductSearch:
+                    include_inactive: bool, sort: SortOrder, brands: list[str] | None = None) -> ProductSearch:
         text = q.strip() if q is not None else None
         if text is not None and len(text) > MAX_QUERY_TEXT:
             raise InvalidQuery(f"q must be at most {MAX_QUERY_TEXT} characters")
@@ -70,12 +71,12 @@ class ProductSearch:
             raise InvalidQuery(f"min_price ({min_price}) must not exceed max_price ({max_price})")
         return cls(text=text or None, categories=tuple(sorted(set(categories or ()))),
                     min_price_cents=low, max_price_cents=high, in_stock=in_stock,
-                    include_inactive=include_inactive, sort=sort)
+                    include_inactive=include_inactive, sort=sort, brands=tuple(sorted(set(brands or ()))))
 
     def fingerprint(self) -> str:
         """A short digest of everything that decides which documents come in which order; a
         cursor carries it so it cannot be replayed against a different search."""
         canonical = json.dumps([self.text, list(self.categories), self.min_price_cents,
                                 self.max_price_cents, self.in_stock, self.include_inactive,
-                                self.sort.value], separators=(",", ":"), ensure_ascii=True)
+                                self.sort.value, list(self.brands)], separators=(",", ":"), ensure_ascii=True)
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]

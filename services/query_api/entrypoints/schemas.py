@@ -16,10 +16,12 @@ Category = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 class SearchParams(BaseModel):
     """Query string of GET /products/search."""
     q: str | None = Field(None, max_length=MAX_QUERY_TEXT,
-                          description="free text over name, description and sku; plain words, "
+                          description="free text over name, brand, description and sku; plain words, "
                                       "no query syntax")
     category: list[Category] | None = Field(None, max_length=20,
                                             description="repeat to allow several categories")
+    brand: list[Category] | None = Field(None, max_length=20, description="repeat to allow several brands "
+                                                                         "(exact, as written)")
     min_price: str | None = Field(None, pattern=MONEY_PATTERN, examples=["10.00"])
     max_price: str | None = Field(None, pattern=MONEY_PATTERN, examples=["99.90"])
     in_stock: bool | None = Field(None, description="true: only in stock; false: only sold out")
@@ -34,7 +36,7 @@ class SearchParams(BaseModel):
         return ProductSearch.from_params(
             q=self.q, categories=self.category, min_price=self.min_price,
             max_price=self.max_price, in_stock=self.in_stock,
-            include_inactive=self.include_inactive, sort=self.sort)
+            include_inactive=self.include_inactive, sort=self.sort, brands=self.brand)
 
 
 class Product(BaseModel):
@@ -45,6 +47,7 @@ class Product(BaseModel):
     name: str
     description: str
     category: str
+    brand: str | None = Field(None, description="absent for products without one")
     price: str = Field(description="decimal string with two places", examples=["19.90"])
     active: bool
     on_hand: int

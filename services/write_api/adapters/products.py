@@ -11,7 +11,7 @@ from .database import update_row_statement
 from ..domain.errors import ProductHasOrders, SkuTaken
 from ..domain.model import ProductForSale
 
-_UPDATABLE = frozenset({"name", "description", "category", "price", "active"})
+_UPDATABLE = frozenset({"name", "description", "category", "brand", "price", "active"})
 
 
 class PostgresProducts:
@@ -19,12 +19,12 @@ class PostgresProducts:
         self._conn = conn
 
     def add(self, sku: str, name: str, description: str, category: str, price: Decimal,
-            initial_stock: int) -> int:
+            initial_stock: int, brand: str | None = None) -> int:
         try:
             row = self._conn.execute(
-                "INSERT INTO products (sku, name, description, category, price) "
-                "VALUES (%s, %s, %s, %s, %s) RETURNING id",
-                (sku, name, description, category, price)).fetchone()
+                "INSERT INTO products (sku, name, description, category, brand, price) "
+                "VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+                (sku, name, description, category, brand, price)).fetchone()
         except errors.UniqueViolation as exc:
             if exc.diag.constraint_name == "products_sku_key":
                 raise SkuTaken(sku) from exc

@@ -49,6 +49,7 @@ class AddProduct(Command):
     price: Decimal
     description: str = ""
     initial_stock: int = 0
+    brand: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class UpdateProduct(Patch):
     name: str | None = None
     description: str | None = None
     category: str | None = None
+    brand: str | None = None
     price: Decimal | None = None
     active: bool | None = None
     key_fields: ClassVar[tuple[str, ...]] = ("product_id",)

@@ -94,19 +94,21 @@ class AddProductBody(_Body):
     name: Name
     description: Description = ""
     category: Category
+    brand: Category | None = None
     price: Money
     initial_stock: Stock = 0
 
     def command(self) -> commands.AddProduct:
         return commands.AddProduct(sku=self.sku, name=self.name, category=self.category,
                                    price=self.price, description=self.description,
-                                   initial_stock=self.initial_stock)
+                                   initial_stock=self.initial_stock, brand=self.brand)
 
 
 class UpdateProductBody(_PatchBody):
     name: Name | NoNull = None
     description: Description | NoNull = None
     category: Category | NoNull = None
+    brand: Category | NoNull = None
     price: Money | NoNull = None
     active: bool | NoNull = None
 

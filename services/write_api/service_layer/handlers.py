@@ -47,7 +47,7 @@ def erase_customer(cmd: commands.EraseCustomer, uow: UnitOfWork) -> int:
 
 def add_product(cmd: commands.AddProduct, uow: UnitOfWork) -> int:
     return uow.products.add(cmd.sku, cmd.name, cmd.description, cmd.category, cmd.price,
-                            cmd.initial_stock)
+                            cmd.initial_stock, cmd.brand)
 
 
 def update_product(cmd: commands.UpdateProduct, uow: UnitOfWork) -> int:

@@ -40,7 +40,7 @@ class TestIndices:
 
     def read_models(self) -> dict[str, tuple[str, str]]:
         """mapping file stem → (index, alias)"""
-        return {"products_v1": (self.products_index, self.products_alias),
+        return {"products_v2": (self.products_index, self.products_alias),
                 "orders_v1": (self.orders_index, self.orders_alias),
                 "customers_v1": (self.customers_index, self.customers_alias),
                 "sales_daily_v1": (self.sales_index, self.sales_alias),
@@ -59,7 +59,7 @@ def indices(es: Elasticsearch) -> Iterator[TestIndices]:
     """Indices made from the real mapping files. Refresh is off on the read model indices, so a
     document is searchable only after an explicit refresh (what token reads must do)."""
     prefix = f"qtest_{secrets.token_hex(4)}"
-    names = TestIndices(prefix, f"{prefix}_products_v1", f"{prefix}_products",
+    names = TestIndices(prefix, f"{prefix}_products_v2", f"{prefix}_products",
                         f"{prefix}_checkpoints", f"{prefix}_orders_v1", f"{prefix}_orders",
                         f"{prefix}_customers_v1", f"{prefix}_customers",
                         f"{prefix}_sales_daily_v1", f"{prefix}_sales_daily",
@@ -122,11 +122,11 @@ def api(make_client, base_settings) -> Iterator[TestClient]:
 
 def product(product_id: int, name: str, price: str, *, category: str = "kitchen",
             description: str = "", on_hand: int = 5, units_sold: int = 0, active: bool = True,
-            sku: str | None = None) -> dict[str, Any]:
+            sku: str | None = None, brand: str | None = None) -> dict[str, Any]:
     """A document as the products pipeline writes it."""
     cents = int(round(float(price) * 100))
     return {"id": product_id, "sku": sku or f"SKU-{product_id:05d}", "name": name,
-            "description": description, "category": category, "price": price,
+            "description": description, "category": category, "brand": brand, "price": price,
             "price_cents": cents, "active": active, "on_hand": on_hand,
             "in_stock": on_hand > 0, "units_sold": units_sold, "source_lsn": 1,
             "source_ts_ms": 0, "indexed_at": "2026-01-01T00:00:00Z"}

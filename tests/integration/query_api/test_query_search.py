@@ -9,7 +9,7 @@ pytestmark = pytest.mark.integration
 
 SHOP = [
     product(1, "Red Ceramic Teapot", "24.90", on_hand=5, units_sold=30,
-            description="a classic for loose leaf tea"),
+            description="a classic for loose leaf tea", brand="Brewell"),
     product(2, "Glass Teapot", "19.90", on_hand=0, units_sold=80),
     product(3, "Tea Cosy", "9.50", on_hand=12, units_sold=5,
             description="keeps your teapot warm"),
@@ -17,7 +17,7 @@ SHOP = [
     product(5, "Watering Can", "15.00", category="garden", on_hand=0, units_sold=40),
     product(6, "Teapot Stand", "12.00", active=False, on_hand=2),
     product(7, "Espresso Cup", "6.50", on_hand=50, units_sold=120),
-    product(8, "Kettle", "39.99", on_hand=4, units_sold=30),
+    product(8, "Kettle", "39.99", on_hand=4, units_sold=30, brand="Brewell"),
     product(9, "Plant Pot", "6.50", category="garden", on_hand=9, units_sold=7),
     product(10, "Tea Towel", "4.00", category="textiles", on_hand=20, units_sold=15,
             sku="TT-10"),
@@ -44,7 +44,7 @@ def test_relevance_ranks_name_matches_above_description_matches(api):
 def test_product_json_is_exact(api):
     hit = search(api, q="Glass Teapot")["hits"][0]
     assert hit == {"id": 2, "sku": "SKU-00002", "name": "Glass Teapot", "description": "",
-                   "category": "kitchen", "price": "19.90", "active": True, "on_hand": 0,
+                   "category": "kitchen", "brand": None, "price": "19.90", "active": True, "on_hand": 0,
                    "in_stock": False, "units_sold": 80}
 
 
@@ -76,6 +76,12 @@ def test_filters_combine(api):
     assert sorted(ids(search(api, in_stock="false"))) == [2, 5]
     assert sorted(ids(search(api, in_stock="true", category="garden", min_price="7"))) == [4]
     assert search(api, category="no-such-category")["total"] == 0
+    assert sorted(ids(search(api, brand="Brewell"))) == [1, 8]
+    assert sorted(ids(search(api, brand="Brewell", max_price="30"))) == [1]
+
+
+def test_a_brand_is_found_by_free_text(api):
+    assert sorted(ids(search(api, q="brewell"))) == [1, 8]
 
 
 def test_category_facet_reflects_every_other_filter(api):

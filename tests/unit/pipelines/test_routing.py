@@ -30,6 +30,14 @@ def test_product_fields_travel_exactly_and_a_delete_travels_as_none():
     assert stock_gone.on_hand is None  # not the zero Debezium fills into a DEFAULT-identity before image
 
 
+def test_a_brand_travels_when_the_row_has_one_and_events_from_before_the_column_have_none():
+    after = recorded("products.update")["value"]["after"]
+    (_, branded), = routed("products.update", after={**after, "brand": "Lumen & Co"})
+    assert branded.product.brand == "Lumen & Co"
+    (_, older), = routed("products.update")  # captured before migration 0004 added the column
+    assert older.product.brand is None
+
+
 def test_an_order_change_goes_to_every_partition():
     pairs = routed("orders.update")
     assert [p for p, _ in pairs] == [0, 1, 2, 3]

@@ -15,7 +15,7 @@ from services.query_api.settings import QueryApiSettings
 
 from .fakes import FakeIndex, FakeWaiter, product_doc
 
-PRODUCT_KEYS = {"id", "sku", "name", "description", "category", "price", "active", "on_hand",
+PRODUCT_KEYS = {"id", "sku", "name", "description", "category", "brand", "price", "active", "on_hand",
                 "in_stock", "units_sold"}
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 from services.query_api.domain.products import ProductView, facet_values, product_from_source
 
 DOC = {"id": 7, "sku": "TEA-1", "name": "Teapot", "description": "holds tea",
-       "category": "kitchen", "price": "19.9", "price_cents": 1990, "active": True,
+       "category": "kitchen", "brand": "Brewell", "price": "19.9", "price_cents": 1990, "active": True,
        "on_hand": 3, "in_stock": True, "units_sold": 12, "source_lsn": 99}
 
 
 def test_a_full_document():
     assert product_from_source("7", DOC) == ProductView(
-        id=7, sku="TEA-1", name="Teapot", description="holds tea", category="kitchen",
+        id=7, sku="TEA-1", name="Teapot", description="holds tea", category="kitchen", brand="Brewell",
         price="19.90", active=True, on_hand=3, in_stock=True, units_sold=12)
 
 

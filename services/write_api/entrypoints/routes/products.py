@@ -22,7 +22,7 @@ def add_product(body: AddProductBody, bus: Bus, key: IdempotencyKey = None) -> J
 @router.patch("/{product_id}", response_model=CommandAccepted, responses=errors(404))
 def update_product(product_id: PathId, body: UpdateProductBody, bus: Bus,
                    key: IdempotencyKey = None) -> JSONResponse:
-    """UpdateProduct: any of name, description, category, price, active."""
+    """UpdateProduct: any of name, description, category, brand, price, active."""
     return respond(bus.handle(body.command(product_id), key))
 
 

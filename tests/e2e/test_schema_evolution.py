@@ -1,0 +1,100 @@
+"""Schema changes on a running stack: a column the read models do not use changes nothing; a brand (migration
+0004) flows into documents and search; a new mapping version is put behind the alias by a rebuild while reads
+go on, with no stop of the pipeline."""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+
+from infra.deadletters import list_letters
+from infra.polling import poll_until
+from infra.secrets import postgres_password
+from pipelines.core.settings import PipelineSettings
+from tests.support.pipeline import assert_verified, readside
+from tests.support.workload import Renamer
+
+pytestmark = pytest.mark.e2e
+
+
+def _aliased(es: str, alias: str) -> list[str]:
+    response = httpx.get(f"{es}/_alias/{alias}")
+    return [] if response.status_code == 404 else sorted(response.raise_for_status().json())
+
+
+def test_a_column_no_read_model_uses_added_while_the_pipeline_runs_changes_nothing(stack, shop):
+    dsn = stack.settings.postgres_dsn(postgres_password(stack.settings))
+    column = f"note_{secrets.token_hex(3)}"
+    letters = len(list_letters(stack.settings))
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f"ALTER TABLE products ADD COLUMN {column} text DEFAULT 'x'")
+    try:
+        added = shop.add_product(name="Lamp with a note")
+        renamed = shop.command("PATCH", f"/products/{added['id']}", {"name": "Lamp with a note, renamed"})
+        read = shop.get(f"/products/{added['id']}", renamed["consistency_token"])
+        assert read.status_code == 200 and read.json()["name"] == "Lamp with a note, renamed"
+        assert column not in httpx.get(f"{stack.settings.elasticsearch_url}/products/_doc/{added['id']}").json()["_source"]
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f"ALTER TABLE products DROP COLUMN {column}")
+    assert len(list_letters(stack.settings)) == letters
+    assert_verified()
+
+
+def test_a_brand_is_in_the_document_in_search_and_in_a_filter(shop):
+    word = secrets.token_hex(4)
+    added = shop.add_product(name=f"Kettle {word}", brand=f"Brewell {word}")
+    assert shop.get(f"/products/{added['id']}", added["consistency_token"]).json()["brand"] == f"Brewell {word}"
+    found = shop.get("/products/search", added["consistency_token"], q=f"brewell {word}").json()
+    assert [hit["id"] for hit in found["hits"]] == [added["id"]]
+    filtered = shop.get("/products/search", added["consistency_token"], brand=f"Brewell {word}").json()
+    assert [hit["id"] for hit in filtered["hits"]] == [added["id"]]
+    changed = shop.command("PATCH", f"/products/{added['id']}", {"brand": f"Kettleworks {word}"})
+    assert shop.get(f"/products/{added['id']}", changed["consistency_token"]).json()["brand"] == f"Kettleworks {word}"
+
+
+def test_a_new_mapping_version_goes_behind_the_alias_through_a_rebuild_while_reads_go_on(stack, shop, tmp_path: Path):
+    es = stack.settings.elasticsearch_url
+    settings = PipelineSettings()
+    before = _aliased(es, settings.products_alias)
+    # The next mapping version: the same fields, plus a search-as-you-type subfield of the name.
+    mapping = json.loads(settings.products_mapping.read_text())
+    mapping["mappings"]["properties"]["name"]["fields"]["typed"] = {"type": "search_as_you_type"}
+    version = f"products_v{secrets.randbelow(900) + 100}"
+    (tmp_path / f"{version}.json").write_text(json.dumps(mapping))
+    renamer = Renamer(stack, shop.add_product(initial_stock=100_000), shop.add_customer()["id"])
+    renamer.start()
+    try:
+        poll_until(lambda: renamer.acked >= 5, 60, "writes to flow before the rebuild")
+        env = {**os.environ, "READSIDE_PRODUCTS_MAPPING": str(tmp_path / f"{version}.json"),
+               "READSIDE_PRODUCTS_INDEX": version}
+        result = subprocess.run([sys.executable, "-m", "infra.cli.main", "rebuild", "products"], env=env,
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stdout + result.stderr
+        acked = renamer.acked
+        poll_until(lambda: renamer.acked >= acked + 5, 60, "writes to flow after the rebuild")
+    finally:
+        renamer.stop()
+    assert renamer.stale == []
+    assert {key for key in renamer.statuses if not key.endswith((" 200", " 201"))} == set(), renamer.statuses
+    [live] = _aliased(es, settings.products_alias)
+    assert live.startswith(f"{version}-")
+    typed = f"crash lamp {renamer.product['word'][:4]}"  # as a shopper types it: the word is not complete yet
+    hits = httpx.post(f"{es}/products/_search", json={"query": {"multi_match": {
+        "query": typed, "type": "bool_prefix", "fields": ["name.typed", "name.typed._2gram", "name.typed._3gram"]}}}).json()
+    assert hits["hits"]["total"]["value"] >= 1
+    assert_verified()
+    # Back to the shipped mapping for the tests that follow: the rebuilt version is the previous one now.
+    back = readside("rebuild", "products", timeout_s=300)
+    assert back.returncode == 0, back.stderr
+    assert readside("rebuild", "--drop-previous", "products").returncode == 0
+    assert _aliased(es, f"{settings.products_alias}-shadow") == []
+    [shipped] = _aliased(es, settings.products_alias)
+    assert shipped.startswith(f"{settings.products_index}-") and [shipped] != before
