@@ -28,7 +28,7 @@ def test_every_product_command_is_visible_to_a_read_with_its_token(shop):
     pid, token = added["id"], added["consistency_token"]
     doc = product(shop, pid, token)
     assert doc == {"id": pid, "sku": added["sku"], "name": added["name"], "description": added["description"],
-                   "category": "tools", "price": "19.90", "active": True, "on_hand": 3, "in_stock": True,
+                   "category": "tools", "brand": None, "price": "19.90", "active": True, "on_hand": 3, "in_stock": True,
                    "units_sold": 0}
     assert search_ids(shop, token, q=added["word"]) == [pid]
 

@@ -24,7 +24,7 @@ def test_get_is_realtime_without_a_refresh(api, catalogue, es, indices):
     response = api.get("/products/41")
     assert response.status_code == 200
     assert response.json() == {"id": 41, "sku": "SKU-00041", "name": "Fresh Teapot",
-                               "description": "", "category": "kitchen", "price": "19.90",
+                               "description": "", "category": "kitchen", "brand": None, "price": "19.90",
                                "active": False, "on_hand": 0, "in_stock": False,
                                "units_sold": 0}
 
