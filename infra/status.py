@@ -7,6 +7,7 @@ from infra.native.apps import APPS
 from infra.native.stack import NativeStack
 from infra.pipeline_status import pipeline_progress
 from infra.probes import probes
+from infra.rebuild.state import aliases_report, read_model_aliases
 from infra.registrar import Registrar
 from infra.secrets import postgres_password, write_token_source
 from infra.settings import StackMode, StackSettings
@@ -45,9 +46,18 @@ def collect_status(settings: StackSettings, ask_console: bool = True) -> dict:
                 pipeline["source_paused"] = bool(verdict.get("source_paused"))
         except (httpx.HTTPError, ValueError, KeyError) as exc:
             console.update(healthy=False, detail=f"its verdict on the pipeline could not be read: {exc}")
+    read_models = {}
+    if components["elasticsearch"]["healthy"]:
+        try:
+            read_models = aliases_report(settings.elasticsearch_url, read_model_aliases())
+        except ImportError:
+            pass  # the compose image's CLI carries infra/ only: no read-model names to ask for
+        except httpx.HTTPError as exc:
+            components["elasticsearch"].update(healthy=False, detail=f"reading the aliases failed: {exc}")
     return {"stack": settings.stack.value, "data_dir": str(settings.data),
             "components": components, "connectors": connectors, "services": services,
-            "replication_slots": slots, "pipeline": pipeline, "write_token": write_token_source(settings)}
+            "replication_slots": slots, "pipeline": pipeline, "read_models": read_models,
+            "write_token": write_token_source(settings)}
 
 
 def mark_pipeline_problems(status: dict, problems: list[str]) -> None:

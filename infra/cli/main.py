@@ -144,6 +144,14 @@ def _print_status(report: dict) -> None:
             floors = ", ".join(f"{p} (since LSN {lsn})" for p, lsn in parts.items())
             out.print(f"[yellow]{projection}: partitions {floors} wait for a backfill's handover and index "
                       f"nothing; if no backfill runs, run `readside backfill {projection}` again[/]")
+    models = report.get("read_models") or {}
+    if models:
+        out.print("read models: " + ", ".join(f"{alias} → {', '.join(m['live']) or 'no index'}"
+                                              for alias, m in models.items()))
+    for alias, m in models.items():
+        if m["also_written"]:
+            out.print(f"  {alias}: also written, for `readside rebuild --rollback` or by an unfinished rebuild: "
+                      f"{', '.join(m['also_written'])} (`readside rebuild --drop-previous` ends it)")
     console = report["services"].get("console")
     if console:
         out.print(f"status page: {console['url']}/ ({'live' if console['healthy'] else 'down'})")

@@ -3,6 +3,7 @@ token reads go on; the old index is kept current for `--rollback`, `--drop-previ
 rebuild killed halfway leaves the alias alone and is started over by the next run."""
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -45,6 +46,8 @@ def test_every_model_is_rebuilt_under_writes_with_no_stale_or_failed_read_then_r
         [now] = _aliased(es, alias)
         assert [now] != before[model] and now.startswith(f"{before[model][0].split('-')[0]}-")
         assert _aliased(es, f"{alias}-shadow") == sorted([now, *before[model]])
+    shown = json.loads(readside("status", "--json").stdout)["read_models"]
+    assert shown["orders"] == {"live": _aliased(es, "orders"), "also_written": before["orders"]}
     assert_verified()
 
     # Both versions stayed current: move back, write, verify; then drop the old one and verify again.
