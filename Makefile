@@ -42,3 +42,10 @@ down: venv
 
 status: venv
 	$(BIN)/readside status
+
+# Stop the stack if it runs, then remove the virtualenv and caches; the stack's data and downloads in
+# .readside/ stay (`readside down --purge` deletes the data).
+clean:
+	-test -x $(BIN)/readside && $(BIN)/readside down
+	rm -rf $(VENV) .pytest_cache
+	find . -name __pycache__ -type d -prune -not -path './.readside/*' -exec rm -rf {} +

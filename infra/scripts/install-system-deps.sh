@@ -2,6 +2,11 @@
 # Install the Debian packages the native stack needs, only when something is missing.
 # --with-browser also installs chromium, which the tests drive to check the console page.
 set -euo pipefail
+case "${READSIDE_STACK:-native}" in
+  docker|external)  # the servers run elsewhere: nothing to install here
+    echo "READSIDE_STACK=${READSIDE_STACK}: no system packages needed"
+    exit 0 ;;
+esac
 need=()
 if [ "${1:-}" = "--with-browser" ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
