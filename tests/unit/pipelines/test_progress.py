@@ -31,20 +31,29 @@ def test_checkpoints_submitted_while_a_write_is_in_flight_go_out_together_and_ne
     from pipelines.core.checkpoints import Checkpoints
 
     class Recording(Checkpoints):
+        """Each write waits until the test lets it finish, so the test knows what is in flight."""
+
         def __init__(self):
             super().__init__(None, None, "p", "i", "parts", 4)
             self.writes = []
+            self.entered = asyncio.Event()
+            self.release = asyncio.Event()
+            self.second = asyncio.Event()
 
         async def record(self, parts):
             self.writes.append(dict(parts))
-            await asyncio.sleep(0.01)  # the round trips to Elasticsearch
+            self.entered.set()
+            if len(self.writes) == 2:
+                self.second.set()
+            await self.release.wait()  # the round trips to Elasticsearch
 
     async def scenario(checkpoints):
         checkpoints.submit({(0, "t", 0): Progress(offset=5)})
-        await asyncio.sleep(0)  # the writer takes it
+        await asyncio.wait_for(checkpoints.entered.wait(), 5)  # the writer took it and is writing
         checkpoints.submit({(0, "t", 0): Progress(offset=7), (1, "t", 0): Progress(offset=3)})  # in flight: waits
         checkpoints.submit({(0, "t", 0): Progress(offset=6)})  # older than what waits: ignored
-        await asyncio.sleep(0.05)
+        checkpoints.release.set()
+        await asyncio.wait_for(checkpoints.second.wait(), 5)
 
     checkpoints = Recording()
     asyncio.run(scenario(checkpoints))

@@ -66,12 +66,17 @@ def test_writes_that_arrive_while_a_bulk_is_in_flight_share_the_next_one():
     from pipelines.core.sink import IndexAction, SharedBulk
 
     class SlowSink:
+        """The first bulk stays in flight until the other writes have arrived."""
+
         def __init__(self):
             self.bulks = []
+            self.in_flight = asyncio.Event()
+            self.release = asyncio.Event()
 
         async def write(self, actions, refresh=False):
             self.bulks.append([a.id for a in actions])
-            await asyncio.sleep(0.01)
+            self.in_flight.set()
+            await self.release.wait()
             return []
 
     def action(doc_id):
@@ -81,8 +86,11 @@ def test_writes_that_arrive_while_a_bulk_is_in_flight_share_the_next_one():
         sink = SlowSink()
         shared = SharedBulk(sink)
         first = asyncio.ensure_future(shared.write([action("a")]))
-        await asyncio.sleep(0)  # the first bulk is in flight
-        rest = [shared.write([action("b")]), shared.write([action("c"), action("d")])]
+        await asyncio.wait_for(sink.in_flight.wait(), 5)
+        rest = [asyncio.ensure_future(shared.write([action("b")])),
+                asyncio.ensure_future(shared.write([action("c"), action("d")]))]
+        await asyncio.sleep(0)  # let both join the queue behind the bulk in flight
+        sink.release.set()
         assert await asyncio.gather(first, *rest) == [[], [], []]
         return sink.bulks
 
