@@ -34,6 +34,7 @@ Two more paths lose events after the consumer, where this module only keeps the 
   taken while the flow is suspended, and *acks* it. `HandledAcks`: on the topics our batches read, only the
   ack of a message a batch handled counts, so the skipped offset holds the commit back until the copy read
   again after the seek is handled.
+(docs/adr/0007-seek-fence-and-gap-free-internal-topics.md, docs/adr/0008-no-event-skipped-after-recovery.md)
 """
 from __future__ import annotations
 

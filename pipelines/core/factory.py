@@ -21,6 +21,7 @@ join a Kafka transaction anyway. So the pipeline is made effectively-once instea
   flush gives up after 0.1 s without a send;
 - after a crash, tables are restored from their changelogs only: the local RocksDB data is kept only
   after a clean stop with every local write acknowledged (pipelines/core/stores.py says why).
+(docs/adr/0001-at-least-once-with-lsn-guards.md, docs/adr/0002-faust-exactly-once-not-used.md)
 """
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ partition waits for the request in flight to come back, and the broker holds tha
 which only a few are busy at a time, changes waited up to 1.5 s at that step: seconds of latency at
 200 changes/s, and throughput in bursts. A short long-poll costs a few idle fetch round trips per
 second on a loopback broker.
+(docs/adr/0010-short-fetch-long-poll.md)
 
 The consumer also applies pipelines/core/delivery.py: nothing fetched from a partition's old position
 is handed on after a seek, an internal topic's records reach the streams without holes, only the acks of
@@ -38,7 +39,8 @@ class QueueKeepingFlowControl(FlowControlEvent):
     wiped, never acked. The next ones were handled and acked, and Faust's commit, whose head check lets one
     missing offset through, passed over them. Seen here after rebalances: the message at a partition's
     committed offset lost each time, once with 8 changes in it (units sold off by 3 on two products).
-    Clearing when a suspended flow resumes is kept; a rebalance also clears the queues when it suspends."""
+    Clearing when a suspended flow resumes is kept; a rebalance also clears the queues when it suspends.
+    (docs/adr/0008-no-event-skipped-after-recovery.md)"""
 
     def resume(self) -> None:
         if self.is_active():
@@ -124,7 +126,8 @@ class GuardedConsumer(driver.Consumer):
         a pause in the middle of a batch skipped records the fetcher had already moved past: they were
         never routed and the commit passed over them (`make faults`: an order line written 0.2 s before a
         backfill's pause was in no read model). The fetch itself honours the pause (it reads that set while
-        it waits), so every record it returned is handed on."""
+        it waits), so every record it returned is handed on.
+        (docs/adr/0003-pause-must-not-drop-fetched-records.md)"""
         records, _active = await super()._wait_next_records(timeout)
         return records, None
 

@@ -34,8 +34,9 @@ class PipelineSettings(BaseSettings):
     pipeline_data_dir: Path | None = Field(default=None, description="Faust table data; default <data_dir>/pipeline")
     pipeline_table_store: str = Field(
         default="rocksdb://", description="rocksdb:// (state on disk, out of the Python heap) or memory://; "
-                                          "either way rebuilt from the changelogs at every start")
-    # One RocksDB per table per partition (6 tables x topic_partitions), so the block cache and the
+                                          "rebuilt from the changelogs after an unclean stop, kept "
+                                          "(and topped up from them) after a clean one")
+    # One RocksDB per table per partition (7 tables x topic_partitions), so the block cache and the
     # memtables are budgets all DBs share (pipelines/core/stores.py); Faust's defaults are per DB (64 MiB
     # write buffers x 3, a 2 GiB block cache). Reads that miss the cache come from the OS page cache.
     # Keep the memtable budget well above DBs x write buffer / 8 (the arena block every memtable takes

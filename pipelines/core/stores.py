@@ -1,6 +1,7 @@
-"""The worker's local table store: one memory budget for all its RocksDBs, and local state discarded at start.
+"""The worker's local table store: one memory budget for all its RocksDBs, and local state kept only after a
+clean stop.
 
-Why the local table data is deleted at every start (crash safety). The projections are crash-safe
+Why the local table data is deleted after a crash (crash safety). The projections are crash-safe
 because, after a SIGKILL, the restored state of a table is a *prefix* of the writes made to it: it is
 rebuilt from the table's changelog, and a changelog partition keeps its writes in order (see
 pipelines/products/tables.py and pipelines/orders/customer_state.py). A local RocksDB kept across a
@@ -22,6 +23,7 @@ was persisted at, and a start adds the offset every partition DB on disk records
 or lost in a rebalance, included): if a changelog no longer reaches them (its topic was deleted and created
 again, or Kafka's data was), the local data describes another history and is deleted. (Rebuilding everything
 took 1-5 minutes at every restart here: the changelogs hold every key's writes since their last compaction.)
+(docs/adr/0004-local-rocksdb-kept-only-after-clean-stop.md)
 """
 from __future__ import annotations
 
@@ -42,7 +44,7 @@ log = logging.getLogger(__name__)
 class RocksDBBudget:
     """One block cache and one memtable budget that every RocksDB of the worker shares.
 
-    There is one DB per table per partition (6 tables x the topic partitions), and Faust's options are per
+    There is one DB per table per partition (7 tables x the topic partitions), and Faust's options are per
     DB (64 MiB write buffers x 3 and a 2 GiB block cache each): memory would grow with the number of
     DBs. Shared, RocksDB bounds the sum instead (its WriteBufferManager flushes the DB being written
     once all memtables together pass the budget)."""

@@ -31,6 +31,7 @@ from pydantic import BaseModel
 # With rocksdb, values go to and come from the partition's DB directly, as the JSON bytes pydantic makes
 # and parses: Faust's path (Mapping.get -> __contains__ + __getitem__, two DB lookups, its codec
 # registry, json.loads, then model_validate) was a sixth of the worker's time under a backlog.
+# (docs/adr/0011-table-writes-outside-faust-table-path.md)
 
 
 def rocksdb_store(table: Any) -> Any | None:

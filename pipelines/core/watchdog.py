@@ -15,6 +15,7 @@ This watchdog notices the symptom, acked events waiting behind a committed offse
 for `stall_s`, and exits the process as a failed batch does (pipelines/core/failstop.py), so whatever
 runs the worker restarts it and the events are delivered again. Normal operation commits every
 `broker_commit_interval` (1 s), so half a minute without progress is far outside it.
+(docs/adr/0009-commit-watchdog.md)
 """
 from __future__ import annotations
 
