@@ -97,7 +97,7 @@ def stages_table(rows: list[PhaseFigures]) -> list[str]:
              "|---|" + "---:|" * (len(names) + 1)]
     for f in rows:
         cells = [_pair(f.stages[n]) for n in names]
-        bulk = _histogram_pair(f.result, "readside_es_bulk_seconds", 'index="products_v1"')
+        bulk = _histogram_pair(f.result, "readside_es_bulk_seconds", 'index="products"')
         lines.append(f"| {f.result.phase.name} | " + " | ".join(cells) + f" | {bulk} |")
     return lines
 

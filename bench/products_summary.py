@@ -126,8 +126,8 @@ def _backfill_section(run) -> list[str]:
         out.append(f"- ratio backfill / best raw: **{b['ratio'] * 100:.0f} %**")
     if b.get("histograms"):
         h = b["histograms"]
-        p50, n = h.quantile("readside_es_bulk_seconds", 'index="products_v1"', 0.5)
-        p99, _ = h.quantile("readside_es_bulk_seconds", 'index="products_v1"', 0.99)
+        p50, n = h.quantile("readside_es_bulk_seconds", 'index="products"', 0.5)
+        p99, _ = h.quantile("readside_es_bulk_seconds", 'index="products"', 0.99)
         if n:
             out.append(f"- the worker's bulk requests to {run.stack['index']} meanwhile: {n:,} "
                        f"(≈ {2 * inserted.count / n:,.0f} change events each), p50 {p50 * 1000:.0f} ms, "

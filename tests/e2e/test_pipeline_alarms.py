@@ -38,7 +38,7 @@ def test_a_write_block_is_waited_out_with_status_red_and_no_stale_read_or_dead_l
     try:
         renamed = [shop.command("PATCH", f"/products/{p['id']}", {"name": f"Blocked {p['word']}"}) for p in products]
         report = poll_until(lambda: (r := watched_status(console))[0] == 1
-                            and "refuses writes to products_v1" in r[1]["services"]["pipeline"]["detail"] and r[1],
+                            and "refuses writes to products (" in r[1]["services"]["pipeline"]["detail"] and r[1],
                             60, "status to say Elasticsearch refuses the writes", 1.0)
         assert "cluster_block_exception" in report["services"]["pipeline"]["detail"]
         waited = shop.get(f"/products/{products[0]['id']}", renamed[0]["consistency_token"])
