@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-unit faults deps test-deps venv up down status clean
+.PHONY: demo test test-unit lint faults deps test-deps venv up down status clean
 
 demo: deps venv
 	$(BIN)/readside demo
@@ -14,6 +14,12 @@ test: test-deps venv
 
 test-unit: venv
 	$(BIN)/pytest -q tests/unit
+
+# ruff (lint, then the format check) and mypy, configured in pyproject.toml
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # The kill and stall matrix (about 40 min): every part of the stack under load; figures in bench/results/faults.md
 faults: deps venv

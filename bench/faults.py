@@ -14,6 +14,7 @@ as its message says. After the load, `verify` compares every read model with Pos
 
 Results: bench/results/faults.md (with the machine and the load generator's own CPU).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,7 +23,7 @@ import math
 import threading
 import time
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from faults_inject import PARTS, Fault, Probe
@@ -40,14 +41,25 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "faults.md"
 
 
-def run_case(gen: Generator, args, settings: StackSettings, ids: tuple[list[int], list[int]], kind: str,
-             part: str) -> dict:
+def run_case(
+    gen: Generator, args, settings: StackSettings, ids: tuple[list[int], list[int]], kind: str, part: str
+) -> dict:
     customers, products, _ = asyncio.run(snapshot(args, *ids))
     k = len(gen.procs)
     cs, ps, start_at = sorted(customers), sorted(products), time.time() + 0.5
-    specs = [MixSpec(args.rate / k, args.seconds, start_at, {c: customers[c] for c in cs[i::k]},
-                     {p: products[p] for p in ps[i::k]}, 64, f"{args.run}{kind[0]}{part[:3]}w{i}", args.wait_bound)
-             for i in range(k)]
+    specs = [
+        MixSpec(
+            args.rate / k,
+            args.seconds,
+            start_at,
+            {c: customers[c] for c in cs[i::k]},
+            {p: products[p] for p in ps[i::k]},
+            64,
+            f"{args.run}{kind[0]}{part[:3]}w{i}",
+            args.wait_bound,
+        )
+        for i in range(k)
+    ]
     fault = Fault(settings, kind, part, args.stall)
     probe = Probe(settings)
     results: list[dict] = []
@@ -66,17 +78,28 @@ def run_case(gen: Generator, args, settings: StackSettings, ids: tuple[list[int]
     load.join()
     probe.stop()
     shares, _ = meter.stop()
-    diffs = verify(settings.postgres_dsn(postgres_password(settings)), settings.elasticsearch_url,
-                   list(CHECKS), args.verify_wait)
-    row = {"case": f"{kind} {part}", "fault_s": ended - began, "back_s": back, "readable_s": readable,
-           "differences": sum(d.count for d in diffs), "problems": [d.problem for d in diffs if d.problem],
-           "dead_letters": len(list_letters(settings)) - letters_before,
-           "notes": fault.notes, "generator_cpu": shares.get("generator", 0.0), **tally(results)}
+    diffs = verify(
+        settings.postgres_dsn(postgres_password(settings)), settings.elasticsearch_url, list(CHECKS), args.verify_wait
+    )
+    row = {
+        "case": f"{kind} {part}",
+        "fault_s": ended - began,
+        "back_s": back,
+        "readable_s": readable,
+        "differences": sum(d.count for d in diffs),
+        "problems": [d.problem for d in diffs if d.problem],
+        "dead_letters": len(list_letters(settings)) - letters_before,
+        "notes": fault.notes,
+        "generator_cpu": shares.get("generator", 0.0),
+        **tally(results),
+    }
     for example in row["stale_examples"]:
         print(f"  stale: {example}", flush=True)
-    print(f"{row['case']}: healthy {fmt(back)} s, readable {fmt(readable)} s after; {row['stale']} stale, "
-          f"{row['differences']} differences, {row['dead_letters']} new dead letters, answers {dict(row['answers'])}",
-          flush=True)
+    print(
+        f"{row['case']}: healthy {fmt(back)} s, readable {fmt(readable)} s after; {row['stale']} stale, "
+        f"{row['differences']} differences, {row['dead_letters']} new dead letters, answers {dict(row['answers'])}",
+        flush=True,
+    )
     return row
 
 
@@ -85,11 +108,16 @@ def tally(results: list[dict]) -> dict:
     answers = Counter()
     for key, n in errors.items():
         answers[key.split()[-1] if key.split()[-1].isdigit() else key] += n
-    return {"accepted": sum(r["accepted"] for r in results), "ok": sum(r["ok"] for r in results),
-            "stale": sum(r["stale"] for r in results), "e504": sum(r["e504"] for r in results),
-            "refused": sum(sum(r["refused"].values()) for r in results), "answers": answers,
-            "e500": sum(n for key, n in errors.items() if key.endswith(" 500")),
-            "stale_examples": [x for r in results for x in r["examples"]][:3]}
+    return {
+        "accepted": sum(r["accepted"] for r in results),
+        "ok": sum(r["ok"] for r in results),
+        "stale": sum(r["stale"] for r in results),
+        "e504": sum(r["e504"] for r in results),
+        "refused": sum(sum(r["refused"].values()) for r in results),
+        "answers": answers,
+        "e500": sum(n for key, n in errors.items() if key.endswith(" 500")),
+        "stale_examples": [x for r in results for x in r["examples"]][:3],
+    }
 
 
 def fmt(x: float | None) -> str:
@@ -98,34 +126,70 @@ def fmt(x: float | None) -> str:
 
 def report(args, rows: list[dict]) -> str:
     m = machine()
-    lines = [f"## {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC: fault matrix", "",
-             f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram']} RAM, {m['os']}, Python {m['python']}; "
-             f"load average before: {args.load_before}.",
-             f"Load: the demo's shop mix at {args.rate:g} commands/s for {args.seconds:g} s per case from "
-             f"{args.processes} generator processes, every acknowledged write read back with its token "
-             f"(query API wait bound {args.wait_bound:g} s); the fault {args.fault_at:g} s in; a stall is "
-             f"SIGSTOP for {args.stall:g} s of the part and its children, then SIGCONT. `healthy` = from the "
-             f"kill (or SIGCONT) until status calls the part healthy again; `readable` = until a new write "
-             f"is readable with its token. Errors are the mix's commands whose write or read did not answer "
-             f"2xx, 404, 409 or 504, by answer.", "",
-             *table(["case", "healthy s", "readable s", "accepted", "read ok", "504", "stale", "500",
-                     "verify differences", "new dead letters", "other answers", "generator CPU", "notes"],
-                    [[r["case"], fmt(r["back_s"]), fmt(r["readable_s"]), str(r["accepted"]), str(r["ok"]),
-                      str(r["e504"]), str(r["stale"]), str(r["e500"]),
-                      str(r["differences"]) + (f" ({'; '.join(r['problems'])})" if r["problems"] else ""),
-                      str(r.get("dead_letters", "?")),
-                      ", ".join(f"{k}: {n}" for k, n in sorted(r["answers"].items())) or "-",
-                      f"{r['generator_cpu'] * 100:.0f} %", "; ".join(r["notes"]) or "-"] for r in rows]),
-             *(f"- stale read in `{r['case']}`: {x}" for r in rows for x in r["stale_examples"]),
-             "", f"Note: {args.note}" if args.note else "", ""]
+    lines = [
+        f"## {datetime.now(UTC):%Y-%m-%d %H:%M} UTC: fault matrix",
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram']} RAM, {m['os']}, Python {m['python']}; "
+        f"load average before: {args.load_before}.",
+        f"Load: the demo's shop mix at {args.rate:g} commands/s for {args.seconds:g} s per case from "
+        f"{args.processes} generator processes, every acknowledged write read back with its token "
+        f"(query API wait bound {args.wait_bound:g} s); the fault {args.fault_at:g} s in; a stall is "
+        f"SIGSTOP for {args.stall:g} s of the part and its children, then SIGCONT. `healthy` = from the "
+        f"kill (or SIGCONT) until status calls the part healthy again; `readable` = until a new write "
+        f"is readable with its token. Errors are the mix's commands whose write or read did not answer "
+        f"2xx, 404, 409 or 504, by answer.",
+        "",
+        *table(
+            [
+                "case",
+                "healthy s",
+                "readable s",
+                "accepted",
+                "read ok",
+                "504",
+                "stale",
+                "500",
+                "verify differences",
+                "new dead letters",
+                "other answers",
+                "generator CPU",
+                "notes",
+            ],
+            [
+                [
+                    r["case"],
+                    fmt(r["back_s"]),
+                    fmt(r["readable_s"]),
+                    str(r["accepted"]),
+                    str(r["ok"]),
+                    str(r["e504"]),
+                    str(r["stale"]),
+                    str(r["e500"]),
+                    str(r["differences"]) + (f" ({'; '.join(r['problems'])})" if r["problems"] else ""),
+                    str(r.get("dead_letters", "?")),
+                    ", ".join(f"{k}: {n}" for k, n in sorted(r["answers"].items())) or "-",
+                    f"{r['generator_cpu'] * 100:.0f} %",
+                    "; ".join(r["notes"]) or "-",
+                ]
+                for r in rows
+            ],
+        ),
+        *(f"- stale read in `{r['case']}`: {x}" for r in rows for x in r["stale_examples"]),
+        "",
+        f"Note: {args.note}" if args.note else "",
+        "",
+    ]
     return "\n".join(lines) + "\n"
 
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--cases", type=lambda s: [tuple(c.split(":")) for c in s.split(",")],
-                   default=[(kind, part) for part in PARTS for kind in ("kill", "stop")],
-                   help="kind:part,… (kind kill|stop; part " + "|".join(PARTS) + ")")
+    p.add_argument(
+        "--cases",
+        type=lambda s: [tuple(c.split(":")) for c in s.split(",")],
+        default=[(kind, part) for part in PARTS for kind in ("kill", "stop")],
+        help="kind:part,… (kind kill|stop; part " + "|".join(PARTS) + ")",
+    )
     p.add_argument("--rate", type=float, default=20.0, help="commands/s of the mix")
     p.add_argument("--seconds", type=float, default=60.0, help="load per case")
     p.add_argument("--fault-at", type=float, default=15.0, help="seconds into the load")
@@ -157,8 +221,11 @@ def main() -> None:
     rows = []
     try:
         customers, products, created, seed_s = asyncio.run(seed_shop(args))
-        print(f"shop {args.mix_name}: {len(customers)} customers, {len(products)} products ({created} created "
-              f"in {seed_s:.1f} s)", flush=True)
+        print(
+            f"shop {args.mix_name}: {len(customers)} customers, {len(products)} products ({created} created "
+            f"in {seed_s:.1f} s)",
+            flush=True,
+        )
         for kind, part in args.cases:
             rows.append(run_case(gen, args, settings, (customers, products), kind, part))
     finally:

@@ -1,5 +1,6 @@
 """The faults of `make faults` (bench/faults.py): SIGKILL or SIGSTOP/SIGCONT of one part of the running native
 stack, and the probe that times how long until a write is readable again through the public APIs."""
+
 from __future__ import annotations
 
 import os
@@ -11,12 +12,12 @@ import time
 import uuid
 
 import httpx
+from products_stack import descendants
 
 from infra.native.stack import BY_NAME, NativeStack
 from infra.polling import poll_until
 from infra.secrets import write_token
 from infra.settings import StackSettings
-from products_stack import descendants
 
 SUPERVISED = ("postgres", "kafka", "connect", "elasticsearch", "pipeline", "write-api", "query-api")
 PARTS = (*SUPERVISED, "backfill")
@@ -35,13 +36,24 @@ class Probe(threading.Thread):
     def __init__(self, settings: StackSettings):
         super().__init__(daemon=True)
         self.halt, self.seen = threading.Event(), []
-        self.write = httpx.Client(base_url=f"http://{settings.host}:{settings.write_api_port}", timeout=10,
-                                  headers={"Authorization": f"Bearer {write_token(settings)}"})
+        self.write = httpx.Client(
+            base_url=f"http://{settings.host}:{settings.write_api_port}",
+            timeout=10,
+            headers={"Authorization": f"Bearer {write_token(settings)}"},
+        )
         self.read = httpx.Client(base_url=f"http://{settings.host}:{settings.query_api_port}", timeout=15)
         word = uuid.uuid4().hex[:10]  # a product of its own: the mix's reads judge every name the mix wrote
-        created = self.write.post("/products", json={"sku": f"PROBE-{word}", "name": f"Probe lamp {word}",
-                                                     "description": "the fault bench's probe", "category": "tools",
-                                                     "price": "1.00", "initial_stock": 0})
+        created = self.write.post(
+            "/products",
+            json={
+                "sku": f"PROBE-{word}",
+                "name": f"Probe lamp {word}",
+                "description": "the fault bench's probe",
+                "category": "tools",
+                "price": "1.00",
+                "initial_stock": 0,
+            },
+        )
         created.raise_for_status()
         self.product_id = created.json()["id"]
 
@@ -51,8 +63,9 @@ class Probe(threading.Thread):
             wrote = self.write.patch(f"/products/{self.product_id}", json={"name": name})
             if wrote.status_code != 200:
                 return False
-            read = self.read.get(f"/products/{self.product_id}",
-                                 headers={"X-Consistency-Token": wrote.json()["consistency_token"]})
+            read = self.read.get(
+                f"/products/{self.product_id}", headers={"X-Consistency-Token": wrote.json()["consistency_token"]}
+            )
             return read.status_code == 200 and read.json()["name"] == name
         except httpx.HTTPError:
             return False
@@ -65,8 +78,12 @@ class Probe(threading.Thread):
     def recovered_after(self, moment: float, deadline_s: float = 300) -> float | None:
         """Seconds from `moment` to the first good probe that began after it (waits for one)."""
         try:
-            return poll_until(lambda: next((t - moment for t, ok in list(self.seen) if ok and t > moment), None),
-                              deadline_s, "a write to be readable again", 0.25)
+            return poll_until(
+                lambda: next((t - moment for t, ok in list(self.seen) if ok and t > moment), None),
+                deadline_s,
+                "a write to be readable again",
+                0.25,
+            )
         except Exception:
             return None
 
@@ -137,8 +154,13 @@ class Fault:
 
 
 def _start_backfill() -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "infra.cli.main", "backfill", "products"], text=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "COLUMNS": "200"})
+    return subprocess.Popen(
+        [sys.executable, "-m", "infra.cli.main", "backfill", "products"],
+        text=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "COLUMNS": "200"},
+    )
 
 
 def _signal(pid: int, sig: int) -> None:

@@ -7,15 +7,16 @@ bench/results/hot_key.md with the machine description.
 
     .venv/bin/python bench/hot_key.py --lines 150000
 """
+
 from __future__ import annotations
 
 import argparse
+import sys
 import threading
 import time
 import uuid
 from datetime import datetime
 from pathlib import Path
-import sys
 
 import httpx
 import psycopg
@@ -23,12 +24,13 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from machine_info import machine  # noqa: E402
+from products_stack import pipeline_worker_pid, rss_mb  # noqa: E402
+
 from infra.pipeline_status import lag_by_topic  # noqa: E402
 from infra.polling import poll_until  # noqa: E402
 from infra.secrets import postgres_password, write_token  # noqa: E402
 from infra.settings import StackSettings  # noqa: E402
-from machine_info import machine  # noqa: E402
-from products_stack import pipeline_worker_pid, rss_mb  # noqa: E402
 
 CHUNK = 10_000  # order lines per transaction
 
@@ -58,8 +60,11 @@ def settled(settings: StackSettings) -> bool:
 
 
 def orders_named(es: str, product_id: int, name: str) -> int:
-    query = {"query": {"bool": {"filter": [{"term": {"items.product_id": product_id}},
-                                           {"match_phrase": {"items.name": name}}]}}}
+    query = {
+        "query": {
+            "bool": {"filter": [{"term": {"items.product_id": product_id}}, {"match_phrase": {"items.name": name}}]}
+        }
+    }
     return httpx.post(f"{es}/orders/_count", json=query, timeout=30).json()["count"]
 
 
@@ -69,12 +74,24 @@ def main() -> None:
     args = parser.parse_args()
     settings = StackSettings()
     es = settings.elasticsearch_url
-    write = httpx.Client(base_url=f"http://{settings.host}:{settings.write_api_port}", timeout=30,
-                         headers={"Authorization": f"Bearer {write_token(settings)}"})
+    write = httpx.Client(
+        base_url=f"http://{settings.host}:{settings.write_api_port}",
+        timeout=30,
+        headers={"Authorization": f"Bearer {write_token(settings)}"},
+    )
     read = httpx.Client(base_url=f"http://{settings.host}:{settings.query_api_port}", timeout=60)
     word = uuid.uuid4().hex[:8]
-    product = write.post("/products", json={"sku": f"HOT-{word}", "name": f"Hot {word}", "description": "hot key",
-                                            "category": "hot", "price": "9.99", "initial_stock": 1}).json()
+    product = write.post(
+        "/products",
+        json={
+            "sku": f"HOT-{word}",
+            "name": f"Hot {word}",
+            "description": "hot key",
+            "category": "hot",
+            "price": "9.99",
+            "initial_stock": 1,
+        },
+    ).json()
     pid = product["id"]
     rss = PeakRss(settings.data / "run")
     rss.take()
@@ -88,7 +105,8 @@ def main() -> None:
                     " FROM generate_series(1, %s) g RETURNING id)"
                     " INSERT INTO order_items (order_id, line_no, product_id, quantity, unit_price)"
                     " SELECT id, 1, %s, 1, 9.99 FROM o",
-                    (customers, len(customers), min(CHUNK, args.lines - start), pid))
+                    (customers, len(customers), min(CHUNK, args.lines - start), pid),
+                )
     written_s = time.monotonic() - began
     poll_until(lambda: orders_named(es, pid, f"Hot {word}") >= args.lines, 3600, "every order indexed", 2.0)
     poll_until(lambda: settled(settings), 3600, "the pipeline to settle", 2.0)
@@ -105,14 +123,19 @@ def main() -> None:
     poll_until(lambda: orders_named(es, pid, renamed) >= args.lines, 3600, "every order renamed", 1.0)
     fanned_s, fan_rss = time.monotonic() - began, rss.take()
     rss.stop()
-    lines = [f"\n## {datetime.now().isoformat(timespec='minutes')}: one product in {args.lines:,} order lines\n",
-             f"machine: {machine()}\n",
-             "| phase | seconds | worker peak RSS (MB) |", "|---|---|---|",
-             f"| write {args.lines:,} orders with one line each (SQL, {CHUNK:,} per transaction) | {written_s:.1f} | |",
-             f"| ... until all are indexed and the pipeline settled | {indexed_s:.1f} | {indexed_rss:.0f} |",
-             f"| rename: a token read of the product answers | {answered:.1f} | |" if answered else
-             "| rename: the token read never answered 200 | | |",
-             f"| rename: every order document carries the new name | {fanned_s:.1f} | {fan_rss:.0f} |", ""]
+    lines = [
+        f"\n## {datetime.now().isoformat(timespec='minutes')}: one product in {args.lines:,} order lines\n",
+        f"machine: {machine()}\n",
+        "| phase | seconds | worker peak RSS (MB) |",
+        "|---|---|---|",
+        f"| write {args.lines:,} orders with one line each (SQL, {CHUNK:,} per transaction) | {written_s:.1f} | |",
+        f"| ... until all are indexed and the pipeline settled | {indexed_s:.1f} | {indexed_rss:.0f} |",
+        f"| rename: a token read of the product answers | {answered:.1f} | |"
+        if answered
+        else "| rename: the token read never answered 200 | | |",
+        f"| rename: every order document carries the new name | {fanned_s:.1f} | {fan_rss:.0f} |",
+        "",
+    ]
     out = ROOT / "bench" / "results" / "hot_key.md"
     if not out.exists():
         out.write_text("# Hot key: one product in many order lines, renamed (bench/hot_key.py)\n")

@@ -1,4 +1,5 @@
 """The machine a benchmark ran on, for its results file (cores, RAM, CPU, OS, Python, load)."""
+
 from __future__ import annotations
 
 import os
@@ -15,9 +16,14 @@ def machine() -> dict[str, str]:
         except OSError:
             pass
         return "unknown"
-    return {"cpu": first("/proc/cpuinfo", "model name"), "cores": str(os.cpu_count()),
-            "ram": first("/proc/meminfo", "MemTotal"), "os": platform.platform(),
-            "python": platform.python_version()}
+
+    return {
+        "cpu": first("/proc/cpuinfo", "model name"),
+        "cores": str(os.cpu_count()),
+        "ram": first("/proc/meminfo", "MemTotal"),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+    }
 
 
 def load_average() -> str:

@@ -10,6 +10,7 @@ the end (the deletes flow through the pipeline like any change), so `readside ve
 
     .venv/bin/python bench/orders_pipeline.py [--rates 50,200] [--seconds 30] [--fanout 1000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,7 +18,7 @@ import secrets
 import sys
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -26,11 +27,12 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from machine_info import load_average, machine  # noqa: E402
+from products_phases import percentile  # noqa: E402
+
 from infra.pipeline_status import lag_by_topic  # noqa: E402
 from infra.secrets import postgres_password  # noqa: E402
 from infra.settings import StackSettings  # noqa: E402
-from machine_info import load_average, machine  # noqa: E402
-from products_phases import percentile  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "orders.md"
 POLL_S = 0.01
@@ -83,7 +85,7 @@ class SalesWatcher:
 
     def __init__(self, es_url: str, product_id: int) -> None:
         self.es = httpx.Client(base_url=es_url, timeout=30)
-        self.doc_id = f"{datetime.now(timezone.utc).date().isoformat()}|{product_id}"
+        self.doc_id = f"{datetime.now(UTC).date().isoformat()}|{product_id}"
         self.base = self._units(realtime=True)
         self.pending: list[tuple[int, float]] = []  # (units to reach, commit time), in order
         self.latencies: list[float] = []
@@ -94,8 +96,9 @@ class SalesWatcher:
         if realtime:
             doc = self.es.get(f"/product_sales_daily/_doc/{self.doc_id}").json()
             return doc["_source"]["units"] if doc.get("found") else 0
-        hits = self.es.post("/product_sales_daily/_search",
-                            json={"query": {"ids": {"values": [self.doc_id]}}}).json()["hits"]["hits"]
+        hits = self.es.post("/product_sales_daily/_search", json={"query": {"ids": {"values": [self.doc_id]}}}).json()[
+            "hits"
+        ]["hits"]
         return hits[0]["_source"]["units"] if hits else 0
 
     def expect(self, nth: int, committed_at: float) -> None:
@@ -121,11 +124,15 @@ class SalesWatcher:
 
 def place_order(conn: psycopg.Connection, customer_id: int, products: list[int]) -> tuple[int, float]:
     with conn.transaction():
-        order_id = conn.execute("INSERT INTO orders (customer_id) VALUES (%s) RETURNING id",
-                                (customer_id,)).fetchone()[0]
+        order_id = conn.execute("INSERT INTO orders (customer_id) VALUES (%s) RETURNING id", (customer_id,)).fetchone()[
+            0
+        ]
         for line_no, product_id in enumerate(products, 1):
-            conn.execute("INSERT INTO order_items (order_id, line_no, product_id, quantity, unit_price) "
-                         "SELECT %s, %s, id, 1, price FROM products WHERE id = %s", (order_id, line_no, product_id))
+            conn.execute(
+                "INSERT INTO order_items (order_id, line_no, product_id, quantity, unit_price) "
+                "SELECT %s, %s, id, 1, price FROM products WHERE id = %s",
+                (order_id, line_no, product_id),
+            )
     return order_id, time.time()
 
 
@@ -153,20 +160,36 @@ def freshness(dsn: str, es_url: str, customer_id: int, products: list[int], rate
         reader.join()
     ms = [v * 1000 for v in watcher.latencies.values()] + [float("inf")] * len(watcher.pending)
     agg = [v * 1000 for v in stats.latencies] + [float("inf")] * len(stats.pending)
-    return {"rate": rate, "achieved": achieved, "orders": len(written), "unseen": len(watcher.pending),
-            "p50": percentile(ms, 0.5), "p90": percentile(ms, 0.9), "p99": percentile(ms, 0.99), "max": max(ms),
-            "cycle": percentile([c * 1000 for c in watcher.cycles], 0.5), "ids": written,
-            "stats_p50": percentile(agg, 0.5), "stats_p99": percentile(agg, 0.99)}
+    return {
+        "rate": rate,
+        "achieved": achieved,
+        "orders": len(written),
+        "unseen": len(watcher.pending),
+        "p50": percentile(ms, 0.5),
+        "p90": percentile(ms, 0.9),
+        "p99": percentile(ms, 0.99),
+        "max": max(ms),
+        "cycle": percentile([c * 1000 for c in watcher.cycles], 0.5),
+        "ids": written,
+        "stats_p50": percentile(agg, 0.5),
+        "stats_p99": percentile(agg, 0.99),
+    }
 
 
 def fanout(dsn: str, es_url: str, customer_id: int, product: int, count: int) -> dict:
     with psycopg.connect(dsn) as conn, conn.transaction():
-        ids = [r[0] for r in conn.execute(
-            "INSERT INTO orders (customer_id) SELECT %s FROM generate_series(1, %s) RETURNING id",
-            (customer_id, count)).fetchall()]
-        conn.execute("INSERT INTO order_items (order_id, line_no, product_id, quantity, unit_price) "
-                     "SELECT o, 1, p.id, 1, p.price FROM unnest(%s::bigint[]) o, products p WHERE p.id = %s",
-                     (ids, product))
+        ids = [
+            r[0]
+            for r in conn.execute(
+                "INSERT INTO orders (customer_id) SELECT %s FROM generate_series(1, %s) RETURNING id",
+                (customer_id, count),
+            ).fetchall()
+        ]
+        conn.execute(
+            "INSERT INTO order_items (order_id, line_no, product_id, quantity, unit_price) "
+            "SELECT o, 1, p.id, 1, p.price FROM unnest(%s::bigint[]) o, products p WHERE p.id = %s",
+            (ids, product),
+        )
     indexed = Watcher(es_url, lambda doc: bool(doc["items"]))
     for order_id in ids:
         indexed.expect(str(order_id), time.time())
@@ -181,9 +204,15 @@ def fanout(dsn: str, es_url: str, customer_id: int, product: int, count: int) ->
         renamed.expect(str(order_id), committed)
     _drain(renamed, 300)
     ms = sorted(v * 1000 for v in renamed.latencies.values())
-    return {"orders": count, "all_ms": ms[-1] if ms and not renamed.pending else float("inf"),
-            "first_ms": ms[0] if ms else float("inf"), "p50": percentile(ms, 0.5), "unseen": len(renamed.pending),
-            "index_s": max(indexed.latencies.values(), default=0), "ids": ids}
+    return {
+        "orders": count,
+        "all_ms": ms[-1] if ms and not renamed.pending else float("inf"),
+        "first_ms": ms[0] if ms else float("inf"),
+        "p50": percentile(ms, 0.5),
+        "unseen": len(renamed.pending),
+        "index_s": max(indexed.latencies.values(), default=0),
+        "ids": ids,
+    }
 
 
 def _drain(watcher: Watcher, timeout_s: float) -> None:
@@ -218,10 +247,17 @@ def main() -> None:
     tag = secrets.token_hex(4)
     load_before = load_average()
     with psycopg.connect(dsn, autocommit=True) as conn:
-        customer = conn.execute("INSERT INTO customers (email, name, country) VALUES (%s, %s, 'DE') RETURNING id",
-                                (f"bench-{tag}@example.com", f"Bench {tag}")).fetchone()[0]
-        products = [conn.execute("INSERT INTO products (sku, name, category, price) VALUES (%s, %s, 'bench', 9.99) "
-                                 "RETURNING id", (f"BENCH-{tag}-{i}", f"Bench {i}")).fetchone()[0] for i in (1, 2)]
+        customer = conn.execute(
+            "INSERT INTO customers (email, name, country) VALUES (%s, %s, 'DE') RETURNING id",
+            (f"bench-{tag}@example.com", f"Bench {tag}"),
+        ).fetchone()[0]
+        products = [
+            conn.execute(
+                "INSERT INTO products (sku, name, category, price) VALUES (%s, %s, 'bench', 9.99) RETURNING id",
+                (f"BENCH-{tag}-{i}", f"Bench {i}"),
+            ).fetchone()[0]
+            for i in (1, 2)
+        ]
     phases, fan = [], None
     try:
         for rate in (int(r) for r in args.rates.split(",")):
@@ -243,26 +279,35 @@ def main() -> None:
 
 def write_results(args, phases: list[dict], fan: dict | None, load_before: str) -> None:
     info = machine()
-    lines = [f"## {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC: orders read model and sales aggregates", "",
-             f"- machine: {info['cpu']}, {info['cores']} cores, {info['ram']} RAM, {info['os']}, "
-             f"Python {info['python']}",
-             f"- load average before {load_before}, after {load_average()}" + (f"; {args.note}" if args.note else ""),
-             "- method: psycopg writers, one order with 2 lines per transaction (3 row changes), open loop; "
-             "commit time when COMMIT returns; readers poll `_mget` (realtime) on `orders` until the document "
-             "has both lines, every 10 ms, so a figure includes up to one poll cycle. Aggregate freshness: a "
-             "search (refresh-bound, as `/stats` reads) of the product's `product_sales_daily` document for "
-             "today, every 10 ms, until its units include the order", "",
-             "| orders/s | row changes/s | achieved | orders | p50 ms | p90 ms | p99 ms | max ms | unseen | "
-             "poll cycle ms | waited for lag 0 s | aggregate visible p50 ms | p99 ms |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    lines += [f"| {p['rate']} | {p['rate'] * 3} | {p['achieved']:.0f} | {p['orders']} | {p['p50']:.0f} | "
-              f"{p['p90']:.0f} | {p['p99']:.0f} | {p['max']:.0f} | {p['unseen']} | {p['cycle']:.1f} | "
-              f"{p['waited']:.0f} | {p['stats_p50']:.0f} | {p['stats_p99']:.0f} |" for p in phases]
+    lines = [
+        f"## {datetime.now(UTC):%Y-%m-%d %H:%M} UTC: orders read model and sales aggregates",
+        "",
+        f"- machine: {info['cpu']}, {info['cores']} cores, {info['ram']} RAM, {info['os']}, Python {info['python']}",
+        f"- load average before {load_before}, after {load_average()}" + (f"; {args.note}" if args.note else ""),
+        "- method: psycopg writers, one order with 2 lines per transaction (3 row changes), open loop; "
+        "commit time when COMMIT returns; readers poll `_mget` (realtime) on `orders` until the document "
+        "has both lines, every 10 ms, so a figure includes up to one poll cycle. Aggregate freshness: a "
+        "search (refresh-bound, as `/stats` reads) of the product's `product_sales_daily` document for "
+        "today, every 10 ms, until its units include the order",
+        "",
+        "| orders/s | row changes/s | achieved | orders | p50 ms | p90 ms | p99 ms | max ms | unseen | "
+        "poll cycle ms | waited for lag 0 s | aggregate visible p50 ms | p99 ms |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {p['rate']} | {p['rate'] * 3} | {p['achieved']:.0f} | {p['orders']} | {p['p50']:.0f} | "
+        f"{p['p90']:.0f} | {p['p99']:.0f} | {p['max']:.0f} | {p['unseen']} | {p['cycle']:.1f} | "
+        f"{p['waited']:.0f} | {p['stats_p50']:.0f} | {p['stats_p99']:.0f} |"
+        for p in phases
+    ]
     if fan:
-        lines += ["", f"Customer rename with {fan['orders']} orders: the first order document showed the new name "
-                  f"after {fan['first_ms']:.0f} ms, half of them after {fan['p50']:.0f} ms, all "
-                  f"{fan['orders']} after **{fan['all_ms']:.0f} ms** (unseen: {fan['unseen']}). Indexing the "
-                  f"{fan['orders']} orders themselves (one transaction) took {fan['index_s']:.1f} s."]
+        lines += [
+            "",
+            f"Customer rename with {fan['orders']} orders: the first order document showed the new name "
+            f"after {fan['first_ms']:.0f} ms, half of them after {fan['p50']:.0f} ms, all "
+            f"{fan['orders']} after **{fan['all_ms']:.0f} ms** (unseen: {fan['unseen']}). Indexing the "
+            f"{fan['orders']} orders themselves (one transaction) took {fan['index_s']:.1f} s.",
+        ]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     with RESULTS.open("a") as results:
         results.write("\n".join(lines) + "\n\n")

@@ -6,14 +6,18 @@ waits on Kafka and Elasticsearch included), the source events routed (`readside_
 counted once per table here) and its Elasticsearch bulk requests (`readside_es_bulk_seconds_count`, documents
 and checkpoints). A phase's figures are the differences between two snapshots.
 """
+
 from __future__ import annotations
 
 import re
 import urllib.request
 from collections import defaultdict
 
-_SAMPLE = re.compile(r'^(readside_batch_seconds_sum|readside_pipeline_events_total|readside_es_bulk_seconds_count)'
-                     r'\{([^}]*)\} (\S+)$', re.M)
+_SAMPLE = re.compile(
+    r"^(readside_batch_seconds_sum|readside_pipeline_events_total|readside_es_bulk_seconds_count)"
+    r"\{([^}]*)\} (\S+)$",
+    re.M,
+)
 _LABEL = re.compile(r'(\w+)="([^"]*)"')
 HEARTBEAT = "debezium_heartbeat"
 
@@ -48,7 +52,7 @@ def costs(before: dict[str, float], after: dict[str, float]) -> dict[str, float]
     out = {"changes": changes, "ES requests": (after.get("bulks", 0.0) - before.get("bulks", 0.0)) / changes}
     for key in sorted(after):
         if key.startswith("stage:"):
-            name = "router" if key == "stage:all" else key[len("stage:"):]
+            name = "router" if key == "stage:all" else key[len("stage:") :]
             out[f"{name} ms"] = (after[key] - before.get(key, 0.0)) / changes * 1000
     return out
 
@@ -56,8 +60,10 @@ def costs(before: dict[str, float], after: dict[str, float]) -> dict[str, float]
 def cost_table(rows: list[tuple[str, dict[str, float]]]) -> list[str]:
     """A markdown table: one row per phase."""
     columns = sorted({k for _, c in rows for k in c if k.endswith(" ms")})
-    lines = ["| phase | source changes | " + " | ".join(columns) + " | ES requests per change |",
-             "|---:|---:|" + "---:|" * len(columns) + "---:|"]
+    lines = [
+        "| phase | source changes | " + " | ".join(columns) + " | ES requests per change |",
+        "|---:|---:|" + "---:|" * len(columns) + "---:|",
+    ]
     for phase, c in rows:
         if not c:
             lines.append(f"| {phase} | - |" + " - |" * len(columns) + " - |")

@@ -1,4 +1,5 @@
 """Backfill half of the products bench: COPY products into Postgres, time the read model, and the raw bulk ceiling."""
+
 from __future__ import annotations
 
 import asyncio
@@ -12,15 +13,28 @@ import httpx
 import psycopg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-
 from products_stack import pipeline_worker_pid, rss_mb, topic_partitions
 
 ON_HAND = 4242  # every bench product's stock: a document counts as complete once it shows this
-CATEGORIES = ["bench-audio", "bench-books", "bench-garden", "bench-kitchen", "bench-office", "bench-outdoor",
-              "bench-sport", "bench-tools", "bench-toys", "bench-travel", "bench-video", "bench-wear"]
-WORDS = ("steel oak linen compact quiet rapid solar classic modular pocket travel studio wireless ceramic "
-         "carbon vintage smart dual silver amber granite coastal nordic urban alpine velvet cotton bamboo "
-         "portable heavy light mini pro ultra eco prime field harbor summit meadow river canyon").split()
+CATEGORIES = [
+    "bench-audio",
+    "bench-books",
+    "bench-garden",
+    "bench-kitchen",
+    "bench-office",
+    "bench-outdoor",
+    "bench-sport",
+    "bench-tools",
+    "bench-toys",
+    "bench-travel",
+    "bench-video",
+    "bench-wear",
+]
+WORDS = (
+    "steel oak linen compact quiet rapid solar classic modular pocket travel studio wireless ceramic "
+    "carbon vintage smart dual silver amber granite coastal nordic urban alpine velvet cotton bamboo "
+    "portable heavy light mini pro ultra eco prime field harbor summit meadow river canyon"
+).split()
 
 
 def sku_pattern(run: str) -> str:
@@ -31,8 +45,13 @@ def product_rows(run: str, start: int, count: int, rng: random.Random):
     for i in range(start, start + count):
         words = rng.sample(WORDS, 3)
         description = " ".join(rng.choices(WORDS, k=rng.randint(25, 45))).capitalize() + "."
-        yield (f"BPP-{run}-{i}", f"{words[0].title()} {words[1]} {words[2]} {i}", description,
-               rng.choice(CATEGORIES), f"{rng.randint(1, 99_999) / 100:.2f}")
+        yield (
+            f"BPP-{run}-{i}",
+            f"{words[0].title()} {words[1]} {words[2]} {i}",
+            description,
+            rng.choice(CATEGORIES),
+            f"{rng.randint(1, 99_999) / 100:.2f}",
+        )
 
 
 @dataclass
@@ -60,13 +79,15 @@ def insert_products(dsn: str, run: str, rows: list[tuple], chunk: int) -> Insert
             with conn.transaction(), conn.cursor() as cur:
                 before = cur.execute("SELECT coalesce(max(id), 0) FROM products").fetchone()[0]
                 with cur.copy("COPY products (sku, name, description, category, price) FROM STDIN") as copy:
-                    for row in rows[start:start + size]:
+                    for row in rows[start : start + size]:
                         copy.write_row(row)
-                cur.execute("INSERT INTO inventory (product_id, on_hand) SELECT id, %s FROM products "
-                            "WHERE id > %s AND sku LIKE %s", (ON_HAND, before, sku_pattern(run)))
+                cur.execute(
+                    "INSERT INTO inventory (product_id, on_hand) SELECT id, %s FROM products "
+                    "WHERE id > %s AND sku LIKE %s",
+                    (ON_HAND, before, sku_pattern(run)),
+                )
             commits.append(time.time())
-        ids = [r[0] for r in conn.execute("SELECT id FROM products WHERE sku LIKE %s ORDER BY id",
-                                          (sku_pattern(run),))]
+        ids = [r[0] for r in conn.execute("SELECT id FROM products WHERE sku LIKE %s ORDER BY id", (sku_pattern(run),))]
     return Inserted(len(ids), began, commits[0], commits[-1], ids)
 
 
@@ -80,8 +101,10 @@ def delete_products(dsn: str, run: str, batch: int = 5000) -> int:
     deleted = 0
     with psycopg.connect(dsn, autocommit=True) as conn:
         for _ in range(10_000):  # bounded: 50M rows at most
-            cur = conn.execute("DELETE FROM products WHERE id IN (SELECT id FROM products WHERE sku LIKE %s "
-                               "LIMIT %s)", (sku_pattern(run), batch))
+            cur = conn.execute(
+                "DELETE FROM products WHERE id IN (SELECT id FROM products WHERE sku LIKE %s LIMIT %s)",
+                (sku_pattern(run), batch),
+            )
             deleted += cur.rowcount
             if cur.rowcount < batch:
                 break
@@ -102,14 +125,24 @@ class Timeline:
 
 
 def complete_query(ids: list[int]) -> dict:
-    return {"bool": {"filter": [{"range": {"id": {"gte": ids[0], "lte": ids[-1]}}},
-                                {"term": {"on_hand": ON_HAND}}]}}
+    return {"bool": {"filter": [{"range": {"id": {"gte": ids[0], "lte": ids[-1]}}}, {"term": {"on_hand": ON_HAND}}]}}
 
 
-async def watch_read_model(es_url: str, alias: str, bootstrap: str, group: str, topics: list[str],
-                           bounds: list[int], expected: int, run_dir: Path, rss_marks: list[int],
-                           timeout_s: float, ready: asyncio.Event, inserting: asyncio.Future,
-                           handed_over: asyncio.Future | None = None) -> Timeline:
+async def watch_read_model(
+    es_url: str,
+    alias: str,
+    bootstrap: str,
+    group: str,
+    topics: list[str],
+    bounds: list[int],
+    expected: int,
+    run_dir: Path,
+    rss_marks: list[int],
+    timeout_s: float,
+    ready: asyncio.Event,
+    inserting: asyncio.Future,
+    handed_over: asyncio.Future | None = None,
+) -> Timeline:
     """Sample document count, Kafka progress and worker RSS until every product is indexed and (when
     `handed_over` is given) the stream has taken over, or timeout. RSS is noted when the stream has
     routed the change events (2 per product) of each of `rss_marks` products: its state then holds them.
@@ -184,6 +217,7 @@ async def _committed(admin: AIOKafkaAdminClient, group: str, parts: list[TopicPa
 
 # --- the ceiling: the same documents, bulk-indexed straight into a scratch index ------------------
 
+
 def fetch_documents(es_url: str, alias: str, ids: list[int]) -> list[dict]:
     docs: list[dict] = []
     after: list | None = None
@@ -214,6 +248,7 @@ class BulkRun:
 def raw_bulk(es_url: str, mapping: Path, index: str, docs: list[dict]) -> list[BulkRun]:
     """Index `docs` into a fresh scratch index twice: streaming_bulk, then parallel_bulk on 2 threads."""
     from elasticsearch import Elasticsearch, helpers
+
     body = json.loads(mapping.read_text())
     runs = []
     with Elasticsearch(es_url, request_timeout=120) as es:
@@ -223,11 +258,16 @@ def raw_bulk(es_url: str, mapping: Path, index: str, docs: list[dict]) -> list[B
             actions = ({"_index": index, "_id": str(d["id"]), "_source": d} for d in docs)
             started = time.perf_counter()
             if method.startswith("streaming"):
-                failed = sum(not ok for ok, _ in helpers.streaming_bulk(es, actions, chunk_size=2000,
-                                                                        raise_on_error=False))
+                failed = sum(
+                    not ok for ok, _ in helpers.streaming_bulk(es, actions, chunk_size=2000, raise_on_error=False)
+                )
             else:
-                failed = sum(not ok for ok, _ in helpers.parallel_bulk(es, actions, thread_count=2,
-                                                                       chunk_size=2000, raise_on_error=False))
+                failed = sum(
+                    not ok
+                    for ok, _ in helpers.parallel_bulk(
+                        es, actions, thread_count=2, chunk_size=2000, raise_on_error=False
+                    )
+                )
             es.indices.refresh(index=index)  # the pipeline's clock stops at a count, i.e. searchable too
             seconds = time.perf_counter() - started
             indexed = es.count(index=index)["count"]

@@ -5,6 +5,7 @@ statement returns) so the readers' polling never delays a commit. Every change w
 only grows per product (price in cents = a global sequence number, or a name token carrying it), so a
 reader knows a change is visible once the document holds that value or a later one.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -34,7 +35,7 @@ def name_for(run: str, seq: int) -> str:
 
 def seq_in_name(run: str, name: str | None) -> int | None:
     word = (name or "").rsplit(" ", 1)[-1]
-    return int(word[len(run) + 1:]) if word.startswith(f"{run}x") else None
+    return int(word[len(run) + 1 :]) if word.startswith(f"{run}x") else None
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ def writer_main(dsn: str, plan: WritePlan, pipe) -> None:
     the threads mostly wait on Postgres, so they share the GIL without slowing each other down.
     """
     import psycopg
+
     try:
         conns = [psycopg.connect(dsn, autocommit=True) for _ in range(plan.connections)]
         pipe.send("ready")
@@ -83,8 +85,7 @@ def _write(conns: list, plan: WritePlan, start_at: float, pipe) -> None:
                 if delay > 0:
                     time.sleep(delay)
                 seq = plan.seq_base + k * plan.stride + plan.lane
-                conns[c].execute(sql, (seq if plan.kind == "price" else name_for(plan.run, seq),
-                                       plan.ids[k % usable]))
+                conns[c].execute(sql, (seq if plan.kind == "price" else name_for(plan.run, seq), plan.ids[k % usable]))
                 committed = time.time()
                 with lock:
                     buffer.append((seq, plan.ids[k % usable], committed, due))
@@ -125,8 +126,16 @@ def _ms(iso: str | None) -> float | None:
 class Readers:
     """Polls for every change until it is readable (and, with `search`, searchable)."""
 
-    def __init__(self, kind: str, run: str, search: bool, es: aiohttp.ClientSession, alias: str,
-                 api: aiohttp.ClientSession | None, rate: float) -> None:
+    def __init__(
+        self,
+        kind: str,
+        run: str,
+        search: bool,
+        es: aiohttp.ClientSession,
+        alias: str,
+        api: aiohttp.ClientSession | None,
+        rate: float,
+    ) -> None:
         self.kind, self.run, self.search = kind, run, search
         self.es, self.alias, self.api = es, alias, api
         self.sample = 1.0 if search or api else min(1.0, TRACKED_PER_S / rate)
@@ -178,8 +187,12 @@ class Readers:
                 continue
             began = time.time()
             if self.api is None:
-                body = await _post(self.es, f"/{self.alias}/_mget", {"ids": ids}, {
-                    "realtime": "true", "_source_includes": "price_cents,name,source_ts_ms,indexed_at"})
+                body = await _post(
+                    self.es,
+                    f"/{self.alias}/_mget",
+                    {"ids": ids},
+                    {"realtime": "true", "_source_includes": "price_cents,name,source_ts_ms,indexed_at"},
+                )
                 at = time.time()
                 for doc in body["docs"]:
                     if doc.get("found"):
@@ -203,8 +216,11 @@ class Readers:
             waiting = list(self.unsearched.values())[:1000]
             if waiting and self.api is None:
                 tokens = [f"{self.run}x{c.seq}" for c in waiting]
-                body = await _post(self.es, f"/{self.alias}/_search", {
-                    "size": len(tokens), "_source": ["name"], "query": {"terms": {"name": tokens}}})
+                body = await _post(
+                    self.es,
+                    f"/{self.alias}/_search",
+                    {"size": len(tokens), "_source": ["name"], "query": {"terms": {"name": tokens}}},
+                )
                 at = time.time()
                 for hit in body["hits"]["hits"]:
                     self._found(seq_in_name(self.run, hit["_source"].get("name")), at)
@@ -274,7 +290,8 @@ class Readers:
 
 
 async def _post(session: aiohttp.ClientSession, path: str, body: dict, params: dict | None = None) -> dict:
-    async with session.post(path, data=json.dumps(body), params=params,
-                            headers={"content-type": "application/json"}) as response:
+    async with session.post(
+        path, data=json.dumps(body), params=params, headers={"content-type": "application/json"}
+    ) as response:
         response.raise_for_status()
         return await response.json()

@@ -1,4 +1,5 @@
 """One timed phase of the products bench: writer processes, readers, a Kafka timestamp tap, CPU and metrics."""
+
 from __future__ import annotations
 
 import asyncio
@@ -9,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
-
 from products_load import SPAWN, Change, Readers, WritePlan, writer_main
 from products_stack import CpuMeter, Histograms, pipeline_worker_pid, scrape_histograms, topic_partitions
 
@@ -82,6 +82,7 @@ def tap_main(bootstrap: str, topics: dict[str, str], pipe) -> None:
 
 async def _tap(bootstrap: str, topics: dict[str, str], pipe) -> None:
     from aiokafka import AIOKafkaConsumer
+
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=20)
     await consumer.start()
     try:
@@ -122,6 +123,7 @@ async def settle(bootstrap: str, group: str, topics: list[str], timeout_s: float
     """
     from aiokafka import AIOKafkaConsumer
     from aiokafka.admin import AIOKafkaAdminClient
+
     parts = await topic_partitions(bootstrap, topics)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, request_timeout_ms=5000)
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
@@ -147,21 +149,34 @@ def _writer_plans(ctx: Context, phase: Phase, ids: list[int], seq_base: int) -> 
     processes = max(1, math.ceil(phase.rate / WRITER_RATE_PER_PROCESS))
     rate = phase.rate / processes
     connections = max(1, min(16, math.ceil(rate / RATE_PER_CONNECTION)))
-    return [WritePlan(kind=phase.kind, rate=rate, seconds=phase.seconds, ids=tuple(ids[lane::processes]),
-                      seq_base=seq_base, stride=processes, lane=lane, connections=connections, run=ctx.run)
-            for lane in range(processes)]
+    return [
+        WritePlan(
+            kind=phase.kind,
+            rate=rate,
+            seconds=phase.seconds,
+            ids=tuple(ids[lane::processes]),
+            seq_base=seq_base,
+            stride=processes,
+            lane=lane,
+            connections=connections,
+            run=ctx.run,
+        )
+        for lane in range(processes)
+    ]
 
 
 async def run_phase(ctx: Context, phase: Phase, ids: list[int], seq_base: int) -> PhaseResult:
     """Drive `phase` against `ids`; every value written is above `seq_base` (callers keep it growing)."""
-    settled = await settle(ctx.bootstrap, ctx.group, [ctx.source_topic, ctx.inventory_topic, ctx.routed_topic],
-                           ctx.settle_timeout_s)
+    settled = await settle(
+        ctx.bootstrap, ctx.group, [ctx.source_topic, ctx.inventory_topic, ctx.routed_topic], ctx.settle_timeout_s
+    )
     worker_before = pipeline_worker_pid(ctx.run_dir)
     tap_pipe = tap = None
     if phase.tap:
         tap_pipe, child_end = SPAWN.Pipe()
-        tap = SPAWN.Process(target=tap_main, args=(ctx.bootstrap, {ctx.source_topic: "source",
-                                                                   ctx.routed_topic: "routed"}, child_end))
+        tap = SPAWN.Process(
+            target=tap_main, args=(ctx.bootstrap, {ctx.source_topic: "source", ctx.routed_topic: "routed"}, child_end)
+        )
         tap.start()
         _expect(tap_pipe, tap, "ready", 60, "Kafka tap")
     plans = _writer_plans(ctx, phase, ids, seq_base)
@@ -173,25 +188,39 @@ async def run_phase(ctx: Context, phase: Phase, ids: list[int], seq_base: int) -
         pipes.append(parent_end)
         writers.append(writer)
     try:
-        for pipe, writer in zip(pipes, writers):
+        for pipe, writer in zip(pipes, writers, strict=False):
             _expect(pipe, writer, "ready", 60, "writer")
         before = scrape_histograms(ctx.metrics_url)
         cpu = CpuMeter(ctx.run_dir)
         cpu.start()
         timeout = aiohttp.ClientTimeout(total=30)
-        async with aiohttp.ClientSession(ctx.es_url, timeout=timeout) as es, \
-                aiohttp.ClientSession(ctx.api_url, timeout=timeout) as api:
-            readers = Readers(phase.kind, ctx.run, phase.search, es, ctx.alias, api if phase.via_api else None,
-                              phase.rate)
+        async with (
+            aiohttp.ClientSession(ctx.es_url, timeout=timeout) as es,
+            aiohttp.ClientSession(ctx.api_url, timeout=timeout) as api,
+        ):
+            readers = Readers(
+                phase.kind, ctx.run, phase.search, es, ctx.alias, api if phase.via_api else None, phase.rate
+            )
             started = time.time() + 0.3
             for pipe in pipes:
                 pipe.send(started)
             ended = await readers.observe(pipes, deadline_s=phase.seconds * 3 + 60, drain_s=phase.drain_s)
         shares = cpu.stop()
         histograms = scrape_histograms(ctx.metrics_url).minus(before)
-        result = PhaseResult(phase, readers.changes, started, ended, shares, histograms, readers.polls,
-                             readers.poll_seconds, readers.written, readers.last_commit, settled,
-                             (worker_before, pipeline_worker_pid(ctx.run_dir)))
+        result = PhaseResult(
+            phase,
+            readers.changes,
+            started,
+            ended,
+            shares,
+            histograms,
+            readers.polls,
+            readers.poll_seconds,
+            readers.written,
+            readers.last_commit,
+            settled,
+            (worker_before, pipeline_worker_pid(ctx.run_dir)),
+        )
         if tap is not None:
             tap_pipe.send("stop")
             if not tap_pipe.poll(30):

@@ -9,6 +9,7 @@ Every phase is bounded in time. `--quick` is a ~3-minute smoke run.
 
     .venv/bin/python bench/products_pipeline.py [--quick] [--note "what else ran"]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,17 +26,18 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import products_backfill as backfill  # noqa: E402
+import products_summary as summary  # noqa: E402
+from machine_info import load_average  # noqa: E402
+from products_phases import Context, Phase, percentile, run_phase  # noqa: E402
+from products_report import PhaseFigures, figures  # noqa: E402
+from products_stack import CpuMeter, other_load, pipeline_worker_pid, rss_mb, scrape_histograms  # noqa: E402
+
 from infra.backfill.products import products_target  # noqa: E402
 from infra.backfill.runner import StreamPause, run_backfill, worker_url  # noqa: E402
 from infra.secrets import postgres_password  # noqa: E402
 from infra.settings import StackSettings  # noqa: E402
 from pipelines.core.settings import PipelineSettings  # noqa: E402
-import products_backfill as backfill  # noqa: E402
-from products_phases import Context, Phase, percentile, run_phase  # noqa: E402
-from products_report import PhaseFigures, figures  # noqa: E402
-from machine_info import load_average  # noqa: E402
-from products_stack import CpuMeter, other_load, pipeline_worker_pid, rss_mb, scrape_histograms  # noqa: E402
-import products_summary as summary  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "products.md"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -75,10 +77,23 @@ async def measure_backfill(run: Run) -> list[int]:
     loop = asyncio.get_running_loop()
     ready, inserting, handed_over = asyncio.Event(), loop.create_future(), loop.create_future()
     ids_hint = [backfill.max_product_id(ctx.dsn) + 1, 2**62]  # narrowed once the run's ids are known
-    watcher = asyncio.create_task(backfill.watch_read_model(
-        ctx.es_url, ctx.alias, ctx.bootstrap, run.pipeline.pipeline_app_id,
-        [ctx.source_topic, run.pipeline.source_topic("inventory")], ids_hint, a.products, ctx.run_dir,
-        [10_000, a.products], a.backfill_timeout, ready, inserting, handed_over))
+    watcher = asyncio.create_task(
+        backfill.watch_read_model(
+            ctx.es_url,
+            ctx.alias,
+            ctx.bootstrap,
+            run.pipeline.pipeline_app_id,
+            [ctx.source_topic, run.pipeline.source_topic("inventory")],
+            ids_hint,
+            a.products,
+            ctx.run_dir,
+            [10_000, a.products],
+            a.backfill_timeout,
+            ready,
+            inserting,
+            handed_over,
+        )
+    )
     await asyncio.wait_for(ready.wait(), 60)
     meter, histograms = CpuMeter(ctx.run_dir), scrape_histograms(ctx.metrics_url)
     meter.start()
@@ -92,25 +107,42 @@ async def measure_backfill(run: Run) -> list[int]:
     inserted = await loop.run_in_executor(None, backfill.insert_products, ctx.dsn, ctx.run, rows, a.chunk)
     inserting.set_result(inserted)
     ids_hint[:] = [inserted.ids[0], inserted.ids[-1]]
-    say(f"backfill: {inserted.count} committed in {inserted.last_commit - inserted.began:.1f} s; waiting for "
-        f"Debezium to capture them")
-    run.backfill["captured"] = await backfill.wait_in_kafka(ctx.bootstrap, topics, base, 2 * inserted.count,
-                                                            a.backfill_timeout)
+    say(
+        f"backfill: {inserted.count} committed in {inserted.last_commit - inserted.began:.1f} s; waiting for "
+        f"Debezium to capture them"
+    )
+    run.backfill["captured"] = await backfill.wait_in_kafka(
+        ctx.bootstrap, topics, base, 2 * inserted.count, a.backfill_timeout
+    )
     say("backfill: `readside backfill` indexes them from a snapshot and hands over to the stream")
     run.backfill["started"] = time.time()
-    report = await loop.run_in_executor(None, run_backfill, products_target(run.pipeline), ctx.dsn, run.pipeline,
-                                        lambda line: say(f"backfill: {line}"), a.backfill_timeout)
+    report = await loop.run_in_executor(
+        None,
+        run_backfill,
+        products_target(run.pipeline),
+        ctx.dsn,
+        run.pipeline,
+        lambda line: say(f"backfill: {line}"),
+        a.backfill_timeout,
+    )
     run.backfill.update(report=report, handed_over=time.time())
     handed_over.set_result(None)
     line = await watcher
-    run.backfill.update(inserted=inserted, line=line, rss_after=rss_mb(pipeline_worker_pid(ctx.run_dir)),
-                        cpu=meter.stop(), histograms=scrape_histograms(ctx.metrics_url).minus(histograms),
-                        worker_after=pipeline_worker_pid(ctx.run_dir))
+    run.backfill.update(
+        inserted=inserted,
+        line=line,
+        rss_after=rss_mb(pipeline_worker_pid(ctx.run_dir)),
+        cpu=meter.stop(),
+        histograms=scrape_histograms(ctx.metrics_url).minus(histograms),
+        worker_after=pipeline_worker_pid(ctx.run_dir),
+    )
     if line.done_at is None:
         say(f"backfill: NOT complete after {a.backfill_timeout:.0f} s ({line.rows[-1]['count']} documents)")
         return inserted.ids
-    say(f"backfill: {report.documents:,} documents in {report.index_s:.1f} s ({report.rate:,.0f}/s); the stream "
-        f"took over {report.handover_s:.1f} s later")
+    say(
+        f"backfill: {report.documents:,} documents in {report.index_s:.1f} s ({report.rate:,.0f}/s); the stream "
+        f"took over {report.handover_s:.1f} s later"
+    )
     docs = backfill.fetch_documents(ctx.es_url, ctx.alias, inserted.ids)
     scratch = f"bench_products_raw_{ctx.run}"
     say(f"raw bulk ceiling: {len(docs)} documents into scratch index {scratch}")
@@ -122,7 +154,7 @@ async def measure_backfill(run: Run) -> list[int]:
 
 async def phase(run: Run, spec: Phase, ids: list[int]) -> PhaseFigures:
     run.phases_run += 1
-    rotated = ids[(run.phases_run * 7919) % len(ids):] + ids[:(run.phases_run * 7919) % len(ids)]
+    rotated = ids[(run.phases_run * 7919) % len(ids) :] + ids[: (run.phases_run * 7919) % len(ids)]
     say(f"phase {spec.name}: {spec.kind} changes at {spec.rate:g}/s for {spec.seconds:g} s")
     result = await run_phase(run.ctx, spec, rotated, run.phases_run * SEQ_SPAN)
     f = figures(result)
@@ -131,8 +163,10 @@ async def phase(run: Run, spec: Phase, ids: list[int]) -> PhaseFigures:
     extra = ""
     if spec.search:
         extra = f", searchable p99 {percentile(f.searchable, 0.99):.0f} ms"
-    say(f"phase {spec.name}: achieved {result.achieved_rate:.0f}/s, readable p50 {f.p50:.0f} ms, "
-        f"p99 {f.p99:.0f} ms, unseen {f.unseen}{extra}")
+    say(
+        f"phase {spec.name}: achieved {result.achieved_rate:.0f}/s, readable p50 {f.p50:.0f} ms, "
+        f"p99 {f.p99:.0f} ms, unseen {f.unseen}{extra}"
+    )
     return f
 
 
@@ -143,22 +177,55 @@ async def measure_freshness(run: Run, ids: list[int]) -> None:
     await asyncio.sleep(5)  # a fixed window to measure the idle cost of the stack
     run.idle_cpu = meter.stop()
     for rate in a.rates:
-        run.latency.append(await phase(run, Phase(f"readable @{rate:g}/s", "price", rate, a.rate_seconds,
-                                                  tap=True, drain_s=a.drain_seconds), ids))
-    run.search.append(await phase(run, Phase(f"searchable @{a.search_rate:g}/s", "name", a.search_rate,
-                                             a.search_seconds, search=True, tap=True,
-                                             drain_s=a.drain_seconds), ids))
-    run.search.append(await phase(run, Phase(f"query API @{a.api_rate:g}/s", "name", a.api_rate,
-                                             a.api_seconds, search=True, via_api=True,
-                                             drain_s=a.drain_seconds), ids))
+        run.latency.append(
+            await phase(
+                run,
+                Phase(f"readable @{rate:g}/s", "price", rate, a.rate_seconds, tap=True, drain_s=a.drain_seconds),
+                ids,
+            )
+        )
+    run.search.append(
+        await phase(
+            run,
+            Phase(
+                f"searchable @{a.search_rate:g}/s",
+                "name",
+                a.search_rate,
+                a.search_seconds,
+                search=True,
+                tap=True,
+                drain_s=a.drain_seconds,
+            ),
+            ids,
+        )
+    )
+    run.search.append(
+        await phase(
+            run,
+            Phase(
+                f"query API @{a.api_rate:g}/s",
+                "name",
+                a.api_rate,
+                a.api_seconds,
+                search=True,
+                via_api=True,
+                drain_s=a.drain_seconds,
+            ),
+            ids,
+        )
+    )
     # The highest rate with p99 < 1 s: up from the last fixed rate while it holds, else down until it does.
     last = run.latency[-1]
     going_up = sustained(last)
-    ladder = ([r for r in a.step_rates if r > last.result.phase.rate] if going_up
-              else [r for r in a.down_rates if r < last.result.phase.rate])
+    ladder = (
+        [r for r in a.step_rates if r > last.result.phase.rate]
+        if going_up
+        else [r for r in a.down_rates if r < last.result.phase.rate]
+    )
     for rate in ladder:
-        step = await phase(run, Phase(f"step @{rate:g}/s", "price", rate, a.step_seconds,
-                                      drain_s=a.step_drain_seconds), ids)
+        step = await phase(
+            run, Phase(f"step @{rate:g}/s", "price", rate, a.step_seconds, drain_s=a.step_drain_seconds), ids
+        )
         run.steps.append(step)
         if sustained(step) != going_up:
             say(f"step @{rate:g}/s {'held' if sustained(step) else 'missed'}: the ladder stops here")
@@ -186,11 +253,16 @@ async def clean_up(run: Run, ids: list[int]) -> None:
                 await asyncio.sleep(1)
                 remaining = (await es.post(f"/{ctx.alias}/_count", json=body)).json()["count"]
             rate = (first - remaining) / max(time.monotonic() - began, 1e-6)
-            run.cleanup += (f"; the pipeline removed their documents at {rate:,.0f}/s while the bench waited "
-                            f"({run.args.cleanup_timeout:.0f} s at most)"
-                            + (f"; {remaining:,} were still to go, which it goes on deleting after the bench "
-                               f"ends (~{remaining / max(rate, 1) / 60:.0f} min more at that rate)"
-                               if remaining else "; none left"))
+            run.cleanup += (
+                f"; the pipeline removed their documents at {rate:,.0f}/s while the bench waited "
+                f"({run.args.cleanup_timeout:.0f} s at most)"
+                + (
+                    f"; {remaining:,} were still to go, which it goes on deleting after the bench "
+                    f"ends (~{remaining / max(rate, 1) / 60:.0f} min more at that rate)"
+                    if remaining
+                    else "; none left"
+                )
+            )
     say(f"cleanup: {run.cleanup}")
 
 
@@ -218,18 +290,33 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--search-seconds", type=float, help="default 30, quick 5")
     p.add_argument("--api-rate", type=float, default=10, help="cross-check through the query API")
     p.add_argument("--api-seconds", type=float, help="default 15, quick 4")
-    p.add_argument("--step-rates", type=floats, default=[2000, 3000, 5000],
-                   help="the ladder up, when the last fixed rate held p99 < 1 s")
-    p.add_argument("--down-rates", type=floats, default=[750, 500, 300, 150],
-                   help="the ladder down, when the last fixed rate did not")
+    p.add_argument(
+        "--step-rates",
+        type=floats,
+        default=[2000, 3000, 5000],
+        help="the ladder up, when the last fixed rate held p99 < 1 s",
+    )
+    p.add_argument(
+        "--down-rates",
+        type=floats,
+        default=[750, 500, 300, 150],
+        help="the ladder down, when the last fixed rate did not",
+    )
     p.add_argument("--step-seconds", type=float, help="per step (default 20, quick 5)")
-    p.add_argument("--drain-seconds", type=float, default=120,
-                   help="after a phase, wait this long for changes not yet seen (a backlog drains)")
+    p.add_argument(
+        "--drain-seconds",
+        type=float,
+        default=120,
+        help="after a phase, wait this long for changes not yet seen (a backlog drains)",
+    )
     p.add_argument("--step-drain-seconds", type=float, default=90)
     p.add_argument("--backfill-timeout", type=float, help="default max(300, products / 400) s")
-    p.add_argument("--cleanup-timeout", type=float,
-                   help="how long to wait for the pipeline to remove the deleted products' documents "
-                        "(default 180 s, quick 60 s); it goes on after the bench ends")
+    p.add_argument(
+        "--cleanup-timeout",
+        type=float,
+        help="how long to wait for the pipeline to remove the deleted products' documents "
+        "(default 180 s, quick 60 s); it goes on after the bench ends",
+    )
     p.add_argument("--keep-products", action="store_true", help="skip the cleanup (debugging)")
     p.add_argument("--results", type=Path, default=RESULTS)
     p.add_argument("--note", default="", help="free text for the results, e.g. what else ran")
@@ -250,13 +337,20 @@ def main() -> None:
     settings, pipeline = StackSettings(), PipelineSettings()
     if settings.host not in LOOPBACK or pipeline.host not in LOOPBACK:
         raise SystemExit("the bench runs against a loopback stack only (READSIDE_HOST)")
-    ctx = Context(run=secrets.token_hex(3), dsn=settings.postgres_dsn(postgres_password(settings)),
-                  es_url=settings.elasticsearch_url, alias=pipeline.products_alias,
-                  api_url=f"http://{settings.host}:{settings.query_api_port}", bootstrap=settings.kafka_bootstrap,
-                  metrics_url=f"http://{settings.host}:{settings.pipeline_metrics_port}/metrics",
-                  run_dir=settings.data / "run", source_topic=pipeline.source_topic("products"),
-                  routed_topic=f"{pipeline.pipeline_app_id}-products-changes",
-                  inventory_topic=pipeline.source_topic("inventory"), group=pipeline.pipeline_app_id)
+    ctx = Context(
+        run=secrets.token_hex(3),
+        dsn=settings.postgres_dsn(postgres_password(settings)),
+        es_url=settings.elasticsearch_url,
+        alias=pipeline.products_alias,
+        api_url=f"http://{settings.host}:{settings.query_api_port}",
+        bootstrap=settings.kafka_bootstrap,
+        metrics_url=f"http://{settings.host}:{settings.pipeline_metrics_port}/metrics",
+        run_dir=settings.data / "run",
+        source_topic=pipeline.source_topic("products"),
+        routed_topic=f"{pipeline.pipeline_app_id}-products-changes",
+        inventory_topic=pipeline.source_topic("inventory"),
+        group=pipeline.pipeline_app_id,
+    )
     run = Run(args, ctx, settings, pipeline)
     say("preflight: stack status, other load on the machine")
     run.stack = summary.preflight(settings)

@@ -1,4 +1,5 @@
 """Figures of the products bench: per-phase statistics, the target verdicts, and the markdown written to results."""
+
 from __future__ import annotations
 
 import math
@@ -7,8 +8,19 @@ from dataclasses import dataclass
 from products_phases import PhaseResult, percentile
 
 INF = float("inf")
-CPU_ORDER = ("elasticsearch", "pipeline", "kafka", "connect", "postgres", "query-api", "bench", "outside stack",
-             "machine busy", "loop on cpu", "loop waiting for cpu")
+CPU_ORDER = (
+    "elasticsearch",
+    "pipeline",
+    "kafka",
+    "connect",
+    "postgres",
+    "query-api",
+    "bench",
+    "outside stack",
+    "machine busy",
+    "loop on cpu",
+    "loop waiting for cpu",
+)
 
 
 def _ms(value: float) -> str:
@@ -43,8 +55,12 @@ class PhaseFigures:
 
 def figures(result: PhaseResult) -> PhaseFigures:
     readable, searchable = [], []
-    stages: dict[str, list[float]] = {"commit → Kafka (Debezium)": [], "Kafka → routed (router)": [],
-                                      "routed → doc built (projector)": [], "doc built → readable": []}
+    stages: dict[str, list[float]] = {
+        "commit → Kafka (Debezium)": [],
+        "Kafka → routed (router)": [],
+        "routed → doc built (projector)": [],
+        "doc built → readable": [],
+    }
     source, routed = result.tap.get("source", {}), result.tap.get("routed", {})
     for change in result.changes:
         committed_ms = change.committed * 1000
@@ -77,24 +93,30 @@ def _cpu(result: PhaseResult) -> str:
 
 
 def readable_table(rows: list[PhaseFigures]) -> list[str]:
-    lines = ["| phase | target/s | achieved/s | written (watched) | p50 ms | p90 ms | p99 ms | max ms | unseen | "
-             "poll cycle ms | worker freshness histogram p50/p99 ms | idle wait before s |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"]
+    lines = [
+        "| phase | target/s | achieved/s | written (watched) | p50 ms | p90 ms | p99 ms | max ms | unseen | "
+        "poll cycle ms | worker freshness histogram p50/p99 ms | idle wait before s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
+    ]
     for f in rows:
         r = f.result
-        lines.append(f"| {r.phase.name} | {r.phase.rate:g} | {r.achieved_rate:.0f} | {r.written} ({len(r.changes)}) | "
-                     f"{_ms(f.p50)} | {_ms(percentile(f.readable, 0.9))} | {_ms(f.p99)} | "
-                     f"{_ms(max(f.readable, default=float('nan')))} | {f.unseen} | "
-                     f"{r.poll_seconds / max(r.polls, 1) * 1000:.1f} | "
-                     f"{_histogram_pair(r, 'readside_freshness_seconds', 'products')} | "
-                     f"{r.settled[0]:.0f}{'' if r.settled[1] <= 100 else f' (still {r.settled[1]} behind)'} |")
+        lines.append(
+            f"| {r.phase.name} | {r.phase.rate:g} | {r.achieved_rate:.0f} | {r.written} ({len(r.changes)}) | "
+            f"{_ms(f.p50)} | {_ms(percentile(f.readable, 0.9))} | {_ms(f.p99)} | "
+            f"{_ms(max(f.readable, default=float('nan')))} | {f.unseen} | "
+            f"{r.poll_seconds / max(r.polls, 1) * 1000:.1f} | "
+            f"{_histogram_pair(r, 'readside_freshness_seconds', 'products')} | "
+            f"{r.settled[0]:.0f}{'' if r.settled[1] <= 100 else f' (still {r.settled[1]} behind)'} |"
+        )
     return lines
 
 
 def stages_table(rows: list[PhaseFigures]) -> list[str]:
     names = list(rows[0].stages) if rows else []
-    lines = ["| phase | " + " | ".join(f"{n} p50/p99 ms" for n in names) + " | ES bulk (products) p50/p99 ms |",
-             "|---|" + "---:|" * (len(names) + 1)]
+    lines = [
+        "| phase | " + " | ".join(f"{n} p50/p99 ms" for n in names) + " | ES bulk (products) p50/p99 ms |",
+        "|---|" + "---:|" * (len(names) + 1),
+    ]
     for f in rows:
         cells = [_pair(f.stages[n]) for n in names]
         bulk = _histogram_pair(f.result, "readside_es_bulk_seconds", 'index="products"')
@@ -108,19 +130,24 @@ def cpu_table(rows: list[PhaseFigures], extra: dict[str, dict[str, float]]) -> l
         if shares:
             lines.append(f"| {name} | " + " | ".join(f"{shares.get(p, 0):.2f}" for p in CPU_ORDER) + " |")
     for f in rows:
-        lines.append(f"| {f.result.phase.name} | " + " | ".join(f"{f.result.cpu.get(p, 0):.2f}"
-                                                              for p in CPU_ORDER) + " |")
+        lines.append(
+            f"| {f.result.phase.name} | " + " | ".join(f"{f.result.cpu.get(p, 0):.2f}" for p in CPU_ORDER) + " |"
+        )
     return lines
 
 
 def searchable_table(rows: list[PhaseFigures]) -> list[str]:
-    lines = ["| phase | rate/s | changes | readable p50/p99 ms | searchable p50 ms | p90 ms | p99 ms | max ms | "
-             "unseen |", "|---|---:|---:|---|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| phase | rate/s | changes | readable p50/p99 ms | searchable p50 ms | p90 ms | p99 ms | max ms | unseen |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|",
+    ]
     for f in rows:
         s = f.searchable
-        lines.append(f"| {f.result.phase.name} | {f.result.phase.rate:g} | {len(s)} | {_pair(f.readable)} | "
-                     f"{_ms(percentile(s, 0.5))} | {_ms(percentile(s, 0.9))} | {_ms(percentile(s, 0.99))} | "
-                     f"{_ms(max(s, default=float('nan')))} | {sum(v == INF for v in s)} |")
+        lines.append(
+            f"| {f.result.phase.name} | {f.result.phase.rate:g} | {len(s)} | {_pair(f.readable)} | "
+            f"{_ms(percentile(s, 0.5))} | {_ms(percentile(s, 0.9))} | {_ms(percentile(s, 0.99))} | "
+            f"{_ms(max(s, default=float('nan')))} | {sum(v == INF for v in s)} |"
+        )
     return lines
 
 

@@ -1,4 +1,5 @@
 """What the products bench reads off the running stack: machine, versions, CPU and memory per process, metrics."""
+
 from __future__ import annotations
 
 import os
@@ -9,12 +10,12 @@ from pathlib import Path
 
 import httpx
 
-
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 STACK_PARTS = ("postgres", "kafka", "connect", "elasticsearch", "pipeline", "query-api", "write-api")
 
 
 # --- processes -----------------------------------------------------------------------------------
+
 
 def process_tree() -> dict[int, list[int]]:
     """Every process's children, by pid (from the ppid in /proc/<pid>/stat)."""
@@ -33,7 +34,7 @@ def _stat(pid: int) -> list[str] | None:
         raw = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    return raw[raw.rindex(")") + 2:].split()
+    return raw[raw.rindex(")") + 2 :].split()
 
 
 def descendants(pid: int, tree: dict[int, list[int]] | None = None) -> list[int]:
@@ -159,7 +160,7 @@ def other_load(run_dir: Path, seconds: float = 3.0) -> list[tuple[str, float]]:
 
 # --- prometheus histograms of the worker -------------------------------------------------------
 
-_SAMPLE = re.compile(r'^(\w+)_bucket\{([^}]*)\} ([0-9.e+-]+)$')
+_SAMPLE = re.compile(r"^(\w+)_bucket\{([^}]*)\} ([0-9.e+-]+)$")
 _LE = re.compile(r'le="([^"]+)",?')
 
 
@@ -167,7 +168,7 @@ _LE = re.compile(r'le="([^"]+)",?')
 class Histograms:
     buckets: dict[tuple[str, str], list[tuple[float, float]]]  # (metric, labels) -> [(le, cumulative)]
 
-    def minus(self, earlier: "Histograms") -> "Histograms":
+    def minus(self, earlier: Histograms) -> Histograms:
         out = {}
         for key, rows in self.buckets.items():
             before = dict(earlier.buckets.get(key, []))
@@ -206,6 +207,7 @@ async def topic_partitions(bootstrap: str, topics: list[str]):
     """TopicPartitions of `topics` (asked of the admin API: a bare consumer's metadata may not list them)."""
     from aiokafka import TopicPartition
     from aiokafka.admin import AIOKafkaAdminClient
+
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
     await admin.start()
     try:
@@ -213,4 +215,3 @@ async def topic_partitions(bootstrap: str, topics: list[str]):
     finally:
         await admin.close()
     return [TopicPartition(t["topic"], p["partition"]) for t in described for p in t["partitions"]]
-

@@ -11,6 +11,7 @@ reader process does plain reads through the query API. Appends the figures to be
     .venv/bin/python bench/rebuild_bench.py                  # 200,000 orders, ~15-25 min
     .venv/bin/python bench/rebuild_bench.py --orders 5000    # smoke, ~2 min
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,7 +19,7 @@ import multiprocessing
 import resource
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -28,12 +29,13 @@ from elasticsearch import Elasticsearch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import rebuild_parts as parts  # noqa: E402
+from machine_info import append_results, load_average, machine  # noqa: E402
+
 from infra.rebuild.targets import rebuild_targets  # noqa: E402
 from infra.secrets import postgres_password  # noqa: E402
 from infra.settings import StackSettings  # noqa: E402
 from pipelines.core.settings import PipelineSettings  # noqa: E402
-from machine_info import append_results, load_average, machine  # noqa: E402
-import rebuild_parts as parts  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "rebuild.md"
 CONNECTOR = "postgres-source"
@@ -94,78 +96,121 @@ def measure(args, model: str, target, dsn: str, es: Elasticsearch, plan, meter: 
         stop.set()
     reads = out.get(timeout=60)
     proc.join(10)
-    print(f"{model}: rebuild {rebuilt['rate']:,}/s ({rebuilt['index_s']:.1f} s index, {rebuilt['total_s']:.1f} s "
-          f"in all); {len(reads['results'])} reads", flush=True)
+    print(
+        f"{model}: rebuild {rebuilt['rate']:,}/s ({rebuilt['index_s']:.1f} s index, {rebuilt['total_s']:.1f} s "
+        f"in all); {len(reads['results'])} reads",
+        flush=True,
+    )
     return {"model": model, "raw": raw, "rebuild": rebuilt, "reads": reads}
 
 
 def read_figures(results: list[tuple]) -> dict:
     ok = [r for r in results if r[1] == 200 or (r[1] == 404 and r[0].endswith("_new"))]
     latencies = [r[2] for r in results if r[1] != 0]
-    return {"n": len(results), "ok": len(ok), "failed": len(results) - len(ok),
-            "not_yet": sum(1 for r in results if r[1] == 404 and r[0].endswith("_new")),
-            "p50": parts.percentile(latencies, 0.50), "p99": parts.percentile(latencies, 0.99),
-            "statuses": sorted({r[1] for r in results if r[1] != 200 and not (r[1] == 404 and r[0].endswith("_new"))})}
+    return {
+        "n": len(results),
+        "ok": len(ok),
+        "failed": len(results) - len(ok),
+        "not_yet": sum(1 for r in results if r[1] == 404 and r[0].endswith("_new")),
+        "p50": parts.percentile(latencies, 0.50),
+        "p99": parts.percentile(latencies, 0.99),
+        "statuses": sorted({r[1] for r in results if r[1] != 200 and not (r[1] == 404 and r[0].endswith("_new"))}),
+    }
 
 
 def ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}" if value >= 10 else f"{value:.1f}"
 
 
-def report(args, sizes: dict, seeded: dict, runs: list[dict], started: datetime, load_before: str, idle: dict,
-           bench_cpu_s: float, wall_s: float) -> str:
+def report(
+    args,
+    sizes: dict,
+    seeded: dict,
+    runs: list[dict],
+    started: datetime,
+    load_before: str,
+    idle: dict,
+    bench_cpu_s: float,
+    wall_s: float,
+) -> str:
     m = machine()
-    lines = [f"\n## {started:%Y-%m-%d %H:%M} UTC: rebuild against raw bulk, {args.orders:,} orders\n",
-             f"- machine: {m['cpu']}, {m['cores']} cores, {m['ram']} RAM, {m['os']}, Python {m['python']}",
-             f"- load average before {load_before}, after {load_average()}; in 3 s before the run the machine was "
-             f"busy {idle['machine busy']:.2f} cores (" + ", ".join(f"{k} {v:.2f}" for k, v in idle.items()
-                                                          if k != "machine busy" and v >= 0.01) + ")"
-             + (f"; {args.note}" if args.note else ""),
-             f"- seeded by COPY (connector `{CONNECTOR}` paused for the whole run, see below): {sizes['products']:,} "
-             f"products (+ inventory), {sizes['customers']:,} customers, {sizes['orders']:,} orders with "
-             f"{sizes['lines']:,} lines over {parts.DAYS} days, in **{seeded['total_s']:.1f} s** (products "
-             f"{seeded['products_s']:.1f} s, customers {seeded['customers_s']:.1f} s, orders + lines "
-             f"{seeded['orders_s']:.1f} s; rows generated beforehand in {seeded['generate_s']:.1f} s)",
-             f"- raw: the model's `documents_sql` run once (same params), then `parallel_bulk` (2 threads, chunks of "
-             f"2,000, plain index ops) into a scratch index with its mapping, refresh -1, 0 replicas; rebuild: "
-             f"`readside rebuild <model>` (CLI), its printed documents / index seconds; raw then rebuild per model",
-             f"- reads: one process, sequential GETs on the query API at {args.read_rate:g}/s during each rebuild\n",
-             "| model | documents | raw docs/s | rebuild docs/s | ratio | rebuild index s | rebuild total s "
-             "| reads ok | reads failed | read p50 ms | read p99 ms |", "|---|" + "---:|" * 10]
+    lines = [
+        f"\n## {started:%Y-%m-%d %H:%M} UTC: rebuild against raw bulk, {args.orders:,} orders\n",
+        f"- machine: {m['cpu']}, {m['cores']} cores, {m['ram']} RAM, {m['os']}, Python {m['python']}",
+        f"- load average before {load_before}, after {load_average()}; in 3 s before the run the machine was "
+        f"busy {idle['machine busy']:.2f} cores ("
+        + ", ".join(f"{k} {v:.2f}" for k, v in idle.items() if k != "machine busy" and v >= 0.01)
+        + ")"
+        + (f"; {args.note}" if args.note else ""),
+        f"- seeded by COPY (connector `{CONNECTOR}` paused for the whole run, see below): {sizes['products']:,} "
+        f"products (+ inventory), {sizes['customers']:,} customers, {sizes['orders']:,} orders with "
+        f"{sizes['lines']:,} lines over {parts.DAYS} days, in **{seeded['total_s']:.1f} s** (products "
+        f"{seeded['products_s']:.1f} s, customers {seeded['customers_s']:.1f} s, orders + lines "
+        f"{seeded['orders_s']:.1f} s; rows generated beforehand in {seeded['generate_s']:.1f} s)",
+        "- raw: the model's `documents_sql` run once (same params), then `parallel_bulk` (2 threads, chunks of "
+        "2,000, plain index ops) into a scratch index with its mapping, refresh -1, 0 replicas; rebuild: "
+        "`readside rebuild <model>` (CLI), its printed documents / index seconds; raw then rebuild per model",
+        f"- reads: one process, sequential GETs on the query API at {args.read_rate:g}/s during each rebuild\n",
+        "| model | documents | raw docs/s | rebuild docs/s | ratio | rebuild index s | rebuild total s "
+        "| reads ok | reads failed | read p50 ms | read p99 ms |",
+        "|---|" + "---:|" * 10,
+    ]
     for run in runs:
         raw, reb, rd = run["raw"], run["rebuild"], read_figures(run["reads"]["results"])
         raw_rate = raw["docs"] / raw["bulk_s"]
-        lines.append(f"| {run['model']} | {reb['docs']:,} | {raw_rate:,.0f} | {reb['rate']:,} | "
-                     f"**{reb['rate'] / raw_rate:.0%}** | {reb['index_s']:.1f} | {reb['total_s']:.1f} | {rd['ok']:,} | "
-                     f"{rd['failed']:,} | {ms(rd['p50'])} | {ms(rd['p99'])} |")
-    lines += ["", "Where the time goes (cores: CPU seconds / wall seconds of that phase; 1.00 = one core busy; "
-              "`SQL alone`: the model's query run and fetched through a server-side cursor, no Elasticsearch):\n",
-              "| model | SQL alone s | raw bulk s | raw refresh s | rebuild index s | CLI wall s | CLI CPU s "
-              "| raw: ES / bench cores | rebuild: PG / ES / CLI cores | machine busy (raw / rebuild) |",
-              "|---|" + "---:|" * 9]
+        lines.append(
+            f"| {run['model']} | {reb['docs']:,} | {raw_rate:,.0f} | {reb['rate']:,} | "
+            f"**{reb['rate'] / raw_rate:.0%}** | {reb['index_s']:.1f} | {reb['total_s']:.1f} | {rd['ok']:,} | "
+            f"{rd['failed']:,} | {ms(rd['p50'])} | {ms(rd['p99'])} |"
+        )
+    lines += [
+        "",
+        "Where the time goes (cores: CPU seconds / wall seconds of that phase; 1.00 = one core busy; "
+        "`SQL alone`: the model's query run and fetched through a server-side cursor, no Elasticsearch):\n",
+        "| model | SQL alone s | raw bulk s | raw refresh s | rebuild index s | CLI wall s | CLI CPU s "
+        "| raw: ES / bench cores | rebuild: PG / ES / CLI cores | machine busy (raw / rebuild) |",
+        "|---|" + "---:|" * 9,
+    ]
     for run in runs:
         raw, reb = run["raw"], run["rebuild"]
         rc, bc = raw["cpu"], reb["cpu"]
-        lines.append(f"| {run['model']} | {raw['sql_s']:.1f} | {raw['bulk_s']:.1f} | {raw['refresh_s']:.1f} | "
-                     f"{reb['index_s']:.1f} | {reb['wall_s']:.1f} | {reb['cpu_s']:.1f} | "
-                     f"{rc.get('elasticsearch', 0):.2f} / {raw['bench_cores']:.2f} | "
-                     f"{bc.get('postgres', 0):.2f} / {bc.get('elasticsearch', 0):.2f} / "
-                     f"{reb['cpu_s'] / reb['wall_s']:.2f} | {rc.get('machine busy', 0):.2f} / "
-                     f"{bc.get('machine busy', 0):.2f} |")
-    lines += ["", "Reads during each rebuild (ok: 200, or 404 for an id seeded by this run whose model had not been "
-              "rebuilt yet):\n", "| model | reads | 200 | 404 not yet rebuilt | other statuses | reader CPU s / wall s |",
-              "|---|---:|---:|---:|---|---:|"]
+        lines.append(
+            f"| {run['model']} | {raw['sql_s']:.1f} | {raw['bulk_s']:.1f} | {raw['refresh_s']:.1f} | "
+            f"{reb['index_s']:.1f} | {reb['wall_s']:.1f} | {reb['cpu_s']:.1f} | "
+            f"{rc.get('elasticsearch', 0):.2f} / {raw['bench_cores']:.2f} | "
+            f"{bc.get('postgres', 0):.2f} / {bc.get('elasticsearch', 0):.2f} / "
+            f"{reb['cpu_s'] / reb['wall_s']:.2f} | {rc.get('machine busy', 0):.2f} / "
+            f"{bc.get('machine busy', 0):.2f} |"
+        )
+    lines += [
+        "",
+        "Reads during each rebuild (ok: 200, or 404 for an id seeded by this run whose model had not been "
+        "rebuilt yet):\n",
+        "| model | reads | 200 | 404 not yet rebuilt | other statuses | reader CPU s / wall s |",
+        "|---|---:|---:|---:|---|---:|",
+    ]
     for run in runs:
         rd, rr = read_figures(run["reads"]["results"]), run["reads"]
-        lines.append(f"| {run['model']} | {rd['n']:,} | {rd['ok'] - rd['not_yet']:,} | {rd['not_yet']:,} | "
-                     f"{', '.join(map(str, rd['statuses'])) or '-'} | {rr['cpu_s']:.1f} / {rr['wall_s']:.1f} |")
+        lines.append(
+            f"| {run['model']} | {rd['n']:,} | {rd['ok'] - rd['not_yet']:,} | {rd['not_yet']:,} | "
+            f"{', '.join(map(str, rd['statuses'])) or '-'} | {rr['cpu_s']:.1f} / {rr['wall_s']:.1f} |"
+        )
     every = [r for run in runs for r in run["reads"]["results"]]
     kinds = sorted({r[0] for r in every})
-    lines += ["", "By kind, over all rebuilds: " + "; ".join(
-        f"{k} p50 {ms(parts.percentile([r[2] for r in every if r[0] == k], 0.5))} / p99 "
-        f"{ms(parts.percentile([r[2] for r in every if r[0] == k], 0.99))} ms" for k in kinds) + ".",
+    lines += [
+        "",
+        "By kind, over all rebuilds: "
+        + "; ".join(
+            f"{k} p50 {ms(parts.percentile([r[2] for r in every if r[0] == k], 0.5))} / p99 "
+            f"{ms(parts.percentile([r[2] for r in every if r[0] == k], 0.99))} ms"
+            for k in kinds
+        )
+        + ".",
         f"\nThe bench process itself used {bench_cpu_s:.0f} s of CPU over {wall_s:.0f} s (row generation, "
-        f"seeding, fetching the documents, the raw bulk client).", "", READING]
+        f"seeding, fetching the documents, the raw bulk client).",
+        "",
+        READING,
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -188,7 +233,7 @@ def main() -> None:
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     targets = rebuild_targets(pipeline)
     dsn = settings.postgres_dsn(postgres_password(settings))
-    started, began, load_before = datetime.now(timezone.utc), time.perf_counter(), load_average()
+    started, began, load_before = datetime.now(UTC), time.perf_counter(), load_average()
     run_label = f"{int(time.time()):x}"
     t0 = time.perf_counter()
     shop = parts.make_shop(run_label, args.products, args.customers, args.orders)
@@ -213,8 +258,12 @@ def main() -> None:
         finally:
             connector(settings.connect_url, "resume", "RUNNING")
             print(f"{CONNECTOR} resumed", flush=True)
-    sizes = {"products": args.products, "customers": args.customers, "orders": args.orders,
-             "lines": sum(len(x) for x in shop.lines)}
+    sizes = {
+        "products": args.products,
+        "customers": args.customers,
+        "orders": args.orders,
+        "lines": sum(len(x) for x in shop.lines),
+    }
     text = report(args, sizes, seeded, runs, started, load_before, idle, cpu_self(), time.perf_counter() - began)
     append_results(args.results, text)
     print(text)

@@ -1,4 +1,5 @@
 """Pieces of the rebuild bench: COPY a shop into Postgres, the raw bulk baseline, the CLI run, the reader process."""
+
 from __future__ import annotations
 
 import json
@@ -10,31 +11,37 @@ import resource
 import subprocess
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import psycopg
 from elasticsearch import Elasticsearch, helpers
-
 from products_stack import CLOCK_TICKS, _stat, descendants, machine_cpu_seconds, process_tree, stack_pids
 
 ROOT = Path(__file__).resolve().parent.parent
 READSIDE = ROOT / ".venv" / "bin" / "readside"
 CHUNK, THREADS = 2000, 2  # as infra/backfill/runner.py
-AT_L = ("SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint, "
-        "(extract(epoch FROM clock_timestamp()) * 1000)::bigint")  # as infra/backfill/snapshot.py
-CATEGORIES = [f"bench-{c}" for c in "audio books garden kitchen office outdoor sport tools toys travel video wear".split()]
-WORDS = ("steel oak linen compact quiet rapid solar classic modular pocket travel studio wireless ceramic carbon "
-         "vintage smart dual silver amber granite coastal nordic urban alpine velvet cotton bamboo portable").split()
+AT_L = (
+    "SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint, "
+    "(extract(epoch FROM clock_timestamp()) * 1000)::bigint"
+)  # as infra/backfill/snapshot.py
+CATEGORIES = [
+    f"bench-{c}" for c in "audio books garden kitchen office outdoor sport tools toys travel video wear".split()
+]
+WORDS = (
+    "steel oak linen compact quiet rapid solar classic modular pocket travel studio wireless ceramic carbon "
+    "vintage smart dual silver amber granite coastal nordic urban alpine velvet cotton bamboo portable"
+).split()
 FIRST = "ada alan grace linus barbara ken dennis margaret edsger donald frances john leslie radia tim".split()
 LAST = "lovelace turing hopper torvalds liskov thompson ritchie hamilton dijkstra knuth allen backus lamport".split()
 COUNTRIES = ["DE", "FR", "NL", "SE", "IT", "ES", "PL", "GB", "US", "CA"]
-STATUSES = (["placed"] * 2 + ["paid"] * 3 + ["shipped"] * 4 + ["cancelled"])
+STATUSES = ["placed"] * 2 + ["paid"] * 3 + ["shipped"] * 4 + ["cancelled"]
 DAYS = 60
 
 
 # --- seeding ------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Shop:
@@ -48,17 +55,36 @@ class Shop:
 def make_shop(run: str, products: int, customers: int, orders: int, seed: int = 7) -> Shop:
     """Every row generated up front, so the seeding clock times Postgres, not Python."""
     rng = random.Random(seed)
-    prods = [(f"RB-{run}-{i:05d}", f"{' '.join(rng.sample(WORDS, 3)).title()} {i}",
-              " ".join(rng.choices(WORDS, k=rng.randint(15, 30))).capitalize() + ".", rng.choice(CATEGORIES),
-              f"{rng.randint(100, 50_000) / 100:.2f}") for i in range(products)]
-    custs = [(f"rb-{run}-{i}@bench.example", f"{rng.choice(FIRST).title()} {rng.choice(LAST).title()}",
-              rng.choice(COUNTRIES)) for i in range(customers)]
-    now = datetime.now(timezone.utc)
+    prods = [
+        (
+            f"RB-{run}-{i:05d}",
+            f"{' '.join(rng.sample(WORDS, 3)).title()} {i}",
+            " ".join(rng.choices(WORDS, k=rng.randint(15, 30))).capitalize() + ".",
+            rng.choice(CATEGORIES),
+            f"{rng.randint(100, 50_000) / 100:.2f}",
+        )
+        for i in range(products)
+    ]
+    custs = [
+        (
+            f"rb-{run}-{i}@bench.example",
+            f"{rng.choice(FIRST).title()} {rng.choice(LAST).title()}",
+            rng.choice(COUNTRIES),
+        )
+        for i in range(customers)
+    ]
+    now = datetime.now(UTC)
     ords, lines = [], []
     for _ in range(orders):
         placed = now - timedelta(seconds=rng.uniform(0, DAYS * 86400))
-        ords.append((rng.randrange(customers), rng.choice(STATUSES), placed.isoformat(),
-                     min(now, placed + timedelta(hours=rng.uniform(0, 48))).isoformat()))
+        ords.append(
+            (
+                rng.randrange(customers),
+                rng.choice(STATUSES),
+                placed.isoformat(),
+                min(now, placed + timedelta(hours=rng.uniform(0, 48))).isoformat(),
+            )
+        )
         lines.append([(p, rng.randint(1, 5)) for p in rng.sample(range(products), rng.randint(1, 4))])
     return Shop(run, prods, custs, ords, lines)
 
@@ -73,8 +99,10 @@ def seed_shop(dsn: str, shop: Shop, chunk: int = 50_000) -> dict[str, float | li
             with cur.copy("COPY products (sku, name, description, category, price) FROM STDIN") as copy:
                 for row in shop.products:
                     copy.write_row(row)
-            cur.execute("INSERT INTO inventory (product_id, on_hand) SELECT id, 1000000 FROM products "
-                        "WHERE sku LIKE %s", (f"RB-{shop.run}-%",))
+            cur.execute(
+                "INSERT INTO inventory (product_id, on_hand) SELECT id, 1000000 FROM products WHERE sku LIKE %s",
+                (f"RB-{shop.run}-%",),
+            )
         pids = dict(conn.execute("SELECT sku, id FROM products WHERE sku LIKE %s", (f"RB-{shop.run}-%",)))
         product_ids = [pids[p[0]] for p in shop.products]
         took["products_s"] = time.perf_counter() - began
@@ -89,7 +117,7 @@ def seed_shop(dsn: str, shop: Shop, chunk: int = 50_000) -> dict[str, float | li
         began = time.perf_counter()
         order_ids: list[int] = []
         for start in range(0, len(shop.orders), chunk):
-            part = shop.orders[start:start + chunk]
+            part = shop.orders[start : start + chunk]
             with conn.transaction(), conn.cursor() as cur:
                 cur.execute("LOCK TABLE orders IN EXCLUSIVE MODE")
                 before = cur.execute("SELECT coalesce(max(id), 0) FROM orders").fetchone()[0]
@@ -99,12 +127,14 @@ def seed_shop(dsn: str, shop: Shop, chunk: int = 50_000) -> dict[str, float | li
                 ids = [r[0] for r in cur.execute("SELECT id FROM orders WHERE id > %s ORDER BY id", (before,))]
                 if len(ids) != len(part):
                     raise RuntimeError(f"expected {len(part)} new orders, found {len(ids)}")
-                with cur.copy("COPY order_items (order_id, line_no, product_id, quantity, unit_price) "
-                              "FROM STDIN") as copy:
-                    for order_id, lines in zip(ids, shop.lines[start:start + chunk]):
+                with cur.copy(
+                    "COPY order_items (order_id, line_no, product_id, quantity, unit_price) FROM STDIN"
+                ) as copy:
+                    for order_id, lines in zip(ids, shop.lines[start : start + chunk], strict=False):
                         for line_no, (product, quantity) in enumerate(lines, 1):
-                            copy.write_row((order_id, line_no, product_ids[product], quantity,
-                                            shop.products[product][4]))
+                            copy.write_row(
+                                (order_id, line_no, product_ids[product], quantity, shop.products[product][4])
+                            )
             order_ids += ids
         took["orders_s"] = time.perf_counter() - began
         conn.execute("ANALYZE products, inventory, customers, orders, order_items")
@@ -114,12 +144,13 @@ def seed_shop(dsn: str, shop: Shop, chunk: int = 50_000) -> dict[str, float | li
 
 # --- raw baseline ---------------------------------------------------------------------------------------
 
+
 def fetch_documents(dsn: str, documents_sql: str) -> tuple[list[tuple], float]:
     """The model's documents, as the rebuild reads them (server-side cursor, the same params); and the time
     the query and the fetch took (Postgres plus psycopg, no Elasticsearch)."""
     with psycopg.connect(dsn) as conn:
         lsn, ts_ms = conn.execute(AT_L).fetchone()
-        params = {"lsn": lsn, "ts_ms": ts_ms, "indexed_at": datetime.now(timezone.utc).isoformat()}
+        params = {"lsn": lsn, "ts_ms": ts_ms, "indexed_at": datetime.now(UTC).isoformat()}
         began = time.perf_counter()
         with conn.cursor(name="bench") as cur:
             cur.itersize = CHUNK * 2
@@ -162,21 +193,30 @@ def run_rebuild(model: str, timeout_s: float) -> dict:
     """`readside rebuild <model>`; its report line parsed, its wall time and CPU (it is this process's child)."""
     env = {**os.environ, "COLUMNS": "500", "NO_COLOR": "1", "TERM": "dumb"}
     before, began = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
-    done = subprocess.run([str(READSIDE), "rebuild", model], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=timeout_s)
+    done = subprocess.run(
+        [str(READSIDE), "rebuild", model], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout_s
+    )
     wall = time.perf_counter() - began
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     found = DONE.search(" ".join(done.stdout.split()))
     if done.returncode != 0 or not found:
         raise RuntimeError(f"readside rebuild {model} exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
     docs, rate = int(found[1].replace(",", "")), int(found[4].replace(",", ""))
-    return {"docs": docs, "lsn": int(found[2]), "index_s": docs / rate if rate else float(found[3]),
-            "index_s_printed": float(found[3]), "rate": rate, "total_s": float(found[5]), "wall_s": wall,
-            "cpu_s": (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
-            "log": done.stderr.strip()}
+    return {
+        "docs": docs,
+        "lsn": int(found[2]),
+        "index_s": docs / rate if rate else float(found[3]),
+        "index_s_printed": float(found[3]),
+        "rate": rate,
+        "total_s": float(found[5]),
+        "wall_s": wall,
+        "cpu_s": (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
+        "log": done.stderr.strip(),
+    }
 
 
 # --- CPU per stack part ----------------------------------------------------------------------------------
+
 
 class TreeMeter:
     """CPU seconds of each stack part's process tree between start() and stop(), as a share of one core.
@@ -205,23 +245,30 @@ class TreeMeter:
 
 # --- the reader: plain reads through the query API, in its own process ------------------------------------
 
-def read_plan(old_orders: list[int], new_orders: list[int], old_customers: list[int], new_customers: list[int],
-              seed: int) -> list[tuple[str, str]]:
+
+def read_plan(
+    old_orders: list[int], new_orders: list[int], old_customers: list[int], new_customers: list[int], seed: int
+) -> list[tuple[str, str]]:
     """A shuffled list of (kind, path). `*_new` are ids seeded by this run: the stream is paused, so their
     documents exist only once that model's rebuild has switched its alias (404 before is expected)."""
     rng = random.Random(seed)
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     plan = []
     for _ in range(4000):
         first = today - timedelta(days=rng.randrange(DAYS))
         window = f"from={first - timedelta(days=6)}&to={first}"
-        plan += [("order_new", f"/orders/{rng.choice(new_orders)}"),
-                 ("customer_new", f"/customers/{rng.choice(new_customers)}"),
-                 ("search", f"/products/search?q={rng.choice(WORDS)}"), ("sales", f"/stats/sales?{window}"),
-                 ("top", f"/stats/top-products?{window}")]
+        plan += [
+            ("order_new", f"/orders/{rng.choice(new_orders)}"),
+            ("customer_new", f"/customers/{rng.choice(new_customers)}"),
+            ("search", f"/products/search?q={rng.choice(WORDS)}"),
+            ("sales", f"/stats/sales?{window}"),
+            ("top", f"/stats/top-products?{window}"),
+        ]
         if old_orders and old_customers:  # documents the stack held before this run (none on an empty one)
-            plan += [("order", f"/orders/{rng.choice(old_orders)}"),
-                     ("customer", f"/customers/{rng.choice(old_customers)}")]
+            plan += [
+                ("order", f"/orders/{rng.choice(old_orders)}"),
+                ("customer", f"/customers/{rng.choice(old_customers)}"),
+            ]
     rng.shuffle(plan)
     return plan
 
@@ -245,8 +292,9 @@ def reader(base_url: str, plan: list[tuple[str, str]], rate: float, ready, stop,
             due = max(due + 1 / rate, time.perf_counter() - 1.0)
             time.sleep(max(0.0, due - time.perf_counter()))
         cpu1, wall = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter() - wall0
-    out.put({"results": results, "wall_s": wall,
-             "cpu_s": (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)})
+    out.put(
+        {"results": results, "wall_s": wall, "cpu_s": (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)}
+    )
 
 
 def percentile(values: list[float], q: float) -> float | None:

@@ -4,6 +4,7 @@ Each generator process runs one phase at a time on its own event loop: commands 
 fixed schedule (not waiting for earlier ones), at most `max_inflight` at once (a command due while
 the cap is reached is dropped and counted), and the phase ends a bounded time after its schedule.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -13,40 +14,56 @@ import os
 import random
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import aiohttp
-
 from pipeline_costs import costs, snapshot
 from products_phases import percentile
 from products_stack import cpu_seconds, descendants, machine_cpu_seconds, process_tree, stack_pids
 
-PARTS = {"query API": "query-api", "write API": "write-api", "pipeline": "pipeline",
-         "Elasticsearch": "elasticsearch", "Kafka": "kafka", "Connect": "connect",
-         "Postgres": "postgres"}
+PARTS = {
+    "query API": "query-api",
+    "write API": "write-api",
+    "pipeline": "pipeline",
+    "Elasticsearch": "elasticsearch",
+    "Kafka": "kafka",
+    "Connect": "connect",
+    "Postgres": "postgres",
+}
 TOKEN_HEADER = "X-Consistency-Token"
 
 
 @dataclass
 class Spec:
-    kind: str            # rename | fresh (write then token read) | plain | satisfied (reads)
-    rate: float          # commands/s of this process
+    kind: str  # rename | fresh (write then token read) | plain | satisfied (reads)
+    rate: float  # commands/s of this process
     seconds: float
-    start_at: float      # time.time() of the first command
+    start_at: float  # time.time() of the first command
     products: list[int]  # this process's share: a rename only touches its own products
     max_inflight: int
-    label: str           # unique per phase and process, part of every new name
-    token: str | None    # for `satisfied`: a token already reached
-    wait_s: float        # the query API's wait bound
+    label: str  # unique per phase and process, part of every new name
+    token: str | None  # for `satisfied`: a token already reached
+    wait_s: float  # the query API's wait bound
 
 
 async def drive(spec: Spec, write_url: str, query_url: str, write_token: str) -> dict:
     rng = random.Random(spec.label)
     free = list(spec.products)  # no rename in flight: a read then has one right answer
-    res: dict = {"issued": 0, "dropped": 0, "ok": 0, "e504": 0, "stale": 0, "late": 0,
-                 "errors": Counter(), "write_ms": [], "rt_ms": [], "first": None, "last": None}
+    res: dict = {
+        "issued": 0,
+        "dropped": 0,
+        "ok": 0,
+        "e504": 0,
+        "stale": 0,
+        "late": 0,
+        "errors": Counter(),
+        "write_ms": [],
+        "rt_ms": [],
+        "first": None,
+        "last": None,
+    }
     inflight = 0
     late_ms = spec.wait_s * 1000 + 100
 
@@ -63,8 +80,7 @@ async def drive(spec: Spec, write_url: str, query_url: str, write_token: str) ->
         else:
             res["ok"] += 1
 
-    async def read(q: aiohttp.ClientSession, pid: int,
-                   token: str | None) -> tuple[int, dict | None]:
+    async def read(q: aiohttp.ClientSession, pid: int, token: str | None) -> tuple[int, dict | None]:
         async with q.get(f"/products/{pid}", headers={TOKEN_HEADER: token} if token else None) as r:
             if r.status == 200:
                 return r.status, await r.json()
@@ -90,7 +106,7 @@ async def drive(spec: Spec, write_url: str, query_url: str, write_token: str) ->
                 t1 = time.perf_counter()
                 status, doc = await read(q, pid, spec.token if spec.kind == "satisfied" else None)
                 answered((time.perf_counter() - t1) * 1000, status, None, doc)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             res["errors"]["client timeout"] += 1
         except (aiohttp.ClientError, ValueError, KeyError) as error:
             res["errors"][type(error).__name__] += 1
@@ -120,18 +136,32 @@ async def drive(spec: Spec, write_url: str, query_url: str, write_token: str) ->
     return res
 
 
-async def open_loop(spec, res: dict, write_url: str, query_url: str, write_token: str,
-                    launch: Callable[[aiohttp.ClientSession, aiohttp.ClientSession, int], asyncio.Task | None]
-                    ) -> None:
+async def open_loop(
+    spec,
+    res: dict,
+    write_url: str,
+    query_url: str,
+    write_token: str,
+    launch: Callable[[aiohttp.ClientSession, aiohttp.ClientSession, int], asyncio.Task | None],
+) -> None:
     """Issue `spec.rate` commands a second for `spec.seconds` (open loop, from `spec.start_at`) on a write and a
     query session: `launch(write, query, seq)` starts one and returns its task, or None (it counted a drop).
     Then wait, bounded, for what is in flight, and record the process's CPU and wall time in `res`."""
     auth = {"Authorization": f"Bearer {write_token}"}
     limit = spec.max_inflight
-    async with aiohttp.ClientSession(write_url, headers=auth, timeout=aiohttp.ClientTimeout(total=30),
-                                     connector=aiohttp.TCPConnector(limit=limit)) as w, \
-            aiohttp.ClientSession(query_url, timeout=aiohttp.ClientTimeout(total=spec.wait_s + 10),
-                                  connector=aiohttp.TCPConnector(limit=limit)) as q:
+    async with (
+        aiohttp.ClientSession(
+            write_url,
+            headers=auth,
+            timeout=aiohttp.ClientTimeout(total=30),
+            connector=aiohttp.TCPConnector(limit=limit),
+        ) as w,
+        aiohttp.ClientSession(
+            query_url,
+            timeout=aiohttp.ClientTimeout(total=spec.wait_s + 10),
+            connector=aiohttp.TCPConnector(limit=limit),
+        ) as q,
+    ):
         cpu0 = time.process_time()
         begin = time.perf_counter() + max(0.0, spec.start_at - time.time())
         tasks: set[asyncio.Task] = set()
@@ -157,8 +187,11 @@ async def open_loop(spec, res: dict, write_url: str, query_url: str, write_token
 def _worker(conn, write_url: str, query_url: str, write_token: str) -> None:
     while (spec := conn.recv()) is not None:
         own = getattr(spec, "drive", None)  # another phase's spec (ryw_mix) brings its own loop
-        conn.send(asyncio.run(own(write_url, query_url, write_token) if own
-                              else drive(spec, write_url, query_url, write_token)))
+        conn.send(
+            asyncio.run(
+                own(write_url, query_url, write_token) if own else drive(spec, write_url, query_url, write_token)
+            )
+        )
 
 
 class Generator:
@@ -169,27 +202,49 @@ class Generator:
         self.pipes, self.procs = [], []
         for _ in range(processes):
             ours, theirs = ctx.Pipe()
-            proc = ctx.Process(target=_worker, args=(theirs, write_url, query_url, write_token),
-                               daemon=True)
+            proc = ctx.Process(target=_worker, args=(theirs, write_url, query_url, write_token), daemon=True)
             proc.start()
             self.pipes.append(ours)
             self.procs.append(proc)
 
-    def run(self, kind: str, rate: float, seconds: float, products: list[int], max_inflight: int,
-            label: str, wait_s: float, per_process_rate: float,
-            token: str | None = None) -> list[dict]:
+    def run(
+        self,
+        kind: str,
+        rate: float,
+        seconds: float,
+        products: list[int],
+        max_inflight: int,
+        label: str,
+        wait_s: float,
+        per_process_rate: float,
+        token: str | None = None,
+    ) -> list[dict]:
         k = min(len(self.procs), max(1, math.ceil(rate / per_process_rate)))
         start_at = time.time() + 0.3
-        return self.run_specs([Spec(kind, rate / k, seconds, start_at, products[i::k],
-                                    max(1, max_inflight // k), f"{label}w{i}", token, wait_s)
-                               for i in range(k)], seconds + wait_s + 60)
+        return self.run_specs(
+            [
+                Spec(
+                    kind,
+                    rate / k,
+                    seconds,
+                    start_at,
+                    products[i::k],
+                    max(1, max_inflight // k),
+                    f"{label}w{i}",
+                    token,
+                    wait_s,
+                )
+                for i in range(k)
+            ],
+            seconds + wait_s + 60,
+        )
 
     def run_specs(self, specs: list, timeout_s: float) -> list[dict]:
         """One spec to each of the first len(specs) processes; their results, in order."""
-        for pipe, spec in zip(self.pipes, specs):
+        for pipe, spec in zip(self.pipes, specs, strict=False):
             pipe.send(spec)
         results = []
-        for pipe in self.pipes[:len(specs)]:
+        for pipe in self.pipes[: len(specs)]:
             if not pipe.poll(timeout_s):
                 raise SystemExit("a load process did not report in time")
             results.append(pipe.recv())
@@ -213,12 +268,18 @@ def phase_summary(results: list[dict], shares: dict[str, float], wall: float) ->
     firsts = [r["first"] for r in results if r["first"]]
     lasts = [r["last"] for r in results if r["last"]]
     write = [x for r in results for x in r["write_ms"]]
-    return dict(procs=len(results), span=max(lasts) - min(firsts) if firsts and lasts else 0.0,
-                write=[percentile(write, p) for p in (0.5, 0.99)], shares=shares, wall=wall,
-                busiest=max((r["cpu_s"] / max(r["wall_s"], 1e-6) for r in results), default=0.0))
+    return dict(
+        procs=len(results),
+        span=max(lasts) - min(firsts) if firsts and lasts else 0.0,
+        write=[percentile(write, p) for p in (0.5, 0.99)],
+        shares=shares,
+        wall=wall,
+        busiest=max((r["cpu_s"] / max(r["wall_s"], 1e-6) for r in results), default=0.0),
+    )
 
 
 # --- CPU of each process tree, from /proc (bench/products_stack.py) ----------------------------
+
 
 class CpuMeter:
     """Share of one core used by each stack part, the generator and the rest, between marks."""
@@ -244,18 +305,19 @@ class CpuMeter:
         end, wall = self._now(), max(time.monotonic() - self._wall, 1e-6)
         self.costs = costs(self._stages, snapshot(self.metrics_url)) if self.metrics_url else {}
         shares = {k: (end[k] - self._start[k]) / wall for k in end}
-        shares["outside stack"] = max(0.0, shares["machine"] - sum(
-            v for k, v in shares.items() if k not in ("machine", "outside stack")))
+        shares["outside stack"] = max(
+            0.0, shares["machine"] - sum(v for k, v in shares.items() if k not in ("machine", "outside stack"))
+        )
         return shares, wall
 
 
 # --- tables of the report -----------------------------------------------------------------
 
+
 def table(headers: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
     line = lambda cells: "| " + " | ".join(c.rjust(w) for c, w in zip(cells, widths)) + " |"  # noqa
-    return [line(headers), "|" + "|".join("-" * (w + 1) + ":" for w in widths) + "|",
-            *(line(r) for r in rows)]
+    return [line(headers), "|" + "|".join("-" * (w + 1) + ":" for w in widths) + "|", *(line(r) for r in rows)]
 
 
 def ms(x: float) -> str:
@@ -272,28 +334,91 @@ def cpu_ms_per_read(row: dict) -> float:
 
 
 def rename_table(rows: list[dict]) -> list[str]:
-    return table(["target/s", "procs", "issued", "dropped", "ok", "achieved/s", "write p50",
-                  "write p99", "RYW p50", "p95", "p99", "max", "504", "errors", "stale",
-                  "> bound+100ms", "settle s"],
-                 [[f"{r['target']:g}", str(r["procs"]), str(r["issued"]), str(r["dropped"]),
-                   str(r["ok"]), f"{r['rate']:.1f}", ms(r["write"][0]), ms(r["write"][1]),
-                   *(ms(x) for x in r["rt"]), str(r["e504"]), str(sum(r["errors"].values())),
-                   str(r["stale"]), str(r["late"]), f"{r['caught']:.2f}"] for r in rows])
+    return table(
+        [
+            "target/s",
+            "procs",
+            "issued",
+            "dropped",
+            "ok",
+            "achieved/s",
+            "write p50",
+            "write p99",
+            "RYW p50",
+            "p95",
+            "p99",
+            "max",
+            "504",
+            "errors",
+            "stale",
+            "> bound+100ms",
+            "settle s",
+        ],
+        [
+            [
+                f"{r['target']:g}",
+                str(r["procs"]),
+                str(r["issued"]),
+                str(r["dropped"]),
+                str(r["ok"]),
+                f"{r['rate']:.1f}",
+                ms(r["write"][0]),
+                ms(r["write"][1]),
+                *(ms(x) for x in r["rt"]),
+                str(r["e504"]),
+                str(sum(r["errors"].values())),
+                str(r["stale"]),
+                str(r["late"]),
+                f"{r['caught']:.2f}",
+            ]
+            for r in rows
+        ],
+    )
 
 
 def read_table(rows: list[dict]) -> list[str]:
     plain = next((cpu_ms_per_read(r) for r in rows if r["phase"] == "plain reads"), math.nan)
-    return table(["reads", "target/s", "dropped", "achieved/s", "ok", "504", "errors", "stale",
-                  "p50 ms", "p99 ms", "query API cores", "CPU ms/read", "x plain"],
-                 [[r["phase"], f"{r['target']:g}", str(r["dropped"]), f"{r['rate']:.1f}",
-                   str(r["ok"]), str(r["e504"]), str(sum(r["errors"].values())), str(r["stale"]),
-                   ms(r["rt"][0]), ms(r["rt"][2]), f"{r['shares']['query API']:.3f}",
-                   ms(cpu_ms_per_read(r)) if r["answers"] else "-",
-                   f"{cpu_ms_per_read(r) / plain:.2f}" if r["answers"] else "-"] for r in rows])
+    return table(
+        [
+            "reads",
+            "target/s",
+            "dropped",
+            "achieved/s",
+            "ok",
+            "504",
+            "errors",
+            "stale",
+            "p50 ms",
+            "p99 ms",
+            "query API cores",
+            "CPU ms/read",
+            "x plain",
+        ],
+        [
+            [
+                r["phase"],
+                f"{r['target']:g}",
+                str(r["dropped"]),
+                f"{r['rate']:.1f}",
+                str(r["ok"]),
+                str(r["e504"]),
+                str(sum(r["errors"].values())),
+                str(r["stale"]),
+                ms(r["rt"][0]),
+                ms(r["rt"][2]),
+                f"{r['shares']['query API']:.3f}",
+                ms(cpu_ms_per_read(r)) if r["answers"] else "-",
+                f"{cpu_ms_per_read(r) / plain:.2f}" if r["answers"] else "-",
+            ]
+            for r in rows
+        ],
+    )
 
 
 def cpu_table(rows: list[dict], cores: str) -> list[str]:
     cols = [*PARTS, "generator", "busiest", "softirq", "outside stack", "machine"]
     share = lambda r, c: r["busiest"] if c == "busiest" else r["shares"].get(c, math.nan)  # noqa
-    return table(["phase", *cols[:-1], f"machine (of {cores})"],
-                 [[r["phase"], *(f"{share(r, c):.2f}" for c in cols)] for r in rows])
+    return table(
+        ["phase", *cols[:-1], f"machine (of {cores})"],
+        [[r["phase"], *(f"{share(r, c):.2f}" for c in cols)] for r in rows],
+    )

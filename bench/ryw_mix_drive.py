@@ -9,6 +9,7 @@ name or price passes if it is this write's or an overlapping write's, and stock 
 the settled stock plus this change and that plus any subset of the overlapping changes. A write
 whose outcome is unknown (error, timeout) overlaps everything after it.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -16,29 +17,29 @@ import random
 import time
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
+from ryw_clients import TOKEN_HEADER, open_loop
 
 from infra.demo.catalog import to_cents
 from infra.demo.workload import EXPECTED_REFUSALS, Command, ProductInfo, ShopState
-from ryw_clients import TOKEN_HEADER, open_loop
 
 MODELS = ("orders", "customers", "products", "sales")
-ORDER_STATUS = {"place_order": "placed", "pay_order": "paid", "ship_order": "shipped",
-                "cancel_order": "cancelled"}
+ORDER_STATUS = {"place_order": "placed", "pay_order": "paid", "ship_order": "shipped", "cancel_order": "cancelled"}
 PRODUCT_KINDS = {"rename_product", "reprice_product", "adjust_stock"}
 
 
 @dataclass(eq=False)
 class Change:
     """One write's effect on one product, customer or order."""
-    start: float              # monotonic, when the write was sent
+
+    start: float  # monotonic, when the write was sent
     done: float | None = None  # when it answered 2xx; None: in flight or outcome unknown
     name: str | None = None
     price: str | None = None
     delta: int = 0
-    base: int = 0             # the product's settled stock when the write was sent
+    base: int = 0  # the product's settled stock when the write was sent
     erase: bool = False
     status: str | None = None  # an order's, after the write
 
@@ -47,13 +48,13 @@ class Change:
 class MixSpec:
     rate: float
     seconds: float
-    start_at: float                            # time.time() of the first command
-    customers: dict[int, str]                  # this process's share: id -> name
+    start_at: float  # time.time() of the first command
+    customers: dict[int, str]  # this process's share: id -> name
     products: dict[int, tuple[str, int, int]]  # id -> (category, price cents, on hand)
     max_inflight: int
-    label: str                                 # unique per phase and process
+    label: str  # unique per phase and process
     wait_s: float
-    stats_every: int = 10                      # every n-th placed order also reads /stats/sales
+    stats_every: int = 10  # every n-th placed order also reads /stats/sales
 
     async def drive(self, write_url: str, query_url: str, write_token: str) -> dict:
         return await Mix(self).run(write_url, query_url, write_token)
@@ -77,18 +78,32 @@ class Mix:
         self.rng = random.Random(spec.label)
         self.state = ShopState(tag=spec.label.lower())  # registrations: first.last+<label>-<n>@…
         self.state.customers.update(spec.customers)
-        self.state.products.update({p: ProductInfo(c, cents)
-                                    for p, (c, cents, _) in spec.products.items()})
+        self.state.products.update({p: ProductInfo(c, cents) for p, (c, cents, _) in spec.products.items()})
         self.stock = {p: on_hand for p, (_, _, on_hand) in spec.products.items()}
         self.history: dict[tuple[str, int], list[Change]] = {}
         self.items: dict[int, list[tuple[int, int]]] = {}  # order id -> (product, quantity)
         self.placed = 0
-        self.res: dict = {"issued": 0, "dropped": 0, "accepted": 0, "ok": 0, "e504": 0,
-                          "stale": 0, "kinds": Counter(), "refused": Counter(),
-                          "errors": Counter(), "reads": Counter(), "stale_by": Counter(),
-                          "e504_by": Counter(), "errors_by": Counter(), "examples": [],
-                          "rt": {m: [] for m in MODELS}, "overall": [], "write_ms": [],
-                          "first": None, "last": None}
+        self.res: dict = {
+            "issued": 0,
+            "dropped": 0,
+            "accepted": 0,
+            "ok": 0,
+            "e504": 0,
+            "stale": 0,
+            "kinds": Counter(),
+            "refused": Counter(),
+            "errors": Counter(),
+            "reads": Counter(),
+            "stale_by": Counter(),
+            "e504_by": Counter(),
+            "errors_by": Counter(),
+            "examples": [],
+            "rt": {m: [] for m in MODELS},
+            "overall": [],
+            "write_ms": [],
+            "first": None,
+            "last": None,
+        }
 
     # --- what a command changes, and whether a read shows it ------------------------------
 
@@ -97,18 +112,20 @@ class Mix:
         kind, body, subject = command.kind, command.body or {}, command.subject
         out: dict[tuple[str, int], Change] = {}
         if kind == "place_order":
-            out = {("product", i["product_id"]): Change(now, delta=-i["quantity"])
-                   for i in body["items"]}
+            out = {("product", i["product_id"]): Change(now, delta=-i["quantity"]) for i in body["items"]}
         elif kind in ORDER_STATUS:
-            out = {("product", p): Change(now, delta=q) for p, q in self.items.get(subject, [])
-                   if kind == "cancel_order"}
+            out = {
+                ("product", p): Change(now, delta=q) for p, q in self.items.get(subject, []) if kind == "cancel_order"
+            }
             out[("order", subject)] = Change(now, status=ORDER_STATUS[kind])
         elif kind in PRODUCT_KINDS:
-            out = {("product", subject): Change(now, name=body.get("name"), price=body.get("price"),
-                                                delta=body.get("delta", 0))}
+            out = {
+                ("product", subject): Change(
+                    now, name=body.get("name"), price=body.get("price"), delta=body.get("delta", 0)
+                )
+            }
         elif kind in ("rename_customer", "erase_customer"):
-            out = {("customer", subject): Change(now, name=body.get("name"),
-                                                 erase=kind == "erase_customer")}
+            out = {("customer", subject): Change(now, name=body.get("name"), erase=kind == "erase_customer")}
         for key, change in out.items():
             if key[0] == "product":
                 change.base = self.stock[key[1]]
@@ -137,11 +154,13 @@ class Mix:
                 self.history[key].remove(change)
 
     def overlapping(self, key: tuple[str, int], own: Change, at: float) -> list[Change]:
-        return [c for c in self.history.get(key, []) if c is not own and c.start < at
-                and (c.done is None or c.done > own.start)]
+        return [
+            c
+            for c in self.history.get(key, [])
+            if c is not own and c.start < at and (c.done is None or c.done > own.start)
+        ]
 
-    def fresh(self, read: Read, command: Command, key: tuple[str, int],
-              changes: dict) -> bool | None:
+    def fresh(self, read: Read, command: Command, key: tuple[str, int], changes: dict) -> bool | None:
         """True: the answer reflects the write; False: stale; None: an unexpected status."""
         kind, doc, body = command.kind, read.doc, command.body or {}
         own = changes[key]
@@ -154,15 +173,15 @@ class Mix:
             wanted = Counter()
             for i in body["items"]:
                 wanted[self.state.products[i["product_id"]].category] += i["quantity"]
-            return all(sum(r["units"] for r in doc if r["category"] == c) >= q
-                       for c, q in wanted.items())
+            return all(sum(r["units"] for r in doc if r["category"] == c) >= q for c, q in wanted.items())
         if read.model == "orders":
             if read.status != 200:
                 return None
             same = doc["status"] in {own.status, *(c.status for c in later)}
             if kind == "place_order":
-                same &= (sorted((i["product_id"], i["quantity"]) for i in doc["items"])
-                         == sorted((i["product_id"], i["quantity"]) for i in body["items"]))
+                same &= sorted((i["product_id"], i["quantity"]) for i in doc["items"]) == sorted(
+                    (i["product_id"], i["quantity"]) for i in body["items"]
+                )
             return same
         if read.model == "customers":
             if read.status == 404:
@@ -172,13 +191,15 @@ class Mix:
             if own.erase:
                 return False
             return doc["name"] in {own.name, *(c.name for c in later)} and (
-                kind != "register_customer" or doc["email"].lower() == body["email"].lower())
+                kind != "register_customer" or doc["email"].lower() == body["email"].lower()
+            )
         if read.status != 200:  # a product
             return None
         if kind == "rename_product" and doc["name"] not in {own.name, *(c.name for c in later)}:
             return False
         if kind == "reprice_product" and to_cents(doc["price"]) not in {
-                to_cents(p) for p in (own.price, *(c.price for c in later)) if p}:
+            to_cents(p) for p in (own.price, *(c.price for c in later)) if p
+        }:
             return False
         low = own.base + own.delta + sum(min(c.delta, 0) for c in later)
         high = own.base + own.delta + sum(max(c.delta, 0) for c in later)
@@ -191,7 +212,7 @@ class Mix:
             async with q.get(read.path, params=read.params, headers={TOKEN_HEADER: token}) as r:
                 read.status = r.status
                 read.doc = await r.json() if r.status == 200 else await r.read()
-        except asyncio.TimeoutError:
+        except TimeoutError:
             read.status = "client timeout"
         except (aiohttp.ClientError, ValueError) as error:
             read.status = type(error).__name__
@@ -205,17 +226,15 @@ class Mix:
             if kind == "place_order":
                 self.placed += 1
                 if self.placed % self.spec.stats_every == 0:
-                    now = datetime.now(timezone.utc)
+                    now = datetime.now(UTC)
                     days = [(now + timedelta(minutes=m)).strftime("%Y-%m-%d") for m in (-2, 2)]
-                    reads.append(Read("sales", ("order", subject), "/stats/sales",
-                                      {"from": days[0], "to": days[1]}))
+                    reads.append(Read("sales", ("order", subject), "/stats/sales", {"from": days[0], "to": days[1]}))
             return reads
         if kind in PRODUCT_KINDS:
             return [Read("products", ("product", subject), f"/products/{subject}")]
         return [Read("customers", ("customer", subject), f"/customers/{subject}")]
 
-    async def one(self, w: aiohttp.ClientSession, q: aiohttp.ClientSession,
-                  command: Command) -> None:
+    async def one(self, w: aiohttp.ClientSession, q: aiohttp.ClientSession, command: Command) -> None:
         began = time.monotonic()
         changes, status, new_id, recorded = self.claim(command, began), None, None, False
         try:
@@ -237,11 +256,12 @@ class Mix:
             self.res["accepted"] += 1
             self.state.record(command, status, new_id)  # as the demo: its order is free again
             recorded = True
-            reads = await asyncio.gather(*(self.get(q, read, body["consistency_token"], t1)
-                                           for read in self.reads_of(command, new_id)))
+            reads = await asyncio.gather(
+                *(self.get(q, read, body["consistency_token"], t1) for read in self.reads_of(command, new_id))
+            )
             self.res["overall"].append(max(read.ms for read in reads))
             self.res["ok"] += all([self.judge(read, command, changes) for read in reads])
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self.res["errors"]["write client timeout"] += 1
         except (aiohttp.ClientError, ValueError, KeyError, TypeError) as error:
             self.res["errors"][f"write {type(error).__name__}"] += 1
@@ -259,8 +279,7 @@ class Mix:
             res["e504"] += 1
             res["e504_by"][read.model] += 1
             return False
-        fresh = (self.fresh(read, command, read.key, changes) if isinstance(read.status, int)
-                 else None)
+        fresh = self.fresh(read, command, read.key, changes) if isinstance(read.status, int) else None
         if fresh is None:
             res["errors"][f"read {read.model} {read.status}"] += 1
             res["errors_by"][read.model] += 1
@@ -268,8 +287,9 @@ class Mix:
             res["stale"] += 1
             res["stale_by"][read.model] += 1
             if len(res["examples"]) < 3:
-                res["examples"].append(f"{command.kind} {command.path} -> {read.path} "
-                                       f"{read.status}: {str(read.doc)[:200]}")
+                res["examples"].append(
+                    f"{command.kind} {command.path} -> {read.path} {read.status}: {str(read.doc)[:200]}"
+                )
         return bool(fresh)
 
     # --- the schedule ------------------------------------------------------------------------

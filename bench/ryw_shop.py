@@ -1,5 +1,6 @@
 """The shop of read_your_writes.py's mix phase: its customers and products, seeded once and reused
 under a name (`--mix-name`), its history, and its state read back with a token before each rate."""
+
 from __future__ import annotations
 
 import asyncio
@@ -7,11 +8,11 @@ import random
 import time
 
 import aiohttp
+from ryw_clients import TOKEN_HEADER
 
 from infra.demo.catalog import new_customer, new_product, to_cents
 from infra.demo.vocabulary import CATEGORIES
 from infra.settings import StackSettings
-from ryw_clients import TOKEN_HEADER
 
 STOCK = 1_000_000
 FIELDS = {"customers": "email", "products": "sku"}  # index: the field its seeded documents are found by
@@ -45,9 +46,10 @@ async def token_get(s: aiohttp.ClientSession, url: str, token: str, bound_s: flo
 async def seed_shop(args) -> tuple[list[int], list[int], int, float]:
     """Customer and product ids of the mix's shop (existing ones reused), how many were created."""
     started, es, prefix = time.monotonic(), StackSettings().elasticsearch_url, prefixes(args.mix_name)
-    want = {"customers": {f"{prefix['customers']}{i:05d}@example.com": i
-                          for i in range(args.mix_customers)},
-            "products": {f"{prefix['products']}{i:05d}": i for i in range(args.mix_products)}}
+    want = {
+        "customers": {f"{prefix['customers']}{i:05d}@example.com": i for i in range(args.mix_customers)},
+        "products": {f"{prefix['products']}{i:05d}": i for i in range(args.mix_products)},
+    }
     auth = {"Authorization": f"Bearer {args.token}"}
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as s:
         found = {m: await discover(s, es, m, prefix[m]) for m in want}
@@ -60,8 +62,10 @@ async def seed_shop(args) -> tuple[list[int], list[int], int, float]:
 
         async def create(model: str, key: str) -> None:
             nonlocal last, created
-            async with gate, s.post(f"{args.write_url}/{model}", headers=auth,
-                                    json=body(model, key, want[model][key])) as r:
+            async with (
+                gate,
+                s.post(f"{args.write_url}/{model}", headers=auth, json=body(model, key, want[model][key])) as r,
+            ):
                 answer = await r.json(content_type=None)
             if r.status == 201:
                 found[model][key], created = answer["id"], created + 1
@@ -80,8 +84,9 @@ async def seed_shop(args) -> tuple[list[int], list[int], int, float]:
             found = {m: {**found[m], **await discover(s, es, m, prefix[m])} for m in want}
     ids = {m: [found[m][k] for k in want[m] if k in found[m]] for m in want}
     if len(ids["products"]) < args.mix_products or len(ids["customers"]) < args.mix_customers:
-        raise SystemExit(f"the mix's shop is incomplete: {len(ids['customers'])} customers, "
-                         f"{len(ids['products'])} products")
+        raise SystemExit(
+            f"the mix's shop is incomplete: {len(ids['customers'])} customers, {len(ids['products'])} products"
+        )
     return ids["customers"], ids["products"], created, time.monotonic() - started
 
 
@@ -101,8 +106,7 @@ async def snapshot(args, customer_ids: list[int], product_ids: list[int]):
     auth = {"Authorization": f"Bearer {args.token}"}
     timeout = aiohttp.ClientTimeout(total=args.wait_bound + 10)
     async with aiohttp.ClientSession(timeout=timeout) as s:
-        async with s.post(f"{args.write_url}/products/{product_ids[0]}/stock", json={"delta": 1},
-                          headers=auth) as r:
+        async with s.post(f"{args.write_url}/products/{product_ids[0]}/stock", json={"delta": 1}, headers=auth) as r:
             r.raise_for_status()
             token = (await r.json())["consistency_token"]
         began = time.monotonic()
@@ -113,13 +117,18 @@ async def snapshot(args, customer_ids: list[int], product_ids: list[int]):
             async with gate:
                 return model, i, *await token_get(s, f"{args.query_url}/{model}/{i}", token)
 
-        answers = await asyncio.gather(*(one("customers", i) for i in customer_ids),
-                                       *(one("products", i) for i in product_ids))
+        answers = await asyncio.gather(
+            *(one("customers", i) for i in customer_ids), *(one("products", i) for i in product_ids)
+        )
     customers = {i: d["name"] for m, i, status, d in answers if m == "customers" and status == 200}
-    products = {i: (d["category"], to_cents(d["price"]), d["on_hand"])
-                for m, i, status, d in answers
-                if m == "products" and status == 200 and d["category"] in CATEGORIES}
+    products = {
+        i: (d["category"], to_cents(d["price"]), d["on_hand"])
+        for m, i, status, d in answers
+        if m == "products" and status == 200 and d["category"] in CATEGORIES
+    }
     if len(products) < len(product_ids) or len(customers) < 2:
-        raise SystemExit(f"snapshot: {len(products)} of {len(product_ids)} products, "
-                         f"{len(customers)} customers readable with token {token}")
+        raise SystemExit(
+            f"snapshot: {len(products)} of {len(product_ids)} products, "
+            f"{len(customers)} customers readable with token {token}"
+        )
     return customers, products, caught

@@ -9,6 +9,7 @@ products are left in place: the changelogs keep their state either way.
 
     .venv/bin/python bench/worker_memory.py --steps 20000,100000 [--restart]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,13 +29,14 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import products_backfill as backfill  # noqa: E402
+from products_stack import pipeline_worker_pid, rss_mb, topic_partitions  # noqa: E402
+
 from infra.pipeline_status import lag_by_topic  # noqa: E402
 from infra.polling import poll_until  # noqa: E402
 from infra.secrets import postgres_password  # noqa: E402
 from infra.settings import StackSettings  # noqa: E402
 from pipelines.core.settings import PipelineSettings  # noqa: E402
-import products_backfill as backfill  # noqa: E402
-from products_stack import pipeline_worker_pid, rss_mb, topic_partitions  # noqa: E402
 
 CHUNK = 5000
 SETTLED_LAG = 200  # messages, all inputs together
@@ -50,8 +52,12 @@ def settle(settings: StackSettings, timeout_s: float = 900) -> float:
     """Wait until the pipeline has caught up, then a little longer; the worker's RSS then (MB).
 
     Caught up, not zero: heartbeats and progress marks keep flowing, and offsets are committed each second."""
-    poll_until(lambda: (lag := lag_by_topic(settings)) is not None and sum(lag.values()) <= SETTLED_LAG, timeout_s,
-               "the pipeline to catch up", 1.0)
+    poll_until(
+        lambda: (lag := lag_by_topic(settings)) is not None and sum(lag.values()) <= SETTLED_LAG,
+        timeout_s,
+        "the pipeline to catch up",
+        1.0,
+    )
     time.sleep(5)
     return rss_mb(pipeline_worker_pid(settings.data / "run"))
 
@@ -60,8 +66,14 @@ def backfill_to(settings: StackSettings, dsn: str, run: str, have: int, total: i
     rows = list(backfill.product_rows(run, have, total - have, rng))
     inserted = backfill.insert_products(dsn, run, rows, CHUNK)
     query = {"query": backfill.complete_query(inserted.ids)}
-    poll_until(lambda: httpx.post(f"{settings.elasticsearch_url}/products/_count", json=query).json()["count"]
-               >= inserted.count, 1800, f"{inserted.count} bench products to be indexed", 1.0)
+    poll_until(
+        lambda: (
+            httpx.post(f"{settings.elasticsearch_url}/products/_count", json=query).json()["count"] >= inserted.count
+        ),
+        1800,
+        f"{inserted.count} bench products to be indexed",
+        1.0,
+    )
 
 
 def changelog_messages(settings: StackSettings) -> int:
@@ -80,12 +92,17 @@ def changelog_messages(settings: StackSettings) -> int:
             return sum(ends[tp] - starts[tp] for tp in parts)
         finally:
             await consumer.stop()
+
     return asyncio.run(count())
 
 
 LOG_LINE = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3})\] \[(\d+)\] \[\w+\] (.*)$")
-MILESTONES = {"start": "[^Worker]: Starting...", "read from": "Restoring state from changelog topics",
-              "read to": "Done reading from changelog topics", "ready": "[^Worker]: Ready"}
+MILESTONES = {
+    "start": "[^Worker]: Starting...",
+    "read from": "Restoring state from changelog topics",
+    "read to": "Done reading from changelog topics",
+    "ready": "[^Worker]: Ready",
+}
 
 
 def milestones(log: Path, pid: int) -> dict[str, datetime]:
@@ -103,8 +120,12 @@ def restart(settings: StackSettings) -> str:
     run_dir = settings.data / "run"
     before = pipeline_worker_pid(run_dir)
     os.kill(before, signal.SIGTERM)
-    after = poll_until(lambda: (pid := pipeline_worker_pid(run_dir)) and pid != before and pid, 120,
-                       "the supervisor to start a new worker", 0.2)
+    after = poll_until(
+        lambda: (pid := pipeline_worker_pid(run_dir)) and pid != before and pid,
+        120,
+        "the supervisor to start a new worker",
+        0.2,
+    )
     log = settings.data / "logs" / "pipeline.log"
     seen = poll_until(lambda: (m := milestones(log, after)) and "ready" in m and m, 1800, "the new worker", 0.5)
     total = (seen["ready"] - seen["start"]).total_seconds()
@@ -130,8 +151,9 @@ def main() -> None:
         backfill_to(settings, dsn, run, have, total, rng)
         have = total
         rss = settle(settings)
-        print(f"{total:,} products: RSS {rss:.0f} MB (backfill and settle {time.monotonic() - started:.0f} s)",
-              flush=True)
+        print(
+            f"{total:,} products: RSS {rss:.0f} MB (backfill and settle {time.monotonic() - started:.0f} s)", flush=True
+        )
     if args.restart:
         print(f"changelogs: {changelog_messages(settings):,} messages", flush=True)
         print(f"restart: {restart(settings)}", flush=True)

@@ -8,13 +8,16 @@ index again, versioned by the document's source LSN as the worker writes it. Eit
 then recorded on a compacted "replayed" topic, keyed by its own position, so it leaves the list. A letter
 that fails again comes back as a new letter; a document Elasticsearch still refuses stays in the list.
 """
+
 from __future__ import annotations
 
 import asyncio
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import TypedDict
 
 import httpx
 
@@ -22,6 +25,13 @@ from infra.settings import StackSettings
 
 PREVIEW_CHARS = 120
 TOPIC_ALREADY_EXISTS = 36  # Kafka's error code
+
+
+class Omitted(TypedDict):
+    """What a letter says of an original too large to keep whole (pipelines/core/deadletters.py)."""
+
+    bytes: int  # its size
+    sha256: str  # its digest, hex
 
 
 @dataclass(frozen=True)
@@ -36,17 +46,23 @@ class Letter:
     failed_at: str
     key: bytes | None
     value: bytes | None  # the original's first KiB only, when `omitted` says how large it was
-    omitted: dict | None = None  # {"bytes": size, "sha256": digest} of an original too large to keep
+    omitted: Omitted | None = None  # of an original too large to keep
 
     def preview(self) -> str:
         raw = (self.value or b"").decode(errors="replace").replace("\n", " ")
         return raw[:PREVIEW_CHARS] + ("…" if len(raw) > PREVIEW_CHARS else "")
 
     def as_dict(self) -> dict:
-        return {"position": self.position, "projection": self.projection, "reason": self.reason,
-                "error": self.error, "source": f"{self.source_topic}/{self.source_partition}/{self.source_offset}",
-                "failed_at": self.failed_at, "preview": self.preview(),
-                **({"original_bytes": self.omitted["bytes"]} if self.omitted else {})}
+        return {
+            "position": self.position,
+            "projection": self.projection,
+            "reason": self.reason,
+            "error": self.error,
+            "source": f"{self.source_topic}/{self.source_partition}/{self.source_offset}",
+            "failed_at": self.failed_at,
+            "preview": self.preview(),
+            **({"original_bytes": self.omitted["bytes"]} if self.omitted else {}),
+        }
 
 
 def decode_letter(position: str, value: bytes) -> Letter | None:
@@ -54,9 +70,19 @@ def decode_letter(position: str, value: bytes) -> Letter | None:
     try:
         body = json.loads(value)
         source = body["source"]
-        return Letter(position, body["projection"], body["reason"], body.get("error", ""), source["topic"],
-                      int(source["partition"]), int(source["offset"]), body.get("failed_at", ""),
-                      _unb64(body.get("key_b64")), _unb64(body.get("value_b64")), body.get("value_omitted"))
+        return Letter(
+            position,
+            body["projection"],
+            body["reason"],
+            body.get("error", ""),
+            source["topic"],
+            int(source["partition"]),
+            int(source["offset"]),
+            body.get("failed_at", ""),
+            _unb64(body.get("key_b64")),
+            _unb64(body.get("value_b64")),
+            body.get("value_omitted"),
+        )
     except (ValueError, KeyError, TypeError):
         return None
 
@@ -71,8 +97,12 @@ def bulk_lines(letter: Letter) -> list[str]:
     body = json.loads(letter.value or b"null")
     if isinstance(body, dict) and "delete" in body:  # a refused delete: the letter holds its action line
         return [json.dumps(body)]
-    meta = {"_index": letter.source_topic, "_id": (letter.key or b"").decode(), "version": body["source_lsn"],
-            "version_type": "external_gte"}
+    meta = {
+        "_index": letter.source_topic,
+        "_id": (letter.key or b"").decode(),
+        "version": body["source_lsn"],
+        "version_type": "external_gte",
+    }
     return [json.dumps({"index": meta}), json.dumps(body, separators=(",", ":"))]
 
 
@@ -85,8 +115,9 @@ def replayed_topic(settings: StackSettings) -> str:
     return f"{settings.dead_letter_topic}.replayed"
 
 
-async def read_records(settings: StackSettings, topic: str, tail: int | None = None,
-                       resume: dict[int, int] | None = None) -> list[tuple[str, bytes | None, bytes | None]]:
+async def read_records(
+    settings: StackSettings, topic: str, tail: int | None = None, resume: dict[int, int] | None = None
+) -> list[tuple[str, bytes | None, bytes | None]]:
     """Every record of `topic` up to its end when called, or the last `tail` of each partition:
     (partition/offset, key, value). With `resume` (partition -> next offset, updated in place), only
     what was added since the previous call that passed the same dict."""
@@ -102,8 +133,9 @@ async def read_records(settings: StackSettings, topic: str, tail: int | None = N
     tps = [TopicPartition(topic, p["partition"]) for p in described.get("partitions", [])]
     if described.get("error_code") or not tps:  # 3: the topic does not exist (yet)
         return []
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False,
-                                group_id=None, request_timeout_ms=10_000)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False, group_id=None, request_timeout_ms=10_000
+    )
     await consumer.start()
     try:
         consumer.assign(tps)
@@ -146,10 +178,14 @@ async def _ensure_compacted(settings: StackSettings, topic: str) -> None:
 
 
 async def _load(settings: StackSettings, tail: int | None = None) -> tuple[list[Letter], set[str]]:
-    letters = [letter for position, _, value in await read_records(settings, settings.dead_letter_topic, tail)
-               if value and (letter := decode_letter(position, value))]
-    replayed = {key.decode() for _, key, value in await read_records(settings, replayed_topic(settings))
-                if key and value}
+    letters = [
+        letter
+        for position, _, value in await read_records(settings, settings.dead_letter_topic, tail)
+        if value and (letter := decode_letter(position, value))
+    ]
+    replayed = {
+        key.decode() for _, key, value in await read_records(settings, replayed_topic(settings)) if key and value
+    }
     return letters, replayed
 
 
@@ -158,12 +194,12 @@ def list_letters(settings: StackSettings, reason: str | None = None) -> list[Let
     return pending(letters, replayed, reason)
 
 
-def replay(settings: StackSettings, reason: str | None = None, say=print) -> int:
+def replay(settings: StackSettings, reason: str | None = None, say: Callable[[str], None] = print) -> int:
     """Send every pending letter (of `reason`) back to where it came from; returns how many were sent."""
     return asyncio.run(_replay(settings, reason, say))
 
 
-async def _replay(settings: StackSettings, reason: str | None, say) -> int:
+async def _replay(settings: StackSettings, reason: str | None, say: Callable[[str], None]) -> int:
     from aiokafka import AIOKafkaProducer
 
     letters, replayed = await _load(settings)
@@ -180,8 +216,10 @@ async def _replay(settings: StackSettings, reason: str | None, say) -> int:
                 if letter.source_partition < 0:  # refused by Elasticsearch: write the document again
                     refused = await _index_again(es, letter)
                     if refused:
-                        say(f"not replayed {letter.position} ({letter.reason}): Elasticsearch refused it again: "
-                            f"{refused}")
+                        say(
+                            f"not replayed {letter.position} ({letter.reason}): Elasticsearch refused it again: "
+                            f"{refused}"
+                        )
                         continue
                     to = f"index {letter.source_topic}"
                 else:  # from a topic: the change goes through the pipeline again
@@ -189,17 +227,24 @@ async def _replay(settings: StackSettings, reason: str | None, say) -> int:
                     if letter.omitted:  # too large to keep in the letter: the original, if its topic still has it
                         value = await _original(settings, letter)
                         if value is None:
-                            say(f"not replayed {letter.position} ({letter.reason}): its {letter.omitted['bytes']:,} "
+                            say(
+                                f"not replayed {letter.position} ({letter.reason}): its {letter.omitted['bytes']:,} "
                                 f"bytes were not kept in the letter and {letter.source_topic}/"
-                                f"{letter.source_partition}/{letter.source_offset} no longer holds them")
+                                f"{letter.source_partition}/{letter.source_offset} no longer holds them"
+                            )
                             continue
-                    sent = await producer.send_and_wait(letter.source_topic, value, key=letter.key,
-                                                        partition=letter.source_partition,
-                                                        headers=[("readside.replay-of", letter.position.encode())])
+                    sent = await producer.send_and_wait(
+                        letter.source_topic,
+                        value,
+                        key=letter.key,
+                        partition=letter.source_partition,
+                        headers=[("readside.replay-of", letter.position.encode())],
+                    )
                     to = f"{letter.source_topic}/{sent.partition}/{sent.offset}"
-                marker = {"replayed_at": datetime.now(timezone.utc).isoformat(), "to": to}
-                await producer.send_and_wait(replayed_topic(settings), json.dumps(marker).encode(),
-                                             key=letter.position.encode())
+                marker = {"replayed_at": datetime.now(UTC).isoformat(), "to": to}
+                await producer.send_and_wait(
+                    replayed_topic(settings), json.dumps(marker).encode(), key=letter.position.encode()
+                )
                 sent_count += 1
                 say(f"replayed {letter.position} ({letter.reason}) to {to}")
     finally:
@@ -214,9 +259,14 @@ async def _original(settings: StackSettings, letter: Letter) -> bytes | None:
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
     tp = TopicPartition(letter.source_topic, letter.source_partition)
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False,
-                                group_id=None, request_timeout_ms=10_000, fetch_max_bytes=4 * 1024 * 1024,
-                                max_partition_fetch_bytes=4 * 1024 * 1024)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        enable_auto_commit=False,
+        group_id=None,
+        request_timeout_ms=10_000,
+        fetch_max_bytes=4 * 1024 * 1024,
+        max_partition_fetch_bytes=4 * 1024 * 1024,
+    )
     await consumer.start()
     try:
         consumer.assign([tp])
@@ -229,6 +279,7 @@ async def _original(settings: StackSettings, letter: Letter) -> bytes | None:
         await consumer.stop()
     if record is None or record.offset != letter.source_offset or record.value is None:
         return None
+    assert letter.omitted is not None  # only a letter that omitted its original asks for it
     return record.value if hashlib.sha256(record.value).hexdigest() == letter.omitted["sha256"] else None
 
 

@@ -1,5 +1,6 @@
 """How far the pipeline is: consumer lag per input topic (source and internal stage topics) and the age of the
 newest change it applied."""
+
 from __future__ import annotations
 
 import asyncio
@@ -17,9 +18,13 @@ CHECKPOINTS_INDEX = "readside_checkpoints"
 
 def pipeline_progress(settings: StackSettings) -> dict:
     positions = consumer_positions(settings)
-    return {"consumer_group": CONSUMER_GROUP, "lag": _column(positions, 1), "committed": _column(positions, 0),
-            "newest_applied_change_age_s": _newest_applied_age_s(settings),
-            "pending_handovers": pending_handovers(settings)}
+    return {
+        "consumer_group": CONSUMER_GROUP,
+        "lag": _column(positions, 1),
+        "committed": _column(positions, 0),
+        "newest_applied_change_age_s": _newest_applied_age_s(settings),
+        "pending_handovers": pending_handovers(settings),
+    }
 
 
 def pending_handovers(settings: StackSettings) -> dict[str, dict[int, int]] | None:
@@ -68,8 +73,11 @@ def consumer_positions(settings: StackSettings) -> dict[str, tuple[int, int]] | 
         try:
             committed = await admin.list_consumer_group_offsets(CONSUMER_GROUP)
             # The stages' own topics count too: a router can be current while a projector is far behind.
-            sources = {tp: meta.offset for tp, meta in committed.items()
-                       if tp.topic.startswith(SOURCE_PREFIX) or tp.topic.endswith(STAGE_SUFFIX)}
+            sources = {
+                tp: meta.offset
+                for tp, meta in committed.items()
+                if tp.topic.startswith(SOURCE_PREFIX) or tp.topic.endswith(STAGE_SUFFIX)
+            }
             # Assigned first, the consumer asks for exactly these topics' metadata; unassigned, end_offsets
             # waits a metadata refresh cycle (about 1 s).
             consumer.assign(list(sources))

@@ -1,8 +1,10 @@
 """Wait for a condition with a deadline: the one polling loop the stack, the registrar and the tests share."""
+
 from __future__ import annotations
 
 import time
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -11,8 +13,7 @@ class DeadlineExceeded(TimeoutError):
     pass
 
 
-def poll_until(check: Callable[[], T | None], timeout_s: float, what: str,
-               interval_s: float = 0.2) -> T:
+def poll_until(check: Callable[[], T | None], timeout_s: float, what: str, interval_s: float = 0.2) -> T:
     """Call `check` until it returns something truthy; raise DeadlineExceeded naming `what` after timeout_s."""
     deadline = time.monotonic() + timeout_s
     while True:

@@ -1,10 +1,12 @@
 """Health probes for each server, the same for the native, docker and external stacks."""
+
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Callable
+from typing import Any
 
 import httpx
 import psycopg
@@ -27,12 +29,17 @@ class Health:
         return asdict(self)
 
 
+def _shown(row: tuple[Any, ...] | None) -> Any:
+    assert row is not None  # SHOW answers one row
+    return row[0]
+
+
 def probe_postgres(settings: StackSettings, password: str) -> Health:
     url = f"postgresql://{settings.host}:{settings.postgres_port}/{settings.postgres_db}"
     try:
         with psycopg.connect(settings.postgres_dsn(password), connect_timeout=2) as conn:
-            version = conn.execute("SHOW server_version").fetchone()[0]
-            wal_level = conn.execute("SHOW wal_level").fetchone()[0]
+            version = _shown(conn.execute("SHOW server_version").fetchone())
+            wal_level = _shown(conn.execute("SHOW wal_level").fetchone())
     except psycopg.Error as exc:
         return Health(False, url, detail=str(exc).strip().splitlines()[0] if str(exc) else repr(exc))
     if wal_level != "logical":
@@ -64,7 +71,8 @@ def probe_kafka(settings: StackSettings) -> Health:
     return Health(True, url, detail=detail)
 
 
-def _http_json(url: str) -> dict | list:
+def _http_json(url: str) -> Any:
+    """The decoded JSON answer: an object or a list, as the endpoint documents."""
     response = httpx.get(url, timeout=3)
     response.raise_for_status()
     return response.json()
@@ -73,8 +81,8 @@ def _http_json(url: str) -> dict | list:
 def probe_connect(settings: StackSettings) -> Health:
     url = settings.connect_url
     try:
-        root = _http_json(f"{url}/")
-        plugins = _http_json(f"{url}/connector-plugins")
+        root: dict[str, Any] = _http_json(f"{url}/")
+        plugins: list[dict[str, Any]] = _http_json(f"{url}/connector-plugins")
     except (httpx.HTTPError, ValueError) as exc:
         return Health(False, url, detail=f"{type(exc).__name__}: {exc}")
     debezium = [p for p in plugins if p["class"].endswith("PostgresConnector")]
@@ -87,11 +95,12 @@ def probe_elasticsearch(settings: StackSettings) -> Health:
     # GET / does not exist on the integ-test distribution; cluster health and node info do.
     url = settings.elasticsearch_url
     try:
-        health = _http_json(f"{url}/_cluster/health")
-        nodes = _http_json(f"{url}/_nodes/_local?filter_path=nodes.*.version")
+        health: dict[str, Any] = _http_json(f"{url}/_cluster/health")
+        nodes: dict[str, Any] = _http_json(f"{url}/_nodes/_local?filter_path=nodes.*.version")
     except (httpx.HTTPError, ValueError) as exc:
         return Health(False, url, detail=f"{type(exc).__name__}: {exc}")
-    version = next(iter(nodes.get("nodes", {}).values()), {}).get("version")
+    local: list[dict[str, Any]] = list(nodes.get("nodes", {}).values())  # the one node answering
+    version = local[0].get("version") if local else None
     ok = health.get("status") in ("green", "yellow")
     return Health(ok, url, version, detail=f"cluster {health.get('status')}")
 

@@ -1,10 +1,11 @@
 """Apply every connector file to Kafka Connect (PUT /connectors/<name>/config) and wait for RUNNING."""
+
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import httpx
 from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_exponential
@@ -38,7 +39,7 @@ def load_connector_file(path: Path) -> ConnectorFile:
     except json.JSONDecodeError as exc:
         raise StackError(f"{path}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     if not isinstance(body, dict) or not isinstance(body.get("name"), str) or not isinstance(body.get("config"), dict):
-        raise StackError(f"{path}: expected the Connect REST body {{\"name\": str, \"config\": {{…}}}}")
+        raise StackError(f'{path}: expected the Connect REST body {{"name": str, "config": {{…}}}}')
     config = body["config"]
     bad = [key for key, value in config.items() if not isinstance(value, str)]
     if bad:
@@ -67,8 +68,10 @@ class Registrar:
         existed = self.http.get(f"{self.url}/connectors/{connector.name}").status_code == 200
         response = self._put(connector)
         if response.status_code >= 400:
-            raise ConnectorRejected(f"Kafka Connect rejected {connector.path.name} "
-                                    f"(HTTP {response.status_code}):\n{_connect_message(response)}")
+            raise ConnectorRejected(
+                f"Kafka Connect rejected {connector.path.name} "
+                f"(HTTP {response.status_code}):\n{_connect_message(response)}"
+            )
         try:
             status = self.wait_running(connector.name)
         except StackError:
@@ -82,19 +85,33 @@ class Registrar:
         """Ask Connect to validate first: its per-field errors are clearer than a failed PUT's summary
         (which, with Debezium 3.6 on Connect 4.3, is an NPE for any invalid value)."""
         plugin = connector.config.get("connector.class", "")
-        response = self.http.put(f"{self.url}/connector-plugins/{plugin.rsplit('.', 1)[-1]}/config/validate",
-                                 json={**connector.config, "name": connector.name})
+        response = self.http.put(
+            f"{self.url}/connector-plugins/{plugin.rsplit('.', 1)[-1]}/config/validate",
+            json={**connector.config, "name": connector.name},
+        )
         if response.status_code >= 400:
-            raise ConnectorRejected(f"Kafka Connect rejected {connector.path.name} "
-                                    f"(HTTP {response.status_code}):\n{_connect_message(response)}")
-        errors = [f"  {entry['value']['name']}: {message}" for entry in response.json().get("configs", [])
-                  if entry.get("value") for message in entry["value"].get("errors", [])]
+            raise ConnectorRejected(
+                f"Kafka Connect rejected {connector.path.name} "
+                f"(HTTP {response.status_code}):\n{_connect_message(response)}"
+            )
+        errors = [
+            f"  {entry['value']['name']}: {message}"
+            for entry in response.json().get("configs", [])
+            if entry.get("value")
+            for message in entry["value"].get("errors", [])
+        ]
         if errors:
-            raise ConnectorRejected(f"Kafka Connect rejected {connector.path.name} "
-                                    f"({len(errors)} invalid setting(s)):\n" + "\n".join(errors))
+            raise ConnectorRejected(
+                f"Kafka Connect rejected {connector.path.name} "
+                f"({len(errors)} invalid setting(s)):\n" + "\n".join(errors)
+            )
 
-    @retry(retry=retry_if_exception_type((_Busy, httpx.TransportError)), stop=stop_after_delay(60),
-           wait=wait_exponential(multiplier=0.2, max=3), reraise=True)
+    @retry(
+        retry=retry_if_exception_type((_Busy, httpx.TransportError)),
+        stop=stop_after_delay(60),
+        wait=wait_exponential(multiplier=0.2, max=3),
+        reraise=True,
+    )
     def _put(self, connector: ConnectorFile) -> httpx.Response:
         response = self.http.put(f"{self.url}/connectors/{connector.name}/config", json=connector.config)
         if response.status_code == 409:

@@ -1,4 +1,5 @@
 """Secrets the stack needs: taken from the environment, else generated once and kept in the data folder."""
+
 from __future__ import annotations
 
 import os

@@ -8,9 +8,10 @@ takes its initial snapshot (every row, as `r` events) and streams from the new s
 the snapshot like any change (external versions make rows it already has no-ops). Rows deleted while the
 slot was lost are not in a snapshot: `readside verify` names them, `readside backfill` removes them.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import psycopg
 
@@ -35,19 +36,24 @@ def reset_slots(settings: StackSettings, say: Callable[[str], None]) -> list[str
 
 def _reset(settings: StackSettings, registrar: Registrar, name: str, slot: str, say: Callable[[str], None]) -> None:
     registrar.command("PUT", f"/connectors/{name}/stop", f"stopping connector {name}")
-    _wait(lambda: (registrar.status(name) or {}).get("connector", {}).get("state") == "STOPPED", 60,
-          f"connector {name} to stop")
+    _wait(
+        lambda: (registrar.status(name) or {}).get("connector", {}).get("state") == "STOPPED",
+        60,
+        f"connector {name} to stop",
+    )
     say(f"connector {name}: stopped")
     registrar.command("DELETE", f"/connectors/{name}/offsets", f"deleting the offsets of {name}")
     say(f"connector {name}: source offsets deleted")
     with psycopg.connect(settings.postgres_dsn(postgres_password(settings)), autocommit=True) as conn:
+
         def inactive() -> bool:
             row = conn.execute("SELECT active FROM pg_replication_slots WHERE slot_name = %s", (slot,)).fetchone()
             return row is None or not row[0]
 
         _wait(inactive, 60, f"slot {slot} to be released by the stopped connector")
-        conn.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = %s",
-                     (slot,))
+        conn.execute(
+            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = %s", (slot,)
+        )
     say(f"slot {slot}: dropped")
     registrar.command("PUT", f"/connectors/{name}/resume", f"resuming connector {name}")
     registrar.wait_running(name)

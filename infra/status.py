@@ -1,4 +1,5 @@
 """Collect the stack's state as one JSON-ready object, for `readside status` and for tests."""
+
 from __future__ import annotations
 
 import httpx
@@ -29,10 +30,13 @@ def collect_status(settings: StackSettings, ask_console: bool = True) -> dict:
     if components["connect"]["healthy"]:
         try:
             for name, status in Registrar(settings.connect_url).list_status().items():
-                connectors[name] = {"state": status["connector"]["state"],
-                                    "trace": status["connector"].get("trace", ""),
-                                    "tasks": [{"id": t["id"], "state": t["state"], "trace": t.get("trace", "")}
-                                              for t in status["tasks"]]}
+                connectors[name] = {
+                    "state": status["connector"]["state"],
+                    "trace": status["connector"].get("trace", ""),
+                    "tasks": [
+                        {"id": t["id"], "state": t["state"], "trace": t.get("trace", "")} for t in status["tasks"]
+                    ],
+                }
         except httpx.HTTPError as exc:
             components["connect"].update(healthy=False, detail=f"listing connectors failed: {exc}")
     pipeline = pipeline_progress(settings) if components["kafka"]["healthy"] else None
@@ -54,10 +58,17 @@ def collect_status(settings: StackSettings, ask_console: bool = True) -> dict:
             pass  # the compose image's CLI carries infra/ only: no read-model names to ask for
         except httpx.HTTPError as exc:
             components["elasticsearch"].update(healthy=False, detail=f"reading the aliases failed: {exc}")
-    return {"stack": settings.stack.value, "data_dir": str(settings.data),
-            "components": components, "connectors": connectors, "services": services,
-            "replication_slots": slots, "pipeline": pipeline, "read_models": read_models,
-            "write_token": write_token_source(settings)}
+    return {
+        "stack": settings.stack.value,
+        "data_dir": str(settings.data),
+        "components": components,
+        "connectors": connectors,
+        "services": services,
+        "replication_slots": slots,
+        "pipeline": pipeline,
+        "read_models": read_models,
+        "write_token": write_token_source(settings),
+    }
 
 
 def mark_pipeline_problems(status: dict, problems: list[str]) -> None:
@@ -68,7 +79,9 @@ def mark_pipeline_problems(status: dict, problems: list[str]) -> None:
 
 def all_healthy(status: dict) -> bool:
     parts_ok = all(c["healthy"] for c in [*status["components"].values(), *status["services"].values()])
-    connectors_ok = all(c["state"] == "RUNNING" and c["tasks"] and all(t["state"] == "RUNNING" for t in c["tasks"])
-                        for c in status["connectors"].values())
+    connectors_ok = all(
+        c["state"] == "RUNNING" and c["tasks"] and all(t["state"] == "RUNNING" for t in c["tasks"])
+        for c in status["connectors"].values()
+    )
     slots_ok = all(slot["level"] == "ok" for slot in status["replication_slots"])
     return parts_ok and connectors_ok and slots_ok

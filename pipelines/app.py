@@ -1,7 +1,10 @@
 """The Faust app (`faust -A pipelines.app worker`): wires settings, sinks and every read model's agents."""
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
+from typing import Any
 
 from pipelines.core.checkpoints import Checkpoints
 from pipelines.core.deadletters import DeadLetters
@@ -23,8 +26,13 @@ log = logging.getLogger(__name__)
 settings = PipelineSettings()
 app = create_app(settings)
 elasticsearch = create_client(settings.elasticsearch_url)
-sink = BulkSink(elasticsearch, settings.bulk_max_actions, settings.bulk_max_bytes,
-                settings.bulk_retry_max_wait_s, settings.bulk_retry_timeout_s)
+sink = BulkSink(
+    elasticsearch,
+    settings.bulk_max_actions,
+    settings.bulk_max_bytes,
+    settings.bulk_retry_max_wait_s,
+    settings.bulk_retry_timeout_s,
+)
 if settings.pipeline_commit_stall_s:
     watch_commits(app, settings.pipeline_commit_stall_s, interval_s=5.0)
 dead_letters = DeadLetters(lambda *args: app.producer.send(*args), settings.dead_letter_topic)
@@ -33,33 +41,59 @@ dead_letters = DeadLetters(lambda *args: app.producer.send(*args), settings.dead
 checkpoint_writes = SharedBulk(sink)  # one request for the checkpoints of every projection
 
 
-def report_progress(key: bytes, value: bytes):
+def report_progress(key: bytes, value: bytes) -> Awaitable[Any]:
     return app.producer.send(settings.progress_topic, key, value, 0, None, None)
 
 
 def checkpoints(projection: str) -> Checkpoints:
-    return Checkpoints(elasticsearch, checkpoint_writes, projection, settings.checkpoints_index, settings.checkpoint_parts_index,
-                       settings.topic_partitions, refresh=settings.checkpoint_refresh,
-                       min_interval_s=settings.checkpoint_interval_s, parts_refresh_s=settings.checkpoint_store_interval_s,
-                       publish=report_progress if settings.progress_topic else None)
+    return Checkpoints(
+        elasticsearch,
+        checkpoint_writes,
+        projection,
+        settings.checkpoints_index,
+        settings.checkpoint_parts_index,
+        settings.topic_partitions,
+        refresh=settings.checkpoint_refresh,
+        min_interval_s=settings.checkpoint_interval_s,
+        parts_refresh_s=settings.checkpoint_store_interval_s,
+        publish=report_progress if settings.progress_topic else None,
+    )
 
 
 OUTLETS = [products.outlet(settings), orders.outlet(settings)]
 TABLE_OF_TOPIC = {settings.source_topic(table): table for outlet in OUTLETS for table in sorted(outlet.tables)}
 SOURCE_TOPICS = sorted(TABLE_OF_TOPIC)
-router = ChangeRouter(outlets=OUTLETS, table_of_topic=TABLE_OF_TOPIC,
-                      partitions=settings.topic_partitions, send=lambda *args: app.producer.send(*args),
-                      dead_letters=dead_letters, marks_interval_s=settings.pipeline_marks_interval_s)
+router = ChangeRouter(
+    outlets=OUTLETS,
+    table_of_topic=TABLE_OF_TOPIC,
+    partitions=settings.topic_partitions,
+    send=lambda *args: app.producer.send(*args),
+    dead_letters=dead_letters,
+    marks_interval_s=settings.pipeline_marks_interval_s,
+)
 serve_pause(app, SourcePause(app, set(SOURCE_TOPICS), settings.pipeline_pause_limit_s), settings.control_token)
 app.on_committed_sought.append(router.announce_committed)
-route_changes = batch_agent(app, app.topic(*SOURCE_TOPICS), "route_changes", router.route,
-                            "routing a batch of source events", settings)
+route_changes = batch_agent(
+    app, app.topic(*SOURCE_TOPICS), "route_changes", router.route, "routing a batch of source events", settings
+)
 products.register(app, settings, sink, checkpoints(products.PROJECTION), dead_letters)
-orders.register(app, settings, sink, checkpoints(orders.ORDERS), checkpoints(orders.CUSTOMERS),
-                checkpoints(orders.SALES), dead_letters)
+orders.register(
+    app,
+    settings,
+    sink,
+    checkpoints(orders.ORDERS),
+    checkpoints(orders.CUSTOMERS),
+    checkpoints(orders.SALES),
+    dead_letters,
+)
 
-READ_MODEL_ALIASES = [settings.products_alias, settings.orders_alias, settings.customers_alias,
-                      settings.sales_alias, settings.product_sales_alias]
+READ_MODEL_ALIASES = [
+    settings.products_alias,
+    settings.orders_alias,
+    settings.customers_alias,
+    settings.sales_alias,
+    settings.product_sales_alias,
+]
 INDICES = [
     (settings.products_index, settings.products_alias, settings.products_mapping),
     (settings.orders_index, settings.orders_alias, settings.orders_mapping),
@@ -76,8 +110,12 @@ INDICES = [
 # close after 10 minutes here, so recovery reads about one value per key plus the last minutes.
 # max.compaction.lag.ms bounds how long a value replaced by a newer one for its key (a customer's name after
 # an erasure) can stay in a changelog: a day, whatever the dirty ratio says (ARCHITECTURE.md, personal data).
-CHANGELOG_CONFIG = {"cleanup.policy": "compact", "segment.ms": "600000", "min.cleanable.dirty.ratio": "0.2",
-                    "max.compaction.lag.ms": "86400000"}
+CHANGELOG_CONFIG = {
+    "cleanup.policy": "compact",
+    "segment.ms": "600000",
+    "min.cleanable.dirty.ratio": "0.2",
+    "max.compaction.lag.ms": "86400000",
+}
 PROGRESS_CONFIG = {"cleanup.policy": "delete", "retention.ms": "3600000", "segment.ms": "600000"}
 
 
@@ -119,14 +157,18 @@ async def measure_loop_lag() -> None:
 
 
 if settings.internal_purge_interval_s:
+
     @app.timer(settings.internal_purge_interval_s)
     async def purge_internal_topics() -> None:
         """What the projections committed past leaves the internal topics (pipelines/core/purge.py)."""
         try:
             await purge_consumed(settings.kafka_bootstrap, settings.pipeline_app_id, set(INTERNAL_TOPICS))
         except Exception as exc:  # Kafka away for a moment: the next round purges it
-            log.warning("purging consumed internal records failed (retried in %.0f s): %s",
-                        settings.internal_purge_interval_s, exc)
+            log.warning(
+                "purging consumed internal records failed (retried in %.0f s): %s",
+                settings.internal_purge_interval_s,
+                exc,
+            )
 
 
 @app.after_stopping

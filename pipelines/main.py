@@ -1,4 +1,5 @@
 """Start the pipeline worker in this process (what `readside serve pipeline` runs)."""
+
 from __future__ import annotations
 
 

@@ -5,15 +5,23 @@ serves, and only then retiring the old one, worker by worker: `readside restart 
 that, so an upgrade of an API drops no request. Each worker imports `factory` itself and builds the app
 from the same READSIDE_* environment.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 
 def serve_app(factory: Callable, host: str, port: int, workers: int = 1) -> None:
-    config = uvicorn.Config(f"{factory.__module__}:{factory.__name__}", factory=True, host=host, port=port,
-                            workers=workers, log_level="info", access_log=False)
+    config = uvicorn.Config(
+        f"{factory.__module__}:{factory.__name__}",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
+    )
     Multiprocess(config, sockets=[config.bind_socket()]).run()

@@ -1,7 +1,8 @@
 """Session-wide fixtures: one real stack per test session, shared by the integration and e2e tiers."""
+
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 

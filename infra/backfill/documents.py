@@ -4,6 +4,7 @@ A verify query returns one row per document, its columns the document's fields (
 backfill or a rebuild turns each row into the document's JSON, stamped like the worker stamps its own:
 `source_lsn` and `source_ts_ms` are the snapshot's (L and Postgres's clock at L), `indexed_at` is now.
 """
+
 from __future__ import annotations
 
 
@@ -13,8 +14,10 @@ def documents_sql(expected_sql: str, drop: tuple[str, ...] = ()) -> str:
 
     Without `drop` the row's JSON text gets the stamps appended as text: about half of Postgres's work of
     building, merging and printing a jsonb per row, which bounds a rebuild of orders on a small machine."""
-    stamps = ("',\"source_lsn\":' || %(lsn)s::bigint || ',\"source_ts_ms\":' || %(ts_ms)s::bigint || "
-              "',\"indexed_at\":\"' || %(indexed_at)s::text || '\"}'")
+    stamps = (
+        "',\"source_lsn\":' || %(lsn)s::bigint || ',\"source_ts_ms\":' || %(ts_ms)s::bigint || "
+        "',\"indexed_at\":\"' || %(indexed_at)s::text || '\"}'"
+    )
     if not drop:
         return f"""
 SELECT d.id, left(row_to_json(d)::text, -1) || {stamps}

@@ -2,11 +2,13 @@
 
 Sync on the outside (the backfill reads Postgres and bulks with threads), one private event loop inside.
 """
+
 from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from elasticsearch import AsyncElasticsearch
@@ -52,8 +54,9 @@ class HandoverChannel:
         finally:
             await offsets.close()
         if not found:  # sending would make the broker create it, with its default partition count
-            raise HandoverError(f"topic {self.topic} does not exist: start the pipeline worker first "
-                                f"(`readside up` starts it)")
+            raise HandoverError(
+                f"topic {self.topic} does not exist: start the pipeline worker first (`readside up` starts it)"
+            )
         self.partitions = sorted(p.partition for p in found)
         self._producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all")
         await self._producer.start()
@@ -72,8 +75,9 @@ class HandoverChannel:
         every partition: the message was handled, whoever owns the partition now."""
         self._loop.run_until_complete(self._wait_read(group, offsets, timeout_s, on_wait))
 
-    async def _wait_read(self, group: str, offsets: dict[int, int], timeout_s: float,
-                         on_wait: Callable[[str], Any]) -> None:
+    async def _wait_read(
+        self, group: str, offsets: dict[int, int], timeout_s: float, on_wait: Callable[[str], Any]
+    ) -> None:
         from aiokafka import TopicPartition
         from aiokafka.admin import AIOKafkaAdminClient
 
@@ -84,13 +88,18 @@ class HandoverChannel:
         try:
             while True:
                 committed = await admin.list_consumer_group_offsets(group)
-                behind = sorted(p for p, offset in offsets.items()
-                                if (meta := committed.get(TopicPartition(self.topic, p))) is None or meta.offset <= offset)
+                behind = sorted(
+                    p
+                    for p, offset in offsets.items()
+                    if (meta := committed.get(TopicPartition(self.topic, p))) is None or meta.offset <= offset
+                )
                 if not behind:
                     return
                 if time.monotonic() >= deadline:
-                    raise HandoverError(f"the pipeline worker has not read {self.topic} partitions {behind} past the "
-                                        f"rebuild's message within {timeout_s:g} s: is it running?")
+                    raise HandoverError(
+                        f"the pipeline worker has not read {self.topic} partitions {behind} past the "
+                        f"rebuild's message within {timeout_s:g} s: is it running?"
+                    )
                 if time.monotonic() - told >= 5.0:
                     told = time.monotonic()
                     on_wait(f"waiting for the worker to read {self.topic} partitions {behind}")
@@ -98,15 +107,31 @@ class HandoverChannel:
         finally:
             await admin.close()
 
-    def wait_applied(self, es_url: str, checkpoints_alias: str, projection: str, topics: Sequence[str], lsn: int,
-                     timeout_s: float, on_wait: Callable[[str], Any]) -> float:
+    def wait_applied(
+        self,
+        es_url: str,
+        checkpoints_alias: str,
+        projection: str,
+        topics: Sequence[str],
+        lsn: int,
+        timeout_s: float,
+        on_wait: Callable[[str], Any],
+    ) -> float:
         """Block until the projection's checkpoints show every source change up to `lsn` applied (as a
         consistency token waits); returns the seconds waited. `on_wait` gets what it is still behind on."""
         return self._loop.run_until_complete(
-            self._wait(es_url, checkpoints_alias, Projection(projection, tuple(topics)), lsn, timeout_s, on_wait))
+            self._wait(es_url, checkpoints_alias, Projection(projection, tuple(topics)), lsn, timeout_s, on_wait)
+        )
 
-    async def _wait(self, es_url: str, checkpoints_alias: str, projection: Projection, lsn: int, timeout_s: float,
-                    on_wait: Callable[[str], Any]) -> float:
+    async def _wait(
+        self,
+        es_url: str,
+        checkpoints_alias: str,
+        projection: Projection,
+        lsn: int,
+        timeout_s: float,
+        on_wait: Callable[[str], Any],
+    ) -> float:
         started = time.monotonic()
         told = [started]
 
@@ -119,8 +144,13 @@ class HandoverChannel:
         offsets = KafkaOffsets(self.bootstrap)
         # The offsets to reach are taken once, when Debezium has passed L: a write load that goes on
         # meanwhile does not move them.
-        waiter = ConsistencyWaiter(CheckpointsIndex(es, checkpoints_alias), offsets, timeout_s=timeout_s,
-                                   poll_interval_s=0.1, on_wait=every_few_seconds)
+        waiter = ConsistencyWaiter(
+            CheckpointsIndex(es, checkpoints_alias),
+            offsets,
+            timeout_s=timeout_s,
+            poll_interval_s=0.1,
+            on_wait=every_few_seconds,
+        )
         try:
             await waiter.wait_for(projection, lsn, lsn_text(lsn))
             return time.monotonic() - started

@@ -1,4 +1,5 @@
 """What a products backfill reads: one document per product, built by the SQL `readside verify` trusts."""
+
 from __future__ import annotations
 
 from infra.backfill.documents import documents_sql

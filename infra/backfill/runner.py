@@ -12,12 +12,14 @@ to the stream without losing or regressing a change (pipelines/core/handover.py)
 4. wait until the projection's checkpoints show every change up to L applied, then tell every partition
    it has caught up: each indexes the documents that changed after L, and is live.
 """
+
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 from elasticsearch import Elasticsearch, helpers
@@ -62,12 +64,20 @@ class BackfillError(Exception):
     """Elasticsearch refused documents for good (e.g. a mapping error)."""
 
 
-def run_backfill(target: BackfillTarget, dsn: str, settings: PipelineSettings, progress: Callable[[str], Any],
-                 wait_s: float = 1800.0, pause_stream: bool = True) -> BackfillReport:
+def run_backfill(
+    target: BackfillTarget,
+    dsn: str,
+    settings: PipelineSettings,
+    progress: Callable[[str], Any],
+    wait_s: float = 1800.0,
+    pause_stream: bool = True,
+) -> BackfillReport:
     report = BackfillReport()
     pause = StreamPause(worker_url(settings), progress, enabled=pause_stream, token=settings.control_token)
-    with HandoverChannel(settings.kafka_bootstrap, target.changes_topic) as channel, \
-            Elasticsearch(settings.elasticsearch_url, request_timeout=120) as es:
+    with (
+        HandoverChannel(settings.kafka_bootstrap, target.changes_topic) as channel,
+        Elasticsearch(settings.elasticsearch_url, request_timeout=120) as es,
+    ):
         locked_at = [0.0]
 
         def floor(snapshot: Snapshot) -> None:  # runs while writers wait: the lock is held from here on
@@ -92,10 +102,19 @@ def run_backfill(target: BackfillTarget, dsn: str, settings: PipelineSettings, p
             finally:
                 pause.end()
         report.index_s = time.monotonic() - began
-        progress(f"{report.documents:,} documents indexed in {report.index_s:.1f} s ({report.rate:,.0f}/s); "
-                 f"waiting for the stream to catch up with the snapshot")
-        waited = channel.wait_applied(settings.elasticsearch_url, settings.checkpoints_alias, target.projection,
-                                      target.input_topics, snapshot.lsn, wait_s, progress)
+        progress(
+            f"{report.documents:,} documents indexed in {report.index_s:.1f} s ({report.rate:,.0f}/s); "
+            f"waiting for the stream to catch up with the snapshot"
+        )
+        waited = channel.wait_applied(
+            settings.elasticsearch_url,
+            settings.checkpoints_alias,
+            target.projection,
+            target.input_topics,
+            snapshot.lsn,
+            wait_s,
+            progress,
+        )
         channel.send(CaughtUp(lsn=snapshot.lsn))
         report.handover_s = waited
     return report
@@ -110,8 +129,14 @@ class StreamPause:
     (pipelines/core/pause.py): on a small machine the two otherwise halve each other's speed. Each
     request lasts PAUSE_S, renewed as indexing goes on, so the worker resumes by itself if this dies."""
 
-    def __init__(self, worker_url: str, say: Callable[[str], Any], enabled: bool = True,
-                 seconds: float = PAUSE_S, token: str | None = None) -> None:
+    def __init__(
+        self,
+        worker_url: str,
+        say: Callable[[str], Any],
+        enabled: bool = True,
+        seconds: float = PAUSE_S,
+        token: str | None = None,
+    ) -> None:
         self.url = f"{worker_url}/readside/pause/"
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.seconds = seconds
@@ -123,8 +148,7 @@ class StreamPause:
         if not self.enabled:
             return
         try:
-            httpx.post(self.url, params={"seconds": self.seconds}, headers=self.headers,
-                       timeout=2.0).raise_for_status()
+            httpx.post(self.url, params={"seconds": self.seconds}, headers=self.headers, timeout=2.0).raise_for_status()
             self.paused = True
         except httpx.HTTPError as exc:
             self.enabled = False
@@ -139,23 +163,44 @@ class StreamPause:
             self.paused = False
 
 
-def index_snapshot(es: Elasticsearch, documents_sql: str, index: str, snapshot: Snapshot, report: BackfillReport,
-                   progress: Callable[[str], Any]) -> None:
+def index_snapshot(
+    es: Elasticsearch,
+    documents_sql: str,
+    index: str,
+    snapshot: Snapshot,
+    report: BackfillReport,
+    progress: Callable[[str], Any],
+) -> None:
     """Every document of the snapshot (`documents_sql`'s rows) into `index`, version L; those refused with
     429/5xx once more, with backoff."""
-    params = {"lsn": snapshot.lsn, "ts_ms": snapshot.ts_ms,
-              "indexed_at": datetime.now(timezone.utc).isoformat()}
+    params = {"lsn": snapshot.lsn, "ts_ms": snapshot.ts_ms, "indexed_at": datetime.now(UTC).isoformat()}
     with snapshot.conn.cursor(name="backfill") as cur:
         cur.itersize = CHUNK * 2
         cur.execute(documents_sql, params)
-        retry = _tally(helpers.parallel_bulk(es, _actions(cur, index, snapshot.lsn), thread_count=THREADS,
-                                             chunk_size=CHUNK, raise_on_error=False), report, progress)
+        retry = _tally(
+            helpers.parallel_bulk(
+                es, _actions(cur, index, snapshot.lsn), thread_count=THREADS, chunk_size=CHUNK, raise_on_error=False
+            ),
+            report,
+            progress,
+        )
     if retry:
-        again = snapshot.conn.execute(f"SELECT * FROM ({documents_sql}) b WHERE b.id::text = ANY(%(ids)s)",
-                                      {**params, "ids": sorted(retry)})
-        left = _tally(helpers.streaming_bulk(es, _actions(again, index, snapshot.lsn), chunk_size=CHUNK,
-                                             max_retries=8, initial_backoff=0.5, max_backoff=30,
-                                             raise_on_error=False), report, progress)
+        again = snapshot.conn.execute(
+            f"SELECT * FROM ({documents_sql}) b WHERE b.id::text = ANY(%(ids)s)", {**params, "ids": sorted(retry)}
+        )
+        left = _tally(
+            helpers.streaming_bulk(
+                es,
+                _actions(again, index, snapshot.lsn),
+                chunk_size=CHUNK,
+                max_retries=8,
+                initial_backoff=0.5,
+                max_backoff=30,
+                raise_on_error=False,
+            ),
+            report,
+            progress,
+        )
         if left:
             raise BackfillError(f"Elasticsearch kept refusing {len(left)} document(s) (429/5xx)")
 
@@ -189,9 +234,11 @@ def _tally(results: Iterable[tuple[bool, dict]], report: BackfillReport, progres
 def delete_older(es: Elasticsearch, alias: str, lsn: int) -> int:
     """Delete the documents older than L, i.e. those whose rows the snapshot no longer holds, at version L."""
     stale = helpers.scan(es, index=alias, query={"query": {"range": {"source_lsn": {"lt": lsn}}}}, _source=False)
-    actions = ({"_op_type": "delete", "_index": alias, "_id": hit["_id"], "version": lsn,
-                "version_type": "external_gte"} for hit in stale)
+    actions = (
+        {"_op_type": "delete", "_index": alias, "_id": hit["_id"], "version": lsn, "version_type": "external_gte"}
+        for hit in stale
+    )
     deleted = 0
-    for ok, item in helpers.streaming_bulk(es, actions, chunk_size=CHUNK, max_retries=8, raise_on_error=False):
+    for ok, _item in helpers.streaming_bulk(es, actions, chunk_size=CHUNK, max_retries=8, raise_on_error=False):
         deleted += ok
     return deleted

@@ -9,17 +9,17 @@
    floor). Then the lock is released: writers wait for that moment only, not for the backfill.
 The reading connection keeps its snapshot until the caller is done with it.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator, Sequence
 
 import psycopg
 from psycopg import IsolationLevel, sql
 
-AT_L = ("SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint, "
-        "(extract(epoch FROM clock_timestamp()) * 1000)::bigint")
+AT_L = "SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint, (extract(epoch FROM clock_timestamp()) * 1000)::bigint"
 
 
 class SnapshotError(Exception):
@@ -34,23 +34,28 @@ class Snapshot:
 
 
 @contextmanager
-def snapshot_at_lsn(dsn: str, tables: Sequence[str], while_locked: Callable[[Snapshot], None],
-                    lock_timeout_s: float = 10.0) -> Iterator[Snapshot]:
+def snapshot_at_lsn(
+    dsn: str, tables: Sequence[str], while_locked: Callable[[Snapshot], None], lock_timeout_s: float = 10.0
+) -> Iterator[Snapshot]:
     try:
         with psycopg.connect(dsn) as reader, psycopg.connect(dsn) as locker:
             reader.isolation_level = IsolationLevel.REPEATABLE_READ
             reader.read_only = True
             with locker.transaction():
-                locker.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(
-                    sql.Literal(f"{int(lock_timeout_s * 1000)}ms")))
-                locker.execute(sql.SQL("LOCK TABLE {} IN SHARE MODE").format(
-                    sql.SQL(", ").join(sql.Identifier(t) for t in tables)))
+                locker.execute(
+                    sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(f"{int(lock_timeout_s * 1000)}ms"))
+                )
+                locker.execute(
+                    sql.SQL("LOCK TABLE {} IN SHARE MODE").format(sql.SQL(", ").join(sql.Identifier(t) for t in tables))
+                )
                 lsn, ts_ms = reader.execute(AT_L).fetchone()  # type: ignore[misc]
                 snapshot = Snapshot(lsn=lsn, ts_ms=ts_ms, conn=reader)
                 while_locked(snapshot)
             yield snapshot
     except psycopg.errors.LockNotAvailable as exc:
-        raise SnapshotError(f"could not lock {', '.join(tables)} within {lock_timeout_s:g} s: "
-                            f"a long write transaction holds them; try again") from exc
+        raise SnapshotError(
+            f"could not lock {', '.join(tables)} within {lock_timeout_s:g} s: "
+            f"a long write transaction holds them; try again"
+        ) from exc
     except psycopg.OperationalError as exc:
         raise SnapshotError(f"Postgres: {exc}") from exc

@@ -1,12 +1,14 @@
 """The `readside` command line: up, down, status, connectors."""
+
 from __future__ import annotations
 
 import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from rich.table import Table
@@ -21,8 +23,13 @@ from infra.secrets import control_token, postgres_password
 from infra.settings import StackMode, StackSettings
 from infra.status import all_healthy, collect_status
 
-app = typer.Typer(help="readside: a CQRS read-model pipeline on PostgreSQL, Debezium, Kafka and Elasticsearch.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+T = TypeVar("T")
+
+app = typer.Typer(
+    help="readside: a CQRS read-model pipeline on PostgreSQL, Debezium, Kafka and Elasticsearch.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 connectors_app = typer.Typer(help="Kafka Connect connectors (files in connectors/).", no_args_is_help=True)
 serve_app = typer.Typer(help="Run one of readside's services in the foreground.", no_args_is_help=True)
 app.add_typer(connectors_app, name="connectors")
@@ -83,7 +90,8 @@ def restart(
         for unit in units:
             began = time.monotonic()
             state = native.process(unit).state()
-            if unit in RELOADS_IN_PLACE and state is not None:
+            # No child while the supervisor waits out a restart backoff: then a stop and a start, as for the rest.
+            if unit in RELOADS_IN_PLACE and state is not None and state.child_pid is not None:
                 try:
                     reload_workers(state.child_pid, RESTART_TIMEOUT_S)
                 except DeadlineExceeded as exc:
@@ -142,16 +150,22 @@ def _print_status(report: dict) -> None:
             out.print("[yellow]source topics paused: a backfill is indexing (the pause ends by itself)[/]")
         for projection, parts in (pipeline.get("pending_handovers") or {}).items():
             floors = ", ".join(f"{p} (since LSN {lsn})" for p, lsn in parts.items())
-            out.print(f"[yellow]{projection}: partitions {floors} wait for a backfill's handover and index "
-                      f"nothing; if no backfill runs, run `readside backfill {projection}` again[/]")
+            out.print(
+                f"[yellow]{projection}: partitions {floors} wait for a backfill's handover and index "
+                f"nothing; if no backfill runs, run `readside backfill {projection}` again[/]"
+            )
     models = report.get("read_models") or {}
     if models:
-        out.print("read models: " + ", ".join(f"{alias} → {', '.join(m['live']) or 'no index'}"
-                                              for alias, m in models.items()))
+        out.print(
+            "read models: "
+            + ", ".join(f"{alias} → {', '.join(m['live']) or 'no index'}" for alias, m in models.items())
+        )
     for alias, m in models.items():
         if m["also_written"]:
-            out.print(f"  {alias}: also written, for `readside rebuild --rollback` or by an unfinished rebuild: "
-                      f"{', '.join(m['also_written'])} (`readside rebuild --drop-previous` ends it)")
+            out.print(
+                f"  {alias}: also written, for `readside rebuild --rollback` or by an unfinished rebuild: "
+                f"{', '.join(m['also_written'])} (`readside rebuild --drop-previous` ends it)"
+            )
     console = report["services"].get("console")
     if console:
         out.print(f"status page: {console['url']}/ ({'live' if console['healthy'] else 'down'})")
@@ -161,8 +175,7 @@ def _print_status(report: dict) -> None:
 @app.command()
 def migrate() -> None:
     """Apply pending SQL migrations (schemas/migrations) to the stack's database, once each."""
-    from services.write_api.adapters.migrations import MigrationError
-    from services.write_api.adapters.migrations import migrate as apply_migrations
+    from services.write_api.adapters.migrations import MigrationError, migrate as apply_migrations
 
     settings = StackSettings()
     try:
@@ -176,10 +189,20 @@ def migrate() -> None:
 def verify_read_models(
     model: Annotated[list[str] | None, typer.Option(help="read model(s) to check; default all")] = None,
     wait: Annotated[float, typer.Option(help="seconds to let the read side catch up before reporting")] = 30.0,
-    sample: Annotated[int | None, typer.Option(min=1, help="compare about N random documents of each side per "
-                                                           "read model instead of all (quick, on a big shop)")] = None,
-    repair: Annotated[bool, typer.Option("--repair", help="re-index the documents that differ from Postgres "
-                                                          "(at a snapshot's version), then compare them again")] = False,
+    sample: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="compare about N random documents of each side per read model instead of all (quick, on a big shop)",
+        ),
+    ] = None,
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="re-index the documents that differ from Postgres (at a snapshot's version), then compare them again",
+        ),
+    ] = False,
 ) -> None:
     """Recompute every read model from Postgres with SQL and diff it with Elasticsearch, field by field."""
     from infra.verify.runner import CHECKS, render, verify
@@ -190,10 +213,16 @@ def verify_read_models(
     if unknown:
         _fail(f"unknown read model(s): {', '.join(unknown)}; known: {', '.join(CHECKS)}")
     with err.status("comparing read models with Postgres…") as spinner:
-        diffs = verify(settings.postgres_dsn(postgres_password(settings)), settings.elasticsearch_url, names,
-                       wait, on_attempt=lambda ds: spinner.update(
-                           "waiting for the read side: " + ", ".join(f"{d.model} {d.summary}" for d in ds)),
-                       sample=sample)
+        diffs = verify(
+            settings.postgres_dsn(postgres_password(settings)),
+            settings.elasticsearch_url,
+            names,
+            wait,
+            on_attempt=lambda ds: spinner.update(
+                "waiting for the read side: " + ", ".join(f"{d.model} {d.summary}" for d in ds)
+            ),
+            sample=sample,
+        )
     render(diffs, out)
     if repair and any(d.count for d in diffs):
         diffs = _repair(settings, diffs, names, wait)
@@ -221,9 +250,12 @@ def _repair(settings: StackSettings, diffs: list, names: list[str], wait: float)
             except SnapshotError as exc:
                 _fail(str(exc))
             ids[diff.model] = differing_ids(diff)
-            err.print(f"{diff.model}: {done.indexed} document(s) re-indexed and {done.deleted} deleted from Postgres at "
-                      f"LSN {done.lsn}; {done.newer} already newer" +
-                      (f"; {len(done.failed)} refused, e.g. {done.failed[0]}" if done.failed else ""), highlight=False)
+            err.print(
+                f"{diff.model}: {done.indexed} document(s) re-indexed and {done.deleted} deleted from Postgres at "
+                f"LSN {done.lsn}; {done.newer} already newer"
+                + (f"; {len(done.failed)} refused, e.g. {done.failed[0]}" if done.failed else ""),
+                highlight=False,
+            )
     if not ids:
         return diffs
     again = verify(dsn, settings.elasticsearch_url, list(ids), wait, on_attempt=lambda _: None, ids=ids)
@@ -236,8 +268,13 @@ def _repair(settings: StackSettings, diffs: list, names: list[str], wait: float)
 def backfill(
     model: Annotated[str, typer.Argument(help="the read model to index from a Postgres snapshot")] = "products",
     wait: Annotated[float, typer.Option(help="seconds to wait for the stream to catch up with the snapshot")] = 1800.0,
-    pause: Annotated[bool, typer.Option(help="pause the worker's source topics while indexing (it resumes by "
-                                             "itself within a minute if the backfill dies)")] = True,
+    pause: Annotated[
+        bool,
+        typer.Option(
+            help="pause the worker's source topics while indexing (it resumes by "
+            "itself within a minute if the backfill dies)"
+        ),
+    ] = True,
 ) -> None:
     """Index a read model straight from a Postgres snapshot, then hand over to the stream (no change lost)."""
     from infra.backfill.handover import HandoverError
@@ -254,22 +291,33 @@ def backfill(
     began = time.monotonic()
     try:
         with err.status(f"backfilling {model}…") as spinner:
+
             def progress(line: str) -> None:
                 spinner.update(f"{model}: {line}")
                 err.print(f"[dim]{time.monotonic() - began:6.1f}s[/] {line}", highlight=False)
-            report = run_backfill(targets[model](pipeline), settings.postgres_dsn(postgres_password(settings)),
-                                  pipeline, progress, wait_s=wait, pause_stream=pause)
+
+            report = run_backfill(
+                targets[model](pipeline),
+                settings.postgres_dsn(postgres_password(settings)),
+                pipeline,
+                progress,
+                wait_s=wait,
+                pause_stream=pause,
+            )
     except (BackfillError, HandoverError, SnapshotError) as exc:
         _fail(str(exc))
-    out.print(f"[bold green]{model} backfilled[/]: {report.documents:,} documents at LSN {report.lsn} in "
-              f"{report.index_s:.1f} s ({report.rate:,.0f}/s), {report.newer} already newer, {report.deleted} "
-              f"deleted; the stream took over {report.handover_s:.1f} s later")
+    out.print(
+        f"[bold green]{model} backfilled[/]: {report.documents:,} documents at LSN {report.lsn} in "
+        f"{report.index_s:.1f} s ({report.rate:,.0f}/s), {report.newer} already newer, {report.deleted} "
+        f"deleted; the stream took over {report.handover_s:.1f} s later"
+    )
 
 
 @app.command()
 def demo(
-    quick: Annotated[bool, typer.Option(help="CI size: tens of customers and products, a few hundred orders, "
-                                             "10 s of live load")] = False,
+    quick: Annotated[
+        bool, typer.Option(help="CI size: tens of customers and products, a few hundred orders, 10 s of live load")
+    ] = False,
     duration: Annotated[float | None, typer.Option(help="seconds of live workload (default 60, quick 10)")] = None,
     customers: Annotated[int | None, typer.Option(help="customers to seed (default 300, quick 40)")] = None,
     products: Annotated[int | None, typer.Option(help="products to seed (default 200, quick 30)")] = None,
@@ -288,7 +336,7 @@ def demo(
         _fail(str(exc))
     except KeyboardInterrupt:
         err.print("[yellow]demo interrupted[/]: the stack keeps running; `readside down` stops it")
-        raise typer.Exit(130)
+        raise typer.Exit(130) from None
     if not clean:
         raise typer.Exit(1)
 
@@ -327,15 +375,14 @@ def serve_console() -> None:
     serve(_service_settings(StackSettings, "console"))
 
 
-def _service_settings(settings_class, what: str):
+def _service_settings(settings_class: type[T], what: str) -> T:
     """Build a service's settings from the environment, or say plainly which value is wrong."""
     from pydantic import ValidationError
 
     try:
         return settings_class()
     except ValidationError as exc:
-        _fail(f"{what} settings: " + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
-                                                for e in exc.errors()))
+        _fail(f"{what} settings: " + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
 
 
 @deadletters_app.callback(invoke_without_command=True)
@@ -357,9 +404,14 @@ def deadletters_list(
     for column in ("letter", "reason", "projection", "source topic/partition/offset", "failed at", "error / preview"):
         table.add_column(column, overflow="fold")
     for letter in letters:
-        table.add_row(letter.position, letter.reason, letter.projection,
-                      f"{letter.source_topic}/{letter.source_partition}/{letter.source_offset}", letter.failed_at,
-                      f"{letter.error[:160]}\n[dim]{letter.preview()}[/]")
+        table.add_row(
+            letter.position,
+            letter.reason,
+            letter.projection,
+            f"{letter.source_topic}/{letter.source_partition}/{letter.source_offset}",
+            letter.failed_at,
+            f"{letter.error[:160]}\n[dim]{letter.preview()}[/]",
+        )
     out.print(table)
 
 
@@ -370,8 +422,9 @@ def deadletters_replay(
     """Send the dead letters (of one reason) back to the topic they came from, after the cause is fixed."""
     from infra.deadletters import replay
 
-    sent = _with_kafka(lambda: replay(StackSettings(), reason,
-                                      say=lambda line: err.print(f"[green]✓[/] {line}", highlight=False)))
+    sent = _with_kafka(
+        lambda: replay(StackSettings(), reason, say=lambda line: err.print(f"[green]✓[/] {line}", highlight=False))
+    )
     err.print(f"{sent} dead letter(s) replayed" if sent else "no dead letter to replay")
 
 
@@ -390,20 +443,24 @@ def slot_reset(
         slots = reset_slots(settings, say=lambda line: err.print(f"[green]✓[/] {line}", highlight=False))
     except StackError as exc:
         _fail(str(exc))
-    err.print(f"new slot(s): {', '.join(slots) or 'none (no connector names a slot)'}. When the snapshot has "
-              "been applied (`readside status` shows the lag fall to 0), run `readside verify`: rows deleted while "
-              "the old slot was lost are the one thing a snapshot cannot bring back, and show there")
+    err.print(
+        f"new slot(s): {', '.join(slots) or 'none (no connector names a slot)'}. When the snapshot has "
+        "been applied (`readside status` shows the lag fall to 0), run `readside verify`: rows deleted while "
+        "the old slot was lost are the one thing a snapshot cannot bring back, and show there"
+    )
 
 
-def _with_kafka(action):
+def _with_kafka(action: Callable[[], T]) -> T:
     """Run `action`; an unreachable Kafka is one line saying so, not a traceback."""
     from aiokafka.errors import KafkaError
 
     try:
         return action()
     except KafkaError as exc:
-        _fail(f"Kafka at {StackSettings().kafka_bootstrap} did not answer ({exc}): is the stack up? "
-              "`readside status` shows it")
+        _fail(
+            f"Kafka at {StackSettings().kafka_bootstrap} did not answer ({exc}): is the stack up? "
+            "`readside status` shows it"
+        )
 
 
 @connectors_app.command("apply")
@@ -414,8 +471,9 @@ def connectors_apply(
     settings = StackSettings()
     try:
         files = load_connector_files(directory or settings.connectors_dir)
-        Registrar(settings.connect_url, settings.connector_timeout_s,
-                  say=lambda line: err.print(f"[green]✓[/] {line}")).apply_all(files)
+        Registrar(
+            settings.connect_url, settings.connector_timeout_s, say=lambda line: err.print(f"[green]✓[/] {line}")
+        ).apply_all(files)
     except StackError as exc:
         _fail(str(exc))
 

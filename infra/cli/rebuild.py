@@ -1,4 +1,5 @@
 """`readside rebuild`: a read model anew into a versioned index behind its alias (infra/rebuild)."""
+
 from __future__ import annotations
 
 import time
@@ -13,10 +14,12 @@ from infra.settings import StackSettings
 
 def rebuild_command(
     model: Annotated[str, typer.Argument(help="products, orders, customers, sales, product_sales, or all")],
-    rollback: Annotated[bool, typer.Option("--rollback", help="move the alias back to the version the last "
-                                                               "rebuild replaced")] = False,
-    drop_previous: Annotated[bool, typer.Option("--drop-previous", help="delete the version kept for rollback "
-                                                                         "(the worker stops writing it)")] = False,
+    rollback: Annotated[
+        bool, typer.Option("--rollback", help="move the alias back to the version the last rebuild replaced")
+    ] = False,
+    drop_previous: Annotated[
+        bool, typer.Option("--drop-previous", help="delete the version kept for rollback (the worker stops writing it)")
+    ] = False,
 ) -> None:
     """Rebuild a read model into a new index from a Postgres snapshot and the stream, then switch its alias.
 
@@ -51,14 +54,18 @@ def rebuild_command(
                 out.print(f"[bold green]{target.alias}[/] now reads {moved_to} (was {moved_from}; both stay current)")
             elif drop_previous:
                 dropped = drop(target, pipeline, say)
-                out.print(f"[bold green]{target.alias}[/]: " + (f"dropped {', '.join(dropped)}" if dropped
-                                                               else "no previous version was kept"))
+                out.print(
+                    f"[bold green]{target.alias}[/]: "
+                    + (f"dropped {', '.join(dropped)}" if dropped else "no previous version was kept")
+                )
             else:
                 report = rebuild(target, settings.postgres_dsn(postgres_password(settings)), pipeline, say)
-                out.print(f"[bold green]{target.alias} rebuilt[/] into {report.index}: {report.documents:,} "
-                          f"documents at LSN {report.lsn} in {report.index_s:.1f} s ({report.rate:,.0f}/s), "
-                          f"{report.total_s:.1f} s in all; {report.replaced} is kept for `readside rebuild "
-                          f"--rollback {name}`")
+                out.print(
+                    f"[bold green]{target.alias} rebuilt[/] into {report.index}: {report.documents:,} "
+                    f"documents at LSN {report.lsn} in {report.index_s:.1f} s ({report.rate:,.0f}/s), "
+                    f"{report.total_s:.1f} s in all; {report.replaced} is kept for `readside rebuild "
+                    f"--rollback {name}`"
+                )
     except (RebuildError, BackfillError, HandoverError, SnapshotError) as exc:
         fail(str(exc))
     except (ApiError, TransportError) as exc:

@@ -8,6 +8,7 @@ tests/unit/test_compose.py checks that REGISTRAR_PACKAGES covers the CLI's impor
 
 Usage: python registrar_requirements.py [path/to/pyproject.toml]  (standard library only)
 """
+
 from __future__ import annotations
 
 import re

@@ -1,8 +1,10 @@
 """The console: one page that shows the whole stack live, its JSON, and the stack-wide Prometheus metrics."""
+
 from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -24,7 +26,7 @@ def create_app(settings: StackSettings) -> FastAPI:
     sampler, drift = Sampler(settings), DriftWatch(settings)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI):
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         tasks = [asyncio.create_task(sampler.run()), asyncio.create_task(drift.run())]
         try:
             yield
@@ -42,17 +44,22 @@ def create_app(settings: StackSettings) -> FastAPI:
     async def status() -> JSONResponse:
         report = sampler.report()
         if report is None:
-            return JSONResponse({"detail": "the first sample of the stack is still being taken"}, status_code=503,
-                                headers={"Retry-After": "1"})
+            return JSONResponse(
+                {"detail": "the first sample of the stack is still being taken"},
+                status_code=503,
+                headers={"Retry-After": "1"},
+            )
         return JSONResponse(report)
 
     @app.get("/api/problems")
     async def problems() -> dict:
         """Why the pipeline makes no progress, as the console judged it from its samples ([] when it does)."""
         now = (sampler.latest or {}).get("now") or {}
-        return {"pipeline": sampler.problems + drift.problems,
-                "sampled_at": sampler.latest and sampler.latest["sampled_at"],
-                "source_paused": bool(now.get("source_paused"))}
+        return {
+            "pipeline": sampler.problems + drift.problems,
+            "sampled_at": sampler.latest and sampler.latest["sampled_at"],
+            "source_paused": bool(now.get("source_paused")),
+        }
 
     @app.post("/api/connectors/{name}/restart")
     async def restart(name: str) -> dict:
@@ -60,8 +67,10 @@ def create_app(settings: StackSettings) -> FastAPI:
             raise HTTPException(400, "a connector name is letters, digits, '.', '_' or '-'")
         async with httpx.AsyncClient(timeout=10) as http:
             try:
-                response = await http.post(f"{settings.connect_url}/connectors/{name}/restart",
-                                           params={"includeTasks": "true", "onlyFailed": "false"})
+                response = await http.post(
+                    f"{settings.connect_url}/connectors/{name}/restart",
+                    params={"includeTasks": "true", "onlyFailed": "false"},
+                )
             except httpx.HTTPError as exc:
                 raise HTTPException(503, f"Kafka Connect did not answer: {exc}") from None
         if response.status_code == 404:

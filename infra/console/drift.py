@@ -1,5 +1,6 @@
 """A sampled `verify` on a timer (off by default): drift between Postgres and the read models is exported as a
 metric and named among the console's problems, so it is seen before a customer sees it."""
+
 from __future__ import annotations
 
 import asyncio
@@ -17,8 +18,12 @@ log = logging.getLogger(__name__)
 
 def drift_problems(diffs: list[ModelDiff]) -> list[str]:
     """What a sampled verify found, as problems (none when every sample agreed)."""
-    return [f"sampled verify: {d.problem or f'{d.count} difference(s) in {d.compared} document(s)'} in {d.model} "
-            f"(see `readside verify --model {d.model}`)" for d in diffs if d.count]
+    return [
+        f"sampled verify: {d.problem or f'{d.count} difference(s) in {d.compared} document(s)'} in {d.model} "
+        f"(see `readside verify --model {d.model}`)"
+        for d in diffs
+        if d.count
+    ]
 
 
 class DriftWatch:
@@ -28,8 +33,13 @@ class DriftWatch:
 
     def once(self) -> list[ModelDiff]:
         s = self.settings
-        diffs = verify(s.postgres_dsn(postgres_password(s)), s.elasticsearch_url, list(CHECKS),
-                       s.verify_sample_wait_s, sample=s.verify_sample_size)
+        diffs = verify(
+            s.postgres_dsn(postgres_password(s)),
+            s.elasticsearch_url,
+            list(CHECKS),
+            s.verify_sample_wait_s,
+            sample=s.verify_sample_size,
+        )
         for d in diffs:
             DRIFT.labels(d.model).set(d.count)
             DRIFT_COMPARED.labels(d.model).set(d.compared)

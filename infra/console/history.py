@@ -1,10 +1,14 @@
 """Turn the pipeline's cumulative Prometheus counters and histograms into what a person watches: rates and
 latency quantiles over a recent window (pure functions over parsed metrics)."""
+
 from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from prometheus_client.metrics_core import Metric
 
 SOURCE_TOPIC_PREFIX = "readside.public."
 HEARTBEAT_TOPIC = "readside.public.debezium_heartbeat"
@@ -13,6 +17,7 @@ HEARTBEAT_TOPIC = "readside.public.debezium_heartbeat"
 @dataclass(frozen=True)
 class Scrape:
     """The worker's counters at one moment, keyed the way the page groups them."""
+
     at: float  # seconds, monotonic
     events_in: dict[str, float]  # projection -> source changes its router took (heartbeats excluded)
     source_changes: float  # source changes taken, each counted once however many routers read its topic
@@ -23,7 +28,7 @@ class Scrape:
     sink_refused: dict[str, str] = field(default_factory=dict)  # index -> why Elasticsearch refuses its writes
 
 
-def scrape_from_families(families, at: float) -> Scrape:
+def scrape_from_families(families: Iterable[Metric], at: float) -> Scrape:
     """Build a Scrape from prometheus_client's parsed metric families."""
     events: dict[str, float] = {}
     by_topic: dict[str, float] = {}  # the most any router took of each source topic
@@ -87,13 +92,16 @@ def rates(new: dict[str, float], old: dict[str, float], seconds: float) -> dict[
     """Per key, counts per second between two scrapes; a reset counter counts from zero."""
     if seconds <= 0:
         return {key: 0.0 for key in new}
-    return {key: (value - old.get(key, 0.0) if value >= old.get(key, 0.0) else value) / seconds
-            for key, value in sorted(new.items())}
+    return {
+        key: (value - old.get(key, 0.0) if value >= old.get(key, 0.0) else value) / seconds
+        for key, value in sorted(new.items())
+    }
 
 
 @dataclass
 class History:
     """The last `keep_s` seconds of scrapes, and the figures the page plots from them."""
+
     keep_s: float = 600.0
     window_s: float = 60.0
     scrapes: deque[Scrape] = field(default_factory=deque)
@@ -116,13 +124,20 @@ class History:
         freshness = {}
         for projection, buckets in sorted(scrape.freshness.items()):
             delta = bucket_delta(buckets, window_start.freshness.get(projection, {}))
-            freshness[projection] = {"p50_s": quantile(delta, 0.5), "p99_s": quantile(delta, 0.99),
-                                     "count": max(delta.values(), default=0.0)}
-        return {"at": scrape.at,
-                "changes_in_per_s": rates(scrape.events_in, previous.events_in if previous else {}, seconds),
-                "source_changes_per_s": rates({"all": scrape.source_changes},
-                                              {"all": previous.source_changes} if previous else {}, seconds)["all"],
-                "documents_out_per_s": rates(scrape.documents_out, previous.documents_out if previous else {},
-                                             seconds),
-                "freshness": freshness, "dead_letters": dict(scrape.dead_letters),
-                "source_paused": scrape.source_paused, "sink_refused": dict(scrape.sink_refused)}
+            freshness[projection] = {
+                "p50_s": quantile(delta, 0.5),
+                "p99_s": quantile(delta, 0.99),
+                "count": max(delta.values(), default=0.0),
+            }
+        return {
+            "at": scrape.at,
+            "changes_in_per_s": rates(scrape.events_in, previous.events_in if previous else {}, seconds),
+            "source_changes_per_s": rates(
+                {"all": scrape.source_changes}, {"all": previous.source_changes} if previous else {}, seconds
+            )["all"],
+            "documents_out_per_s": rates(scrape.documents_out, previous.documents_out if previous else {}, seconds),
+            "freshness": freshness,
+            "dead_letters": dict(scrape.dead_letters),
+            "source_paused": scrape.source_paused,
+            "sink_refused": dict(scrape.sink_refused),
+        }

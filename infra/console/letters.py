@@ -3,6 +3,7 @@
 Counted from the topics themselves (letters minus replay markers), so the figures survive a worker
 restart, and read incrementally: each sample reads only the records added since the one before.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -24,15 +25,15 @@ class LetterTally:
         self._replayed_at: dict[int, int] = {}
 
     async def refresh(self) -> None:
-        for position, _, value in await read_records(self.settings, self.settings.dead_letter_topic,
-                                                     resume=self._letters_at):
+        for position, _, value in await read_records(
+            self.settings, self.settings.dead_letter_topic, resume=self._letters_at
+        ):
             letter = decode_letter(position, value) if value else None
             if letter is not None and position not in self._replayed:
                 self._reasons[position] = letter.reason
                 self._seen_reasons.add(letter.reason)
                 self._newest = (self._newest + [letter])[-NEWEST_KEPT:]
-        for _, key, value in await read_records(self.settings, replayed_topic(self.settings),
-                                                resume=self._replayed_at):
+        for _, key, value in await read_records(self.settings, replayed_topic(self.settings), resume=self._replayed_at):
             if key and value:
                 self._replayed.add(key.decode())
                 self._reasons.pop(key.decode(), None)

@@ -1,5 +1,6 @@
 """Sample the whole stack on a period: health, connectors (restarting failed tasks), the slot, the pipeline's
 counters. Keeps the newest report and a few minutes of history for the page and sets the console's metrics."""
+
 from __future__ import annotations
 
 import asyncio
@@ -9,8 +10,8 @@ import time
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from infra.console.letters import LetterTally
 from infra.console.history import History, scrape_from_families
+from infra.console.letters import LetterTally
 from infra.console.metrics import CONNECTOR_RESTARTS, export
 from infra.console.stalls import ProgressWatch
 from infra.console.watchdog import ConnectorWatchdog
@@ -24,8 +25,9 @@ class Sampler:
     def __init__(self, settings: StackSettings) -> None:
         self.settings = settings
         self.history = History(keep_s=settings.console_history_s)
-        self.watchdog = ConnectorWatchdog(settings.connect_url, settings.connector_restart_first_s,
-                                          settings.connector_restart_max_s)
+        self.watchdog = ConnectorWatchdog(
+            settings.connect_url, settings.connector_restart_first_s, settings.connector_restart_max_s
+        )
         self.progress = ProgressWatch(settings.pipeline_stall_after_s, settings.dead_letter_alarm_per_min)
         self.letters = LetterTally(settings)
         self.problems: list[str] = []  # why the pipeline makes no progress; [] when it does
@@ -71,15 +73,25 @@ class Sampler:
             point = self.history.add(scrape_from_families(text_string_to_metric_families(metrics), time.time()))
         pipeline = status.get("pipeline") or {}
         dead_letters = sum(point["dead_letters"].values()) if point else 0.0
-        self.problems = self.progress.problems(pipeline.get("committed") or {}, pipeline.get("lag") or {},
-                                               dead_letters, time.time(),
-                                               paused=bool(point and point["source_paused"]),
-                                               refused=point["sink_refused"] if point else None)
+        self.problems = self.progress.problems(
+            pipeline.get("committed") or {},
+            pipeline.get("lag") or {},
+            dead_letters,
+            time.time(),
+            paused=bool(point and point["source_paused"]),
+            refused=point["sink_refused"] if point else None,
+        )
         mark_pipeline_problems(status, self.problems)
         export(status)
         status.pop("write_token", None)
-        self.latest = {**status, "healthy": all_healthy(status), "sampled_at": time.time(),
-                       "now": point, "history": list(self.history.points), "restarts": self.watchdog.events}
+        self.latest = {
+            **status,
+            "healthy": all_healthy(status),
+            "sampled_at": time.time(),
+            "now": point,
+            "history": list(self.history.points),
+            "restarts": self.watchdog.events,
+        }
 
     async def _pipeline_metrics(self, http: httpx.AsyncClient) -> str | None:
         url = f"http://{self.settings.host}:{self.settings.pipeline_metrics_port}/metrics"

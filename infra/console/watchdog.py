@@ -1,5 +1,6 @@
 """Restart failed Kafka Connect tasks, with backoff: Connect itself never restarts a FAILED task, and a
 failed Debezium task leaves the replication slot unconsumed, so WAL piles up in Postgres."""
+
 from __future__ import annotations
 
 import logging
@@ -13,6 +14,7 @@ log = logging.getLogger("readside.console.watchdog")
 @dataclass
 class Backoff:
     """When the next restart of one connector may happen: doubling waits, reset after a healthy stretch."""
+
     first_s: float = 5.0
     max_s: float = 300.0
     healthy_after_s: float = 120.0
@@ -72,11 +74,27 @@ class ConnectorWatchdog:
             if not backoff.due(now):
                 continue
             reason = trace_summary(status) or "no trace"
-            response = await http.post(f"{self.connect_url}/connectors/{name}/restart",
-                                       params={"includeTasks": "true", "onlyFailed": "true"})
+            response = await http.post(
+                f"{self.connect_url}/connectors/{name}/restart", params={"includeTasks": "true", "onlyFailed": "true"}
+            )
             backoff.restarted(now)
             outcome = f"HTTP {response.status_code}"
-            log.warning("connector %s: %s FAILED (%s); restart requested (%s), next no sooner than %.0f s",
-                        name, ", ".join(failed), reason, outcome, backoff.wait_s)
-            self.events = [{"at": now, "connector": name, "failed": failed, "reason": reason,
-                            "outcome": outcome, "restarts": backoff.restarts}, *self.events][:10]
+            log.warning(
+                "connector %s: %s FAILED (%s); restart requested (%s), next no sooner than %.0f s",
+                name,
+                ", ".join(failed),
+                reason,
+                outcome,
+                backoff.wait_s,
+            )
+            self.events = [
+                {
+                    "at": now,
+                    "connector": name,
+                    "failed": failed,
+                    "reason": reason,
+                    "outcome": outcome,
+                    "restarts": backoff.restarts,
+                },
+                *self.events,
+            ][:10]

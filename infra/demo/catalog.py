@@ -1,4 +1,5 @@
 """The demo shop as data: customers, products and order plans, the same for the same seed (pure)."""
+
 from __future__ import annotations
 
 import itertools
@@ -12,7 +13,12 @@ from infra.demo.vocabulary import BRANDS, CATEGORIES, CLOSING_LINES, EMAIL_DOMAI
 
 # An order's life after it is placed: the moves the seeder makes, with how often each happens.
 FATES: tuple[tuple[tuple[str, ...], int], ...] = (
-    ((), 15), (("pay",), 20), (("pay", "ship"), 55), (("cancel",), 5), (("pay", "cancel"), 5))
+    ((), 15),
+    (("pay",), 20),
+    (("pay", "ship"), 55),
+    (("cancel",), 5),
+    (("pay", "cancel"), 5),
+)
 _TAG = re.compile(r"[a-z0-9]{1,12}")
 
 
@@ -36,8 +42,14 @@ class ProductSpec:
     initial_stock: int
 
     def body(self) -> dict:
-        return {"sku": self.sku, "name": self.name, "description": self.description,
-                "category": self.category, "price": self.price, "initial_stock": self.initial_stock}
+        return {
+            "sku": self.sku,
+            "name": self.name,
+            "description": self.description,
+            "category": self.category,
+            "price": self.price,
+            "initial_stock": self.initial_stock,
+        }
 
 
 @dataclass(frozen=True)
@@ -46,7 +58,7 @@ class OrderPlan:
 
     customer: int
     items: tuple[tuple[int, int], ...]  # (product position, quantity)
-    moves: tuple[str, ...]              # after placing: "pay", "ship", "cancel", in order
+    moves: tuple[str, ...]  # after placing: "pay", "ship", "cancel", in order
 
 
 @dataclass(frozen=True)
@@ -57,8 +69,7 @@ class ShopPlan:
 
     @property
     def command_count(self) -> int:
-        return (len(self.customers) + len(self.products)
-                + sum(1 + len(order.moves) for order in self.orders))
+        return len(self.customers) + len(self.products) + sum(1 + len(order.moves) for order in self.orders)
 
 
 def plan_shop(seed: int, tag: str, customers: int, products: int, orders: int) -> ShopPlan:
@@ -70,7 +81,7 @@ def plan_shop(seed: int, tag: str, customers: int, products: int, orders: int) -
     rng = random.Random(seed)
     people = tuple(new_customer(rng, i, tag) for i in range(customers))
     popularity = _skewed_cum_weights(rng, products, 0.7)  # a few bestsellers, a long tail
-    loyalty = _skewed_cum_weights(rng, customers, 0.6)     # some customers order far more often
+    loyalty = _skewed_cum_weights(rng, customers, 0.6)  # some customers order far more often
     plans = tuple(_order_plan(rng, popularity, loyalty) for _ in range(orders))
     demand = [0] * products
     for plan in plans:
@@ -96,8 +107,14 @@ def new_product(rng: random.Random, index: int, tag: str, stock: int) -> Product
     brand, quality, noun = rng.choice(BRANDS), rng.choice(line.qualities), rng.choice(line.nouns)
     features = " ".join(rng.sample(line.features, 2))
     description = f"{quality} {noun.lower()} by {brand}. {features} {rng.choice(CLOSING_LINES)}"
-    return ProductSpec(f"{line.sku_prefix}-{index:05d}-{tag.upper()}", f"{brand} {quality} {noun}",
-                       description, category, new_price(rng, category), stock)
+    return ProductSpec(
+        f"{line.sku_prefix}-{index:05d}-{tag.upper()}",
+        f"{brand} {quality} {noun}",
+        description,
+        category,
+        new_price(rng, category),
+        stock,
+    )
 
 
 def product_name(rng: random.Random, category: str) -> str:

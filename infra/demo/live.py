@@ -1,4 +1,5 @@
 """The live workload: concurrent workers sending the command mix while probes measure how fresh the read side is."""
+
 from __future__ import annotations
 
 import asyncio
@@ -22,7 +23,7 @@ HEARTBEAT_TOPIC = "readside.public.debezium_heartbeat"  # liveness, not data: it
 class LiveStats:
     duration_s: float
     started: float = field(default_factory=time.monotonic)
-    ok: Counter = field(default_factory=Counter)       # command kind → accepted
+    ok: Counter = field(default_factory=Counter)  # command kind → accepted
     refused: Counter = field(default_factory=Counter)  # command kind → 404/409
     recent: deque = field(default_factory=lambda: deque(maxlen=4096))  # completion times, for the rate
     last_token: str | None = None
@@ -31,7 +32,7 @@ class LiveStats:
     behind: int = 0  # probes the query API answered 504: not caught up within its bounded wait
     last_probe_s: float | None = None  # the newest probe's freshness; None if it timed out
     kafka_lag: int | None = None
-    sales: object | None = None  # what the sales hook returned, if anything
+    sales: list[dict] | None = None  # what the sales hook returned, if anything
 
     @property
     def commands(self) -> int:
@@ -70,8 +71,16 @@ class LiveStats:
         return statistics.median(ordered), p95, ordered[-1]
 
 
-async def run_live(write: WriteApi, query: QueryApi, state: ShopState, settings: StackSettings,
-                   duration_s: float, seed: int, show: Callable[[LiveStats], None], workers: int = 8) -> LiveStats:
+async def run_live(
+    write: WriteApi,
+    query: QueryApi,
+    state: ShopState,
+    settings: StackSettings,
+    duration_s: float,
+    seed: int,
+    show: Callable[[LiveStats], None],
+    workers: int = 8,
+) -> LiveStats:
     """Drive the mix for `duration_s`; call `show(stats)` a few times a second."""
     stats = LiveStats(duration_s)
     deadline = stats.started + duration_s

@@ -1,7 +1,8 @@
 """The live sales summary: the most recent days' sales per category, from GET /stats/sales."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from rich.table import Table
@@ -15,7 +16,7 @@ MAX_ROWS = 6
 async def fetch_sales_summary(query: QueryApi, now: datetime | None = None) -> list[dict] | None:
     """Rows for the live sales table ({period, category, orders, units, revenue}): the newest day
     first, then the best-selling categories; None while there is nothing to show."""
-    today = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).date()
+    today = (now or datetime.now(UTC)).astimezone(UTC).date()
     params = {"from": (today - timedelta(days=RECENT_DAYS - 1)).isoformat(), "interval": "day"}
     try:
         # 503: the sales index does not exist yet (its pipeline is not deployed); the live view
@@ -33,9 +34,11 @@ def sales_table(rows: list[dict] | None) -> Table | None:
     """A table of the rows fetch_sales_summary returned ({period, category, orders, units, revenue})."""
     if not rows:
         return None
-    table = Table("day", "category", "orders", "units", "revenue", title="sales, recent days (UTC)",
-                  title_justify="left")
+    table = Table(
+        "day", "category", "orders", "units", "revenue", title="sales, recent days (UTC)", title_justify="left"
+    )
     for row in rows:
-        table.add_row(str(row["period"]), str(row["category"]), str(row["orders"]), str(row["units"]),
-                      str(row["revenue"]))
+        table.add_row(
+            str(row["period"]), str(row["category"]), str(row["orders"]), str(row["units"]), str(row["revenue"])
+        )
     return table

@@ -1,4 +1,5 @@
 """Seed the planned shop through the write API, concurrently, and hand the live workload what now exists."""
+
 from __future__ import annotations
 
 import asyncio
@@ -9,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from infra.demo.catalog import OrderPlan, ShopPlan, to_cents
-from infra.demo.clients import DemoError, WriteApi
+from infra.demo.clients import Answer, DemoError, WriteApi
 from infra.demo.workload import Command, ProductInfo, ShopState
 
 T = TypeVar("T")
@@ -49,7 +50,7 @@ async def seed_shop(write: WriteApi, plan: ShopPlan, tick: Callable[[str], None]
     began = time.monotonic()
     result = SeedResult([None] * len(plan.customers), [None] * len(plan.products))
 
-    async def send(command: Command, phase: str):
+    async def send(command: Command, phase: str) -> Answer:
         answer = await write.send(command)
         result.commands += 1
         result.last_token = answer.token or result.last_token
@@ -71,8 +72,10 @@ async def seed_shop(write: WriteApi, plan: ShopPlan, tick: Callable[[str], None]
         result.product_ids[position] = answer.new_id
 
     async def place(order: OrderPlan) -> None:
-        body = {"customer_id": result.customer_ids[order.customer],
-                "items": [{"product_id": result.product_ids[p], "quantity": q} for p, q in order.items]}
+        body = {
+            "customer_id": result.customer_ids[order.customer],
+            "items": [{"product_id": result.product_ids[p], "quantity": q} for p, q in order.items],
+        }
         answer = await send(Command("place_order", "POST", "/orders", body), "orders")
         if not answer.ok:
             result.orders_by_status["refused"] += 1
@@ -85,6 +88,7 @@ async def seed_shop(write: WriteApi, plan: ShopPlan, tick: Callable[[str], None]
         status = _FINAL_STATUS.get(order.moves, "cancelled")
         result.orders_by_status[status] += 1
         if status in ("placed", "paid"):
+            assert answer.new_id is not None  # the answer to a placed order carries its id
             (result.placed if status == "placed" else result.paid).append(answer.new_id)
 
     await for_each(range(len(plan.customers)), add_customer, workers)
@@ -97,8 +101,11 @@ async def seed_shop(write: WriteApi, plan: ShopPlan, tick: Callable[[str], None]
 def state_after_seed(plan: ShopPlan, seeded: SeedResult, tag: str) -> ShopState:
     """What the live workload starts from: every seeded customer and product, the orders it may move."""
     state = ShopState(tag, next_customer_index=len(plan.customers))
-    state.customers = {cid: spec.name for cid, spec in zip(seeded.customer_ids, plan.customers) if cid}
-    state.products = {pid: ProductInfo(spec.category, to_cents(spec.price))
-                      for pid, spec in zip(seeded.product_ids, plan.products) if pid}
+    state.customers = {cid: spec.name for cid, spec in zip(seeded.customer_ids, plan.customers, strict=False) if cid}
+    state.products = {
+        pid: ProductInfo(spec.category, to_cents(spec.price))
+        for pid, spec in zip(seeded.product_ids, plan.products, strict=False)
+        if pid
+    }
     state.placed, state.paid = sorted(seeded.placed), sorted(seeded.paid)
     return state

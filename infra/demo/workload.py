@@ -1,17 +1,26 @@
 """The live workload's command mix: what the shop knows, which command comes next, what an answer changes (pure)."""
+
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from infra.demo.catalog import family_name, format_cents, new_customer, product_name, to_cents
 
 # Relative frequency of each command kind; a kind with nothing to act on falls back to place_order.
 MIX: dict[str, int] = {
-    "place_order": 30, "pay_order": 14, "ship_order": 10, "cancel_order": 5,
-    "reprice_product": 8, "rename_product": 4, "adjust_stock": 10,
-    "rename_customer": 5, "register_customer": 6, "erase_customer": 1,
+    "place_order": 30,
+    "pay_order": 14,
+    "ship_order": 10,
+    "cancel_order": 5,
+    "reprice_product": 8,
+    "rename_product": 4,
+    "adjust_stock": 10,
+    "rename_customer": 5,
+    "register_customer": 6,
+    "erase_customer": 1,
 }
 # Refusals a correct write side gives a concurrent random workload: stock ran out, an order or
 # customer someone else just changed or erased. Counted, never fatal.
@@ -23,8 +32,18 @@ class Command:
     kind: str
     method: str
     path: str
-    body: dict | None = None
+    body: dict[str, Any] | None = None
     subject: int | None = None  # the id this command claimed from the state, if any
+
+    def claimed(self) -> int:
+        """The id claimed by a command that acts on a known row (all but place_order and register_customer)."""
+        assert self.subject is not None, self.kind
+        return self.subject
+
+    def sent(self, name: str) -> Any:
+        """A field of the body a command with a body sends."""
+        assert self.body is not None, self.kind
+        return self.body[name]
 
 
 @dataclass
@@ -39,10 +58,10 @@ class ShopState:
     concurrent workers never move the same order; recording the answer returns or drops the claim."""
 
     tag: str
-    customers: dict[int, str] = field(default_factory=dict)       # id → name
+    customers: dict[int, str] = field(default_factory=dict)  # id → name
     products: dict[int, ProductInfo] = field(default_factory=dict)
     placed: list[int] = field(default_factory=list)  # orders that can be paid or cancelled
-    paid: list[int] = field(default_factory=list)    # orders that can be shipped or cancelled
+    paid: list[int] = field(default_factory=list)  # orders that can be shipped or cancelled
     next_customer_index: int = 0
 
     def next_command(self, rng: random.Random) -> Command:
@@ -54,18 +73,18 @@ class ShopState:
         """Apply a command's answer. A claimed order that was refused is dropped: its state is unknown."""
         if not 200 <= status < 300:
             if command.kind == "rename_customer" and status == 404:
-                self.customers.pop(command.subject, None)  # erased meanwhile
+                self.customers.pop(command.claimed(), None)  # erased meanwhile
             return
         if command.kind == "place_order" and new_id is not None:
             self.placed.append(new_id)
         elif command.kind == "pay_order":
-            self.paid.append(command.subject)
+            self.paid.append(command.claimed())
         elif command.kind == "register_customer" and new_id is not None:
-            self.customers[new_id] = command.body["name"]
+            self.customers[new_id] = command.sent("name")
         elif command.kind == "rename_customer" and command.subject in self.customers:
-            self.customers[command.subject] = command.body["name"]  # unless erased while renamed
+            self.customers[command.claimed()] = command.sent("name")  # unless erased while renamed
         elif command.kind == "reprice_product":
-            self.products[command.subject].price_cents = to_cents(command.body["price"])
+            self.products[command.claimed()].price_cents = to_cents(command.sent("price"))
 
     # ---- builders: each returns None when the shop has nothing for it -----------------------
     def _builders(self) -> dict[str, Callable[[random.Random], Command | None]]:
@@ -84,8 +103,9 @@ class ShopState:
 
     def _place_order(self, rng: random.Random) -> Command:
         customer = rng.choice(list(self.customers))
-        products = rng.sample(list(self.products), min(rng.choices((1, 2, 3), weights=(6, 3, 1))[0],
-                                                       len(self.products)))
+        products = rng.sample(
+            list(self.products), min(rng.choices((1, 2, 3), weights=(6, 3, 1))[0], len(self.products))
+        )
         items = [{"product_id": p, "quantity": rng.choices((1, 2, 3), weights=(7, 2, 1))[0]} for p in products]
         return Command("place_order", "POST", "/orders", {"customer_id": customer, "items": items})
 
@@ -103,8 +123,9 @@ class ShopState:
         product = rng.choice(list(self.products))
         cents = self.products[product].price_cents
         new_cents = max(100, round(cents * rng.uniform(0.85, 1.15)))  # a sale or a price rise
-        return Command("reprice_product", "PATCH", f"/products/{product}", {"price": format_cents(new_cents)},
-                       subject=product)
+        return Command(
+            "reprice_product", "PATCH", f"/products/{product}", {"price": format_cents(new_cents)}, subject=product
+        )
 
     def _rename_product(self, rng: random.Random) -> Command:
         product = rng.choice(list(self.products))
@@ -119,8 +140,13 @@ class ShopState:
     def _rename_customer(self, rng: random.Random) -> Command:
         customer = rng.choice(list(self.customers))
         first = self.customers[customer].split(" ", 1)[0]
-        return Command("rename_customer", "PATCH", f"/customers/{customer}",
-                       {"name": f"{first} {family_name(rng)}"}, subject=customer)
+        return Command(
+            "rename_customer",
+            "PATCH",
+            f"/customers/{customer}",
+            {"name": f"{first} {family_name(rng)}"},
+            subject=customer,
+        )
 
     def _register_customer(self, rng: random.Random) -> Command:
         spec = new_customer(rng, self.next_customer_index, self.tag)
@@ -133,4 +159,3 @@ class ShopState:
         customer = rng.choice(list(self.customers))
         del self.customers[customer]
         return Command("erase_customer", "DELETE", f"/customers/{customer}", subject=customer)
-

@@ -1,4 +1,5 @@
 """readside's own services (write API, query API, pipeline worker) as managed local processes."""
+
 from __future__ import annotations
 
 import os
@@ -20,8 +21,14 @@ class App(Server):
 
     as_service_user = False
 
-    def __init__(self, name: str, port_field: str, health_path: str = "/health",
-                 other_port_fields: tuple[str, ...] = (), public: bool = False):
+    def __init__(
+        self,
+        name: str,
+        port_field: str,
+        health_path: str = "/health",
+        other_port_fields: tuple[str, ...] = (),
+        public: bool = False,
+    ):
         self.name = name
         self.port_field = port_field  # the StackSettings field of the port its health is asked on
         self.health_path = health_path
@@ -40,43 +47,54 @@ class App(Server):
         return f"http://{WILDCARDS.get(host, host)}:{self.port(settings)}"
 
     def launch(self, ctx: Context) -> Launch:
-        return Launch([sys.executable, "-m", "infra.cli.main", "serve", self.name],
-                      app_environment(ctx.settings, self.name))
+        return Launch(
+            [sys.executable, "-m", "infra.cli.main", "serve", self.name], app_environment(ctx.settings, self.name)
+        )
 
 
 WILDCARDS = {"0.0.0.0": "127.0.0.1", "::": "::1"}
-APPS = [App("write-api", "write_api_port", public=True), App("query-api", "query_api_port", public=True),
-        App("pipeline", "pipeline_metrics_port", "/metrics", ("pipeline_web_port",)), App("console", "console_port")]
+APPS = [
+    App("write-api", "write_api_port", public=True),
+    App("query-api", "query_api_port", public=True),
+    App("pipeline", "pipeline_metrics_port", "/metrics", ("pipeline_web_port",)),
+    App("console", "console_port"),
+]
 
 
 # The secrets each service is given (in its environment, never on its command line); it gets no others.
-SECRETS_OF = {"write-api": ("READSIDE_DATABASE_URL", "READSIDE_WRITE_TOKEN"),
-              "query-api": ("READSIDE_READ_TOKEN",),
-              "pipeline": ("READSIDE_CONTROL_TOKEN",),
-              "console": ("READSIDE_POSTGRES_PASSWORD",)}  # its status page reads the replication slot
+SECRETS_OF = {
+    "write-api": ("READSIDE_DATABASE_URL", "READSIDE_WRITE_TOKEN"),
+    "query-api": ("READSIDE_READ_TOKEN",),
+    "pipeline": ("READSIDE_CONTROL_TOKEN",),
+    "console": ("READSIDE_POSTGRES_PASSWORD",),
+}  # its status page reads the replication slot
 
 
 def app_environment(settings: StackSettings, app: str) -> dict[str, str]:
     """What service `app` reads from READSIDE_*: where the stack is, and the secrets it uses (SECRETS_OF)."""
-    secrets = {"READSIDE_DATABASE_URL": lambda: settings.postgres_dsn(postgres_password(settings)),
-               "READSIDE_WRITE_TOKEN": lambda: write_token(settings),
-               "READSIDE_CONTROL_TOKEN": lambda: control_token(settings),
-               "READSIDE_POSTGRES_PASSWORD": lambda: postgres_password(settings),
-               "READSIDE_READ_TOKEN": lambda: os.environ.get("READSIDE_READ_TOKEN")}  # the operator's choice
+    secrets = {
+        "READSIDE_DATABASE_URL": lambda: settings.postgres_dsn(postgres_password(settings)),
+        "READSIDE_WRITE_TOKEN": lambda: write_token(settings),
+        "READSIDE_CONTROL_TOKEN": lambda: control_token(settings),
+        "READSIDE_POSTGRES_PASSWORD": lambda: postgres_password(settings),
+        "READSIDE_READ_TOKEN": lambda: os.environ.get("READSIDE_READ_TOKEN"),
+    }  # the operator's choice
     given = {name: value for name in SECRETS_OF[app] if (value := secrets[name]())}
-    return {**given,
-            "READSIDE_WRITE_API_HOST": settings.api_host or settings.host,
-            "READSIDE_WRITE_API_PORT": str(settings.write_api_port),
-            "READSIDE_ELASTICSEARCH_URL": settings.elasticsearch_url,
-            "READSIDE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
-            "READSIDE_QUERY_API_HOST": settings.api_host or settings.host,
-            "READSIDE_QUERY_API_PORT": str(settings.query_api_port),
-            "READSIDE_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap,
-            "READSIDE_ELASTICSEARCH_HOSTS": settings.elasticsearch_url,
-            "READSIDE_DATA_DIR": str(settings.data),
-            "READSIDE_TOPIC_PARTITIONS": str(settings.topic_partitions),
-            "READSIDE_PIPELINE_METRICS_PORT": str(settings.pipeline_metrics_port),
-            "READSIDE_PIPELINE_WEB_PORT": str(settings.pipeline_web_port)}
+    return {
+        **given,
+        "READSIDE_WRITE_API_HOST": settings.api_host or settings.host,
+        "READSIDE_WRITE_API_PORT": str(settings.write_api_port),
+        "READSIDE_ELASTICSEARCH_URL": settings.elasticsearch_url,
+        "READSIDE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "READSIDE_QUERY_API_HOST": settings.api_host or settings.host,
+        "READSIDE_QUERY_API_PORT": str(settings.query_api_port),
+        "READSIDE_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap,
+        "READSIDE_ELASTICSEARCH_HOSTS": settings.elasticsearch_url,
+        "READSIDE_DATA_DIR": str(settings.data),
+        "READSIDE_TOPIC_PARTITIONS": str(settings.topic_partitions),
+        "READSIDE_PIPELINE_METRICS_PORT": str(settings.pipeline_metrics_port),
+        "READSIDE_PIPELINE_WEB_PORT": str(settings.pipeline_web_port),
+    }
 
 
 @cache  # read from the installed package's metadata once, not on every probe

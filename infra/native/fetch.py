@@ -1,4 +1,5 @@
 """Fetch Kafka + Connect, the Debezium plugin and Elasticsearch from Maven Central into the dist folder."""
+
 from __future__ import annotations
 
 import shutil
@@ -38,8 +39,7 @@ class Dist:
         return self.root / f"elasticsearch-{self.versions['ELASTICSEARCH_VERSION']}"
 
     def parts(self) -> dict[str, Path]:
-        return {"kafka": self.kafka_libs, "debezium": self.debezium_plugin,
-                "elasticsearch": self.elasticsearch_home}
+        return {"kafka": self.kafka_libs, "debezium": self.debezium_plugin, "elasticsearch": self.elasticsearch_home}
 
     def missing(self) -> list[str]:
         return [name for name, path in self.parts().items() if not _complete(path)]
@@ -60,8 +60,7 @@ def _mark_complete(path: Path) -> None:
 def _mvn(args: list[str]) -> None:
     if shutil.which("mvn") is None:
         raise StackError("Maven (mvn) is not installed: run `make deps` (apt-get install maven) first")
-    result = subprocess.run(["mvn", "-B", "-q", "--no-transfer-progress", *args],
-                            capture_output=True, text=True)
+    result = subprocess.run(["mvn", "-B", "-q", "--no-transfer-progress", *args], capture_output=True, text=True)
     if result.returncode != 0:
         tail = "\n".join((result.stdout + result.stderr).splitlines()[-20:])
         raise StackError(f"Maven could not fetch {args[-1]}:\n{tail}")
@@ -80,9 +79,17 @@ def fetch_kafka(dist: Dist) -> None:
     v = dist.versions
     with tempfile.TemporaryDirectory(dir=_staging(dist)) as tmp:
         out = Path(tmp) / "libs"
-        _mvn(["-f", str(MAVEN_DIR / "kafka-pom.xml"), f"-Dkafka.version={v['KAFKA_VERSION']}",
-              f"-Dlog4j.version={v['LOG4J_VERSION']}", "dependency:copy-dependencies",
-              "-DincludeScope=runtime", f"-DoutputDirectory={out}"])
+        _mvn(
+            [
+                "-f",
+                str(MAVEN_DIR / "kafka-pom.xml"),
+                f"-Dkafka.version={v['KAFKA_VERSION']}",
+                f"-Dlog4j.version={v['LOG4J_VERSION']}",
+                "dependency:copy-dependencies",
+                "-DincludeScope=runtime",
+                f"-DoutputDirectory={out}",
+            ]
+        )
         _into_place(out, dist.kafka_libs)
 
 
@@ -90,10 +97,17 @@ def fetch_debezium(dist: Dist) -> None:
     # Connect already has the org.apache.kafka jars; a second copy in the plugin breaks class loading.
     with tempfile.TemporaryDirectory(dir=_staging(dist)) as tmp:
         out = Path(tmp) / "debezium-connector-postgres"
-        _mvn(["-f", str(MAVEN_DIR / "debezium-pom.xml"),
-              f"-Ddebezium.version={dist.versions['DEBEZIUM_VERSION']}",
-              "dependency:copy-dependencies", "-DincludeScope=runtime",
-              "-DexcludeGroupIds=org.apache.kafka", f"-DoutputDirectory={out}"])
+        _mvn(
+            [
+                "-f",
+                str(MAVEN_DIR / "debezium-pom.xml"),
+                f"-Ddebezium.version={dist.versions['DEBEZIUM_VERSION']}",
+                "dependency:copy-dependencies",
+                "-DincludeScope=runtime",
+                "-DexcludeGroupIds=org.apache.kafka",
+                f"-DoutputDirectory={out}",
+            ]
+        )
         _into_place(out, dist.debezium_plugin)
 
 

@@ -1,4 +1,5 @@
 """Find a JDK 17+ for Kafka, Connect and Elasticsearch, or say clearly that there is none."""
+
 from __future__ import annotations
 
 import os
@@ -28,11 +29,14 @@ def find_java_home(configured: Path | None) -> Path:
             major = java_major(java)
             if major >= MIN_JAVA:
                 return home
-            raise StackError(f"{java} is Java {major}; readside needs Java {MIN_JAVA}+ "
-                             "(run `make deps` or set READSIDE_JAVA_HOME)")
+            raise StackError(
+                f"{java} is Java {major}; readside needs Java {MIN_JAVA}+ (run `make deps` or set READSIDE_JAVA_HOME)"
+            )
     where = f" at {configured}" if configured else " (JAVA_HOME unset, no java on PATH)"
-    raise StackError(f"no Java found{where}: run `make deps` (apt-get install openjdk-17-jdk-headless) "
-                     "or set READSIDE_JAVA_HOME to a JDK 17+")
+    raise StackError(
+        f"no Java found{where}: run `make deps` (apt-get install openjdk-17-jdk-headless) "
+        "or set READSIDE_JAVA_HOME to a JDK 17+"
+    )
 
 
 def java_major(java: Path) -> int:

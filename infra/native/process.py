@@ -1,4 +1,5 @@
 """Local server processes: start detached as a (possibly unprivileged) user, track by pid file, stop by group."""
+
 from __future__ import annotations
 
 import os
@@ -46,15 +47,18 @@ def ensure_service_user(name: str) -> RunAs:
     try:
         entry = pwd.getpwnam(name)
     except KeyError:
-        subprocess.run(["useradd", "--system", "--user-group", "--no-create-home",
-                        "--shell", "/usr/sbin/nologin", name], check=True, capture_output=True)
+        subprocess.run(
+            ["useradd", "--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
+            check=True,
+            capture_output=True,
+        )
         entry = pwd.getpwnam(name)
     return RunAs(entry.pw_uid, entry.pw_gid, name)
 
 
 def make_traversable(path: Path, run_as: RunAs) -> list[Path]:
     """Let the service user reach `path` by adding o+x (traverse, not list) to ancestors lacking it."""
-    changed = []
+    changed: list[Path] = []
     if not run_as.switches:
         return changed
     for parent in [path, *path.parents]:
@@ -117,9 +121,17 @@ def _not_zombie(pid: int) -> bool:
 
 # Secrets a readside process may find in the invoking shell's environment; a process is given only those its
 # launch names (the write API its database URL and token, the worker its control token…), no others.
-SECRET_VARIABLES = frozenset({"READSIDE_DATABASE_URL", "READSIDE_WRITE_TOKEN", "READSIDE_CONTROL_TOKEN",
-                              "READSIDE_READ_TOKEN", "READSIDE_PG_PASSWORD", "READSIDE_POSTGRES_PASSWORD",
-                              "PGPASSWORD"})
+SECRET_VARIABLES = frozenset(
+    {
+        "READSIDE_DATABASE_URL",
+        "READSIDE_WRITE_TOKEN",
+        "READSIDE_CONTROL_TOKEN",
+        "READSIDE_READ_TOKEN",
+        "READSIDE_PG_PASSWORD",
+        "READSIDE_POSTGRES_PASSWORD",
+        "PGPASSWORD",
+    }
+)
 
 
 RELOADS_IN_PLACE = ("write-api", "query-api")  # uvicorn under its supervisor (services/serving.py)
@@ -147,8 +159,12 @@ def reload_workers(master: int, timeout_s: float) -> None:
     Returns once no old worker is left."""
     old = child_pids(master)
     os.kill(master, signal.SIGHUP)
-    poll_until(lambda: bool(child_pids(master)) and old.isdisjoint(child_pids(master)), timeout_s,
-               f"pid {master} to replace its workers {sorted(old)}", 0.2)
+    poll_until(
+        lambda: bool(child_pids(master)) and old.isdisjoint(child_pids(master)),
+        timeout_s,
+        f"pid {master} to replace its workers {sorted(old)}",
+        0.2,
+    )
 
 
 def process_environment(given: dict[str, str]) -> dict[str, str]:
@@ -177,16 +193,20 @@ class ManagedProcess:
             return None
         return pid if pid_alive(pid) else None
 
-    def start(self, argv: list[str], run_as: RunAs, env: dict[str, str] | None = None,
-              cwd: Path | None = None) -> int:
+    def start(self, argv: list[str], run_as: RunAs, env: dict[str, str] | None = None, cwd: Path | None = None) -> int:
         self.pid_file.parent.mkdir(parents=True, exist_ok=True)
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         self.state_file.unlink(missing_ok=True)
         user = (run_as.uid, run_as.gid) if run_as.switches else None
         with open(self.log_file, "ab") as log:
             proc = subprocess.Popen(
-                wrap(argv, self.name, self.state_file, user), stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT, cwd=cwd, env=process_environment(env or {}), start_new_session=True,
+                wrap(argv, self.name, self.state_file, user),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=cwd,
+                env=process_environment(env or {}),
+                start_new_session=True,
             )
         self.pid_file.write_text(f"{proc.pid}\n")
         return proc.pid

@@ -1,19 +1,27 @@
 """The native stack as a whole: preflight checks, fetch, start in dependency order, stop, purge."""
+
 from __future__ import annotations
 
 import fcntl
 import shutil
 import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import TypeVar
 
 from rich.console import Console
 
 from infra.native.apps import APPS, probe_app
 from infra.native.fetch import FETCHERS, dist_for
 from infra.native.java import find_java_home
-from infra.native.process import (ManagedProcess, current_user, StackError, ensure_service_user, make_traversable,
-                                  port_is_free)
+from infra.native.process import (
+    ManagedProcess,
+    StackError,
+    current_user,
+    ensure_service_user,
+    make_traversable,
+    port_is_free,
+)
 from infra.native.servers import SERVERS, Context, Server, postgres_bin
 from infra.native.supervisor import crash_summary
 from infra.polling import DeadlineExceeded, poll_until
@@ -21,6 +29,8 @@ from infra.probes import Health, probes
 from infra.registrar import Registrar, load_connector_files
 from infra.secrets import postgres_password
 from infra.settings import StackSettings
+
+T = TypeVar("T")
 
 UNITS: list[Server] = [*SERVERS, *APPS]  # start order; stop in reverse
 BY_NAME = {unit.name: unit for unit in UNITS}
@@ -36,10 +46,10 @@ class NativeStack:
     def process(self, name: str) -> ManagedProcess:
         return ManagedProcess(name, self.settings.data / "run", self.settings.data / "logs")
 
-    def pids(self, units: list[Server] = UNITS) -> dict[str, int | None]:
+    def pids(self, units: Sequence[Server] = UNITS) -> dict[str, int | None]:
         return {unit.name: self.process(unit.name).pid() for unit in units}
 
-    def health(self, units: list[Server] = SERVERS) -> dict[str, Health]:
+    def health(self, units: Sequence[Server] = SERVERS) -> dict[str, Health]:
         result = {}
         for name, pid in self.pids(units).items():
             health = self._check(BY_NAME[name])()
@@ -79,8 +89,11 @@ class NativeStack:
             try:
                 self._fetch_missing()
                 self._start_all(ctx, started)
-                Registrar(self.settings.connect_url, self.settings.connector_timeout_s,
-                          say=lambda line: self.console.print(f"[green]✓[/] {line}")).apply_all(connectors)
+                Registrar(
+                    self.settings.connect_url,
+                    self.settings.connector_timeout_s,
+                    say=lambda line: self.console.print(f"[green]✓[/] {line}"),
+                ).apply_all(connectors)
                 self._migrate()
                 for app in APPS:
                     self._launch(app, ctx, started)
@@ -103,8 +116,10 @@ class NativeStack:
             host = server.bind_host(s)
             for field, port in server.ports(s).items():
                 if not port_is_free(host, port):
-                    raise StackError(f"port {port} ({server.name}) on {host} is already in use by another "
-                                     f"process: stop it, or choose another port (READSIDE_{field.upper()})")
+                    raise StackError(
+                        f"port {port} ({server.name}) on {host} is already in use by another "
+                        f"process: stop it, or choose another port (READSIDE_{field.upper()})"
+                    )
         s.data.mkdir(parents=True, exist_ok=True)
         run_as = ensure_service_user(s.service_user)
         for changed in make_traversable(s.data, run_as):
@@ -157,15 +172,18 @@ class NativeStack:
 
         with self.console.status(f"waiting for {server.name}…"):
             try:
-                poll_until(lambda: _alive_and(proc, server.name, lambda: server.accepting(ctx), fresh),
-                           self.settings.start_timeout_s, f"{server.name} to accept connections", 0.1)
+                poll_until(
+                    lambda: _alive_and(proc, server.name, lambda: server.accepting(ctx), fresh),
+                    self.settings.start_timeout_s,
+                    f"{server.name} to accept connections",
+                    0.1,
+                )
                 server.after_start(ctx)
                 health = poll_until(ready, self.settings.start_timeout_s, f"{server.name} to be healthy", 0.25)
             except DeadlineExceeded as exc:
                 detail = last.detail if last else ""
                 raise StackError(f"{exc} ({detail}); see {proc.log_file}") from None
-        self.console.print(f"[green]✓[/] {server.name} ready at {health.url} "
-                           f"in {time.monotonic() - began:.1f}s")
+        self.console.print(f"[green]✓[/] {server.name} ready at {health.url} in {time.monotonic() - began:.1f}s")
         return health
 
     # ---- down ------------------------------------------------------------------------------
@@ -214,11 +232,10 @@ class NativeStack:
             yield
 
 
-def _alive_and(proc: ManagedProcess, name: str, check, fresh: bool):
+def _alive_and(proc: ManagedProcess, name: str, check: Callable[[], T], fresh: bool) -> T:
     """Run a readiness check, but fail at once with the log's tail if the process has died (for one this run
     started: also if it died and its supervisor would restart it)."""
     state = proc.state()
     if proc.pid() is None or (fresh and state is not None and state.last_exit is not None):
         raise StackError(f"{name} exited during start-up; last lines of {proc.log_file}:\n{proc.log_tail()}")
     return check()
-

@@ -10,6 +10,7 @@ the last exit, when the next start is due), which `readside status` and the page
 `python -m infra.native.supervisor --name N --state FILE [--user UID:GID] -- argv…`; it stays in the
 child's process group, so `readside down` signals both and the supervisor, told to stop, does not restart.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,9 +20,10 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
+from types import FrameType
 
 HEALTHY_AFTER_S = 60.0  # a run this long resets the backoff
 FIRST_BACKOFF_S = 0.5
@@ -91,7 +93,7 @@ def group_members(stats: dict[int, str], group: int, own_pid: int) -> list[int]:
     """The pids among `stats` ({pid: the text of /proc/<pid>/stat}) in process group `group`, this one aside."""
     members = []
     for pid, stat in stats.items():
-        fields = stat[stat.rfind(")") + 2:].split()
+        fields = stat[stat.rfind(")") + 2 :].split()
         if pid != own_pid and len(fields) > 2 and int(fields[2]) == group:
             members.append(pid)
     return members
@@ -126,12 +128,17 @@ def reap_leftovers(say: Callable[[str], None], name: str, timeout_s: float = 10.
         time.sleep(0.05)  # SIGKILLed processes leave within milliseconds; bounded by the deadline
 
 
-def supervise(argv: list[str], name: str, state_file: Path | None = None, child_kwargs: dict | None = None,
-              say: Callable[[str], None] = lambda m: print(m, file=sys.stderr, flush=True)) -> int:
+def supervise(
+    argv: list[str],
+    name: str,
+    state_file: Path | None = None,
+    child_kwargs: dict | None = None,
+    say: Callable[[str], None] = lambda m: print(m, file=sys.stderr, flush=True),
+) -> int:
     stopping = False
     child: subprocess.Popen | None = None
 
-    def stop(signum: int, _frame) -> None:
+    def stop(signum: int, _frame: FrameType | None) -> None:
         nonlocal stopping
         stopping = True
         if child and child.poll() is None:
@@ -164,8 +171,18 @@ def supervise(argv: list[str], name: str, state_file: Path | None = None, child_
 def wrap(argv: list[str], name: str, state_file: Path, user: tuple[int, int] | None) -> list[str]:
     """The command line that runs `argv` under a supervisor (the supervisor runs as the invoker)."""
     switch = ["--user", f"{user[0]}:{user[1]}"] if user else []
-    return [sys.executable, "-m", "infra.native.supervisor", "--name", name, "--state", str(state_file),
-            *switch, "--", *argv]
+    return [
+        sys.executable,
+        "-m",
+        "infra.native.supervisor",
+        "--name",
+        name,
+        "--state",
+        str(state_file),
+        *switch,
+        "--",
+        *argv,
+    ]
 
 
 def main() -> int:

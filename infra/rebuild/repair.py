@@ -8,10 +8,11 @@ shadow set is repaired, as the worker writes them all. What the repair cannot me
 state, if that drifted too: the next change to the document renders it from that state again (a
 `readside rebuild` of the model does not depend on it).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from elasticsearch import Elasticsearch, NotFoundError, helpers
 
@@ -42,16 +43,31 @@ def repair(target: RebuildTarget, diff: ModelDiff, dsn: str, es_url: str) -> Rep
     if not ids:
         return report
     with Elasticsearch(es_url, request_timeout=60) as es, snapshot_at_lsn(dsn, target.tables, lambda _: None) as at:
-        params = {"lsn": at.lsn, "ts_ms": at.ts_ms, "indexed_at": datetime.now(timezone.utc).isoformat(), "ids": ids}
+        params = {"lsn": at.lsn, "ts_ms": at.ts_ms, "indexed_at": datetime.now(UTC).isoformat(), "ids": ids}
         rows = at.conn.execute(f"SELECT * FROM ({target.documents_sql}) r WHERE r.id::text = ANY(%(ids)s)", params)
         documents = {str(doc_id): body for doc_id, body in rows}
         report.lsn = at.lsn
         indices = _written(es, target.alias)
-        actions = [{"_op_type": "index", "_index": index, "_id": doc_id, "version": at.lsn,
-                    "version_type": "external_gte", "_source": documents[doc_id]} if doc_id in documents else
-                   {"_op_type": "delete", "_index": index, "_id": doc_id, "version": at.lsn,
-                    "version_type": "external_gte"}
-                   for index in indices for doc_id in ids]
+        actions = [
+            {
+                "_op_type": "index",
+                "_index": index,
+                "_id": doc_id,
+                "version": at.lsn,
+                "version_type": "external_gte",
+                "_source": documents[doc_id],
+            }
+            if doc_id in documents
+            else {
+                "_op_type": "delete",
+                "_index": index,
+                "_id": doc_id,
+                "version": at.lsn,
+                "version_type": "external_gte",
+            }
+            for index in indices
+            for doc_id in ids
+        ]
         indexed, deleted, newer, failed = set(), set(), set(), []
         for ok, item in helpers.streaming_bulk(es, actions, raise_on_error=False, max_retries=5, refresh="wait_for"):
             op, result = next(iter(item.items()))

@@ -17,13 +17,15 @@ set, marked unfinished; the next run drops it and starts over, as it drops the p
 for rollback (one is kept). Leaving the shadow set waits until the worker has read the message that
 says so; only then is the index deleted (a write to a deleted index would create it again).
 """
+
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from elasticsearch import Elasticsearch, NotFoundError
 
@@ -103,18 +105,25 @@ def rebuild(target: RebuildTarget, dsn: str, settings: PipelineSettings, say: Ca
     report = RebuildReport()
     began = time.monotonic()
     mapping = json.loads(target.mapping.read_text())
-    with Elasticsearch(settings.elasticsearch_url, request_timeout=120) as es, \
-            HandoverChannel(settings.kafka_bootstrap, target.changes_topic) as channel:
+    with (
+        Elasticsearch(settings.elasticsearch_url, request_timeout=120) as es,
+        HandoverChannel(settings.kafka_bootstrap, target.changes_topic) as channel,
+    ):
         indices = Indices(es, target.alias)
         live = indices.live()
         for other in indices.shadow_set():
             if other != live:
-                say(f"dropping {other} ({'the previous version' if indices.finished(other) else 'an unfinished rebuild'})")
+                what = "the previous version" if indices.finished(other) else "an unfinished rebuild"
+                say(f"dropping {other} ({what})")
                 _retire(indices, channel, settings, other, live, say)
         report.index, report.replaced = _new_name(target.versioned, live), live
         indices.create(report.index, mapping)
-        indices.update([{"add": {"index": live, "alias": indices.shadow}},
-                        {"add": {"index": report.index, "alias": indices.shadow}}])
+        indices.update(
+            [
+                {"add": {"index": live, "alias": indices.shadow}},
+                {"add": {"index": report.index, "alias": indices.shadow}},
+            ]
+        )
         say(f"created {report.index}; the worker writes {target.alias}'s documents to it and to {live}")
         locked_at = [0.0]
 
@@ -131,8 +140,12 @@ def rebuild(target: RebuildTarget, dsn: str, settings: PipelineSettings, say: Ca
         report.documents = counts.documents
         indices.finish(report.index, mapping)
         report.index_s = time.monotonic() - filled_from
-        indices.update([{"remove": {"index": live, "alias": target.alias}},
-                        {"add": {"index": report.index, "alias": target.alias}}])
+        indices.update(
+            [
+                {"remove": {"index": live, "alias": target.alias}},
+                {"add": {"index": report.index, "alias": target.alias}},
+            ]
+        )
     report.total_s = time.monotonic() - began
     return report
 
@@ -144,17 +157,22 @@ def rollback(target: RebuildTarget, settings: PipelineSettings) -> tuple[str, st
         live = indices.live()
         previous = [index for index in indices.shadow_set() if index != live and indices.finished(index)]
         if not previous:
-            raise RebuildError(f"no previous version of {target.alias} is kept: a rebuild keeps the one it "
-                               f"replaced until the next rebuild or `readside rebuild --drop-previous`")
-        indices.update([{"remove": {"index": live, "alias": target.alias}},
-                        {"add": {"index": previous[0], "alias": target.alias}}])
+            raise RebuildError(
+                f"no previous version of {target.alias} is kept: a rebuild keeps the one it "
+                f"replaced until the next rebuild or `readside rebuild --drop-previous`"
+            )
+        indices.update(
+            [{"remove": {"index": live, "alias": target.alias}}, {"add": {"index": previous[0], "alias": target.alias}}]
+        )
         return live, previous[0]
 
 
 def drop_previous(target: RebuildTarget, settings: PipelineSettings, say: Callable[[str], Any]) -> list[str]:
     """Delete every index of the alias's shadow set but the live one; the worker then writes to the alias alone."""
-    with Elasticsearch(settings.elasticsearch_url, request_timeout=60) as es, \
-            HandoverChannel(settings.kafka_bootstrap, target.changes_topic) as channel:
+    with (
+        Elasticsearch(settings.elasticsearch_url, request_timeout=60) as es,
+        HandoverChannel(settings.kafka_bootstrap, target.changes_topic) as channel,
+    ):
         indices = Indices(es, target.alias)
         live = indices.live()
         dropped = [index for index in indices.shadow_set() if index != live]
@@ -166,8 +184,14 @@ def drop_previous(target: RebuildTarget, settings: PipelineSettings, say: Callab
         return dropped
 
 
-def _retire(indices: Indices, channel: HandoverChannel, settings: PipelineSettings, index: str, live: str,
-            say: Callable[[str], Any]) -> None:
+def _retire(
+    indices: Indices,
+    channel: HandoverChannel,
+    settings: PipelineSettings,
+    index: str,
+    live: str,
+    say: Callable[[str], Any],
+) -> None:
     """Take `index` out of the shadow set, wait until the worker has read that, then delete it."""
     indices.update([{"remove": {"index": index, "alias": indices.shadow}}])
     sent = channel.send(ShadowChanged(alias=indices.alias))
@@ -177,5 +201,5 @@ def _retire(indices: Indices, channel: HandoverChannel, settings: PipelineSettin
 
 
 def _new_name(versioned: str, live: str) -> str:
-    name = f"{versioned}-{datetime.now(timezone.utc):%Y%m%d%H%M%S}"
+    name = f"{versioned}-{datetime.now(UTC):%Y%m%d%H%M%S}"
     return name if name != live else f"{name}-2"

@@ -1,6 +1,7 @@
 """What `readside status` says of rebuilds: where each read model's alias points, and which other indices
 the worker keeps writing (an unfinished rebuild, or the version kept for rollback). Imports pipelines/ only
 when called."""
+
 from __future__ import annotations
 
 import httpx
@@ -25,6 +26,10 @@ def aliases_report(es_url: str, aliases: tuple[str, ...]) -> dict[str, dict]:
     for index, body in response.json().items():
         for alias in body.get("aliases", {}) if isinstance(body, dict) else ():
             by_alias.setdefault(alias, set()).add(index)
-    return {alias: {"live": sorted(by_alias.get(alias, ())),
-                    "also_written": sorted(by_alias.get(shadow_alias(alias), set()) - by_alias.get(alias, set()))}
-            for alias in aliases}
+    return {
+        alias: {
+            "live": sorted(by_alias.get(alias, ())),
+            "also_written": sorted(by_alias.get(shadow_alias(alias), set()) - by_alias.get(alias, set())),
+        }
+        for alias in aliases
+    }

@@ -1,12 +1,12 @@
 """The customers read model recomputed from Postgres with SQL: profile plus counted-order figures."""
+
 from __future__ import annotations
 
 from typing import Any
 
 from infra.verify.sources import expected_documents
 
-FIELDS = ["email", "name", "country", "order_count", "lifetime_value", "lifetime_value_cents",
-          "last_order_at"]
+FIELDS = ["email", "name", "country", "order_count", "lifetime_value", "lifetime_value_cents", "last_order_at"]
 INSTANTS = ["last_order_at"]
 
 # Counted orders only (status <> 'cancelled', docs/API.md 'Meaning of the numbers'). Order totals are summed

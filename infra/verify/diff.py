@@ -1,9 +1,11 @@
 """Compare expected read-model documents (from SQL) with actual ones (from Elasticsearch), field by field."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -22,7 +24,7 @@ class ModelDiff:
     model: str
     compared: int = 0
     missing: list[str] = field(default_factory=list)  # in Postgres, not in the index
-    extra: list[str] = field(default_factory=list)    # in the index, not in Postgres
+    extra: list[str] = field(default_factory=list)  # in the index, not in Postgres
     fields: list[FieldDiff] = field(default_factory=list)
     problem: str | None = None  # e.g. the index does not exist; counts as one difference
 
@@ -35,10 +37,15 @@ class ModelDiff:
         return "not comparable" if self.problem else f"{self.count} diff(s)"
 
 
-def diff_documents(model: str, expected: Mapping[str, Mapping[str, Any]],
-                   actual: Mapping[str, Mapping[str, Any]], fields: list[str], *,
-                   instants: tuple[str, ...] | list[str] = (),
-                   list_keys: Mapping[str, str] | None = None) -> ModelDiff:
+def diff_documents(
+    model: str,
+    expected: Mapping[str, Mapping[str, Any]],
+    actual: Mapping[str, Mapping[str, Any]],
+    fields: list[str],
+    *,
+    instants: tuple[str, ...] | list[str] = (),
+    list_keys: Mapping[str, str] | None = None,
+) -> ModelDiff:
     """Pure: documents keyed by id; only `fields` are compared (bookkeeping fields are not the model).
 
     `instants` name fields holding times, compared as instants whatever their type or spelling.
@@ -53,13 +60,13 @@ def diff_documents(model: str, expected: Mapping[str, Mapping[str, Any]],
             w, g = want.get(name), got.get(name)
             if name in instants:
                 w, g = as_instant(w), as_instant(g)
-            result.fields.extend(FieldDiff(doc_id, path, a, b)
-                                 for path, a, b in diff_values(name, w, g, list_keys or {}))
+            result.fields.extend(
+                FieldDiff(doc_id, path, a, b) for path, a, b in diff_values(name, w, g, list_keys or {})
+            )
     return result
 
 
-def diff_values(path: str, want: Any, got: Any,
-                list_keys: Mapping[str, str]) -> Iterator[tuple[str, Any, Any]]:
+def diff_values(path: str, want: Any, got: Any, list_keys: Mapping[str, str]) -> Iterator[tuple[str, Any, Any]]:
     """Pure: (path, expected, actual) for each differing leaf, descending into objects and lists
     so that a difference names the line and field rather than "the list differs"."""
     if want == got:
@@ -73,14 +80,14 @@ def diff_values(path: str, want: Any, got: Any,
         yield path, want, got
 
 
-def _diff_lists(path: str, want: list, got: list,
-                list_keys: Mapping[str, str]) -> Iterator[tuple[str, Any, Any]]:
+def _diff_lists(path: str, want: list, got: list, list_keys: Mapping[str, str]) -> Iterator[tuple[str, Any, Any]]:
     key = list_keys.get(path)
     by_key_want, by_key_got = _by_key(want, key), _by_key(got, key)
     if by_key_want is None or by_key_got is None:  # no key, or it does not identify the elements
         for i in range(max(len(want), len(got))):
-            yield from diff_values(f"{path}[{i}]", want[i] if i < len(want) else None,
-                                   got[i] if i < len(got) else None, list_keys)
+            yield from diff_values(
+                f"{path}[{i}]", want[i] if i < len(want) else None, got[i] if i < len(got) else None, list_keys
+            )
         return
     for k in [*by_key_want, *(k for k in by_key_got if k not in by_key_want)]:
         yield from diff_values(f"{path}[{key}={k}]", by_key_want.get(k), by_key_got.get(k), list_keys)
@@ -109,8 +116,8 @@ def as_instant(value: Any) -> Any:
     if not isinstance(value, datetime):
         return value
     if value.tzinfo is None:  # Elasticsearch reads a zone-less date as UTC; so do we
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _natural(doc_id: str) -> tuple[int, str]:

@@ -1,12 +1,12 @@
 """The orders read model recomputed from Postgres with SQL: each order with its customer and lines."""
+
 from __future__ import annotations
 
 from typing import Any
 
 from infra.verify.sources import expected_documents
 
-FIELDS = ["status", "customer_id", "customer", "items", "total", "total_cents",
-          "placed_at", "updated_at"]
+FIELDS = ["status", "customer_id", "customer", "items", "total", "total_cents", "placed_at", "updated_at"]
 INSTANTS = ["placed_at", "updated_at"]
 LIST_KEYS = {"items": "line_no"}  # lines are matched by line_no, so a diff names the line
 

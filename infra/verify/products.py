@@ -1,12 +1,24 @@
 """The products read model recomputed from Postgres with SQL."""
+
 from __future__ import annotations
 
 from typing import Any
 
 from infra.verify.sources import expected_documents
 
-FIELDS = ["sku", "name", "description", "category", "brand", "price", "price_cents", "active",
-          "on_hand", "in_stock", "units_sold"]
+FIELDS = [
+    "sku",
+    "name",
+    "description",
+    "category",
+    "brand",
+    "price",
+    "price_cents",
+    "active",
+    "on_hand",
+    "in_stock",
+    "units_sold",
+]
 
 EXPECTED_SQL = """
 SELECT p.id, p.sku, p.name, p.description, p.category, p.brand, p.price::text AS price,

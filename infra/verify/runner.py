@@ -1,9 +1,12 @@
-"""`readside verify`: recompute every read model from Postgres, diff with Elasticsearch until they agree or time runs out."""
+"""`readside verify`: recompute every read model from Postgres, diff with Elasticsearch until they agree or time
+runs out."""
+
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -11,8 +14,14 @@ from rich.table import Table
 
 from infra.verify import customers, orders, products, sales
 from infra.verify.diff import ModelDiff, diff_documents
-from infra.verify.sources import (IndexMissing, actual_documents, documents_by_id, expected_documents,
-                                  sampled_ids, sampled_index_ids)
+from infra.verify.sources import (
+    IndexMissing,
+    actual_documents,
+    documents_by_id,
+    expected_documents,
+    sampled_ids,
+    sampled_index_ids,
+)
 
 Documents = dict[str, dict[str, Any]]
 
@@ -61,22 +70,54 @@ def _random(table: str) -> str:
     return f"SELECT id FROM {table} ORDER BY random() LIMIT %(n)s"
 
 
-CHECKS = {check.name: check for check in [
-    ReadModelCheck("products", "products", products.FIELDS, products.EXPECTED_SQL, _random("products")),
-    ReadModelCheck("orders", "orders", orders.FIELDS, orders.EXPECTED_SQL, _random("orders"),
-                   instants=orders.INSTANTS, list_keys=orders.LIST_KEYS),
-    ReadModelCheck("customers", "customers", customers.FIELDS, customers.EXPECTED_SQL, _random("customers"),
-                   instants=customers.INSTANTS),
-    ReadModelCheck("sales", "sales_daily", sales.SALES_FIELDS, sales.daily_sales_sql("category"),
-                   sales.sampled_buckets_sql("category")),
-    ReadModelCheck("product_sales", "product_sales_daily", sales.PRODUCT_SALES_FIELDS,
-                   sales.daily_sales_sql("product_id"), sales.sampled_buckets_sql("product_id")),
-]}
+CHECKS = {
+    check.name: check
+    for check in [
+        ReadModelCheck("products", "products", products.FIELDS, products.EXPECTED_SQL, _random("products")),
+        ReadModelCheck(
+            "orders",
+            "orders",
+            orders.FIELDS,
+            orders.EXPECTED_SQL,
+            _random("orders"),
+            instants=orders.INSTANTS,
+            list_keys=orders.LIST_KEYS,
+        ),
+        ReadModelCheck(
+            "customers",
+            "customers",
+            customers.FIELDS,
+            customers.EXPECTED_SQL,
+            _random("customers"),
+            instants=customers.INSTANTS,
+        ),
+        ReadModelCheck(
+            "sales",
+            "sales_daily",
+            sales.SALES_FIELDS,
+            sales.daily_sales_sql("category"),
+            sales.sampled_buckets_sql("category"),
+        ),
+        ReadModelCheck(
+            "product_sales",
+            "product_sales_daily",
+            sales.PRODUCT_SALES_FIELDS,
+            sales.daily_sales_sql("product_id"),
+            sales.sampled_buckets_sql("product_id"),
+        ),
+    ]
+}
 
 
-def verify(dsn: str, es_url: str, models: list[str], wait_s: float,
-           on_attempt: Callable[[list[ModelDiff]], None] = lambda _: None, sample: int | None = None,
-           ids: Mapping[str, list[str]] | None = None) -> list[ModelDiff]:
+def verify(
+    dsn: str,
+    es_url: str,
+    models: list[str],
+    wait_s: float,
+    on_attempt: Callable[[list[ModelDiff]], None] = lambda _: None,
+    sample: int | None = None,
+    ids: Mapping[str, list[str]] | None = None,
+) -> list[ModelDiff]:
     """Diff until every model shows 0 differences or `wait_s` passes (the read side is eventually consistent).
     With `sample`, each model compares the same random ids (about `sample` from each side) on every attempt;
     with `ids`, only those of each model."""
@@ -94,8 +135,9 @@ def verify(dsn: str, es_url: str, models: list[str], wait_s: float,
 def render(diffs: list[ModelDiff], console: Console, limit: int = 50) -> None:
     for d in diffs:
         if d.problem:
-            console.print(f"[bold]{d.model}[/]: [red]not compared[/]: {escape(d.problem)}",
-                          highlight=False, soft_wrap=True)
+            console.print(
+                f"[bold]{d.model}[/]: [red]not compared[/]: {escape(d.problem)}", highlight=False, soft_wrap=True
+            )
             continue
         verdict = "[green]0 differences[/]" if d.count == 0 else f"[red]{d.count} difference(s)[/]"
         console.print(f"[bold]{d.model}[/]: {d.compared} document(s) compared, {verdict}")

@@ -1,5 +1,6 @@
 """The sales aggregates recomputed from Postgres with SQL: per UTC day and category, and per
 UTC day and product (docs/API.md, 'Meaning of the numbers')."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,7 +1,9 @@
 """Both sides of a verify check: rows recomputed by a SQL query, and the documents an index holds."""
+
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import psycopg
@@ -12,8 +14,10 @@ class IndexMissing(Exception):
     """The read model's index (or alias) does not exist: there is nothing to compare yet."""
 
     def __init__(self, index: str) -> None:
-        super().__init__(f"index or alias {index!r} does not exist in Elasticsearch "
-                         f"(has its pipeline run yet? see `readside status`)")
+        super().__init__(
+            f"index or alias {index!r} does not exist in Elasticsearch "
+            f"(has its pipeline run yet? see `readside status`)"
+        )
         self.index = index
 
 
@@ -74,8 +78,7 @@ def scan_index(es_url: str, index: str, page: int = 2000) -> Iterator[dict]:
         after: list | None = None
         try:
             while True:
-                body: dict = {"size": page, "pit": {"id": pit, "keep_alive": "1m"},
-                              "sort": [{"_shard_doc": "asc"}]}
+                body: dict = {"size": page, "pit": {"id": pit, "keep_alive": "1m"}, "sort": [{"_shard_doc": "asc"}]}
                 if after:
                     body["search_after"] = after
                 hits = es.post("/_search", json=body).raise_for_status().json()["hits"]["hits"]

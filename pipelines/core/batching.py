@@ -18,11 +18,13 @@ generator is done with it, and only if it asks for the next batch: a batch that 
 pipelines/core/failstop.py). Each event is first reported handled to the consumer, whose acks count for
 nothing else (pipelines/core/delivery.py).
 """
+
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 from mode.utils.futures import notify
 
@@ -54,8 +56,7 @@ def _handled_reporter(stream: Any) -> Any:
     return acks.handled if acks is not None else (lambda message: None)
 
 
-async def take_available(stream: Any, max_: int, gather_s: float,
-                         contiguous: bool = False) -> AsyncIterator[list[Any]]:
+async def take_available(stream: Any, max_: int, gather_s: float, contiguous: bool = False) -> AsyncIterator[list[Any]]:
     """Yield lists of 1..max_ events of `stream`: each as soon as it can be, and as large as is at hand.
 
     `contiguous`: the stream's topics have no offset gaps; an event past a gap is logged and counted
@@ -81,8 +82,7 @@ async def take_available(stream: Any, max_: int, gather_s: float,
             raise RuntimeError("take_available found no current event")
         if contiguous:
             try:
-                check_contiguous(delivered, event.message.tp, event.message.offset,
-                                 event.message.generation_id)
+                check_contiguous(delivered, event.message.tp, event.message.offset, event.message.generation_id)
             except SkippedOffsets as exc:  # the commit stops at them; watchdog.py restarts
                 SKIPPED_OFFSETS.labels(event.message.topic).inc()
                 log.critical("events were skipped before the stream: %s", exc)

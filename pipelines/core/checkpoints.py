@@ -20,12 +20,14 @@ token learns of a move in milliseconds without a request of its own, and Elastic
 checkpoint bulk a second instead of one per batch. Without one, the combined documents are written at
 every move, and readers GET/mget them by id (realtime).
 """
+
 from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime, timezone
-from typing import Any, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from elasticsearch import AsyncElasticsearch
 
@@ -41,16 +43,32 @@ def checkpoint_id(projection: str, topic: str, partition: int) -> str:
     return f"{projection}:{topic}:{partition}"
 
 
-def checkpoint_document(projection: str, topic: str, partition: int, progress: Progress,
-                        updated_at: datetime) -> dict:
-    return {"projection": projection, "topic": topic, "partition": partition, "offset": progress.offset,
-            "lsn": progress.lsn, "source_ts_ms": progress.ts_ms, "updated_at": updated_at.isoformat()}
+def checkpoint_document(projection: str, topic: str, partition: int, progress: Progress, updated_at: datetime) -> dict:
+    return {
+        "projection": projection,
+        "topic": topic,
+        "partition": partition,
+        "offset": progress.offset,
+        "lsn": progress.lsn,
+        "source_ts_ms": progress.ts_ms,
+        "updated_at": updated_at.isoformat(),
+    }
 
 
 class Checkpoints:
-    def __init__(self, client: AsyncElasticsearch, sink: BulkSink | SharedBulk, projection: str, index: str,
-                 parts_index: str, partitions: int, refresh: bool = False, min_interval_s: float = 0.0,
-                 parts_refresh_s: float = 1.0, publish: Publish | None = None) -> None:
+    def __init__(
+        self,
+        client: AsyncElasticsearch,
+        sink: BulkSink | SharedBulk,
+        projection: str,
+        index: str,
+        parts_index: str,
+        partitions: int,
+        refresh: bool = False,
+        min_interval_s: float = 0.0,
+        parts_refresh_s: float = 1.0,
+        publish: Publish | None = None,
+    ) -> None:
         self.client = client
         self.sink = sink
         self.projection = projection
@@ -77,7 +95,8 @@ class Checkpoints:
     def submit(self, parts: Mapping[PartKey, Progress]) -> None:
         """Hand over positions whose documents are indexed; a background task writes them, coalesced.
 
-        The projector need not wait for the checkpoint round trip before its next batch. While one write is in flight, newer positions wait and go out together in the next.
+        The projector need not wait for the checkpoint round trip before its next batch. While one write is in
+        flight, newer positions wait and go out together in the next.
         A position only ever under-states what is indexed, and a crash merely loses the newest ones.
         """
         for key, progress in parts.items():
@@ -108,11 +127,14 @@ class Checkpoints:
         over the cache never claims more than the index holds; it may lag by up to `parts_refresh_s`
         for partitions another worker owns.
         """
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for (via, topic, partition), p in parts.items():
             self._unwritten[self._part_id(via, topic, partition)] = IndexAction(
-                self.parts_index, self._part_id(via, topic, partition), p.offset + 1,
-                {**checkpoint_document(self.projection, topic, partition, p, now), "via_partition": via})
+                self.parts_index,
+                self._part_id(via, topic, partition),
+                p.offset + 1,
+                {**checkpoint_document(self.projection, topic, partition, p, now), "via_partition": via},
+            )
         actions: list[IndexAction] = []
         store = time.monotonic() >= self._parts_written_at + self.parts_refresh_s
         if store:
@@ -123,21 +145,28 @@ class Checkpoints:
             self._parts_written_at = time.monotonic()
         sources = sorted({(topic, partition) for _, topic, partition in parts})
         ids = [self._part_id(via, t, p) for t, p in sources for via in range(self.partitions)]
-        if any(i not in self._parts_asked for i in ids) or time.monotonic() >= self._parts_read_at + self.parts_refresh_s:
+        if (
+            any(i not in self._parts_asked for i in ids)
+            or time.monotonic() >= self._parts_read_at + self.parts_refresh_s
+        ):
             await self._read_parts(ids)
-        for (via, topic, partition), progress in parts.items():
-            self._remember(self._part_id(via, topic, partition), progress)
+        for (via, topic, partition), part in parts.items():
+            self._remember(self._part_id(via, topic, partition), part)
         moved: dict[str, tuple[str, int, Progress]] = {}
         for topic, partition in sources:
-            progress = combine([self._parts.get(self._part_id(via, topic, partition))
-                                for via in range(self.partitions)])
+            progress = combine(
+                [self._parts.get(self._part_id(via, topic, partition)) for via in range(self.partitions)]
+            )
             key = checkpoint_id(self.projection, topic, partition)
             if progress is not None and progress != self._combined.get(key):  # an unchanged minimum: no write
                 self._combined[key] = progress
                 moved[key] = (topic, partition, progress)
                 self._unstored[key] = IndexAction(
-                    self.index, key, progress.offset + 1,
-                    checkpoint_document(self.projection, topic, partition, progress, now))
+                    self.index,
+                    key,
+                    progress.offset + 1,
+                    checkpoint_document(self.projection, topic, partition, progress, now),
+                )
         if self.publish is None or store:
             actions += self._unstored.values()
             self._unstored = {}
@@ -156,9 +185,13 @@ class Checkpoints:
         one, a second later."""
         if not positions:
             return
-        report = ProgressReport(projection=self.projection, positions=tuple(
-            AppliedPosition(topic=topic, partition=partition, offset=p.offset, lsn=p.lsn)
-            for topic, partition, p in positions))
+        report = ProgressReport(
+            projection=self.projection,
+            positions=tuple(
+                AppliedPosition(topic=topic, partition=partition, offset=p.offset, lsn=p.lsn)
+                for topic, partition, p in positions
+            ),
+        )
         assert self.publish is not None
         await self.publish(self.projection.encode(), report.model_dump_json().encode())
 

@@ -1,13 +1,15 @@
 """Dead letters: an event that cannot be applied goes to a topic with its error and original bytes."""
+
 from __future__ import annotations
 
 import base64
 import hashlib
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from pipelines.core.metrics import DEAD_LETTERS
 
@@ -55,8 +57,12 @@ def encode(letter: DeadLetter, failed_at: datetime) -> tuple[bytes | None, bytes
         "projection": letter.projection,
         "reason": letter.reason,
         "error": letter.error,
-        "source": {"topic": letter.topic, "partition": letter.partition, "offset": letter.offset,
-                   "timestamp_ms": letter.timestamp_ms},
+        "source": {
+            "topic": letter.topic,
+            "partition": letter.partition,
+            "offset": letter.offset,
+            "timestamp_ms": letter.timestamp_ms,
+        },
         "key_b64": _b64(letter.key[:KEPT_BYTES] if letter.key else letter.key),
         "value_b64": _b64(letter.value),
         "failed_at": failed_at.isoformat(),
@@ -64,8 +70,11 @@ def encode(letter: DeadLetter, failed_at: datetime) -> tuple[bytes | None, bytes
     if letter.value is not None and len(letter.value) > KEPT_BYTES:
         body["value_b64"] = _b64(letter.value[:HEAD_BYTES])
         body["value_omitted"] = {"bytes": len(letter.value), "sha256": hashlib.sha256(letter.value).hexdigest()}
-    headers = [("readside.projection", letter.projection.encode()), ("readside.reason", letter.reason.encode()),
-               ("readside.source", f"{letter.topic}/{letter.partition}/{letter.offset}".encode())]
+    headers = [
+        ("readside.projection", letter.projection.encode()),
+        ("readside.reason", letter.reason.encode()),
+        ("readside.source", f"{letter.topic}/{letter.partition}/{letter.offset}".encode()),
+    ]
     return letter.key, json.dumps(body, separators=(",", ":")).encode(), headers
 
 
@@ -77,11 +86,12 @@ class DeadLetters:
         self.topic = topic
 
     async def publish(self, letter: DeadLetter) -> None:
-        key, value, headers = encode(letter, datetime.now(timezone.utc))
+        key, value, headers = encode(letter, datetime.now(UTC))
         await self._send(self.topic, key, value, None, None, headers)
         DEAD_LETTERS.labels(letter.projection, letter.reason).inc()
-        log.warning("dead letter %s/%s/%s (%s): %s", letter.topic, letter.partition, letter.offset,
-                    letter.reason, letter.error)
+        log.warning(
+            "dead letter %s/%s/%s (%s): %s", letter.topic, letter.partition, letter.offset, letter.reason, letter.error
+        )
 
 
 def _b64(raw: bytes | None) -> str | None:

@@ -36,11 +36,13 @@ Two more paths lose events after the consumer, where this module only keeps the 
   again after the seek is handled.
 (docs/adr/0007-seek-fence-and-gap-free-internal-topics.md, docs/adr/0008-no-event-skipped-after-recovery.md)
 """
+
 from __future__ import annotations
 
 import weakref
+from collections.abc import Collection, Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any, Collection, Hashable, Mapping
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -119,10 +121,21 @@ class HandledAcks:
         return message.topic not in self.batched_topics or message in self._handled
 
 
-def head_is_missing(topic: str, gap_free_topics: Collection[str], acked: Collection[int] | None,
-                    committed: int | None, covered: bool = False) -> bool:
+def head_is_missing(
+    topic: str,
+    gap_free_topics: Collection[str],
+    acked: Collection[int] | None,
+    committed: int | None,
+    covered: bool = False,
+) -> bool:
     """On a gap-free topic, the acked offsets start past the committed one (the next due), which no known gap
     covers (`covered`): committing them would pass over an event never handled. (Faust lets one missing
     offset through: its head check is `min(acked) - committed > 1`.)"""
-    return (topic in gap_free_topics and bool(acked) and committed is not None
-            and min(acked) > committed and not covered)
+    return (
+        topic in gap_free_topics
+        and acked is not None
+        and len(acked) > 0
+        and committed is not None
+        and min(acked) > committed
+        and not covered
+    )

@@ -1,12 +1,12 @@
 """Elasticsearch client and index management: versioned indices from schemas/, behind aliases."""
+
 from __future__ import annotations
 
 import json
 import logging
 from pathlib import Path
 
-from elasticsearch import AsyncElasticsearch, BadRequestError, NotFoundError
-from elasticsearch import ConnectionError as EsConnectionError
+from elasticsearch import AsyncElasticsearch, BadRequestError, ConnectionError as EsConnectionError, NotFoundError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from pipelines.core.targets import shadow_alias
@@ -21,15 +21,19 @@ def create_client(url: str) -> AsyncElasticsearch:
     # Retries are the sink's job (tenacity, per item); the client's own would double them. A node that failed is
     # tried again after at most a second (the default grows to 30 s: after a restart of Elasticsearch the worker
     # would sit idle that long).
-    return AsyncElasticsearch(hosts=[url], max_retries=0, request_timeout=30, dead_node_backoff_factor=0.25,
-                              max_dead_node_backoff=1.0)
+    return AsyncElasticsearch(
+        hosts=[url], max_retries=0, request_timeout=30, dead_node_backoff_factor=0.25, max_dead_node_backoff=1.0
+    )
 
 
 async def wait_for_cluster(client: AsyncElasticsearch, timeout_s: float) -> None:
     """Wait until the cluster answers health (GET / is missing on the integ-test distribution)."""
-    async for attempt in AsyncRetrying(stop=stop_after_delay(timeout_s), reraise=True,
-                                       wait=wait_exponential(multiplier=0.2, max=5),
-                                       retry=retry_if_exception_type(EsConnectionError)):
+    async for attempt in AsyncRetrying(
+        stop=stop_after_delay(timeout_s),
+        reraise=True,
+        wait=wait_exponential(multiplier=0.2, max=5),
+        retry=retry_if_exception_type(EsConnectionError),
+    ):
         with attempt:
             await client.cluster.health(wait_for_status="yellow", timeout="30s")
 
@@ -53,8 +57,13 @@ async def ensure_index(client: AsyncElasticsearch, index: str, alias: str | None
             try:
                 await _update_live_index(client, live, body)
             except BadRequestError as exc:
-                log.warning("%s cannot take the mapping of %s as it is (%s): writes may be refused until "
-                            "`readside rebuild` builds it anew", live, schema.name, exc.message)
+                log.warning(
+                    "%s cannot take the mapping of %s as it is (%s): writes may be refused until "
+                    "`readside rebuild` builds it anew",
+                    live,
+                    schema.name,
+                    exc.message,
+                )
         if index not in current:
             log.info("alias %s points at %s, not %s: left as it is", alias, sorted(current), index)
         return
@@ -69,8 +78,10 @@ async def ensure_index(client: AsyncElasticsearch, index: str, alias: str | None
         await _update_live_index(client, index, body)
     if alias:
         if await client.indices.exists(index=alias):
-            raise RuntimeError(f"{alias!r} is a concrete index, so it cannot be an alias of {index!r}: "
-                               f"reindex or delete it, or set another alias name")
+            raise RuntimeError(
+                f"{alias!r} is a concrete index, so it cannot be an alias of {index!r}: "
+                f"reindex or delete it, or set another alias name"
+            )
         await client.indices.update_aliases(actions=[{"add": {"index": index, "alias": alias}}])
         log.info("alias %s -> %s", alias, index)
 

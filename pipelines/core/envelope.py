@@ -1,4 +1,5 @@
 """Decode Debezium change events (JSON, no embedded schema) into typed envelopes, or say why not."""
+
 from __future__ import annotations
 
 from typing import Generic, Literal, TypeVar
@@ -100,13 +101,19 @@ def _with_available_values(envelope: Envelope[RowT]) -> Envelope[RowT]:
     if not missing:
         return envelope
     before = envelope.before
-    known = {name: getattr(before, name) for name in missing
-             if before is not None and getattr(before, name, UNAVAILABLE) != UNAVAILABLE}
+    known = {
+        name: getattr(before, name)
+        for name in missing
+        if before is not None and getattr(before, name, UNAVAILABLE) != UNAVAILABLE
+    }
     unknown = sorted(set(missing) - set(known))
     if unknown:
-        raise DecodeError(UNAVAILABLE_VALUE, f"column(s) {', '.join(unknown)} of {envelope.source.table} were not "
-                                             "captured (a large value the update left alone, on a table whose "
-                                             "replica identity is not FULL): set REPLICA IDENTITY FULL on it")
+        raise DecodeError(
+            UNAVAILABLE_VALUE,
+            f"column(s) {', '.join(unknown)} of {envelope.source.table} were not "
+            "captured (a large value the update left alone, on a table whose "
+            "replica identity is not FULL): set REPLICA IDENTITY FULL on it",
+        )
     return envelope.model_copy(update={"after": after.model_copy(update=known)})
 
 

@@ -23,18 +23,28 @@ join a Kafka transaction anyway. So the pipeline is made effectively-once instea
   after a clean stop with every local write acknowledged (pipelines/core/stores.py says why).
 (docs/adr/0001-at-least-once-with-lsn-guards.md, docs/adr/0002-faust-exactly-once-not-used.md)
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Mapping
+from typing import Any
 
 import faust
 from mode.utils.objects import cached_property
 
 from pipelines.core.settings import PipelineSettings
-from pipelines.core.stores import (BudgetedTable, RocksDBBudget, clean_stop_offsets, mark_clean_stop,
-                                   newest_offsets, persisted_offsets, prepare_local_tables, rocksdb_options)
+from pipelines.core.stores import (
+    BudgetedTable,
+    RocksDBBudget,
+    clean_stop_offsets,
+    mark_clean_stop,
+    newest_offsets,
+    persisted_offsets,
+    prepare_local_tables,
+    rocksdb_options,
+)
 from pipelines.core.tables import LocalWrites
 from pipelines.core.topics import changelogs_reach
 
@@ -49,9 +59,15 @@ class ReadsideApp(faust.App):
     `table_options` are the store options every table gets (see pipelines/core/tables.py json_table), and
     `rocksdb_budget` the block cache and memtable total all their RocksDBs share (pipelines/core/stores.py)."""
 
-    def __init__(self, *args: Any, table_options: dict[str, Any] | None = None,
-                 rocksdb_budget: RocksDBBudget | None = None, fetch_max_wait_ms: int = 500,
-                 kafka_bootstrap: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        table_options: dict[str, Any] | None = None,
+        rocksdb_budget: RocksDBBudget | None = None,
+        fetch_max_wait_ms: int = 500,
+        kafka_bootstrap: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.table_options = dict(table_options or {})
         self.rocksdb_budget = rocksdb_budget
@@ -97,10 +113,14 @@ class ReadsideApp(faust.App):
                 why = "its changelogs no longer reach the offsets it was persisted at"
             except Exception as exc:  # a DB that cannot be read is no state to keep
                 offsets, why = None, f"a table DB could not be read: {exc!r}"
-        reaches = offsets is not None and self._kafka_bootstrap is not None and await changelogs_reach(
-            self._kafka_bootstrap, offsets)
+        reaches = (
+            offsets is not None
+            and self._kafka_bootstrap is not None
+            and await changelogs_reach(self._kafka_bootstrap, offsets)
+        )
         prepare_local_tables(tabledir, keep=reaches, why=why)
         if reaches:
+            assert offsets is not None  # `reaches` holds only for offsets
             self.local_writes.offsets.update(offsets)  # carried into the next mark
         await super().on_first_start()
         for prepare in self._preparations:
@@ -114,8 +134,11 @@ class ReadsideApp(faust.App):
         if self.local_writes.seal():
             mark_clean_stop(Path(self.conf.tabledir), self.local_writes.offsets)
         else:
-            log.warning("stopping with %d table writes not acknowledged by Kafka: the local table data will be "
-                        "rebuilt from the changelogs at the next start", self.local_writes.unacknowledged)
+            log.warning(
+                "stopping with %d table writes not acknowledged by Kafka: the local table data will be "
+                "rebuilt from the changelogs at the next start",
+                self.local_writes.unacknowledged,
+            )
         for close in self._closings:
             await close()
 
@@ -129,10 +152,13 @@ def create_app(settings: PipelineSettings) -> ReadsideApp:
         store=settings.pipeline_table_store,
         datadir=str(settings.table_dir),
         Table=BudgetedTable,
-        table_options=rocksdb_options(settings.pipeline_rocksdb_write_buffer_bytes,  # memory:// ignores them
-                                      settings.pipeline_rocksdb_write_buffers),
-        rocksdb_budget=RocksDBBudget(settings.pipeline_rocksdb_block_cache_bytes,
-                                     settings.pipeline_rocksdb_memtable_budget_bytes),
+        table_options=rocksdb_options(
+            settings.pipeline_rocksdb_write_buffer_bytes,  # memory:// ignores them
+            settings.pipeline_rocksdb_write_buffers,
+        ),
+        rocksdb_budget=RocksDBBudget(
+            settings.pipeline_rocksdb_block_cache_bytes, settings.pipeline_rocksdb_memtable_budget_bytes
+        ),
         processing_guarantee="at_least_once",
         fetch_max_wait_ms=settings.pipeline_fetch_max_wait_ms,
         kafka_bootstrap=settings.kafka_bootstrap,
@@ -154,12 +180,22 @@ def create_app(settings: PipelineSettings) -> ReadsideApp:
         web_host=settings.pipeline_web_host,
         web_port=settings.pipeline_web_port,
         # Only our own routes: no table browsing (customer names and emails), router, graph or stats pages.
-        web_tables_enabled=False, web_router_enabled=False, web_graph_enabled=False, web_stats_enabled=False,
+        web_tables_enabled=False,
+        web_router_enabled=False,
+        web_graph_enabled=False,
+        web_stats_enabled=False,
     )
 
 
-def batch_agent(app: faust.App, channel: Any, name: str, handle: Callable[[Any], Awaitable[None]],
-                what: str, settings: PipelineSettings, contiguous: bool = False) -> Any:
+def batch_agent(
+    app: ReadsideApp,
+    channel: Any,
+    name: str,
+    handle: Callable[[Any], Awaitable[None]],
+    what: str,
+    settings: PipelineSettings,
+    contiguous: bool = False,
+) -> Any:
     """Declare agent `name` on `channel`: take events in batches and hand each to `handle`, or die trying.
 
     `contiguous`: the channel's topics have no offset gaps (internal topics): the consumer reads a hole in

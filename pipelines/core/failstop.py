@@ -1,9 +1,10 @@
 """Stop the worker process at once when a batch cannot be completed, so no offset of it is committed."""
+
 from __future__ import annotations
 
 import logging
 import os
-from typing import Awaitable
+from collections.abc import Awaitable
 
 log = logging.getLogger(__name__)
 

@@ -25,9 +25,11 @@ while checkpoints stay capped at the first floor until the new run's documents a
 The gauge `readside_handover_pending_lsn` shows a waiting partition's L (0 once live), and `readside
 status` names them.
 """
+
 from __future__ import annotations
 
-from typing import Any, Literal, Mapping
+from collections.abc import Mapping
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -54,6 +56,7 @@ class CaughtUp(BaseModel):
 
 class Indexed(BaseModel):
     """The backfill's documents at `lsn` are indexed: checkpoints may claim up to `lsn` (see 1b.)."""
+
     model_config = STATE
     kind: Literal["indexed"] = "indexed"
     lsn: int
@@ -164,5 +167,5 @@ class Handover:
 
     def _remember(self, partition: int, state: HandoverState | None) -> None:
         self._held[partition] = state
-        pending = state is not None and not state.live
-        HANDOVER_PENDING.labels(self.projection, str(partition)).set(state.lsn if pending else 0)
+        pending = state.lsn if state is not None and not state.live else 0
+        HANDOVER_PENDING.labels(self.projection, str(partition)).set(pending)

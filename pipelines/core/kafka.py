@@ -14,12 +14,14 @@ The consumer also applies pipelines/core/delivery.py: nothing fetched from a par
 is handed on after a seek, an internal topic's records reach the streams without holes, only the acks of
 handled events count, and a commit never passes over a missing head of an internal topic.
 """
+
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Mapping
+from typing import Any
 
 from faust.transport.drivers import aiokafka as driver
 from mode.utils.queues import FlowControlEvent
@@ -102,8 +104,9 @@ class GuardedConsumer(driver.Consumer):
         async with self._seeking() as sought:
             await super().perform_seek()
             # aiokafka seeks a partition only to a committed offset above 0 (consumer.seek_to_committed)
-            committed = {tp: self._committed_offset.get(tp) for tp in self.assignment()
-                         if self._committed_offset.get(tp)}
+            committed = {
+                tp: self._committed_offset.get(tp) for tp in self.assignment() if self._committed_offset.get(tp)
+            }
             sought.update(committed)
         for listener in getattr(self.app, "on_committed_sought", ()):  # outside the fence: they may send
             await listener(committed)
@@ -149,8 +152,15 @@ class GuardedConsumer(driver.Consumer):
                 rewound.add(tp)
                 CONSUMER_REWINDS.labels(tp.topic, verdict.reason).inc()
                 level = logging.WARNING if verdict.reason == "gap" else logging.INFO
-                log.log(level, "%s: got offset %d where %d was due (%s); reading from %d again",
-                        tp, message.offset, verdict.rewind_to, verdict.reason, verdict.rewind_to)
+                log.log(
+                    level,
+                    "%s: got offset %d where %d was due (%s); reading from %d again",
+                    tp,
+                    message.offset,
+                    verdict.rewind_to,
+                    verdict.reason,
+                    verdict.rewind_to,
+                )
                 await self.seek(tp, verdict.rewind_to)
 
     def ack(self, message: Any) -> bool:
@@ -160,21 +170,30 @@ class GuardedConsumer(driver.Consumer):
             generation = self.app.consumer_generation_id
             if (message.tp, generation) not in self._refusals_logged:  # once per partition and generation
                 self._refusals_logged.add((message.tp, generation))
-                log.info("%s[%d]@%d: skipped by the stream without being handled (fetched in generation %s, now "
-                         "%s); not acked, so it is committed only once read again and handled", message.topic,
-                         message.partition, message.offset, message.generation_id, generation)
+                log.info(
+                    "%s[%d]@%d: skipped by the stream without being handled (fetched in generation %s, now "
+                    "%s); not acked, so it is committed only once read again and handled",
+                    message.topic,
+                    message.partition,
+                    message.offset,
+                    message.generation_id,
+                    generation,
+                )
             return False
         return super().ack(message)
 
     def _new_offset(self, tp: Any) -> int | None:
         committed = self._committed_offset.get(tp)
         gaps = self._gap.get(tp)
-        covered = committed is not None and (bool(gaps) and gaps.overlaps(committed)
-                                             or committed in self.guard.gone.get(tp, ()))
+        covered = committed is not None and (
+            gaps is not None and bool(gaps) and gaps.overlaps(committed) or committed in self.guard.gone.get(tp, ())
+        )
         if head_is_missing(tp.topic, self.guard.gap_free_topics, self._acked.get(tp), committed, covered):
+            assert committed is not None  # a missing head is past a committed offset
             if (tp, committed) not in self._holes_seen:  # once per hole: this runs at every commit
                 self._holes_seen.add((tp, committed))
-                log.warning("%s: offset %d was never handled, and later ones were: not committing past it",
-                            tp, committed)
+                log.warning(
+                    "%s: offset %d was never handled, and later ones were: not committing past it", tp, committed
+                )
             return None
         return super()._new_offset(tp)

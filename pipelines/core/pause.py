@@ -10,6 +10,7 @@ stop reading the source topics until its documents are in. The pause always ends
     DELETE /readside/pause/              resume now
 Both need `Authorization: Bearer <READSIDE_CONTROL_TOKEN>`; without a configured token they refuse.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -6,9 +6,11 @@ batch, sends a mark (P, O) to every downstream partition, behind the batch's cha
 partition that has applied everything up to a mark has applied all of P up to O that was routed to it.
 P is applied up to O when every downstream partition says so: the minimum over them (`combine`).
 """
+
 from __future__ import annotations
 
-from typing import Iterable, Literal, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -54,8 +56,9 @@ def advance(current: Progress | None, mark: SourceMark) -> Progress:
     """Fold a mark in; never moves back, so a replayed (older) mark changes nothing."""
     if current is None:
         return Progress(offset=mark.offset, lsn=mark.lsn, ts_ms=mark.ts_ms)
-    return Progress(offset=max(current.offset, mark.offset), lsn=_max(current.lsn, mark.lsn),
-                    ts_ms=_max(current.ts_ms, mark.ts_ms))
+    return Progress(
+        offset=max(current.offset, mark.offset), lsn=_max(current.lsn, mark.lsn), ts_ms=_max(current.ts_ms, mark.ts_ms)
+    )
 
 
 def combine(parts: Sequence[Progress | None]) -> Progress | None:
@@ -67,11 +70,17 @@ def combine(parts: Sequence[Progress | None]) -> Progress | None:
     if not parts or any(p is None for p in parts):
         return None
     known = [p for p in parts if p is not None]
-    lsns = [p.lsn for p in known]
-    stamps = [p.ts_ms for p in known]
-    return Progress(offset=min(p.offset for p in known),
-                    lsn=None if None in lsns else min(lsns),  # type: ignore[type-var]
-                    ts_ms=None if None in stamps else min(stamps))  # type: ignore[type-var]
+    return Progress(
+        offset=min(p.offset for p in known),
+        lsn=_min_of_all([p.lsn for p in known]),
+        ts_ms=_min_of_all([p.ts_ms for p in known]),
+    )
+
+
+def _min_of_all(values: list[int | None]) -> int | None:
+    """The minimum, or None when any value is None."""
+    present = [v for v in values if v is not None]
+    return min(present) if len(present) == len(values) else None
 
 
 def _max(a: int | None, b: int | None) -> int | None:
@@ -106,8 +115,9 @@ class Positions:
         """Fold one partition's marks in; the checkpoint parts (partition, topic, source partition) they move."""
         return {(partition, m.topic, m.partition): self.advance((partition, m.topic, m.partition), m) for m in marks}
 
-    def fold_forwarded(self, partition: int, by_via: dict[int, Sequence[SourceMark]],
-                       upstream_partitions: int) -> dict[tuple[int, str, int], Progress]:
+    def fold_forwarded(
+        self, partition: int, by_via: Mapping[int, Sequence[SourceMark]], upstream_partitions: int
+    ) -> dict[tuple[int, str, int], Progress]:
         """Fold marks an upstream stage passed on (upstream partition -> marks). A source partition counts
         as applied here up to the offset every upstream partition has passed on (the minimum over them)."""
         for via, marks in by_via.items():

@@ -8,25 +8,27 @@ to a further stage. The order of effects in a batch is what keeps it crash-safe 
 3. await the changelog writes (see pipelines/core/factory.py: the index never runs ahead of them);
 4. bulk the documents; 5. send what goes on to the next stage; 6. hand the checkpoints to their background writer.
 """
+
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Awaitable, Callable, Hashable, Iterable, Protocol, Sequence
+from datetime import UTC, datetime
+from typing import Any, Generic, Protocol, TypeVar, cast
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from pipelines.core.checkpoints import Checkpoints, PartKey
 from pipelines.core.deadletters import DeadLetter, DeadLetters, event_fault
-from pipelines.core.handover import CaughtUp, Floor, Indexed
+from pipelines.core.handover import CaughtUp, Floor, Handover, Indexed
 from pipelines.core.metrics import BATCH_EVENTS, BATCH_SECONDS, FRESHNESS_SECONDS
 from pipelines.core.progress import Progress
 from pipelines.core.router import unpack_changes
 from pipelines.core.sink import BulkSink, IndexAction, document_action
-from pipelines.core.targets import SHADOW_PREFIX, ShadowChanged
 from pipelines.core.tables import acting_for
+from pipelines.core.targets import SHADOW_PREFIX, ShadowChanged
 
 log = logging.getLogger(__name__)
 
@@ -43,25 +45,32 @@ class Outgoing:
     topic: str | None = None  # None: the projector's downstream topic
 
 
-class ReadModel(Protocol):
-    routed: TypeAdapter  # decodes a value of the internal topic
+K = TypeVar("K", bound=Hashable)  # a read model's document key
+
+
+class ReadModel(Protocol[K]):
+    routed: TypeAdapter[Any]  # decodes a value of the internal topic
 
     def marks(self, record: Any, partition: int) -> dict[PartKey, Progress] | None:
         """Fold a marks record in; the checkpoint parts it advanced. None: `record` is not a marks record."""
 
-    def apply(self, record: Any, partition: int) -> Iterable[Hashable]:
+    def apply(self, record: Any, partition: int) -> Iterable[K]:
         """Fold one change in; the keys of the documents it may have changed."""
 
-    def document(self, key: Hashable, indexed_at: datetime) -> Any:
+    def document(self, key: K, indexed_at: datetime) -> BaseModel | None:
         """The document for `key` (a model with id and source_lsn), a DocumentDeleted, or None (not yet)."""
 
     def outbox(self) -> list[Outgoing]:
         """Messages for the next stage made since the last call, in the order they were made."""
 
-    # A model a backfill can hand over to (pipelines/core/handover.py) also has
-    #   handover: Handover, and
-    #   def newer_than(self, lsn: int, partition: int) -> Iterable[Hashable]:
-    #       """The keys of `partition` whose state holds a row newer than `lsn`."""
+
+class HandoverReadModel(ReadModel[K], Protocol[K]):
+    """A model a backfill can hand over to (pipelines/core/handover.py)."""
+
+    handover: Handover
+
+    def newer_than(self, lsn: int, partition: int) -> Iterable[K]:
+        """The keys of `partition` whose state holds a row newer than `lsn`."""
 
 
 # Documents built and written at a time: a rename of a product in 150,000 orders touches them all in one
@@ -69,11 +78,22 @@ class ReadModel(Protocol):
 DOCUMENT_SLICE = 2000
 
 
-class Projector:
-    def __init__(self, *, projection: str, index: str, alias: str, rejections_index: str, model: ReadModel,
-                 sink: BulkSink, checkpoints: Checkpoints, dead_letters: DeadLetters,
-                 flush: Callable[[], Awaitable[None]], send: Send | None = None,
-                 downstream_topic: str | None = None) -> None:
+class Projector(Generic[K]):
+    def __init__(
+        self,
+        *,
+        projection: str,
+        index: str,
+        alias: str,
+        rejections_index: str,
+        model: ReadModel[K],
+        sink: BulkSink,
+        checkpoints: Checkpoints,
+        dead_letters: DeadLetters,
+        flush: Callable[[], Awaitable[None]],
+        send: Send | None = None,
+        downstream_topic: str | None = None,
+    ) -> None:
         self.projection = projection
         self.index = index
         self.alias = alias  # what readers name it: rejection markers are kept under it
@@ -89,10 +109,10 @@ class Projector:
     async def project(self, events: Sequence[Any]) -> None:
         started = time.perf_counter()
         BATCH_EVENTS.labels(self.projection, "project").observe(len(events))
-        touched: dict[Hashable, Any] = {}  # document key -> an event of its partition (tables are read "as" it)
+        touched: dict[K, Any] = {}  # document key -> an event of its partition (tables are read "as" it)
         progress: dict[PartKey, Progress] = {}
         commit_times: list[int] = []
-        handover = getattr(self.model, "handover", None)
+        handover: Handover | None = getattr(self.model, "handover", None)
         if handover is not None:
             handover.begin_batch()
         rebuilds: dict[int, tuple[int, Any]] = {}  # partition -> (floor LSN, an event of it)
@@ -123,8 +143,9 @@ class Projector:
                         if not event_fault(exc):
                             raise  # transient: stop without acking, replay after the restart
                         log.exception("applying %r failed", record)
-                        await self._dead_letter(message, "transform_error", f"{type(exc).__name__}: {exc}",
-                                                record, value)
+                        await self._dead_letter(
+                            message, "transform_error", f"{type(exc).__name__}: {exc}", record, value
+                        )
                         continue
                     if handover is None or handover.indexes(message.partition, getattr(record, "lsn", None)):
                         touched.update((key, event) for key in keys)
@@ -132,21 +153,31 @@ class Projector:
                         commit_times.append(record.ts_ms)
         for partition, (floor, event) in rebuilds.items():  # a handover ends: index what waited for it
             with acting_for(event):
-                touched.update((key, event) for key in self.model.newer_than(floor, partition))
+                model = cast("HandoverReadModel[K]", self.model)  # rebuilds come only with a handover
+                touched.update((key, event) for key in model.newer_than(floor, partition))
         ordered = sorted(touched.items(), key=lambda item: str(item[0]))
         for start in range(0, max(len(ordered), 1), DOCUMENT_SLICE):  # a hot key's fan-out, a slice at a time
-            actions = await self._documents(ordered[start:start + DOCUMENT_SLICE])
+            actions = await self._documents(ordered[start : start + DOCUMENT_SLICE])
             await self._flush()  # the changelog writes above are durable before the index shows their effect
             refused = await self.sink.write(actions)
             for rejected in refused:
-                await self._dead_letters.publish(DeadLetter(
-                    projection=self.projection, reason="sink_rejected",
-                    error=f"{rejected.status} {rejected.error}", topic=self.index, partition=-1, offset=-1,
-                    key=rejected.action.id.encode(), value=IndexAction.lines(rejected.action)[-1].encode()))
+                await self._dead_letters.publish(
+                    DeadLetter(
+                        projection=self.projection,
+                        reason="sink_rejected",
+                        error=f"{rejected.status} {rejected.error}",
+                        topic=self.index,
+                        partition=-1,
+                        offset=-1,
+                        key=rejected.action.id.encode(),
+                        value=IndexAction.lines(rejected.action)[-1].encode(),
+                    )
+                )
             if refused:  # before the checkpoint moves: a token read past it learns its document was refused
-                at = datetime.now(timezone.utc).isoformat()
+                at = datetime.now(UTC).isoformat()
                 await self.sink.write([r.marker(self.alias, self.rejections_index, at) for r in refused])
         if rebuilds:
+            assert handover is not None  # only a handover starts rebuilds
             for partition in rebuilds:
                 handover.live(partition)
             await self._flush()  # live only once the rebuilt documents are indexed
@@ -158,8 +189,8 @@ class Projector:
             self.checkpoints.submit(progress)  # written in the background, after these documents
         BATCH_SECONDS.labels(self.projection, "project").observe(time.perf_counter() - started)
 
-    async def _documents(self, touched: list[tuple[Hashable, Any]]) -> list[IndexAction]:
-        now = datetime.now(timezone.utc)
+    async def _documents(self, touched: list[tuple[K, Any]]) -> list[IndexAction]:
+        now = datetime.now(UTC)
         actions = []
         for key, event in touched:
             with acting_for(event):
@@ -169,8 +200,9 @@ class Projector:
                     if not event_fault(exc):
                         raise
                     log.exception("building %s document %s failed", self.projection, key)
-                    await self._dead_letter(event.message, "transform_error",
-                                            f"document {key}: {type(exc).__name__}: {exc}", None)
+                    await self._dead_letter(
+                        event.message, "transform_error", f"document {key}: {type(exc).__name__}: {exc}", None
+                    )
                     continue
             if document is not None:
                 index_for = getattr(self.model, "index_for", None)  # a model may fill several indices
@@ -184,14 +216,20 @@ class Projector:
                 raise RuntimeError(f"the {self.projection} model passes messages on, but no downstream topic is set")
             await self._send(topic, message.key, message.value, message.partition, None, None)
 
-    async def _dead_letter(self, message: Any, reason: str, error: str, change: Any,
-                           value: bytes | None = None) -> None:
+    async def _dead_letter(
+        self, message: Any, reason: str, error: str, change: Any, value: bytes | None = None
+    ) -> None:
         """`value`: the bytes of the one change at fault (default: the whole message's)."""
         origin = getattr(change, "origin", None)
-        await self._dead_letters.publish(DeadLetter(
-            projection=self.projection, reason=reason, error=error,
-            topic=origin.topic if origin else message.topic,
-            partition=origin.partition if origin else message.partition,
-            offset=origin.offset if origin else message.offset, key=message.key,
-            value=message.value if value is None else value))
-
+        await self._dead_letters.publish(
+            DeadLetter(
+                projection=self.projection,
+                reason=reason,
+                error=error,
+                topic=origin.topic if origin else message.topic,
+                partition=origin.partition if origin else message.partition,
+                offset=origin.offset if origin else message.offset,
+                key=message.key,
+                value=message.value if value is None else value,
+            )
+        )

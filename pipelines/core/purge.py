@@ -1,6 +1,7 @@
 """Purge what the projections have consumed from the internal changes topics, as Kafka Streams does with its
 repartition topics. The topics keep everything until it is consumed (no time limit, so a worker stopped for a
 week loses nothing), and nothing longer: what the router sent (customer names among it) goes once committed."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """Records every projection shares: where a routed change came from, and source-position stamps."""
+
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict

@@ -13,14 +13,16 @@ far above a change's own (a profile under backlog: about half of the worker's ev
 product is one change for the products projection and one for each orders partition; one message per
 change made the delivery machinery the pipeline's bottleneck.
 """
+
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Mapping, Sequence
+from typing import Any
 
 from pipelines.core.deadletters import DeadLetter, DeadLetters, event_fault
 from pipelines.core.envelope import DecodeError, Envelope, decode_envelope
@@ -34,7 +36,7 @@ log = logging.getLogger(__name__)
 TRANSFORM_ERROR = "transform_error"
 Send = Callable[..., Awaitable[Any]]
 # (table, envelope, origin, partitions) -> the (partition, change) pairs to send; [] for none.
-Route = Callable[[str, Envelope, Origin, int], list[tuple[int, RoutedChange]]]
+Route = Callable[[str, Envelope, Origin, int], Sequence[tuple[int, RoutedChange]]]
 Handled = tuple[str, int, int, int | None, int | None]  # topic, partition, offset, lsn, ts_ms
 MARKS_KEY = b"marks"
 CHANGES_KEY = b"changes"
@@ -61,6 +63,8 @@ def pack_changes(changes: Sequence[bytes], max_bytes: int = MAX_MESSAGE_BYTES) -
 def unpack_changes(value: bytes) -> list[bytes]:
     """The JSON values of a changes message (a marks message is one)."""
     return value.split(b"\n")
+
+
 ROUTER = "all"  # the projection label of the router's own metrics
 STREAMED = (None, "false")  # source.snapshot of an event read from the WAL stream
 
@@ -88,8 +92,16 @@ class Outlet:
 class ChangeRouter:
     """Sends each change to its partition of its projection's changes topic, then marks to every partition."""
 
-    def __init__(self, *, outlets: Sequence[Outlet], table_of_topic: dict[str, str], partitions: int, send: Send,
-                 dead_letters: DeadLetters, marks_interval_s: float = 0.0) -> None:
+    def __init__(
+        self,
+        *,
+        outlets: Sequence[Outlet],
+        table_of_topic: dict[str, str],
+        partitions: int,
+        send: Send,
+        dead_letters: DeadLetters,
+        marks_interval_s: float = 0.0,
+    ) -> None:
         self.outlets = list(outlets)
         self.table_of_topic = table_of_topic
         self.partitions = partitions
@@ -119,6 +131,7 @@ class ChangeRouter:
                     await self._dead_letter(outlet.projection, message, exc.reason, str(exc))
                 envelope = None
             if envelope is not None:  # None: a tombstone (which only serves log compaction), or poison
+                assert table is not None  # an unknown table raised above
                 lsn, ts_ms = marked_lsn(envelope), envelope.source.ts_ms
                 origin = Origin(topic=message.topic, partition=message.partition, offset=message.offset)
                 for outlet in readers:
@@ -136,17 +149,21 @@ class ChangeRouter:
             await self._mark(outlet, handled[outlet.projection])
         BATCH_SECONDS.labels(ROUTER, "route").observe(time.perf_counter() - started)
 
-    async def _route_one(self, outlet: Outlet, table: str, envelope: Envelope, origin: Origin,
-                         message: Any) -> list[tuple[int, bytes]]:
+    async def _route_one(
+        self, outlet: Outlet, table: str, envelope: Envelope, origin: Origin, message: Any
+    ) -> list[tuple[int, bytes]]:
         """The event's changes for `outlet`, serialized; all of them or, if routing fails, none."""
         try:
-            return [(partition, change.model_dump_json().encode())
-                    for partition, change in outlet.route(table, envelope, origin, self.partitions)]
+            return [
+                (partition, change.model_dump_json().encode())
+                for partition, change in outlet.route(table, envelope, origin, self.partitions)
+            ]
         except Exception as exc:  # a bug or a case no one foresaw: park the event, keep the stream going
             if not event_fault(exc):
                 raise  # transient: stop without acking, replay after the restart
-            log.exception("routing %s/%s/%s for %s failed", message.topic, message.partition, message.offset,
-                          outlet.projection)
+            log.exception(
+                "routing %s/%s/%s for %s failed", message.topic, message.partition, message.offset, outlet.projection
+            )
             await self._dead_letter(outlet.projection, message, TRANSFORM_ERROR, f"{type(exc).__name__}: {exc}")
             return []
 
@@ -169,11 +186,15 @@ class ChangeRouter:
         group began reading it mid-topic (a retention-trimmed log, offsets set to the end) otherwise has no
         checkpoint at all, and a read with a token waits on it until it times out."""
         for outlet in self.outlets:
-            started = [(tp.topic, tp.partition, offset - 1, None, None) for tp, offset in committed.items()
-                       if offset > 0 and self.table_of_topic.get(tp.topic) in outlet.tables]
+            started: list[Handled] = [
+                (tp.topic, tp.partition, offset - 1, None, None)
+                for tp, offset in committed.items()
+                if offset > 0 and self.table_of_topic.get(tp.topic) in outlet.tables
+            ]
             if started:
-                outlet._marks = marks_for([(m.topic, m.partition, m.offset, m.lsn, m.ts_ms) for m in outlet._marks]
-                                          + started)
+                outlet._marks = marks_for(
+                    [(m.topic, m.partition, m.offset, m.lsn, m.ts_ms) for m in outlet._marks] + started
+                )
                 await self._announce(outlet)
 
     async def _announce_after(self, outlet: Outlet, wait: float) -> None:
@@ -192,7 +213,16 @@ class ChangeRouter:
 
     async def _dead_letter(self, projection: str, message: Any, reason: str, error: str) -> None:
         timestamp = getattr(message, "timestamp", None)
-        await self._dead_letters.publish(DeadLetter(
-            projection=projection, reason=reason, error=error, topic=message.topic,
-            partition=message.partition, offset=message.offset, key=message.key, value=message.value,
-            timestamp_ms=int(timestamp * 1000) if timestamp else None))
+        await self._dead_letters.publish(
+            DeadLetter(
+                projection=projection,
+                reason=reason,
+                error=error,
+                topic=message.topic,
+                partition=message.partition,
+                offset=message.offset,
+                key=message.key,
+                value=message.value,
+                timestamp_ms=int(timestamp * 1000) if timestamp else None,
+            )
+        )

@@ -1,4 +1,5 @@
 """Source rows as Debezium captures them (schemas/migrations/*.sql), and their envelope types per table."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -9,17 +9,25 @@ version 100 again. `external` would refuse it (409, equal is not greater) and lo
 maximum), and the pipeline never writes one: its state only moves forward (every part is LSN-guarded)
 and the changelog is flushed before each bulk, so after a crash the state is never behind the index.
 """
+
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
 import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Literal, Sequence, TypeVar
+from typing import Any, Literal, TypeVar
 
-from elasticsearch import ApiError, AsyncElasticsearch, ConnectionError as EsConnectionError, ConnectionTimeout, NotFoundError
-from tenacity import AsyncRetrying, before_sleep_log, retry_if_exception, stop_after_delay, stop_never
+from elasticsearch import (
+    ApiError,
+    AsyncElasticsearch,
+    ConnectionError as EsConnectionError,
+    ConnectionTimeout,
+    NotFoundError,
+)
+from tenacity import AsyncRetrying, RetryCallState, before_sleep_log, retry_if_exception, stop_after_delay, stop_never
 
 from pipelines.core.metrics import BULK_SECONDS, DOCUMENTS_WRITTEN, SINK_REFUSED, STALE_WRITES
 from pipelines.core.records import DocumentDeleted
@@ -62,8 +70,9 @@ def document_action(index: str, document: Any) -> IndexAction:
     if isinstance(document, DocumentDeleted):
         return IndexAction(index=index, id=str(document.id), version=document.source_lsn, document=None)
     doc_id = document.document_id() if hasattr(document, "document_id") else document.id
-    return IndexAction(index=index, id=str(doc_id), version=document.source_lsn,
-                       document=document.model_dump_json())  # pydantic's serializer, not dict + json.dumps
+    return IndexAction(
+        index=index, id=str(doc_id), version=document.source_lsn, document=document.model_dump_json()
+    )  # pydantic's serializer, not dict + json.dumps
 
 
 @dataclass(frozen=True)
@@ -77,14 +86,29 @@ class Rejected:
     def marker(self, alias: str, rejections_index: str, at: str) -> IndexAction:
         """The note a token read by id finds (services/query_api): this version of `alias`/id was refused, so
         the document there is older than the write. A later version that indexes supersedes it."""
-        return IndexAction(index=rejections_index, id=f"{alias}/{self.action.id}", version=self.action.version,
-                           document={"alias": alias, "doc_id": self.action.id, "lsn": self.action.version,
-                                     "error": f"{self.status} {self.error}"[:2000], "rejected_at": at})
+        return IndexAction(
+            index=rejections_index,
+            id=f"{alias}/{self.action.id}",
+            version=self.action.version,
+            document={
+                "alias": alias,
+                "doc_id": self.action.id,
+                "lsn": self.action.version,
+                "error": f"{self.status} {self.error}"[:2000],
+                "rejected_at": at,
+            },
+        )
 
 
 # Errors caused by the document itself: it can never be indexed as it is, whatever the cluster's state.
-DOCUMENT_FAULTS = frozenset({"mapper_parsing_exception", "document_parsing_exception",
-                             "strict_dynamic_mapping_exception", "illegal_argument_exception"})
+DOCUMENT_FAULTS = frozenset(
+    {
+        "mapper_parsing_exception",
+        "document_parsing_exception",
+        "strict_dynamic_mapping_exception",
+        "illegal_argument_exception",
+    }
+)
 Outcome = Literal["applied", "stale", "retry", "rejected"]
 
 
@@ -116,8 +140,14 @@ def _retryable(exc: BaseException) -> bool:
 
 
 class BulkSink:
-    def __init__(self, client: AsyncElasticsearch, max_actions: int, max_bytes: int,
-                 retry_max_wait_s: float, retry_timeout_s: float | None) -> None:
+    def __init__(
+        self,
+        client: AsyncElasticsearch,
+        max_actions: int,
+        max_bytes: int,
+        retry_max_wait_s: float,
+        retry_timeout_s: float | None,
+    ) -> None:
         self.client = client
         self.max_actions = max_actions
         self.max_bytes = max_bytes
@@ -167,8 +197,13 @@ class BulkSink:
     async def retried(self, call: Callable[[], Awaitable[T]]) -> T:
         """Run a read the writes depend on (e.g. the checkpoints' mget) with the same patience as a write:
         Elasticsearch away, overloaded or restarting is waited for, not a reason to stop the worker."""
-        async for attempt in AsyncRetrying(retry=retry_if_exception(_retryable), stop=self._stop, reraise=True,
-                                           wait=self._backoff, before_sleep=before_sleep_log(log, logging.WARNING)):
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception(_retryable),
+            stop=self._stop,
+            reraise=True,
+            wait=self._backoff,
+            before_sleep=before_sleep_log(log, logging.WARNING),
+        ):
             with attempt:
                 return await call()
         raise AssertionError("unreachable: tenacity re-raises the last error")
@@ -178,16 +213,24 @@ class BulkSink:
         rejected: list[Rejected] = []
         index = chunk[0][0].index
         started = time.perf_counter()
-        async for attempt in AsyncRetrying(retry=retry_if_exception(_retryable), stop=self._stop, reraise=True,
-                                           wait=self._backoff,
-                                           before_sleep=before_sleep_log(log, logging.WARNING)):
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception(_retryable),
+            stop=self._stop,
+            reraise=True,
+            wait=self._backoff,
+            before_sleep=before_sleep_log(log, logging.WARNING),
+        ):
             with attempt:
                 body = [line for _, lines in pending for line in lines]
-                response = await self.client.bulk(operations=body, refresh="true" if refresh else "false")
+                # elasticsearch-py sends str operations as they are (NDJSON lines); its annotation says mappings only
+                response = await self.client.bulk(
+                    operations=body,  # type: ignore[arg-type]
+                    refresh="true" if refresh else "false",
+                )
                 retry: list[tuple[IndexAction, tuple[str, ...]]] = []
                 refusals: dict[str, str] = {}
                 applied = 0
-                for (action, lines), item in zip(pending, response["items"]):
+                for (action, lines), item in zip(pending, response["items"], strict=False):
                     result = next(iter(item.values()))
                     outcome = item_outcome(result["status"], result.get("error"), action.document is None)
                     if outcome == "applied":
@@ -207,11 +250,11 @@ class BulkSink:
         BULK_SECONDS.labels(index).observe(time.perf_counter() - started)
         return rejected
 
-
-    def _backoff(self, retry_state) -> float:
+    def _backoff(self, retry_state: RetryCallState) -> float:
         """Exponential from 50 ms. Items Elasticsearch refused (a block, a closed index, 429) are tried again
         at least every second, so writes resume within a second of the block being lifted; an unreachable
         Elasticsearch backs off up to `retry_max_wait_s`."""
+        assert retry_state.outcome is not None  # tenacity waits only after an attempt's outcome
         refused = isinstance(retry_state.outcome.exception(), _RetryItems)
         cap = min(1.0, self._retry_max_wait_s) if refused else self._retry_max_wait_s
         return min(cap, 0.05 * 2 ** (retry_state.attempt_number - 1))

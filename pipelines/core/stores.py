@@ -25,17 +25,19 @@ again, or Kafka's data was), the local data describes another history and is del
 took 1-5 minutes at every restart here: the changelogs hold every key's writes since their last compaction.)
 (docs/adr/0004-local-rocksdb-kept-only-after-clean-stop.md)
 """
+
 from __future__ import annotations
 
 import json
 import logging
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, cast
 
 import faust
-from faust.stores.rocksdb import RocksDBOptions
+from faust.stores.rocksdb import RocksDBOptions, Store as RocksDBStore
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +60,10 @@ class RocksDBBudget:
         if self._shared is None:
             import rocksdict
 
-            self._shared = (rocksdict.Cache(self.block_cache_bytes),
-                            rocksdict.WriteBufferManager(self.memtable_bytes, False))  # flush, never stall writers
+            self._shared = (
+                rocksdict.Cache(self.block_cache_bytes),
+                rocksdict.WriteBufferManager(self.memtable_bytes, False),
+            )  # flush, never stall writers
         return self._shared
 
 
@@ -91,17 +95,21 @@ class BudgetedTable(faust.Table):
         store = super()._new_store_by_url(url)
         budget = getattr(self.app, "rocksdb_budget", None)
         if budget is not None and getattr(store, "use_rocksdict", False):  # a rocksdb store over rocksdict
+            rocks = cast(RocksDBStore, store)
+            assert rocks.options is not None  # the rocksdb store holds `options or {}`
             # The store opens its DBs later (on assignment), with whatever options it holds then.
-            store.rocksdb_options = BudgetedRocksDBOptions(budget, **store.options,
-                                                           use_rocksdict=store.use_rocksdict)
+            rocks.rocksdb_options = BudgetedRocksDBOptions(budget, **rocks.options, use_rocksdict=rocks.use_rocksdict)
         return store
 
 
 def rocksdb_options(write_buffer_bytes: int, write_buffers: int) -> dict[str, Any]:
     """The `options` of every table, which Faust's rocksdb store turns into its RocksDBOptions: when a DB
     switches to a new memtable, and how many it may hold. The cache and memtable total are the budget's."""
-    return {"write_buffer_size": write_buffer_bytes, "max_write_buffer_number": write_buffers,
-            "block_cache_size": 64 * 1024}  # the cache Faust makes per DB, unused: BudgetedRocksDBOptions
+    return {
+        "write_buffer_size": write_buffer_bytes,
+        "max_write_buffer_number": write_buffers,
+        "block_cache_size": 64 * 1024,
+    }  # the cache Faust makes per DB, unused: BudgetedRocksDBOptions
 
 
 CLEAN_STOP = ".clean-stop"  # in the table directory: its data holds nothing the changelogs lack
@@ -135,8 +143,11 @@ def prepare_local_tables(tabledir: Path, keep: bool, why: str = "no clean stop")
         return "none"
     (tabledir / CLEAN_STOP).unlink(missing_ok=True)  # from now on this data may hold unacknowledged writes
     if keep:
-        log.info("kept the local table data in %s (a clean stop): recovery reads the changelogs from the "
-                 "offsets persisted with it", tabledir)
+        log.info(
+            "kept the local table data in %s (a clean stop): recovery reads the changelogs from the "
+            "offsets persisted with it",
+            tabledir,
+        )
         return "kept"
     shutil.rmtree(tabledir)
     log.info("deleted the local table data in %s (%s): every table is rebuilt from its changelog", tabledir, why)
@@ -147,7 +158,7 @@ FAUST_OFFSET_KEY = b"__faust\0offset__"  # faust.stores.rocksdb.Store.offset_key
 
 
 def persisted_offsets(tabledir: Path, changelog_of: Callable[[str], str]) -> dict[str, int]:
-    """"<changelog topic>/<partition>" -> the offset the data of each partition DB in `tabledir` was persisted
+    """ "<changelog topic>/<partition>" -> the offset the data of each partition DB in `tabledir` was persisted
     at (Faust's own record, which a recovery reads on from; `changelog_of(table name)`). Every DB on disk
     counts: also those of partitions this worker only recovered, or lost in a rebalance and may get back."""
     found: dict[str, int] = {}
@@ -157,7 +168,7 @@ def persisted_offsets(tabledir: Path, changelog_of: Callable[[str], str]) -> dic
     from rocksdict import AccessType, Options, Rdict
 
     for path in dbs:
-        table, partition = path.name[:-len(".db")].rsplit("-", 1)
+        table, partition = path.name[: -len(".db")].rsplit("-", 1)
         if not partition.isdigit():
             continue
         db = Rdict(str(path), options=Options(raw_mode=True), access_type=AccessType.read_only())

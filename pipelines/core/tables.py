@@ -1,12 +1,14 @@
 """Table writes whose durability a batch can await, sent to the changelog partition the caller names."""
+
 from __future__ import annotations
 
 import asyncio
 import json
 import weakref
+from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
 from contextlib import contextmanager
 from types import SimpleNamespace
-from typing import Any, Awaitable, Callable, Iterable, Iterator, MutableMapping, TypeVar
+from typing import Any, TypeVar
 
 import faust
 from faust.streams import _current_event  # the context variable Faust's stores read
@@ -56,8 +58,10 @@ SendRecords = Callable[[str, int, list[tuple[bytes, bytes]]], Awaitable[list[Awa
 
 def one_by_one(send: Callable[..., Any]) -> SendRecords:
     """Records sent one `send(topic, key, value, partition, timestamp, headers)` each (Faust's producer.send)."""
+
     async def send_records(topic: str, partition: int, records: list[tuple[bytes, bytes]]) -> list[Awaitable[Any]]:
         return [await send(topic, key, value, partition, None, None) for key, value in records]
+
     return send_records
 
 
@@ -66,6 +70,7 @@ def in_batches(producer: Callable[[], Any]) -> SendRecords:
 
     Per-record sends were a tenth of the worker's time under a backlog: each is a future, a callback and
     an accumulator lookup. A batch keeps its records' order, and batches of one partition go in order."""
+
     async def send_records(topic: str, partition: int, records: list[tuple[bytes, bytes]]) -> list[Awaitable[Any]]:
         kafka = producer()
         acks: list[Awaitable[Any]] = []
@@ -79,6 +84,7 @@ def in_batches(producer: Callable[[], Any]) -> SendRecords:
         if batch.record_count():
             acks.append(await kafka.send_batch(batch, topic, partition=partition))
         return acks
+
     return send_records
 
 
@@ -266,8 +272,13 @@ def json_table(app: Any, name: str, partitions: int, help_: str) -> Table:
     """Declare a changelog-backed Faust table of JSON keys and values, `partitions` partitions."""
     # JSON both ways (the app's default is raw bytes); no value_type: recovery would call dict.from_data.
     # Each table gets its own copy of the store options: faust's rocksdb store pops keys off the dict.
-    return app.Table(name, partitions=partitions, help=help_, options=dict(getattr(app, "table_options", {})),
-                     schema=faust.Schema(key_serializer="json", value_serializer="json"))
+    return app.Table(
+        name,
+        partitions=partitions,
+        help=help_,
+        options=dict(getattr(app, "table_options", {})),
+        schema=faust.Schema(key_serializer="json", value_serializer="json"),
+    )
 
 
 class StateTable:

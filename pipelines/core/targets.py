@@ -14,6 +14,7 @@ comes, before it writes the batch's documents. At start the worker reads every s
 keeps the set. Before an index leaves the set for good, the rebuild waits until every partition has read
 the message that says so; only then is the index deleted (a write to a deleted index would create it anew).
 """
+
 from __future__ import annotations
 
 from typing import Literal

@@ -1,4 +1,5 @@
 """Make sure the topics a worker subscribes to exist, with the settings their producers would give them."""
+
 from __future__ import annotations
 
 import asyncio
@@ -25,8 +26,11 @@ def partition_mismatches(wanted: dict[str, int], existing: dict[str, int]) -> li
 
     Routing is `key % partitions` and the checkpoints keep one position per partition: a worker whose
     setting differs from the topics' would send changes and marks to partitions no one reads as such."""
-    return [f"{name}: {existing[name]} partitions, settings say {count}"
-            for name, count in sorted(wanted.items()) if name in existing and existing[name] != count]
+    return [
+        f"{name}: {existing[name]} partitions, settings say {count}"
+        for name, count in sorted(wanted.items())
+        if name in existing and existing[name] != count
+    ]
 
 
 def connector_topic_config(connector_file: Path) -> dict[str, str]:
@@ -34,8 +38,11 @@ def connector_topic_config(connector_file: Path) -> dict[str, str]:
     if not connector_file.exists():
         return {"cleanup.policy": "compact"}
     config = json.loads(connector_file.read_text())["config"]
-    return {key[len(_CREATION_PREFIX):]: value for key, value in config.items()
-            if key.startswith(_CREATION_PREFIX) and key[len(_CREATION_PREFIX):] not in _NOT_TOPIC_CONFIGS}
+    return {
+        key[len(_CREATION_PREFIX) :]: value
+        for key, value in config.items()
+        if key.startswith(_CREATION_PREFIX) and key[len(_CREATION_PREFIX) :] not in _NOT_TOPIC_CONFIGS
+    }
 
 
 async def ensure_topics(bootstrap: str, topics: dict[str, tuple[int, dict[str, str]]], replication: int) -> list[str]:
@@ -54,12 +61,18 @@ async def ensure_topics(bootstrap: str, topics: dict[str, tuple[int, dict[str, s
         if mismatched:
             raise TopicLayoutError(
                 "topics exist with another partition count than READSIDE_TOPIC_PARTITIONS gives them ("
-                + "; ".join(mismatched) + "). Set READSIDE_TOPIC_PARTITIONS to the count the data was created "
-                "with, or start over with `readside down --purge`.")
-        await _align_configs(admin, {name: configs for name, (_, configs) in topics.items()
-                                     if name in existing and configs})
-        missing = [NewTopic(name, partitions, replication, topic_configs=configs)
-                   for name, (partitions, configs) in topics.items() if name not in existing]
+                + "; ".join(mismatched)
+                + "). Set READSIDE_TOPIC_PARTITIONS to the count the data was created "
+                "with, or start over with `readside down --purge`."
+            )
+        await _align_configs(
+            admin, {name: configs for name, (_, configs) in topics.items() if name in existing and configs}
+        )
+        missing = [
+            NewTopic(name, partitions, replication, topic_configs=configs)
+            for name, (partitions, configs) in topics.items()
+            if name not in existing
+        ]
         if not missing:
             return []
         response = await admin.create_topics(missing)
@@ -97,8 +110,12 @@ async def _align_configs(admin: AIOKafkaAdminClient, wanted: dict[str, dict[str,
         return
     await admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, name, wanted[name]) for name in drifted])
     for name, drift in drifted.items():
-        log.info("topic %s: configs set to %s (were %s)", name, {k: v for k, (_, v) in drift.items()},
-                 {k: was for k, (was, _) in drift.items()})
+        log.info(
+            "topic %s: configs set to %s (were %s)",
+            name,
+            {k: v for k, (_, v) in drift.items()},
+            {k: was for k, (was, _) in drift.items()},
+        )
 
 
 async def changelogs_reach(bootstrap: str, offsets: dict[str, int], timeout_s: float = 30.0) -> bool:

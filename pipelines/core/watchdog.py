@@ -17,9 +17,11 @@ runs the worker restarts it and the events are delivered again. Normal operation
 `broker_commit_interval` (1 s), so half a minute without progress is far outside it.
 (docs/adr/0009-commit-watchdog.md)
 """
+
 from __future__ import annotations
 
-from typing import Any, Hashable, Mapping
+from collections.abc import Hashable, Mapping
+from typing import Any
 
 from pipelines.core.failstop import exit_now
 
@@ -59,5 +61,7 @@ def watch_commits(app: Any, stall_s: float, interval_s: float) -> None:
     async def commit_watchdog() -> None:
         stuck = stalls.check(app.loop.time(), waiting_partitions(app.consumer))
         if stuck:
-            exit_now(f"commits stuck for {stall_s:.0f} s on {sorted(map(str, stuck))} (events were dropped "
-                     "before the stream); exiting so that a restarted worker reads them again")
+            exit_now(
+                f"commits stuck for {stall_s:.0f} s on {sorted(map(str, stuck))} (events were dropped "
+                "before the stream); exiting so that a restarted worker reads them again"
+            )

@@ -12,6 +12,7 @@ A source partition is applied up to offset O here once every orders partition ha
 or past O: each sends its marks behind everything it passed on before them (positions in memory, see
 pipelines/core/progress.py Positions).
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -22,9 +23,17 @@ from pipelines.core.projector import Outgoing
 from pipelines.core.records import DocumentDeleted
 from pipelines.core.tables import StateTable
 from pipelines.orders import transforms
+from pipelines.orders.records import (
+    CUSTOMERS_ROUTED,
+    ContributionState,
+    CustomerDocument,
+    CustomerTotals,
+    ForwardedMarks,
+    OrderContribution,
+    ProfileChanged,
+    ProfileState,
+)
 from pipelines.orders.routing import partition_for
-from pipelines.orders.records import (CUSTOMERS_ROUTED, ContributionState, CustomerDocument, CustomerTotals,
-                                      ForwardedMarks, OrderContribution, ProfileChanged, ProfileState)
 
 
 class CustomersModel:
@@ -52,8 +61,9 @@ class CustomersModel:
         return [change.customer_id]
 
     def document(self, customer_id: int, indexed_at: datetime) -> CustomerDocument | DocumentDeleted | None:
-        return transforms.build_customer_document(customer_id, self.profile(customer_id),
-                                                  self.totals(customer_id), indexed_at)
+        return transforms.build_customer_document(
+            customer_id, self.profile(customer_id), self.totals(customer_id), indexed_at
+        )
 
     def outbox(self) -> list[Outgoing]:
         return []  # the last stage
@@ -73,7 +83,7 @@ class CustomersModel:
 
         def rescan() -> list[tuple[int, ContributionState]]:
             prefix = f"contribution/{change.customer_id}/"
-            found = {int(k[len(prefix):]): e for k, e in self.state.scan(prefix, ContributionState, partition)}
+            found = {int(k[len(prefix) :]): e for k, e in self.state.scan(prefix, ContributionState, partition)}
             return list({**found, change.order_id: entry}.items())
 
         totals = transforms.fold_contribution(self.totals(change.customer_id), change.order_id, held, entry, rescan)

@@ -16,6 +16,7 @@ It also passes on, to the customers stage, each changed order's contribution to 
 had (once per batch, as of the batch's end), each customer's profile (from the partition that owns the
 customer's id), and behind them the marks it saw.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -26,9 +27,20 @@ from pipelines.core.projector import Outgoing
 from pipelines.core.records import DocumentDeleted
 from pipelines.core.tables import StateTable
 from pipelines.orders import sales, transforms
-from pipelines.orders.records import (ORDERS_ROUTED, CustomerChanged, CustomerState, ForwardedMarks,
-                                      OrderDocument, OrderLineChanged, OrderRowChanged, OrdersChange,
-                                      OrderState, ProductNamesState, ProductRenamed, ProfileChanged)
+from pipelines.orders.records import (
+    ORDERS_ROUTED,
+    CustomerChanged,
+    CustomerState,
+    ForwardedMarks,
+    OrderDocument,
+    OrderLineChanged,
+    OrderRowChanged,
+    OrdersChange,
+    OrderState,
+    ProductNamesState,
+    ProductRenamed,
+    ProfileChanged,
+)
 from pipelines.orders.routing import partition_for
 from pipelines.orders.sales_state import partition_for_key
 
@@ -60,19 +72,22 @@ class OrdersModel:
             return [change.order_id] if self._apply_order(change, partition) else []
         if isinstance(change, CustomerChanged):
             held_key = f"customer/{partition}/{change.customer_id}"
-            held = self._hold(held_key, CustomerState(lsn=change.lsn, ts_ms=change.ts_ms, customer=change.customer),
-                              partition)
+            held = self._hold(
+                held_key, CustomerState(lsn=change.lsn, ts_ms=change.ts_ms, customer=change.customer), partition
+            )
             if held == "restated":
                 return []
             if partition_for(change.customer_id, self.partitions) == partition:  # one partition passes it on
-                profile = ProfileChanged(lsn=change.lsn, ts_ms=change.ts_ms, customer_id=change.customer_id,
-                                         customer=change.customer)
+                profile = ProfileChanged(
+                    lsn=change.lsn, ts_ms=change.ts_ms, customer_id=change.customer_id, customer=change.customer
+                )
                 self._profiles.append(self._to_customer(change.customer_id, profile.model_dump_json().encode()))
             return self._fan_out(f"by_customer/{partition}/{change.customer_id}", partition, held == "replayed")
         if isinstance(change, ProductRenamed):
             held_key = f"product/{partition}/{change.product_id}"
-            held = self._hold(held_key, ProductNamesState(lsn=change.lsn, ts_ms=change.ts_ms,
-                                                          product=change.product), partition)
+            held = self._hold(
+                held_key, ProductNamesState(lsn=change.lsn, ts_ms=change.ts_ms, product=change.product), partition
+            )
             if held == "restated":
                 return []
             return self._fan_out(f"by_product/{partition}/{change.product_id}", partition, held == "replayed")
@@ -83,6 +98,7 @@ class OrdersModel:
         order = self.order(order_id)
         if order is None:
             return None
+
         def product(pid: int) -> ProductNamesState | None:
             return self.state.get(f"product/{partition}/{pid}", ProductNamesState, partition)
 
@@ -107,13 +123,18 @@ class OrdersModel:
 
     def outbox(self) -> list[Outgoing]:
         """Contributions of the batch's changed orders and profiles first, then the marks that follow them."""
-        contributions = [self._to_customer(c.customer_id, c.model_dump_json().encode())
-                         for order_id in self._changed if (order := self.order(order_id)) is not None
-                         for c in transforms.contributions(order_id, order)]
+        contributions = [
+            self._to_customer(c.customer_id, c.model_dump_json().encode())
+            for order_id in self._changed
+            if (order := self.order(order_id)) is not None
+            for c in transforms.contributions(order_id, order)
+        ]
         outgoing = contributions + self._profiles + self._sales()
         if self._marks:  # one message per downstream partition, whatever the number of marks
-            marks = {via: tuple(marks_for((m.topic, m.partition, m.offset, m.lsn, m.ts_ms) for m in seen))
-                     for via, seen in self._marks.items()}
+            marks = {
+                via: tuple(marks_for((m.topic, m.partition, m.offset, m.lsn, m.ts_ms) for m in seen))
+                for via, seen in self._marks.items()
+            }
             forwarded = ForwardedMarks(marks=marks).model_dump_json().encode()
             outgoing += [Outgoing(p, b"marks", forwarded) for p in range(self.partitions)]
             if self.sales_topic is not None:
@@ -134,9 +155,14 @@ class OrdersModel:
                 continue
             lsn, ts_ms = max(transforms.order_version(order), (order.floor, order.floor_ts_ms))
             for contribution in sales.sales_contributions(order_id, order, lsn, ts_ms):
-                outgoing.append(Outgoing(partition_for_key(contribution.key, self.partitions),
-                                         contribution.key.encode(), contribution.model_dump_json().encode(),
-                                         self.sales_topic))
+                outgoing.append(
+                    Outgoing(
+                        partition_for_key(contribution.key, self.partitions),
+                        contribution.key.encode(),
+                        contribution.model_dump_json().encode(),
+                        self.sales_topic,
+                    )
+                )
         return outgoing
 
     # --- state ---------------------------------------------------------------------------------

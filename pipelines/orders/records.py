@@ -1,10 +1,11 @@
 """Records of the orders and customers read models: routed changes, join state, messages between the stages
 and the two documents (schemas/elasticsearch/orders_v1.json, customers_v1.json)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -68,9 +69,12 @@ class ProductRenamed(RoutedChange):
     product: ProductNames | None  # None: the product row was deleted
 
 
-OrdersChange = Union[OrderRowChanged, OrderLineChanged, CustomerChanged, ProductRenamed]
-ORDERS_ROUTED = TypeAdapter(Annotated[Union[OrderRowChanged, OrderLineChanged, CustomerChanged, ProductRenamed,
-                                            SourceMarks], Field(discriminator="kind")])
+OrdersChange = OrderRowChanged | OrderLineChanged | CustomerChanged | ProductRenamed
+ORDERS_ROUTED = TypeAdapter(
+    Annotated[
+        OrderRowChanged | OrderLineChanged | CustomerChanged | ProductRenamed | SourceMarks, Field(discriminator="kind")
+    ]
+)
 
 
 # --- Stage 2 state: the newest version of each source row, guarded by its LSN -----------------------
@@ -147,7 +151,7 @@ class SalesContribution(Versioned):
     cents: int
 
 
-SALES_ROUTED = TypeAdapter(Annotated[Union[SalesContribution, ForwardedMarks], Field(discriminator="kind")])
+SALES_ROUTED = TypeAdapter(Annotated[SalesContribution | ForwardedMarks, Field(discriminator="kind")])
 
 
 class SalesEntry(Versioned):
@@ -167,8 +171,9 @@ class SalesTotals(BaseModel):
     last_folded: tuple[int, int] | None = None  # (order id, revision) folded in last
 
 
-CUSTOMERS_ROUTED = TypeAdapter(Annotated[Union[ProfileChanged, OrderContribution, ForwardedMarks],
-                                         Field(discriminator="kind")])
+CUSTOMERS_ROUTED = TypeAdapter(
+    Annotated[ProfileChanged | OrderContribution | ForwardedMarks, Field(discriminator="kind")]
+)
 
 
 class ContributionState(Versioned):

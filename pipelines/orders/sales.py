@@ -7,15 +7,24 @@ units, revenue) and "p|<day>|<product id>" (per product and day: units, revenue)
 remember the contribution folded in last, so a crash that kept only the totals' write cannot make a
 replay count it twice (the same write order as the customers' totals).
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Callable
+from typing import TypedDict
 
 from pipelines.core.records import DocumentDeleted
-from pipelines.orders.records import (OrderState, ProductNamesState, ProductSalesDailyDocument, SalesContribution,
-                                      SalesDailyDocument, SalesEntry, SalesTotals)
+from pipelines.orders.records import (
+    OrderState,
+    ProductNamesState,
+    ProductSalesDailyDocument,
+    SalesContribution,
+    SalesDailyDocument,
+    SalesEntry,
+    SalesTotals,
+)
 
 CANCELLED = "cancelled"
 CENTS = Decimal("0.01")
@@ -56,26 +65,55 @@ def next_sales(order: OrderState, now: dict[str, Figures]) -> OrderState | None:
 
 def sales_contributions(order_id: int, order: OrderState, lsn: int, ts_ms: int) -> list[SalesContribution]:
     """The order's current contribution to every key it ever touched (zeros where it no longer does)."""
-    return [SalesContribution(lsn=lsn, ts_ms=ts_ms, key=key, order_id=order_id, revision=order.sales_revision,
-                              orders=order.sales.get(key, (0, 0, 0))[0], units=order.sales.get(key, (0, 0, 0))[1],
-                              cents=order.sales.get(key, (0, 0, 0))[2])
-            for key in order.sales_keys]
+    return [
+        SalesContribution(
+            lsn=lsn,
+            ts_ms=ts_ms,
+            key=key,
+            order_id=order_id,
+            revision=order.sales_revision,
+            orders=order.sales.get(key, (0, 0, 0))[0],
+            units=order.sales.get(key, (0, 0, 0))[1],
+            cents=order.sales.get(key, (0, 0, 0))[2],
+        )
+        for key in order.sales_keys
+    ]
 
 
-def fold_sales(totals: SalesTotals | None, order_id: int, held: SalesEntry | None,
-               entry: SalesEntry) -> SalesTotals | None:
+def fold_sales(
+    totals: SalesTotals | None, order_id: int, held: SalesEntry | None, entry: SalesEntry
+) -> SalesTotals | None:
     """Retract `held`, add `entry`; None when exactly this contribution is already folded in."""
     totals = totals or SalesTotals()
     if totals.last_folded == (order_id, entry.revision):
         return None
     old = (held.orders, held.units, held.cents) if held else (0, 0, 0)
     lsn, ts_ms = max((totals.lsn, totals.ts_ms), (entry.lsn, entry.ts_ms))
-    return SalesTotals(orders=totals.orders - old[0] + entry.orders, units=totals.units - old[1] + entry.units,
-                       cents=totals.cents - old[2] + entry.cents, lsn=lsn, ts_ms=ts_ms,
-                       last_folded=(order_id, entry.revision))
+    return SalesTotals(
+        orders=totals.orders - old[0] + entry.orders,
+        units=totals.units - old[1] + entry.units,
+        cents=totals.cents - old[2] + entry.cents,
+        lsn=lsn,
+        ts_ms=ts_ms,
+        last_folded=(order_id, entry.revision),
+    )
 
 
-def build_sales_document(key: str, totals: SalesTotals | None, indexed_at: datetime):
+class _DailyFigures(TypedDict):
+    """The fields both daily documents share."""
+
+    day: date
+    units: int
+    revenue: str
+    revenue_cents: int
+    source_lsn: int
+    source_ts_ms: int
+    indexed_at: datetime
+
+
+def build_sales_document(
+    key: str, totals: SalesTotals | None, indexed_at: datetime
+) -> SalesDailyDocument | ProductSalesDailyDocument | DocumentDeleted | None:
     """The document of an aggregate key, a deletion when its figures are all zero, or None if never seen."""
     if totals is None:
         return None
@@ -84,8 +122,15 @@ def build_sales_document(key: str, totals: SalesTotals | None, indexed_at: datet
     if totals.orders == 0 and totals.units == 0 and totals.cents == 0:
         return DocumentDeleted(id=doc_id, source_lsn=totals.lsn, source_ts_ms=totals.ts_ms)
     revenue = str((Decimal(totals.cents) / 100).quantize(CENTS))
-    common = dict(day=date.fromisoformat(day), units=totals.units, revenue=revenue, revenue_cents=totals.cents,
-                  source_lsn=totals.lsn, source_ts_ms=totals.ts_ms, indexed_at=indexed_at)
+    common: _DailyFigures = {
+        "day": date.fromisoformat(day),
+        "units": totals.units,
+        "revenue": revenue,
+        "revenue_cents": totals.cents,
+        "source_lsn": totals.lsn,
+        "source_ts_ms": totals.ts_ms,
+        "indexed_at": indexed_at,
+    }
     if kind == "s":
         return SalesDailyDocument(category=rest, orders=totals.orders, **common)
     return ProductSalesDailyDocument(product_id=int(rest), **common)

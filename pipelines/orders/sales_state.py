@@ -7,6 +7,7 @@ table, `sales_state`:
 A contribution writes the totals first and its own entry last (see pipelines/orders/sales.py), and is
 taken only if the order's sales revision is higher than the one held: redelivery never counts twice.
 """
+
 from __future__ import annotations
 
 import zlib
@@ -15,9 +16,18 @@ from datetime import datetime
 from pipelines.core.checkpoints import PartKey
 from pipelines.core.progress import Positions, Progress
 from pipelines.core.projector import Outgoing
+from pipelines.core.records import DocumentDeleted
 from pipelines.core.tables import StateTable
 from pipelines.orders import sales
-from pipelines.orders.records import SALES_ROUTED, ForwardedMarks, SalesContribution, SalesEntry, SalesTotals
+from pipelines.orders.records import (
+    SALES_ROUTED,
+    ForwardedMarks,
+    ProductSalesDailyDocument,
+    SalesContribution,
+    SalesDailyDocument,
+    SalesEntry,
+    SalesTotals,
+)
 
 
 def partition_for_key(key: str, partitions: int) -> int:
@@ -45,15 +55,23 @@ class SalesModel:
         held = self.state.get(entry_key, SalesEntry, partition)
         if held is not None and change.revision <= held.revision:
             return [change.key]  # a redelivery, or overtaken by a newer one: re-index what is held
-        entry = SalesEntry(lsn=change.lsn, ts_ms=change.ts_ms, revision=change.revision, orders=change.orders,
-                           units=change.units, cents=change.cents)
+        entry = SalesEntry(
+            lsn=change.lsn,
+            ts_ms=change.ts_ms,
+            revision=change.revision,
+            orders=change.orders,
+            units=change.units,
+            cents=change.cents,
+        )
         totals = sales.fold_sales(self.totals(change.key), change.order_id, held, entry)
         if totals is not None:
             self.state.put(f"totals/{change.key}", totals, partition)  # the totals first ...
         self.state.put(entry_key, entry, partition)  # ... the entry last
         return [change.key]
 
-    def document(self, key: str, indexed_at: datetime):
+    def document(
+        self, key: str, indexed_at: datetime
+    ) -> SalesDailyDocument | ProductSalesDailyDocument | DocumentDeleted | None:
         return sales.build_sales_document(key, self.totals(key), indexed_at)
 
     def index_for(self, key: str) -> str:

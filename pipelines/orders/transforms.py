@@ -6,17 +6,33 @@ folded from per-order contributions: each replaces the order's previous one (ret
 guarded by the order's revision, and the totals remember the last contribution folded in, so a
 contribution is never counted twice, even when a crash kept only part of its writes.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import Callable, TypeVar
+from typing import TypeGuard, TypeVar
 
 from pipelines.core.records import DocumentDeleted, Versioned
-from pipelines.orders.records import (ContributionState, CustomerDocument, CustomerRef, CustomerTotals,
-                                      CustomerState, LineState, OrderContribution, OrderDocument, OrderItem,
-                                      OrderLineChanged, OrderRowChanged, OrderRowState, OrderState,
-                                      ProductNamesState, ProfileChanged, ProfileState)
+from pipelines.orders.records import (
+    ContributionState,
+    CustomerDocument,
+    CustomerRef,
+    CustomerState,
+    CustomerTotals,
+    LineState,
+    OrderContribution,
+    OrderDocument,
+    OrderItem,
+    OrderLineChanged,
+    OrderRowChanged,
+    OrderRowState,
+    OrderState,
+    ProductNamesState,
+    ProfileChanged,
+    ProfileState,
+)
 
 CANCELLED = "cancelled"
 CENTS = Decimal("0.01")
@@ -41,8 +57,11 @@ def restates(held: Versioned | None, candidate: Versioned) -> bool:
     Its stamp is kept, but nothing it would fan out or pass on can differ. A change that is *not* newer is
     a replay and is passed on again, since a crash may have lost what it sent the first time.
     """
-    return (held is not None and candidate.lsn > held.lsn
-            and held.model_dump(exclude=_STAMP) == candidate.model_dump(exclude=_STAMP))
+    return (
+        held is not None
+        and candidate.lsn > held.lsn
+        and held.model_dump(exclude=_STAMP) == candidate.model_dump(exclude=_STAMP)
+    )
 
 
 def restated_order(order: OrderState | None, change: OrderRowChanged | OrderLineChanged) -> OrderState | None:
@@ -94,14 +113,17 @@ def _money(amount: Decimal) -> tuple[str, int]:
 
 
 def order_total_cents(order: OrderState) -> int:
-    total = sum((line.line.quantity * line.line.unit_price for line in order.lines.values() if line.line),
-                Decimal(0))
+    total = sum((line.line.quantity * line.line.unit_price for line in order.lines.values() if line.line), Decimal(0))
     return _money(total)[1]
 
 
-def build_order_document(order_id: int, order: OrderState, customer: Callable[[int], CustomerState | None],
-                         product: Callable[[int], ProductNamesState | None],
-                         indexed_at: datetime) -> OrderDocument | DocumentDeleted | None:
+def build_order_document(
+    order_id: int,
+    order: OrderState,
+    customer: Callable[[int], CustomerState | None],
+    product: Callable[[int], ProductNamesState | None],
+    indexed_at: datetime,
+) -> OrderDocument | DocumentDeleted | None:
     """The order's document, a deletion, or None while its row has not arrived.
 
     Its version is the newest LSN among the rows it was built from, and never below `order.floor`: a
@@ -134,16 +156,34 @@ def build_order_document(order_id: int, order: OrderState, customer: Callable[[i
         amount = line.quantity * line.unit_price
         total += amount
         line_total, line_cents = _money(amount)
-        items.append(OrderItem(
-            line_no=line_no, product_id=line.product_id, quantity=line.quantity,
-            sku=names.product.sku if names and names.product else None,
-            name=names.product.name if names and names.product else None,
-            unit_price=_money(line.unit_price)[0], line_total=line_total, line_total_cents=line_cents))
+        items.append(
+            OrderItem(
+                line_no=line_no,
+                product_id=line.product_id,
+                quantity=line.quantity,
+                sku=names.product.sku if names and names.product else None,
+                name=names.product.name if names and names.product else None,
+                unit_price=_money(line.unit_price)[0],
+                line_total=line_total,
+                line_total_cents=line_cents,
+            )
+        )
     lsn, ts_ms = max(parts)
     total_text, total_cents = _money(total)
-    return OrderDocument(id=order_id, status=fields.status, customer_id=fields.customer_id, customer=ref,
-                         items=items, total=total_text, total_cents=total_cents, placed_at=fields.placed_at,
-                         updated_at=fields.updated_at, source_lsn=lsn, source_ts_ms=ts_ms, indexed_at=indexed_at)
+    return OrderDocument(
+        id=order_id,
+        status=fields.status,
+        customer_id=fields.customer_id,
+        customer=ref,
+        items=items,
+        total=total_text,
+        total_cents=total_cents,
+        placed_at=fields.placed_at,
+        updated_at=fields.updated_at,
+        source_lsn=lsn,
+        source_ts_ms=ts_ms,
+        indexed_at=indexed_at,
+    )
 
 
 def contributions(order_id: int, order: OrderState) -> list[OrderContribution]:
@@ -153,10 +193,20 @@ def contributions(order_id: int, order: OrderState) -> list[OrderContribution]:
     current = fields.customer_id if fields else None
     counted = fields is not None and fields.status != CANCELLED
     total = order_total_cents(order)
-    return [OrderContribution(lsn=lsn, ts_ms=ts_ms, customer_id=customer_id, order_id=order_id,
-                              revision=order.revision, present=customer_id == current, counted=counted,
-                              total_cents=total, placed_at=fields.placed_at if fields else None)
-            for customer_id in order.customers]
+    return [
+        OrderContribution(
+            lsn=lsn,
+            ts_ms=ts_ms,
+            customer_id=customer_id,
+            order_id=order_id,
+            revision=order.revision,
+            present=customer_id == current,
+            counted=counted,
+            total_cents=total,
+            placed_at=fields.placed_at if fields else None,
+        )
+        for customer_id in order.customers
+    ]
 
 
 # --- Customers -------------------------------------------------------------------------------------
@@ -168,8 +218,15 @@ LATEST_KEPT = 16
 
 
 def contribution_entry(change: OrderContribution) -> ContributionState:
-    return ContributionState(lsn=change.lsn, ts_ms=change.ts_ms, revision=change.revision, present=change.present,
-                             counted=change.counted, total_cents=change.total_cents, placed_at=change.placed_at)
+    return ContributionState(
+        lsn=change.lsn,
+        ts_ms=change.ts_ms,
+        revision=change.revision,
+        present=change.present,
+        counted=change.counted,
+        total_cents=change.total_cents,
+        placed_at=change.placed_at,
+    )
 
 
 def newer_contribution(held: ContributionState | None, change: OrderContribution) -> bool:
@@ -177,13 +234,17 @@ def newer_contribution(held: ContributionState | None, change: OrderContribution
     return held is None or change.revision > held.revision
 
 
-def _counts(entry: ContributionState | None) -> bool:
+def _counts(entry: ContributionState | None) -> TypeGuard[ContributionState]:
     return entry is not None and entry.present and entry.counted
 
 
-def fold_contribution(totals: CustomerTotals | None, order_id: int, held: ContributionState | None,
-                      entry: ContributionState,
-                      rescan: Callable[[], list[tuple[int, ContributionState]]]) -> CustomerTotals | None:
+def fold_contribution(
+    totals: CustomerTotals | None,
+    order_id: int,
+    held: ContributionState | None,
+    entry: ContributionState,
+    rescan: Callable[[], list[tuple[int, ContributionState]]],
+) -> CustomerTotals | None:
     """Retract `held` (the order's previous contribution) and add `entry`; None if already folded in.
 
     `rescan` lists every (order id, contribution) of the customer, `entry` included; it is called only
@@ -205,12 +266,19 @@ def fold_contribution(totals: CustomerTotals | None, order_id: int, held: Contri
         latest = [(e.placed_at, oid) for oid, e in rescan() if _counts(e) and e.placed_at is not None]
     latest = sorted(latest, reverse=True)[:LATEST_KEPT]
     lsn, ts_ms = max((totals.lsn, totals.ts_ms), (entry.lsn, entry.ts_ms))
-    return CustomerTotals(order_count=count, cents=cents, lsn=lsn, ts_ms=ts_ms, latest=tuple(latest),
-                          last_folded=(order_id, entry.revision))
+    return CustomerTotals(
+        order_count=count,
+        cents=cents,
+        lsn=lsn,
+        ts_ms=ts_ms,
+        latest=tuple(latest),
+        last_folded=(order_id, entry.revision),
+    )
 
 
-def build_customer_document(customer_id: int, profile: ProfileState | None, totals: CustomerTotals | None,
-                            indexed_at: datetime) -> CustomerDocument | DocumentDeleted | None:
+def build_customer_document(
+    customer_id: int, profile: ProfileState | None, totals: CustomerTotals | None, indexed_at: datetime
+) -> CustomerDocument | DocumentDeleted | None:
     if profile is None:
         return None
     totals = totals or CustomerTotals()
@@ -218,7 +286,13 @@ def build_customer_document(customer_id: int, profile: ProfileState | None, tota
     if profile.customer is None:
         return DocumentDeleted(id=customer_id, source_lsn=lsn, source_ts_ms=ts_ms)
     return CustomerDocument(
-        id=customer_id, **profile.customer.model_dump(), order_count=totals.order_count,
-        lifetime_value=str((Decimal(totals.cents) / 100).quantize(CENTS)), lifetime_value_cents=totals.cents,
-        last_order_at=totals.latest[0][0] if totals.latest else None, source_lsn=lsn, source_ts_ms=ts_ms,
-        indexed_at=indexed_at)
+        id=customer_id,
+        **profile.customer.model_dump(),
+        order_count=totals.order_count,
+        lifetime_value=str((Decimal(totals.cents) / 100).quantize(CENTS)),
+        lifetime_value_cents=totals.cents,
+        last_order_at=totals.latest[0][0] if totals.latest else None,
+        source_lsn=lsn,
+        source_ts_ms=ts_ms,
+        indexed_at=indexed_at,
+    )

@@ -1,4 +1,5 @@
 """The products projection: its outlet on the router (changes by product), and the agent projecting them."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -24,20 +25,45 @@ def changes_topic(settings: PipelineSettings) -> str:
 
 def outlet(settings: PipelineSettings) -> Outlet:
     """What the router sends the projection: its source tables' changes, to partition product id % N."""
-    return Outlet(projection=PROJECTION, tables=frozenset(routing.SOURCE_TABLES), changes_topic=changes_topic(settings),
-                  route=routing.route)
+    return Outlet(
+        projection=PROJECTION,
+        tables=frozenset(routing.SOURCE_TABLES),
+        changes_topic=changes_topic(settings),
+        route=routing.route,
+    )
 
 
-def register(app: ReadsideApp, settings: PipelineSettings, sink: BulkSink, checkpoints: Checkpoints,
-             dead_letters: DeadLetters) -> dict[str, Any]:
+def register(
+    app: ReadsideApp, settings: PipelineSettings, sink: BulkSink, checkpoints: Checkpoints, dead_letters: DeadLetters
+) -> dict[str, Any]:
     partitions = settings.topic_partitions
     changes = app.topic(changes_topic(settings), partitions=partitions, internal=True)
-    writes = ChangelogWrites(in_batches(lambda: app.producer._ensure_producer()),  # once the app runs
-                             app.local_writes)
+    writes = ChangelogWrites(
+        # once the app runs; `_ensure_producer` is faust's concrete Producer's, not on its ProducerT interface
+        in_batches(lambda: app.producer._ensure_producer()),  # type: ignore[attr-defined]
+        app.local_writes,
+    )
     state = ProductsState(define_tables(app, partitions), partitions, write=writes)
-    projector = Projector(projection=PROJECTION, index=settings.products_alias,
-                          alias=settings.products_alias, rejections_index=settings.rejections_alias, model=state, sink=sink,
-                          checkpoints=checkpoints, dead_letters=dead_letters, flush=writes.durable)
-    return {"project_products": batch_agent(app, changes, "project_products", projector.project,
-                                            "projecting a batch of product changes", settings, contiguous=True),
-            "state": state}
+    projector = Projector(
+        projection=PROJECTION,
+        index=settings.products_alias,
+        alias=settings.products_alias,
+        rejections_index=settings.rejections_alias,
+        model=state,
+        sink=sink,
+        checkpoints=checkpoints,
+        dead_letters=dead_letters,
+        flush=writes.durable,
+    )
+    return {
+        "project_products": batch_agent(
+            app,
+            changes,
+            "project_products",
+            projector.project,
+            "projecting a batch of product changes",
+            settings,
+            contiguous=True,
+        ),
+        "state": state,
+    }

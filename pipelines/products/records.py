@@ -1,9 +1,10 @@
 """Records of the products read model: routed changes, join state and the search document."""
+
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -50,9 +51,11 @@ class OrderLineChanged(RoutedChange):
     quantity: int | None  # None: the line was deleted
 
 
-Change = Union[ProductChanged, StockChanged, OrderChanged, OrderLineChanged]
-Routed = Annotated[Union[ProductChanged, StockChanged, OrderChanged, OrderLineChanged, SourceMarks, Floor, Indexed,
-                         CaughtUp], Field(discriminator="kind")]
+Change = ProductChanged | StockChanged | OrderChanged | OrderLineChanged
+Routed = Annotated[
+    ProductChanged | StockChanged | OrderChanged | OrderLineChanged | SourceMarks | Floor | Indexed | CaughtUp,
+    Field(discriminator="kind"),
+]
 ROUTED = TypeAdapter(Routed)
 
 

@@ -5,13 +5,20 @@ stock and its order lines meet in one partition whatever their source topic's ke
 An order's status matters to every partition holding one of its lines, and the router (stateless)
 cannot know which, so order changes go to all partitions: the price is one small message per partition.
 """
+
 from __future__ import annotations
 
 from pipelines.core.envelope import Envelope
 from pipelines.core.records import Origin
 from pipelines.core.rows import InventoryRow, OrderItemRow, OrderRow, ProductRow
-from pipelines.products.records import (Change, OrderChanged, OrderLineChanged, ProductChanged, ProductFields,
-                                        StockChanged)
+from pipelines.products.records import (
+    Change,
+    OrderChanged,
+    OrderLineChanged,
+    ProductChanged,
+    ProductFields,
+    StockChanged,
+)
 
 SOURCE_TABLES = ("products", "inventory", "orders", "order_items", "debezium_heartbeat")
 
@@ -25,18 +32,34 @@ def route(table: str, envelope: Envelope, origin: Origin, partitions: int) -> li
     lsn, ts_ms = envelope.source.lsn, envelope.source.ts_ms
     row = envelope.row
     if isinstance(row, ProductRow):
-        fields = None if envelope.is_delete else ProductFields(
-            sku=row.sku, name=row.name, description=row.description, category=row.category,
-            brand=row.brand, price=row.price, active=row.active)
+        fields = (
+            None
+            if envelope.is_delete
+            else ProductFields(
+                sku=row.sku,
+                name=row.name,
+                description=row.description,
+                category=row.category,
+                brand=row.brand,
+                price=row.price,
+                active=row.active,
+            )
+        )
         change: Change = ProductChanged(lsn=lsn, ts_ms=ts_ms, product_id=row.id, product=fields, origin=origin)
         return [(partition_for_product(row.id, partitions), change)]
     if isinstance(row, InventoryRow):
-        change = StockChanged(lsn=lsn, ts_ms=ts_ms, product_id=row.product_id,
-                              on_hand=None if envelope.is_delete else row.on_hand, origin=origin)
+        change = StockChanged(
+            lsn=lsn,
+            ts_ms=ts_ms,
+            product_id=row.product_id,
+            on_hand=None if envelope.is_delete else row.on_hand,
+            origin=origin,
+        )
         return [(partition_for_product(row.product_id, partitions), change)]
     if isinstance(row, OrderRow):
-        change = OrderChanged(lsn=lsn, ts_ms=ts_ms, order_id=row.id,
-                              status=None if envelope.is_delete else row.status, origin=origin)
+        change = OrderChanged(
+            lsn=lsn, ts_ms=ts_ms, order_id=row.id, status=None if envelope.is_delete else row.status, origin=origin
+        )
         return [(p, change) for p in range(partitions)]
     if isinstance(row, OrderItemRow):
         return _route_line(envelope, row, origin, partitions)
@@ -46,9 +69,15 @@ def route(table: str, envelope: Envelope, origin: Origin, partitions: int) -> li
 
 
 def _route_line(envelope: Envelope, row: OrderItemRow, origin: Origin, partitions: int) -> list[tuple[int, Change]]:
-    change = OrderLineChanged(lsn=envelope.source.lsn, ts_ms=envelope.source.ts_ms, order_id=row.order_id,
-                              line_no=row.line_no, product_id=row.product_id,
-                              quantity=None if envelope.is_delete else row.quantity, origin=origin)
+    change = OrderLineChanged(
+        lsn=envelope.source.lsn,
+        ts_ms=envelope.source.ts_ms,
+        order_id=row.order_id,
+        line_no=row.line_no,
+        product_id=row.product_id,
+        quantity=None if envelope.is_delete else row.quantity,
+        origin=origin,
+    )
     targets = {partition_for_product(row.product_id, partitions)}
     before = envelope.before
     if isinstance(before, OrderItemRow) and before.product_id != row.product_id:

@@ -7,6 +7,7 @@ order last. A replayed change then finds either its order write (so it is not ne
 or no order write; in the latter case each product's units record says whether this very change was
 already folded in (transforms.fold_units). Two tables could lose one write and keep the other.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,17 +15,36 @@ from datetime import datetime
 from typing import Any
 
 from pipelines.core.checkpoints import PartKey
+from pipelines.core.handover import Handover
 from pipelines.core.progress import Positions, Progress, SourceMarks
 from pipelines.core.projector import Outgoing
 from pipelines.core.records import DocumentDeleted
-from pipelines.core.handover import Handover
-from pipelines.core.tables import (StateTable, Table, Write, dump_json as _dump, json_table, read_model, scan,
-                                   write_in_memory)
+from pipelines.core.tables import (
+    StateTable,
+    Table,
+    Write,
+    dump_json as _dump,
+    json_table,
+    read_model,
+    scan,
+    write_in_memory,
+)
 from pipelines.products import transforms
-from pipelines.products.records import (ROUTED, Change, OrderChanged, OrderLineChanged,
-                                        OrderState, ProductChanged, ProductDocument, ProductState, StockChanged,
-                                        StockState, UnitsState)
+from pipelines.products.records import (
+    ROUTED,
+    Change,
+    OrderChanged,
+    OrderLineChanged,
+    OrderState,
+    ProductChanged,
+    ProductDocument,
+    ProductState,
+    StockChanged,
+    StockState,
+    UnitsState,
+)
 from pipelines.products.routing import partition_for_product
+
 
 @dataclass(frozen=True)
 class ProductTables:
@@ -36,8 +56,10 @@ class ProductTables:
 
 def define_tables(app: Any, partitions: int) -> ProductTables:
     """Declare the tables on a Faust app (one changelog topic each, `partitions` partitions)."""
+
     def table(name: str, help_: str) -> Table:
         return json_table(app, name, partitions, help_)
+
     return ProductTables(
         product_row_by_id=table("product_row_by_id", "newest product row per product id"),
         inventory_by_product=table("inventory_by_product", "newest inventory row per product id"),
@@ -77,8 +99,11 @@ class ProductsState:
     def _apply_sales(self, change: OrderChanged | OrderLineChanged, partition: int) -> frozenset[int]:
         order_key = f"order/{partition}/{change.order_id}"
         update = transforms.apply_sales_change(
-            read_model(self.tables.sales_by_key, order_key, OrderState, partition), change, self.units,
-            owns=lambda product_id: partition_for_product(product_id, self.partitions) == partition)
+            read_model(self.tables.sales_by_key, order_key, OrderState, partition),
+            change,
+            self.units,
+            owns=lambda product_id: partition_for_product(product_id, self.partitions) == partition,
+        )
         if update.order is not None:
             for product_id, units in update.units.items():  # units first ...
                 self._write(self.tables.sales_by_key, f"units/{product_id}", _dump(units), partition)
@@ -86,8 +111,9 @@ class ProductsState:
         return update.touched
 
     def document(self, product_id: int, indexed_at: datetime) -> ProductDocument | DocumentDeleted | None:
-        return transforms.build_document(product_id, self.product(product_id), self.stock(product_id),
-                                         self.units(product_id), indexed_at)
+        return transforms.build_document(
+            product_id, self.product(product_id), self.stock(product_id), self.units(product_id), indexed_at
+        )
 
     def marks(self, record: object, partition: int) -> dict[PartKey, Progress] | None:
         if not isinstance(record, SourceMarks):
@@ -96,9 +122,11 @@ class ProductsState:
 
     def newer_than(self, lsn: int, partition: int) -> set[int]:
         """The products of `partition` with a row newer than `lsn` (a handover ends, see Handover)."""
-        rows = [*scan(self.tables.product_row_by_id, "", partition),
-                *scan(self.tables.inventory_by_product, "", partition),
-                *((key.removeprefix("units/"), raw) for key, raw in scan(self.tables.sales_by_key, "units/", partition))]
+        rows = [
+            *scan(self.tables.product_row_by_id, "", partition),
+            *scan(self.tables.inventory_by_product, "", partition),
+            *((key.removeprefix("units/"), raw) for key, raw in scan(self.tables.sales_by_key, "units/", partition)),
+        ]
         newer = {int(key) for key, raw in rows if raw["lsn"] > lsn}
         return {p for p in newer if self._home(p) == partition}  # a memory store holds every partition
 

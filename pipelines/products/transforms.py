@@ -5,17 +5,27 @@ redelivered, replayed or reordered change is either newer (applied) or not (igno
 The one aggregate, units sold, is kept with the last order change folded into it (`fold_units`), which
 makes re-folding that change after a crash a no-op (see pipelines/products/tables.py for the write order).
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Callable
 
 from pipelines.core.records import DocumentDeleted
-from pipelines.products.records import (LineState, OrderChanged, OrderLineChanged, OrderState,
-                                        ProductChanged, ProductDocument, ProductState, StockChanged, StockState,
-                                        UnitsState)
+from pipelines.products.records import (
+    LineState,
+    OrderChanged,
+    OrderLineChanged,
+    OrderState,
+    ProductChanged,
+    ProductDocument,
+    ProductState,
+    StockChanged,
+    StockState,
+    UnitsState,
+)
 
 CANCELLED = "cancelled"
 CENTS = Decimal("0.01")
@@ -38,8 +48,7 @@ def apply_order_status(current: OrderState | None, change: OrderChanged) -> Orde
     current = current or OrderState()
     if change.lsn <= current.status_lsn:
         return None
-    return current.model_copy(update={"status": change.status, "status_lsn": change.lsn,
-                                      "status_ts_ms": change.ts_ms})
+    return current.model_copy(update={"status": change.status, "status_lsn": change.lsn, "status_ts_ms": change.ts_ms})
 
 
 def apply_order_line(current: OrderState | None, change: OrderLineChanged) -> OrderState | None:
@@ -47,8 +56,7 @@ def apply_order_line(current: OrderState | None, change: OrderLineChanged) -> Or
     held = current.lines.get(change.line_no)
     if held is not None and change.lsn <= held.lsn:
         return None
-    line = LineState(lsn=change.lsn, ts_ms=change.ts_ms, product_id=change.product_id,
-                     quantity=change.quantity or 0)
+    line = LineState(lsn=change.lsn, ts_ms=change.ts_ms, product_id=change.product_id, quantity=change.quantity or 0)
     return current.model_copy(update={"lines": {**current.lines, change.line_no: line}})
 
 
@@ -70,8 +78,9 @@ def newest_row(order: OrderState, product_id: int) -> tuple[int, int]:
     return max(rows)
 
 
-def fold_units(current: UnitsState | None, order_id: int, change_lsn: int, delta: int,
-               version: tuple[int, int]) -> UnitsState | None:
+def fold_units(
+    current: UnitsState | None, order_id: int, change_lsn: int, delta: int, version: tuple[int, int]
+) -> UnitsState | None:
     """Fold one order change into a product's units: add its delta, take its order's newest (lsn, ts_ms).
 
     None when there is nothing to write: exactly this change is already folded in (a replay after a
@@ -83,8 +92,7 @@ def fold_units(current: UnitsState | None, order_id: int, change_lsn: int, delta
     if delta == 0 and version[0] <= current.lsn:
         return None
     lsn, ts_ms = max((current.lsn, current.ts_ms), version)
-    return UnitsState(total=current.total + delta, lsn=lsn, ts_ms=ts_ms, last_order_id=order_id,
-                      last_lsn=change_lsn)
+    return UnitsState(total=current.total + delta, lsn=lsn, ts_ms=ts_ms, last_order_id=order_id, last_lsn=change_lsn)
 
 
 @dataclass(frozen=True)
@@ -96,8 +104,12 @@ class SalesUpdate:
     touched: frozenset[int] = frozenset()
 
 
-def apply_sales_change(order: OrderState | None, change: OrderChanged | OrderLineChanged,
-                       units_of: Callable[[int], UnitsState | None], owns: Callable[[int], bool]) -> SalesUpdate:
+def apply_sales_change(
+    order: OrderState | None,
+    change: OrderChanged | OrderLineChanged,
+    units_of: Callable[[int], UnitsState | None],
+    owns: Callable[[int], bool],
+) -> SalesUpdate:
     """Fold an order or line change into the order's state and the owned products' units sold."""
     if isinstance(change, OrderChanged):
         after = apply_order_status(order, change)
@@ -116,15 +128,19 @@ def apply_sales_change(order: OrderState | None, change: OrderChanged | OrderLin
     units: dict[int, UnitsState] = {}
     for product_id in sorted(touched):
         delta = new.get(product_id, 0) - old.get(product_id, 0)
-        folded = fold_units(units_of(product_id), change.order_id, change.lsn, delta,
-                            newest_row(after, product_id))
+        folded = fold_units(units_of(product_id), change.order_id, change.lsn, delta, newest_row(after, product_id))
         if folded is not None:
             units[product_id] = folded
     return SalesUpdate(order=after, units=units, touched=touched)
 
 
-def build_document(product_id: int, product: ProductState | None, stock: StockState | None,
-                   units: UnitsState | None, indexed_at: datetime) -> ProductDocument | DocumentDeleted | None:
+def build_document(
+    product_id: int,
+    product: ProductState | None,
+    stock: StockState | None,
+    units: UnitsState | None,
+    indexed_at: datetime,
+) -> ProductDocument | DocumentDeleted | None:
     """The document for a product, a deletion, or None while its product row has not arrived.
 
     Its version (source_lsn) is the newest LSN among the rows it was built from.
@@ -143,7 +159,19 @@ def build_document(product_id: int, product: ProductState | None, stock: StockSt
     price = fields.price.quantize(CENTS)
     on_hand = stock.on_hand if stock is not None and stock.on_hand is not None else 0
     return ProductDocument(
-        id=product_id, sku=fields.sku, name=fields.name, description=fields.description,
-        category=fields.category, brand=fields.brand, price=str(price), price_cents=int(price * 100), active=fields.active,
-        on_hand=on_hand, in_stock=on_hand > 0, units_sold=units.total if units else 0,
-        source_lsn=lsn, source_ts_ms=ts_ms, indexed_at=indexed_at)
+        id=product_id,
+        sku=fields.sku,
+        name=fields.name,
+        description=fields.description,
+        category=fields.category,
+        brand=fields.brand,
+        price=str(price),
+        price_cents=int(price * 100),
+        active=fields.active,
+        on_hand=on_hand,
+        in_stock=on_hand > 0,
+        units_sold=units.total if units else 0,
+        source_lsn=lsn,
+        source_ts_ms=ts_ms,
+        indexed_at=indexed_at,
+    )

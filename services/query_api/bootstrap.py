@@ -1,4 +1,5 @@
 """The one place that wires the read side: Elasticsearch, Kafka, the waiter, the queries."""
+
 from __future__ import annotations
 
 import logging
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class ReadSide:
     """What a running query API holds for its lifetime."""
+
     settings: QueryApiSettings
     elasticsearch: AsyncElasticsearch
     kafka: KafkaOffsets
@@ -56,23 +58,27 @@ async def bootstrap(settings: QueryApiSettings, observe_wait: WaitObserver) -> R
     except Exception:
         await es.close()
         raise
-    kafka = KafkaOffsets(settings.kafka_bootstrap,
-                         request_timeout_ms=int(max(settings.consistency_wait_s, 1.0) * 1000))
+    kafka = KafkaOffsets(settings.kafka_bootstrap, request_timeout_ms=int(max(settings.consistency_wait_s, 1.0) * 1000))
     checkpoints = CheckpointsIndex(es, settings.checkpoints_index)
-    feed = (ProgressFeed(settings.kafka_bootstrap, settings.progress_topic, kafka.partitions,
-                         seed=checkpoints)
-            if settings.progress_topic else None)
-    waiter = ConsistencyWaiter(feed or checkpoints, kafka, settings.consistency_wait_s,
-                               settings.consistency_poll_interval_s,
-                               read_timeout_s=min(settings.consistency_wait_s, 5.0),
-                               horizon_bytes=settings.consistency_horizon_bytes)
+    feed = (
+        ProgressFeed(settings.kafka_bootstrap, settings.progress_topic, kafka.partitions, seed=checkpoints)
+        if settings.progress_topic
+        else None
+    )
+    waiter = ConsistencyWaiter(
+        feed or checkpoints,
+        kafka,
+        settings.consistency_wait_s,
+        settings.consistency_poll_interval_s,
+        read_timeout_s=min(settings.consistency_wait_s, 5.0),
+        horizon_bytes=settings.consistency_horizon_bytes,
+    )
     if feed is not None:  # followed from now on in the background; plain reads never wait for it
         feed.on_progress = waiter.poke
         feed.start()
     products = Projection(settings.products_projection, tuple(settings.products_input_topics))
     orders = Projection(settings.orders_projection, tuple(settings.orders_input_topics))
-    customers = Projection(settings.customers_projection,
-                           tuple(settings.customers_input_topics))
+    customers = Projection(settings.customers_projection, tuple(settings.customers_input_topics))
     sales = Projection(settings.sales_projection, tuple(settings.sales_input_topics))
 
     def index(alias: str, kind: str) -> DocumentIndex:
@@ -82,20 +88,40 @@ async def bootstrap(settings: QueryApiSettings, observe_wait: WaitObserver) -> R
         return ReadYourWrites(waiter, projections, observe_wait)
 
     side = ReadSide(
-        settings, es, kafka, waiter, feed,
-        products=ProductQueries(index(settings.products_index, "product"), reading(products),
-                                facet_size=settings.search_facet_size,
-                                use_snapshots=settings.search_pit_enabled),
-        orders=OrderQueries(index(settings.orders_index, "order"), reading(orders),
-                            use_snapshots=settings.search_pit_enabled),
-        customers=CustomerQueries(index(settings.customers_index, "customer"),
-                                  index(settings.orders_index, "order"),
-                                  consistency=reading(customers),
-                                  with_orders=reading(customers, orders)),
-        stats=StatsQueries(index(settings.sales_index, "sales bucket"),
-                           index(settings.product_sales_index, "product sales bucket"),
-                           index(settings.products_index, "product"), reading(sales)))
-    log.info("query API connected to Elasticsearch at %s (indices '%s', '%s', '%s', '%s', '%s')",
-             settings.elasticsearch_url, settings.products_index, settings.orders_index,
-             settings.customers_index, settings.sales_index, settings.product_sales_index)
+        settings,
+        es,
+        kafka,
+        waiter,
+        feed,
+        products=ProductQueries(
+            index(settings.products_index, "product"),
+            reading(products),
+            facet_size=settings.search_facet_size,
+            use_snapshots=settings.search_pit_enabled,
+        ),
+        orders=OrderQueries(
+            index(settings.orders_index, "order"), reading(orders), use_snapshots=settings.search_pit_enabled
+        ),
+        customers=CustomerQueries(
+            index(settings.customers_index, "customer"),
+            index(settings.orders_index, "order"),
+            consistency=reading(customers),
+            with_orders=reading(customers, orders),
+        ),
+        stats=StatsQueries(
+            index(settings.sales_index, "sales bucket"),
+            index(settings.product_sales_index, "product sales bucket"),
+            index(settings.products_index, "product"),
+            reading(sales),
+        ),
+    )
+    log.info(
+        "query API connected to Elasticsearch at %s (indices '%s', '%s', '%s', '%s', '%s')",
+        settings.elasticsearch_url,
+        settings.products_index,
+        settings.orders_index,
+        settings.customers_index,
+        settings.sales_index,
+        settings.product_sales_index,
+    )
     return side

@@ -1,25 +1,32 @@
 """Settings of the query API deployable, read from READSIDE_* environment variables."""
+
 from __future__ import annotations
 
-from typing import Annotated
-
 import ipaddress
+from typing import Annotated
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-PRODUCTS_INPUT_TOPICS = ("readside.public.products", "readside.public.inventory",
-                         "readside.public.orders", "readside.public.order_items",
-                         "readside.public.debezium_heartbeat")
+PRODUCTS_INPUT_TOPICS = (
+    "readside.public.products",
+    "readside.public.inventory",
+    "readside.public.orders",
+    "readside.public.order_items",
+    "readside.public.debezium_heartbeat",
+)
 # The orders and customers projections read the same five topics (ARCHITECTURE.md, "The orders and customers
 # read models").
-ORDERS_INPUT_TOPICS = ("readside.public.orders", "readside.public.order_items",
-                       "readside.public.customers", "readside.public.products",
-                       "readside.public.debezium_heartbeat")
+ORDERS_INPUT_TOPICS = (
+    "readside.public.orders",
+    "readside.public.order_items",
+    "readside.public.customers",
+    "readside.public.products",
+    "readside.public.debezium_heartbeat",
+)
 CUSTOMERS_INPUT_TOPICS = ORDERS_INPUT_TOPICS
 SALES_INPUT_TOPICS = ORDERS_INPUT_TOPICS  # the sales aggregates hang off the orders stage (same section)
-_TOPIC_LISTS = ("products_input_topics", "orders_input_topics", "customers_input_topics",
-                "sales_input_topics")
+_TOPIC_LISTS = ("products_input_topics", "orders_input_topics", "customers_input_topics", "sales_input_topics")
 
 
 class QueryApiSettings(BaseSettings):
@@ -32,57 +39,85 @@ class QueryApiSettings(BaseSettings):
     elasticsearch_url: str = "http://127.0.0.1:19200"
     kafka_bootstrap: str = "127.0.0.1:19092"
     query_api_host: str = "127.0.0.1"
-    read_token: SecretStr | None = Field(default=None, description=(
-        "bearer token every read must carry; off by default on a loopback address, required on any other"))
+    read_token: SecretStr | None = Field(
+        default=None,
+        description=("bearer token every read must carry; off by default on a loopback address, required on any other"),
+    )
     query_api_port: int = Field(default=8002, ge=1, le=65535)
 
-    consistency_wait_s: float = Field(default=5.0, gt=0, le=120,
-                                      description="how long a read with a token may wait")
-    consistency_horizon_bytes: int = Field(default=64 * 2**30, ge=2**20, description=(
-        "a token this far (in WAL bytes) past what a read model has applied was never issued by this "
-        "database: answered 422 at once, not 504 after the wait. Far above the WAL the replication slot may "
-        "keep behind (max_slot_wal_keep_size, 4GB by default)"))
-    progress_topic: str = Field(default="readside.progress", description=(
-        "the topic the pipeline reports applied positions on; reads with a token learn from it, "
-        "without a request each (empty: the watch polls the checkpoint documents instead)"))
-    consistency_poll_interval_s: float = Field(default=0.01, gt=0, le=1, description=(
-        "how often the one watch of this process looks at the progress while reads wait "
-        "(with a progress topic it also runs as soon as a report arrives)"))
+    consistency_wait_s: float = Field(default=5.0, gt=0, le=120, description="how long a read with a token may wait")
+    consistency_horizon_bytes: int = Field(
+        default=64 * 2**30,
+        ge=2**20,
+        description=(
+            "a token this far (in WAL bytes) past what a read model has applied was never issued by this "
+            "database: answered 422 at once, not 504 after the wait. Far above the WAL the replication slot may "
+            "keep behind (max_slot_wal_keep_size, 4GB by default)"
+        ),
+    )
+    progress_topic: str = Field(
+        default="readside.progress",
+        description=(
+            "the topic the pipeline reports applied positions on; reads with a token learn from it, "
+            "without a request each (empty: the watch polls the checkpoint documents instead)"
+        ),
+    )
+    consistency_poll_interval_s: float = Field(
+        default=0.01,
+        gt=0,
+        le=1,
+        description=(
+            "how often the one watch of this process looks at the progress while reads wait "
+            "(with a progress topic it also runs as soon as a report arrives)"
+        ),
+    )
 
-    products_index: str = Field(default="products", min_length=1,
-                                description="alias (or index) the products projection fills")
+    products_index: str = Field(
+        default="products", min_length=1, description="alias (or index) the products projection fills"
+    )
     checkpoints_index: str = Field(default="readside_checkpoints", min_length=1)
-    rejections_index: str = Field(default="readside_rejections", min_length=1, description=(
-        "where the pipeline notes documents Elasticsearch refused for good: a token read by id of such a "
-        "document answers 502 instead of an older version"))
-    products_projection: str = Field(default="products", min_length=1,
-                                     description="projection name in the checkpoint documents")
+    rejections_index: str = Field(
+        default="readside_rejections",
+        min_length=1,
+        description=(
+            "where the pipeline notes documents Elasticsearch refused for good: a token read by id of such a "
+            "document answers 502 instead of an older version"
+        ),
+    )
+    products_projection: str = Field(
+        default="products", min_length=1, description="projection name in the checkpoint documents"
+    )
     products_input_topics: Annotated[tuple[str, ...], NoDecode] = PRODUCTS_INPUT_TOPICS
-    orders_index: str = Field(default="orders", min_length=1,
-                              description="alias (or index) the orders projection fills")
+    orders_index: str = Field(
+        default="orders", min_length=1, description="alias (or index) the orders projection fills"
+    )
     orders_projection: str = Field(default="orders", min_length=1)
     orders_input_topics: Annotated[tuple[str, ...], NoDecode] = ORDERS_INPUT_TOPICS
-    customers_index: str = Field(default="customers", min_length=1,
-                                 description="alias (or index) the customers projection fills")
+    customers_index: str = Field(
+        default="customers", min_length=1, description="alias (or index) the customers projection fills"
+    )
     customers_projection: str = Field(default="customers", min_length=1)
     customers_input_topics: Annotated[tuple[str, ...], NoDecode] = CUSTOMERS_INPUT_TOPICS
-    sales_index: str = Field(default="sales_daily", min_length=1,
-                             description="alias of the daily sales per category")
-    product_sales_index: str = Field(default="product_sales_daily", min_length=1,
-                                     description="alias of the daily sales per product")
+    sales_index: str = Field(default="sales_daily", min_length=1, description="alias of the daily sales per category")
+    product_sales_index: str = Field(
+        default="product_sales_daily", min_length=1, description="alias of the daily sales per product"
+    )
     sales_projection: str = Field(default="sales", min_length=1)
     sales_input_topics: Annotated[tuple[str, ...], NoDecode] = SALES_INPUT_TOPICS
 
-    search_pit_enabled: bool = Field(default=True, description=(
-        "page through a point in time, so pages stay consistent while documents change; off, "
-        "pages follow search_after alone and may repeat or skip changed documents (and "
-        "relevance pages drift badly, since scores shift as the index changes)"))
+    search_pit_enabled: bool = Field(
+        default=True,
+        description=(
+            "page through a point in time, so pages stay consistent while documents change; off, "
+            "pages follow search_after alone and may repeat or skip changed documents (and "
+            "relevance pages drift badly, since scores shift as the index changes)"
+        ),
+    )
     search_pit_keep_alive: str = Field(default="1m", pattern=r"^\d{1,4}[smh]$")
     search_facet_size: int = Field(default=100, ge=1, le=1000)
 
     query_api_es_timeout_s: float = Field(default=10.0, gt=0)
-    query_api_startup_wait_s: float = Field(default=30.0, gt=0,
-                                            description="how long start-up waits for ES")
+    query_api_startup_wait_s: float = Field(default=30.0, gt=0, description="how long start-up waits for ES")
     query_api_health_timeout_s: float = Field(default=2.0, gt=0)
 
     @field_validator(*_TOPIC_LISTS, mode="before")
@@ -93,18 +128,21 @@ class QueryApiSettings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _token_off_loopback(self) -> "QueryApiSettings":
+    def _token_off_loopback(self) -> QueryApiSettings:
         if self.read_token is None and not _loopback(self.query_api_host):
-            raise ValueError(f"the query API binds {self.query_api_host}, beyond this machine: set READSIDE_READ_TOKEN "
-                             "(a random secret every read must carry), or bind 127.0.0.1")
+            raise ValueError(
+                f"the query API binds {self.query_api_host}, beyond this machine: set READSIDE_READ_TOKEN "
+                "(a random secret every read must carry), or bind 127.0.0.1"
+            )
         return self
 
     @field_validator(*_TOPIC_LISTS)
     @classmethod
     def _some_topics(cls, topics: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
         if not topics:
-            raise ValueError(f"{info.field_name} needs at least one topic (the projection's "
-                             f"inputs, heartbeat topic included)")
+            raise ValueError(
+                f"{info.field_name} needs at least one topic (the projection's inputs, heartbeat topic included)"
+            )
         return topics
 
 

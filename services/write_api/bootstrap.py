@@ -1,4 +1,5 @@
 """The one place that wires the write side: pool, unit of work, message bus, presenter."""
+
 from __future__ import annotations
 
 import logging
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class WriteSide:
     """What a running write API holds for its lifetime."""
+
     settings: WriteApiSettings
     pool: ConnectionPool
     bus: MessageBus
@@ -41,9 +43,9 @@ def bootstrap(settings: WriteApiSettings, presenter: Presenter) -> WriteSide:
     """Wait (bounded) for PostgreSQL, open the pool and build the bus."""
     dsn = settings.database_url.get_secret_value()
     wait_for_database(dsn, settings.write_api_db_wait_s)
-    pool = open_pool(dsn, settings.write_api_pool_min_size, settings.write_api_pool_max_size,
-                     settings.write_api_pool_timeout_s)
-    log.info("write side connected (pool %d-%d)", settings.write_api_pool_min_size,
-             settings.write_api_pool_max_size)
+    pool = open_pool(
+        dsn, settings.write_api_pool_min_size, settings.write_api_pool_max_size, settings.write_api_pool_timeout_s
+    )
+    log.info("write side connected (pool %d-%d)", settings.write_api_pool_min_size, settings.write_api_pool_max_size)
     bus = MessageBus(lambda: PostgresUnitOfWork(pool), presenter)
     return WriteSide(settings, pool, bus)

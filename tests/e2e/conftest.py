@@ -1,7 +1,8 @@
 """Fixtures of the e2e tier: clients of the running write and query APIs."""
+
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 

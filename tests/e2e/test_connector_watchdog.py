@@ -2,6 +2,7 @@
 
 The failure is real: a transform added to the connector's config that cannot cast the products topic's
 records, so Connect's task fails on the next product change (Connect never restarts a FAILED task)."""
+
 from __future__ import annotations
 
 import httpx
@@ -48,7 +49,9 @@ def test_a_failed_task_is_restarted_with_backoff_and_nothing_is_lost(stack, shop
     connect = httpx.Client(base_url=stack.settings.connect_url, timeout=30)
     console = f"http://{stack.settings.host}:{stack.settings.console_port}"
     before = restart_count(console, connector.name)
-    connect.put(f"/connectors/{connector.name}/config", json={**connector.config, **FAIL_ON_PRODUCTS}).raise_for_status()
+    connect.put(
+        f"/connectors/{connector.name}/config", json={**connector.config, **FAIL_ON_PRODUCTS}
+    ).raise_for_status()
     try:
         added = shop.add_product(name="Watchdog lamp")
         renames = iter(range(1_000_000))
@@ -61,8 +64,11 @@ def test_a_failed_task_is_restarted_with_backoff_and_nothing_is_lost(stack, shop
             return False
 
         poll_until(failed_on_a_product_change, 60, "the task to fail on a product change", 0.5)
-        poll_until(lambda: restart_count(console, connector.name) >= before + 2, 90,
-                   "the console to restart the failed task twice")
+        poll_until(
+            lambda: restart_count(console, connector.name) >= before + 2,
+            90,
+            "the console to restart the failed task twice",
+        )
         newest, previous = console_restarts(console, connector.name)[:2]
         assert newest["at"] - previous["at"] >= 4.5  # not at once: the backoff waits at least 5 s
         assert "NumberFormatException" in newest["reason"] and newest["failed"] == ["task 0"]

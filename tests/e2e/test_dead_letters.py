@@ -1,10 +1,11 @@
 """`readside deadletters` lists what the pipeline could not apply; `replay` sends it through again after a fix,
 and a replayed letter that applies leaves the list."""
+
 from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -40,16 +41,28 @@ def test_a_rejected_change_is_listed_replayed_and_then_applied(stack, shop):
     version = httpx.get(f"{es}/products/_doc/{pid}").json()["_version"]
     assert json.loads(record_value)["source"]["lsn"] == version
     # As if Elasticsearch had refused that write: the letter the worker writes, and no document.
-    letter = DeadLetter("products", "sink_rejected", f"test refusal of product {pid}", topic, partition, offset,
-                        record_key, record_value)
-    key, value, _ = encode(letter, datetime.now(timezone.utc))
+    letter = DeadLetter(
+        "products",
+        "sink_rejected",
+        f"test refusal of product {pid}",
+        topic,
+        partition,
+        offset,
+        record_key,
+        record_value,
+    )
+    key, value, _ = encode(letter, datetime.now(UTC))
     produce(stack.kafka_bootstrap, stack.settings.dead_letter_topic, key, value)
-    httpx.delete(f"{es}/products/_doc/{pid}", params={"refresh": "true", "version": version,
-                                                     "version_type": "external_gte"}).raise_for_status()
+    httpx.delete(
+        f"{es}/products/_doc/{pid}", params={"refresh": "true", "version": version, "version_type": "external_gte"}
+    ).raise_for_status()
 
     console = f"http://{stack.settings.host}:{stack.settings.console_port}"
-    shown = poll_until(lambda: _console_shows(console, f"test refusal of product {pid}"), 30,
-                       "the console to show the letter among the newest")
+    shown = poll_until(
+        lambda: _console_shows(console, f"test refusal of product {pid}"),
+        30,
+        "the console to show the letter among the newest",
+    )
     pending_before = shown["dead_letters_pending"]["sink_rejected"]
     assert pending_before >= 1
 
@@ -62,15 +75,21 @@ def test_a_rejected_change_is_listed_replayed_and_then_applied(stack, shop):
     result = readside("deadletters", "replay", "--reason", "sink_rejected")
     assert result.returncode == 0, result.stderr
     assert mine[0]["position"] in result.stderr
-    poll_until(lambda: httpx.get(f"{es}/products/_doc/{pid}").status_code == 200, 30,
-               "the replayed change to be indexed again")
+    poll_until(
+        lambda: httpx.get(f"{es}/products/_doc/{pid}").status_code == 200, 30, "the replayed change to be indexed again"
+    )
     listed = json.loads(readside("deadletters", "--json").stdout)
     assert all(entry["position"] != mine[0]["position"] for entry in listed)
     assert "no dead letter to replay" in readside("deadletters", "replay", "--reason", "sink_rejected").stderr
     # The console counts from the topics, so the replayed letter leaves its count and its newest list.
-    poll_until(lambda: (report := _console_report(console))["dead_letters_pending"]["sink_rejected"] == 0
-               and all(d["error"] != f"test refusal of product {pid}" for d in report["newest_dead_letters"]),
-               30, "the console to drop the replayed letter")
+    poll_until(
+        lambda: (
+            (report := _console_report(console))["dead_letters_pending"]["sink_rejected"] == 0
+            and all(d["error"] != f"test refusal of product {pid}" for d in report["newest_dead_letters"])
+        ),
+        30,
+        "the console to drop the replayed letter",
+    )
     metrics = httpx.get(f"{console}/metrics", timeout=5).text
     assert 'readside_dead_letters_pending{reason="sink_rejected"} 0.0' in metrics
 

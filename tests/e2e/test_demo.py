@@ -1,4 +1,5 @@
 """`readside demo --quick` as CI runs it: against the test stack, to the end, with 0 differences."""
+
 from __future__ import annotations
 
 import os
@@ -25,12 +26,24 @@ def stack_environment(settings: StackSettings) -> dict[str, str]:
 def test_quick_demo_runs_to_the_end_and_finds_no_differences(stack):
     s = stack.settings
     # On a running, quiet stack the quick demo takes about 30 s; the bound leaves room for a slow CI machine.
-    result = subprocess.run([sys.executable, "-m", "infra.cli.main", "demo", "--quick"],
-                            env=stack_environment(s), capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "infra.cli.main", "demo", "--quick"],
+        env=stack_environment(s),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     out = result.stdout
     assert result.returncode == 0, f"{out[-4000:]}\n{result.stderr[-2000:]}"
     assert "0 differences" in out and "difference(s) remain" not in out
-    for shown in ("seeded", "commands in", "GET /products/search", "X-Consistency-Token", "reflects the write",
-                  f"http://{s.host}:{s.write_api_port}/docs", f"http://{s.host}:{s.query_api_port}/docs"):
+    for shown in (
+        "seeded",
+        "commands in",
+        "GET /products/search",
+        "X-Consistency-Token",
+        "reflects the write",
+        f"http://{s.host}:{s.write_api_port}/docs",
+        f"http://{s.host}:{s.query_api_port}/docs",
+    ):
         assert shown in out, shown
     assert "Traceback" not in result.stderr

@@ -1,4 +1,6 @@
-"""The orders and customers read models end to end: write API -> Postgres -> Debezium -> Kafka -> Faust -> ES -> query API."""
+"""The orders and customers read models end to end: write API -> Postgres -> Debezium -> Kafka -> Faust -> ES ->
+query API."""
+
 from __future__ import annotations
 
 import json
@@ -30,7 +32,9 @@ def test_an_order_document_joins_customer_items_and_totals(shop):
     order = _read(shop, f"/orders/{placed['id']}", placed["consistency_token"])
     assert order["status"] == "placed" and order["customer"]["id"] == customer["id"]
     assert [(i["line_no"], i["sku"], i["quantity"], i["unit_price"], i["line_total"]) for i in order["items"]] == [
-        (1, lamp["sku"], 3, "19.90", "59.70"), (2, mug["sku"], 3, "7.25", "21.75")]
+        (1, lamp["sku"], 3, "19.90", "59.70"),
+        (2, mug["sku"], 3, "7.25", "21.75"),
+    ]
     assert order["total"] == "81.45"
     paid = shop.command("POST", f"/orders/{placed['id']}/pay")
     assert _read(shop, f"/orders/{placed['id']}", paid["consistency_token"])["status"] == "paid"

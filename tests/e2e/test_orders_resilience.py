@@ -1,4 +1,5 @@
 """The orders and customers read models stay exact through a SIGKILLed worker and a randomized workload."""
+
 from __future__ import annotations
 
 import random
@@ -14,6 +15,7 @@ pytestmark = pytest.mark.e2e
 
 def _burst_of_orders(shop, customers: list[int], products: list[int], orders: int, seed: int) -> None:
     """Orders from 4 clients at once; some are paid, some cancelled, so every figure moves."""
+
     def client(i: int) -> None:
         rng = random.Random(seed + i)
         for _ in range(orders // 4):
@@ -23,6 +25,7 @@ def _burst_of_orders(shop, customers: list[int], products: list[int], orders: in
             if placed.status_code == 201 and rng.random() < 0.3:
                 move = rng.choice(["pay", "cancel"])
                 shop.write.post(f"/orders/{placed.json()['id']}/{move}")
+
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(client, range(4)))
 

@@ -1,6 +1,7 @@
 """Health means progress: Elasticsearch refusing writes, or a burst of dead letters, makes the pipeline
 unhealthy in `readside status` (exit 1) and on the console, with the reason. A write block is waited out:
 no dead letter, no token read answered with older data, every read model exact afterwards."""
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,9 @@ pytestmark = pytest.mark.e2e
 
 
 def status() -> tuple[int, dict]:
-    result = subprocess.run([sys.executable, "-m", "infra.cli.main", "status", "--json"], capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "infra.cli.main", "status", "--json"], capture_output=True, text=True, timeout=60
+    )
     return result.returncode, json.loads(result.stdout)
 
 
@@ -37,15 +39,22 @@ def test_a_write_block_is_waited_out_with_status_red_and_no_stale_read_or_dead_l
     httpx.put(f"{es}/products/_settings", json={"index.blocks.write": True}).raise_for_status()
     try:
         renamed = [shop.command("PATCH", f"/products/{p['id']}", {"name": f"Blocked {p['word']}"}) for p in products]
-        report = poll_until(lambda: (r := watched_status(console))[0] == 1
-                            and "refuses writes to products (" in r[1]["services"]["pipeline"]["detail"] and r[1],
-                            60, "status to say Elasticsearch refuses the writes", 1.0)
+        report = poll_until(
+            lambda: (
+                (r := watched_status(console))[0] == 1
+                and "refuses writes to products (" in r[1]["services"]["pipeline"]["detail"]
+                and r[1]
+            ),
+            60,
+            "status to say Elasticsearch refuses the writes",
+            1.0,
+        )
         assert "cluster_block_exception" in report["services"]["pipeline"]["detail"]
         waited = shop.get(f"/products/{products[0]['id']}", renamed[0]["consistency_token"])
         assert waited.status_code == 504, waited.text  # never the old name with a 200
     finally:
         httpx.put(f"{es}/products/_settings", json={"index.blocks.write": False}).raise_for_status()
-    for product, change in zip(products, renamed):
+    for product, change in zip(products, renamed, strict=False):
         read = shop.get(f"/products/{product['id']}", change["consistency_token"])
         assert read.status_code == 200 and read.json()["name"] == f"Blocked {product['word']}"
     assert dead_letters(console) == letters_before
@@ -84,9 +93,17 @@ def test_a_pause_of_the_source_topics_shows_in_status_and_needs_the_control_toke
     assert httpx.post(url, params={"seconds": "nan"}, headers=auth).status_code == 400
     httpx.post(url, params={"seconds": 20}, headers=auth).raise_for_status()
     try:
-        poll_until(lambda: (watched_status(console)[1]["pipeline"] or {}).get("source_paused"), 30,
-                   "status to show the paused source topics", 1.0)
+        poll_until(
+            lambda: (watched_status(console)[1]["pipeline"] or {}).get("source_paused"),
+            30,
+            "status to show the paused source topics",
+            1.0,
+        )
     finally:
         httpx.delete(url, headers=auth).raise_for_status()
-    poll_until(lambda: not (watched_status(console)[1]["pipeline"] or {}).get("source_paused"), 30,
-               "status to show the source topics resumed", 1.0)
+    poll_until(
+        lambda: not (watched_status(console)[1]["pipeline"] or {}).get("source_paused"),
+        30,
+        "status to show the source topics resumed",
+        1.0,
+    )

@@ -1,6 +1,7 @@
 """Poison and odd records on a source topic, fed to the running worker: each one has a bounded, documented
-outcome (a dead letter with its reason, one per read model reading the topic, listed by `readside deadletters`), the worker never restarts over
-it, and the stream goes on (a write after it is read with its consistency token)."""
+outcome (a dead letter with its reason, one per read model reading the topic, listed by `readside deadletters`),
+the worker never restarts over it, and the stream goes on (a write after it is read with its consistency token)."""
+
 from __future__ import annotations
 
 import json
@@ -28,18 +29,32 @@ def _products(**changes) -> bytes:
 POISON = {
     "garbage_800_kb": (TOPIC, bytes(range(256)) * 3200, "bad_json"),
     "missing_after": (TOPIC, _products(after=None), "invalid_envelope"),
-    "lsn_past_2_63": (TOPIC, _products(source={**recorded("products.update")["value"]["source"], "lsn": 2**63}),
-                      "invalid_envelope"),
+    "lsn_past_2_63": (
+        TOPIC,
+        _products(source={**recorded("products.update")["value"]["source"], "lsn": 2**63}),
+        "invalid_envelope",
+    ),
     "truncate": (TOPIC, _products(op="t"), "unknown_op"),
-    "unavailable_value": (CUSTOMERS, json.dumps({**recorded("customers.update")["value"], "after": {
-        **recorded("customers.update")["value"]["after"], "name": "__debezium_unavailable_value"}}).encode(),
-        "unavailable_value"),
+    "unavailable_value": (
+        CUSTOMERS,
+        json.dumps(
+            {
+                **recorded("customers.update")["value"],
+                "after": {**recorded("customers.update")["value"]["after"], "name": "__debezium_unavailable_value"},
+            }
+        ).encode(),
+        "unavailable_value",
+    ),
 }
 
 
 def letters(reason: str) -> list[dict]:
-    result = subprocess.run([sys.executable, "-m", "infra.cli.main", "deadletters", "--reason", reason, "--json"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "infra.cli.main", "deadletters", "--reason", reason, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -50,8 +65,12 @@ def test_a_poison_record_becomes_one_dead_letter_and_the_stream_goes_on(stack, s
     before = {letter["position"] for letter in letters(reason)}
     pid = worker_pid(stack)
     produce(stack.kafka_bootstrap, topic, json.dumps({"id": 10**9}).encode(), value)
-    new = poll_until(lambda: [letter for letter in letters(reason) if letter["position"] not in before], 60,
-                     f"a {reason} dead letter for {case}", 1.0)
+    new = poll_until(
+        lambda: [letter for letter in letters(reason) if letter["position"] not in before],
+        60,
+        f"a {reason} dead letter for {case}",
+        1.0,
+    )
     # one letter per read model whose router reads the topic (products and orders both read products)
     assert len({letter["source"] for letter in new}) == 1 and new[0]["source"].startswith(topic)
     assert len({letter["projection"] for letter in new}) == len(new)

@@ -1,4 +1,5 @@
 """No secret on any command line, and each running process holds only the secrets it uses."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Products read model end to end: commands through the write API, reads through the query API with tokens."""
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -27,12 +28,24 @@ def test_every_product_command_is_visible_to_a_read_with_its_token(shop):
     added = shop.add_product(price="19.90", initial_stock=3)
     pid, token = added["id"], added["consistency_token"]
     doc = product(shop, pid, token)
-    assert doc == {"id": pid, "sku": added["sku"], "name": added["name"], "description": added["description"],
-                   "category": "tools", "brand": None, "price": "19.90", "active": True, "on_hand": 3, "in_stock": True,
-                   "units_sold": 0}
+    assert doc == {
+        "id": pid,
+        "sku": added["sku"],
+        "name": added["name"],
+        "description": added["description"],
+        "category": "tools",
+        "brand": None,
+        "price": "19.90",
+        "active": True,
+        "on_hand": 3,
+        "in_stock": True,
+        "units_sold": 0,
+    }
     assert search_ids(shop, token, q=added["word"]) == [pid]
 
-    token = shop.command("PATCH", f"/products/{pid}", {"name": "Renamed lantern", "price": "24.50"})["consistency_token"]
+    token = shop.command("PATCH", f"/products/{pid}", {"name": "Renamed lantern", "price": "24.50"})[
+        "consistency_token"
+    ]
     assert (product(shop, pid, token)["name"], product(shop, pid, token)["price"]) == ("Renamed lantern", "24.50")
 
     token = shop.command("POST", f"/products/{pid}/stock", {"delta": -3})["consistency_token"]
@@ -41,8 +54,9 @@ def test_every_product_command_is_visible_to_a_read_with_its_token(shop):
     assert product(shop, pid, token)["on_hand"] == 5
 
     customer = shop.add_customer()
-    order = shop.command("POST", "/orders", {"customer_id": customer["id"],
-                                             "items": [{"product_id": pid, "quantity": 2}]})
+    order = shop.command(
+        "POST", "/orders", {"customer_id": customer["id"], "items": [{"product_id": pid, "quantity": 2}]}
+    )
     assert product(shop, pid, order["consistency_token"])["units_sold"] == 2
     token = shop.command("POST", f"/orders/{order['id']}/cancel")["consistency_token"]
     doc = product(shop, pid, token)

@@ -1,4 +1,5 @@
 """The products read model stays exact: poison events, a SIGKILLed worker, a randomized concurrent workload."""
+
 from __future__ import annotations
 
 import uuid
@@ -18,8 +19,15 @@ def test_a_poison_event_goes_to_the_dead_letter_topic_and_the_next_good_event_is
     produce(stack.kafka_bootstrap, "readside.public.products", b'{"id": -1}', garbage)
     added = shop.add_product()
     assert shop.get(f"/products/{added['id']}", added["consistency_token"]).status_code == 200
-    dead = poll_until(lambda: [m for m in read_topic(stack.kafka_bootstrap, "readside.dlq", 1)
-                               if m.value and garbage.decode() in _decoded(m.value)], 30, "the dead letter")
+    dead = poll_until(
+        lambda: [
+            m
+            for m in read_topic(stack.kafka_bootstrap, "readside.dlq", 1)
+            if m.value and garbage.decode() in _decoded(m.value)
+        ],
+        30,
+        "the dead letter",
+    )
     assert dead[0].value["reason"] == "bad_json" and dead[0].value["source"]["topic"] == "readside.public.products"
 
 

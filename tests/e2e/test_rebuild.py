@@ -1,6 +1,7 @@
 """`readside rebuild`: every read model built anew into a versioned index behind its alias while writes and
 token reads go on; the old index is kept current for `--rollback`, `--drop-previous` deletes it, and a
 rebuild killed halfway leaves the alias alone and is started over by the next run."""
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,13 @@ from tests.support.workload import Renamer
 
 pytestmark = pytest.mark.e2e
 
-MODELS = {"products": "products", "orders": "orders", "customers": "customers", "sales": "sales_daily",
-          "product_sales": "product_sales_daily"}
+MODELS = {
+    "products": "products",
+    "orders": "orders",
+    "customers": "customers",
+    "sales": "sales_daily",
+    "product_sales": "product_sales_daily",
+}
 
 
 def _aliased(es: str, alias: str) -> list[str]:
@@ -75,8 +81,12 @@ def test_a_rebuild_killed_halfway_leaves_the_alias_alone_and_the_next_run_starts
     es = stack.settings.elasticsearch_url
     live = _aliased(es, "customers")
     shop.add_customer()
-    run = subprocess.Popen([sys.executable, "-m", "infra.cli.main", "rebuild", "customers"], text=True,
-                           stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    run = subprocess.Popen(
+        [sys.executable, "-m", "infra.cli.main", "rebuild", "customers"],
+        text=True,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+    )
     assert run.stderr is not None
     for line in run.stderr:
         if "created " in line:  # the new index is in the shadow set; the snapshot comes next

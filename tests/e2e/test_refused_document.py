@@ -1,5 +1,6 @@
 """A document Elasticsearch refuses for good (a mapping conflict) is a dead letter, and the token read that
 depends on it answers 502 saying so, never the older document; once fixed and replayed, it reads normally."""
+
 from __future__ import annotations
 
 import json

@@ -1,5 +1,6 @@
 """`readside restart <part>`: an API's workers are replaced by new ones that already serve (no request fails
 meanwhile); any other part is stopped and started again; the rest is untouched."""
+
 from __future__ import annotations
 
 import threading
@@ -24,8 +25,9 @@ def test_the_query_api_is_restarted_with_new_workers_while_every_read_is_answere
     done = threading.Event()
 
     def read() -> None:
-        with httpx.Client(base_url=f"http://{stack.settings.host}:{stack.settings.query_api_port}",
-                          timeout=10) as client:
+        with httpx.Client(
+            base_url=f"http://{stack.settings.host}:{stack.settings.query_api_port}", timeout=10
+        ) as client:
             while not done.is_set():
                 try:
                     key = str(client.get(f"/products/{added['id']}").status_code)

@@ -1,6 +1,7 @@
 """Schema changes on a running stack: a column the read models do not use changes nothing; a brand (migration
 0004) flows into documents and search; a new mapping version is put behind the alias by a rebuild while reads
 go on, with no stop of the pipeline."""
+
 from __future__ import annotations
 
 import json
@@ -40,7 +41,9 @@ def test_a_column_no_read_model_uses_added_while_the_pipeline_runs_changes_nothi
         renamed = shop.command("PATCH", f"/products/{added['id']}", {"name": "Lamp with a note, renamed"})
         read = shop.get(f"/products/{added['id']}", renamed["consistency_token"])
         assert read.status_code == 200 and read.json()["name"] == "Lamp with a note, renamed"
-        assert column not in httpx.get(f"{stack.settings.elasticsearch_url}/products/_doc/{added['id']}").json()["_source"]
+        assert (
+            column not in httpx.get(f"{stack.settings.elasticsearch_url}/products/_doc/{added['id']}").json()["_source"]
+        )
     finally:
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute(f"ALTER TABLE products DROP COLUMN {column}")
@@ -66,18 +69,28 @@ def test_a_new_mapping_version_goes_behind_the_alias_through_a_rebuild_while_rea
     before = _aliased(es, settings.products_alias)
     # The next mapping version: the same fields, plus a lowercase keyword of the name to match prefixes on.
     mapping = json.loads(settings.products_mapping.read_text())
-    mapping["mappings"]["properties"]["name"]["fields"]["lower"] = {"type": "keyword",
-                                                                    "normalizer": "lowercase_keyword"}
+    mapping["mappings"]["properties"]["name"]["fields"]["lower"] = {
+        "type": "keyword",
+        "normalizer": "lowercase_keyword",
+    }
     version = f"products_v{secrets.randbelow(900) + 100}"
     (tmp_path / f"{version}.json").write_text(json.dumps(mapping))
     renamer = Renamer(stack, shop.add_product(initial_stock=100_000), shop.add_customer()["id"])
     renamer.start()
     try:
         poll_until(lambda: renamer.acked >= 5, 60, "writes to flow before the rebuild")
-        env = {**os.environ, "READSIDE_PRODUCTS_MAPPING": str(tmp_path / f"{version}.json"),
-               "READSIDE_PRODUCTS_INDEX": version}
-        result = subprocess.run([sys.executable, "-m", "infra.cli.main", "rebuild", "products"], env=env,
-                                capture_output=True, text=True, timeout=300)
+        env = {
+            **os.environ,
+            "READSIDE_PRODUCTS_MAPPING": str(tmp_path / f"{version}.json"),
+            "READSIDE_PRODUCTS_INDEX": version,
+        }
+        result = subprocess.run(
+            [sys.executable, "-m", "infra.cli.main", "rebuild", "products"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert result.returncode == 0, result.stdout + result.stderr
         acked = renamer.acked
         poll_until(lambda: renamer.acked >= acked + 5, 60, "writes to flow after the rebuild")

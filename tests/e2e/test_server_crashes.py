@@ -2,13 +2,13 @@
 the restart, no token read returns older data, the write API never answers 500, nothing is lost, and the
 transient failures it causes in the pipeline (refused connections, timeouts) make no dead letter.
 (The full matrix, with stalls and every service, is `make faults`.)"""
+
 from __future__ import annotations
 
 import os
 import signal
 import time
 
-import httpx
 import pytest
 
 from infra.deadletters import list_letters
@@ -59,4 +59,3 @@ def test_a_server_killed_under_writes_is_restarted_by_its_supervisor_and_nothing
     assert slot["name"] == "readside_slot"  # the same slot survived: nothing to re-snapshot
     assert_verified()
     assert len(list_letters(stack.settings)) == letters  # a server away is waited for, never a dead letter
-

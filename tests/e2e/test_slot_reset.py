@@ -1,5 +1,6 @@
 """`readside slot reset`, the recovery status offers for a lost slot: a new slot and a new snapshot, after
 which the stream goes on and every read model still equals Postgres."""
+
 from __future__ import annotations
 
 import subprocess
@@ -15,8 +16,7 @@ pytestmark = pytest.mark.e2e
 
 
 def readside(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "infra.cli.main", *args], capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run([sys.executable, "-m", "infra.cli.main", *args], capture_output=True, text=True, timeout=300)
 
 
 def test_it_asks_for_confirmation():

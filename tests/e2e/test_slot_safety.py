@@ -1,5 +1,6 @@
 """The replication slot under a Connect outage: its retained WAL rises in status and in the console's metrics
 while writes go on, falls once Connect is back, and nothing is lost."""
+
 from __future__ import annotations
 
 import httpx
@@ -42,8 +43,11 @@ def test_a_connect_outage_grows_the_slot_and_its_return_drains_it(stack, shop):
         assert grown > before + 100_000, (before, grown)
         [slot] = slot_report(stack.settings, postgres_password(stack.settings))
         assert not slot["active"] and slot["level"] == "ok"  # far below half of the 4 GB bound
-        poll_until(lambda: (seen := console_retained(stack)) is not None and seen >= grown, 30,
-                   "the console's metric to show the grown slot")
+        poll_until(
+            lambda: (seen := console_retained(stack)) is not None and seen >= grown,
+            30,
+            "the console's metric to show the grown slot",
+        )
     finally:
         native.up()
     poll_until(lambda: retained(stack) < grown // 2, 90, "the slot's retained WAL to fall once Connect is back")

@@ -1,4 +1,5 @@
 """`readside verify --sample N` compares a bounded random sample of each side, and finds what differs in it."""
+
 from __future__ import annotations
 
 import re
@@ -25,14 +26,16 @@ def test_a_sample_is_bounded_and_a_tampered_document_in_it_is_found(stack, shop)
     assert 1 <= compared(small.stdout) <= 4  # two ids from each side, some the same
     victim = products[0]["id"]
     es = stack.settings.elasticsearch_url
-    httpx.post(f"{es}/products/_update/{victim}", json={"doc": {"name": "Tampered lamp"}},
-               params={"refresh": "true"}).raise_for_status()
+    httpx.post(
+        f"{es}/products/_update/{victim}", json={"doc": {"name": "Tampered lamp"}}, params={"refresh": "true"}
+    ).raise_for_status()
     try:
         whole = readside("verify", "--model", "products", "--sample", "1000000", "--wait", "0")
         assert whole.returncode == 1 and "Tampered lamp" in whole.stdout, whole.stdout
         # The console's timer runs the same sample: the drift is a metric and a problem
-        watch = DriftWatch(stack.settings.model_copy(update={"verify_sample_size": 1_000_000,
-                                                             "verify_sample_wait_s": 0}))
+        watch = DriftWatch(
+            stack.settings.model_copy(update={"verify_sample_size": 1_000_000, "verify_sample_wait_s": 0})
+        )
         watch.once()
         assert DRIFT.labels("products")._value.get() == 1
         assert [p for p in watch.problems if "1 difference(s)" in p and "products" in p]

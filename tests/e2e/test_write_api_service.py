@@ -1,4 +1,5 @@
 """The write API as `readside up` runs it: token from the data folder, commands over HTTP, token header."""
+
 from __future__ import annotations
 
 import uuid
@@ -40,6 +41,7 @@ def test_a_command_commits_and_answers_only_an_id_and_a_consistency_token(stack,
 
 
 def test_a_request_without_the_token_is_refused(stack, write_api):
-    response = httpx.post(f"{write_api.base_url}/customers", json={"email": "x@example.com", "name": "X",
-                                                                 "country": "GB"})
+    response = httpx.post(
+        f"{write_api.base_url}/customers", json={"email": "x@example.com", "name": "X", "country": "GB"}
+    )
     assert response.status_code == 401

@@ -1,4 +1,5 @@
 """Row changes in Postgres reach Kafka as exact Debezium events: c/u/d + tombstone, and snapshot reads."""
+
 from __future__ import annotations
 
 import asyncio
@@ -9,10 +10,10 @@ import httpx
 import psycopg
 import pytest
 
-from tests.support.postgres import drop_replication_slot
 from infra.registrar import Registrar, load_connector_file
 from infra.settings import CONNECTORS_DIR
 from tests.support.kafka import read_topic
+from tests.support.postgres import drop_replication_slot
 
 pytestmark = pytest.mark.integration
 
@@ -22,8 +23,10 @@ PRICE, AT = "12345678.90", "2026-01-02T03:04:05.123456Z"
 def _make_table(dsn: str, rows: int = 0) -> str:
     table = f"cdc_probe_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f"CREATE TABLE {table} (id int PRIMARY KEY, price numeric(12,2) NOT NULL,"
-                     " at timestamptz NOT NULL, note text)")
+        conn.execute(
+            f"CREATE TABLE {table} (id int PRIMARY KEY, price numeric(12,2) NOT NULL,"
+            " at timestamptz NOT NULL, note text)"
+        )
         for i in range(1, rows + 1):
             conn.execute(f"INSERT INTO {table} VALUES (%s, %s, %s, 'before connector')", (i, PRICE, AT))
     return table
@@ -75,8 +78,13 @@ def test_rows_that_existed_before_the_connector_arrive_as_snapshot_reads(stack):
     table = _make_table(stack.postgres_dsn, rows=3)
     suffix = uuid.uuid4().hex[:8]
     base = load_connector_file(CONNECTORS_DIR / "postgres-source.json")
-    config = {**base.config, "slot.name": f"readside_test_{suffix}", "topic.prefix": f"snaptest{suffix}",
-              "table.include.list": f"public.{table}", "heartbeat.action.query": "SELECT 1"}
+    config = {
+        **base.config,
+        "slot.name": f"readside_test_{suffix}",
+        "topic.prefix": f"snaptest{suffix}",
+        "table.include.list": f"public.{table}",
+        "heartbeat.action.query": "SELECT 1",
+    }
     config.pop("table.exclude.list")
     connector = replace(base, name=f"snapshot-test-{suffix}", config=config)
     registrar = Registrar(stack.connect_url, say=lambda _: None)

@@ -1,4 +1,5 @@
 """`readside up` / `down` as a user runs them, on a second stack with its own ports and data folder."""
+
 from __future__ import annotations
 
 import json
@@ -8,8 +9,8 @@ import socket
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -19,9 +20,19 @@ from tests.support.processes import processes_mentioning
 pytestmark = pytest.mark.integration
 
 # Below the kernel's ephemeral range (32768-60999), where a client socket could hold the port.
-ALT_PORTS = {"POSTGRES": 21432, "KAFKA": 21092, "KAFKA_CONTROLLER": 21093, "CONNECT": 21083,
-             "ELASTICSEARCH": 21200, "ELASTICSEARCH_TRANSPORT": 21300, "WRITE_API": 21001,
-             "QUERY_API": 21002, "PIPELINE_METRICS": 21102, "PIPELINE_WEB": 21066, "CONSOLE": 21003}
+ALT_PORTS = {
+    "POSTGRES": 21432,
+    "KAFKA": 21092,
+    "KAFKA_CONTROLLER": 21093,
+    "CONNECT": 21083,
+    "ELASTICSEARCH": 21200,
+    "ELASTICSEARCH_TRANSPORT": 21300,
+    "WRITE_API": 21001,
+    "QUERY_API": 21002,
+    "PIPELINE_METRICS": 21102,
+    "PIPELINE_WEB": 21066,
+    "CONSOLE": 21003,
+}
 
 
 @pytest.fixture
@@ -31,17 +42,23 @@ def alt_env(stack) -> Iterator[dict[str, str]]:
     data_dir = stack.settings.data / "test-stacks" / uuid.uuid4().hex[:8]
     env = {k: v for k, v in os.environ.items() if not k.startswith("READSIDE_")}
     env.update({f"READSIDE_{name}_PORT": str(port) for name, port in ALT_PORTS.items()})
-    env.update(READSIDE_STACK="native", READSIDE_DATA_DIR=str(data_dir),
-               READSIDE_DIST_DIR=str(stack.settings.dist),  # reuse the downloads, not the data
-               READSIDE_KAFKA_HEAP="256m", READSIDE_CONNECT_HEAP="512m", READSIDE_ELASTICSEARCH_HEAP="512m")
+    env.update(
+        READSIDE_STACK="native",
+        READSIDE_DATA_DIR=str(data_dir),
+        READSIDE_DIST_DIR=str(stack.settings.dist),  # reuse the downloads, not the data
+        READSIDE_KAFKA_HEAP="256m",
+        READSIDE_CONNECT_HEAP="512m",
+        READSIDE_ELASTICSEARCH_HEAP="512m",
+    )
     yield env
     readside(env, "down")  # a no-op when the test already stopped it
     shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def readside(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "infra.cli.main", *args], env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "infra.cli.main", *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def assert_nothing_left(env: dict[str, str]) -> None:
@@ -55,10 +72,18 @@ def test_up_twice_is_harmless_and_down_leaves_nothing_running(alt_env):
     assert first.returncode == 0, first.stderr
     report = json.loads(readside(alt_env, "status", "--json").stdout)
     assert {name: c["healthy"] for name, c in report["components"].items()} == {
-        "postgres": True, "kafka": True, "elasticsearch": True, "connect": True}
+        "postgres": True,
+        "kafka": True,
+        "elasticsearch": True,
+        "connect": True,
+    }
     assert report["connectors"]["postgres-source"]["state"] == "RUNNING"
     assert {name: s["healthy"] for name, s in report["services"].items()} == {
-        "write-api": True, "query-api": True, "pipeline": True, "console": True}
+        "write-api": True,
+        "query-api": True,
+        "pipeline": True,
+        "console": True,
+    }
     token_file = Path(alt_env["READSIDE_DATA_DIR"]) / "secrets" / "write-api.token"
     assert report["write_token"] == f"file {token_file}" and token_file.stat().st_mode & 0o077 == 0
     pids = {name: c["pid"] for name, c in [*report["components"].items(), *report["services"].items()]}
@@ -66,8 +91,9 @@ def test_up_twice_is_harmless_and_down_leaves_nothing_running(alt_env):
     again = readside(alt_env, "up")
     assert again.returncode == 0, again.stderr
     report_again = json.loads(readside(alt_env, "status", "--json").stdout)
-    assert {name: c["pid"] for name, c in [*report_again["components"].items(),
-                                           *report_again["services"].items()]} == pids
+    assert {
+        name: c["pid"] for name, c in [*report_again["components"].items(), *report_again["services"].items()]
+    } == pids
 
     down = readside(alt_env, "down", "--purge")
     assert down.returncode == 0, down.stderr

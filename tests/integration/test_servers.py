@@ -1,4 +1,5 @@
 """Each real server of the stack answers as readside needs it to."""
+
 from __future__ import annotations
 
 import asyncio
@@ -30,8 +31,9 @@ def test_kafka_accepts_a_produce_and_a_consume(stack):
             await producer.send_and_wait(topic, payload, key=b"k")
         finally:
             await producer.stop()
-        consumer = AIOKafkaConsumer(topic, bootstrap_servers=stack.kafka_bootstrap,
-                                    auto_offset_reset="earliest", group_id=None)
+        consumer = AIOKafkaConsumer(
+            topic, bootstrap_servers=stack.kafka_bootstrap, auto_offset_reset="earliest", group_id=None
+        )
         await consumer.start()
         try:
             batch = await consumer.getmany(timeout_ms=10_000)
@@ -54,8 +56,9 @@ def test_connect_runs_the_debezium_connector_and_its_task(stack):
 def test_elasticsearch_indexes_and_finds_a_document(stack):
     index = f"readside-test-{uuid.uuid4().hex[:8]}"
     with httpx.Client(base_url=stack.elasticsearch_url, timeout=10) as es:
-        created = es.put(f"/{index}/_doc/1", params={"refresh": "wait_for"},
-                         json={"name": "Blue kettle", "price": "19.90"})
+        created = es.put(
+            f"/{index}/_doc/1", params={"refresh": "wait_for"}, json={"name": "Blue kettle", "price": "19.90"}
+        )
         assert created.status_code == 201, created.text
         found = es.post(f"/{index}/_search", json={"query": {"match": {"name": "kettle"}}}).json()
         es.delete(f"/{index}")

@@ -1,4 +1,5 @@
 """HTTP clients for the running write and query APIs, as a user of readside would call them (tests only)."""
+
 from __future__ import annotations
 
 import uuid
@@ -18,10 +19,12 @@ class Shop:
     read: httpx.Client
 
     @classmethod
-    def connect(cls, settings: StackSettings) -> "Shop":
+    def connect(cls, settings: StackSettings) -> Shop:
         auth = {"Authorization": f"Bearer {write_token(settings)}"}
-        return cls(httpx.Client(base_url=f"http://{settings.host}:{settings.write_api_port}", headers=auth, timeout=30),
-                   httpx.Client(base_url=f"http://{settings.host}:{settings.query_api_port}", timeout=30))
+        return cls(
+            httpx.Client(base_url=f"http://{settings.host}:{settings.write_api_port}", headers=auth, timeout=30),
+            httpx.Client(base_url=f"http://{settings.host}:{settings.query_api_port}", timeout=30),
+        )
 
     def close(self) -> None:
         self.write.close()
@@ -37,14 +40,22 @@ class Shop:
 
     def add_product(self, **fields) -> dict:
         word = uuid.uuid4().hex[:10]
-        body = {"sku": f"SKU-{word}", "name": f"Product {word}", "description": f"about {word}",
-                "category": "tools", "price": "10.00", "initial_stock": 10, **fields}
+        body = {
+            "sku": f"SKU-{word}",
+            "name": f"Product {word}",
+            "description": f"about {word}",
+            "category": "tools",
+            "price": "10.00",
+            "initial_stock": 10,
+            **fields,
+        }
         return {**self.command("POST", "/products", body), "word": word, **body}
 
     def add_customer(self) -> dict:
         word = uuid.uuid4().hex[:10]
-        return self.command("POST", "/customers", {"email": f"c-{word}@example.com", "name": f"Customer {word}",
-                                                   "country": "DE"})
+        return self.command(
+            "POST", "/customers", {"email": f"c-{word}@example.com", "name": f"Customer {word}", "country": "DE"}
+        )
 
     def get(self, path: str, token: str | None = None, **params) -> httpx.Response:
         headers = {"X-Consistency-Token": token} if token else {}

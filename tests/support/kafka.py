@@ -1,5 +1,6 @@
 """Tests' Kafka helpers: produce one record; read a topic from the beginning until enough messages arrived,
 with a deadline."""
+
 from __future__ import annotations
 
 import asyncio
@@ -39,9 +40,14 @@ def read_topic(bootstrap: str, topic: str, count: int, timeout_s: float = 30.0) 
 async def _read(bootstrap: str, topic: str, count: int, timeout_s: float) -> list[Message]:
     from aiokafka import AIOKafkaConsumer
 
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                                enable_auto_commit=False, group_id=None,
-                                metadata_max_age_ms=500)  # the topic may appear only after the first change
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
+        metadata_max_age_ms=500,
+    )  # the topic may appear only after the first change
     await consumer.start()
     messages: list[Message] = []
     deadline = time.monotonic() + timeout_s

@@ -1,4 +1,5 @@
 """The running pipeline worker as tests see it: its pid, its event count, SIGKILL mid-burst, `readside verify`."""
+
 from __future__ import annotations
 
 import os
@@ -6,7 +7,7 @@ import signal
 import subprocess
 import sys
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 import httpx
 
@@ -16,8 +17,9 @@ from infra.polling import poll_until
 
 def readside(*args: str, timeout_s: float = 120) -> subprocess.CompletedProcess:
     """The `readside` command line, as a user runs it."""
-    return subprocess.run([sys.executable, "-m", "infra.cli.main", *args], capture_output=True, text=True,
-                          timeout=timeout_s)
+    return subprocess.run(
+        [sys.executable, "-m", "infra.cli.main", *args], capture_output=True, text=True, timeout=timeout_s
+    )
 
 
 def verify(timeout_s: float = 90) -> subprocess.CompletedProcess:
@@ -38,8 +40,9 @@ def server_pid(stack, name: str) -> int | None:
 def events_applied(stack) -> float:
     """The worker's own count of events it processed (Prometheus text format)."""
     text = httpx.get(f"http://{stack.settings.host}:{stack.settings.pipeline_metrics_port}/metrics").text
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-               if line.startswith("readside_pipeline_events_total"))
+    return sum(
+        float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith("readside_pipeline_events_total")
+    )
 
 
 def kill_worker_during(stack, burst: Callable[[], object], after_events: int = 100) -> None:

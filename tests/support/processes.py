@@ -1,4 +1,5 @@
 """Find processes by what their command line mentions (tests only): 'nothing of ours left running'."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,12 +1,13 @@
 """Give a test session a running stack: native by default, Docker via testcontainers, or external servers."""
+
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
 
 from infra.native.stack import NativeStack
 from infra.pipeline_status import seconds_since_last_checkpoint
@@ -47,8 +48,11 @@ def running_stack(settings: StackSettings) -> Iterator[RunningStack]:
         native = NativeStack(settings)
         started = native.up()
         # Tests read with tokens at once: wait until the worker applies changes (heartbeats arrive every 250 ms).
-        poll_until(lambda: (since := seconds_since_last_checkpoint(settings)) is not None and since < 15,
-                   600, "the pipeline worker to apply changes")
+        poll_until(
+            lambda: (since := seconds_since_last_checkpoint(settings)) is not None and since < 15,
+            600,
+            "the pipeline worker to apply changes",
+        )
         try:
             yield RunningStack(settings, settings.postgres_dsn(postgres_password(settings)), tuple(started))
         finally:

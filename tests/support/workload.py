@@ -1,4 +1,5 @@
 """A randomized shop workload through the write API (tests): concurrent clients, every command."""
+
 from __future__ import annotations
 
 import random
@@ -15,8 +16,10 @@ EXPECTED_REFUSALS = {404, 409}
 
 def run_client(shop: Shop, seed: int, steps: int) -> dict[str, int]:
     rng = random.Random(seed)
-    products: list[int] = [shop.add_product(price=f"{rng.randint(100, 9999) / 100:.2f}",
-                                            initial_stock=rng.randint(0, 20))["id"] for _ in range(3)]
+    products: list[int] = [
+        shop.add_product(price=f"{rng.randint(100, 9999) / 100:.2f}", initial_stock=rng.randint(0, 20))["id"]
+        for _ in range(3)
+    ]
     customers = [shop.add_customer()["id"]]
     orders: list[int] = []
     outcomes: dict[str, int] = {}
@@ -24,7 +27,8 @@ def run_client(shop: Shop, seed: int, steps: int) -> dict[str, int]:
         action, method, path, body = _pick(rng, products, customers, orders)
         response = shop.write.request(method, path, json=body)
         assert response.is_success or response.status_code in EXPECTED_REFUSALS, (
-            f"{method} {path} {body}: {response.status_code} {response.text}")
+            f"{method} {path} {body}: {response.status_code} {response.text}"
+        )
         if response.is_success and action == "add_product":
             products.append(response.json()["id"])
         if response.is_success and action == "place_order":
@@ -42,23 +46,44 @@ def run_client(shop: Shop, seed: int, steps: int) -> dict[str, int]:
 def _pick(rng: random.Random, products: list[int], customers: list[int], orders: list[int]):
     pid = rng.choice(products) if products else None
     word = f"{rng.getrandbits(48):x}"
-    choices = [("add_customer", "POST", "/customers", {"email": f"w-{word}@example.com", "name": f"Client {word}",
-                                                       "country": rng.choice(["DE", "FR", "GB"])})]
+    choices = [
+        (
+            "add_customer",
+            "POST",
+            "/customers",
+            {"email": f"w-{word}@example.com", "name": f"Client {word}", "country": rng.choice(["DE", "FR", "GB"])},
+        )
+    ]
     if len(customers) > 1:  # keep one to order with
         cid = rng.choice(customers)
-        choices += [("rename_customer", "PATCH", f"/customers/{cid}", {"name": f"Client {word}"}),
-                    ("move_customer", "PATCH", f"/customers/{cid}", {"country": rng.choice(["ES", "IT"])}),
-                    ("erase_customer", "DELETE", f"/customers/{cid}", None)]
-    choices += [("add_product", "POST", "/products", {"sku": f"W-{rng.getrandbits(48):x}", "name": "Widget",
-                                                     "description": "random", "category": rng.choice("abc"),
-                                                     "price": f"{rng.randint(1, 5000) / 100:.2f}",
-                                                     "initial_stock": rng.randint(0, 9)})]
+        choices += [
+            ("rename_customer", "PATCH", f"/customers/{cid}", {"name": f"Client {word}"}),
+            ("move_customer", "PATCH", f"/customers/{cid}", {"country": rng.choice(["ES", "IT"])}),
+            ("erase_customer", "DELETE", f"/customers/{cid}", None),
+        ]
+    choices += [
+        (
+            "add_product",
+            "POST",
+            "/products",
+            {
+                "sku": f"W-{rng.getrandbits(48):x}",
+                "name": "Widget",
+                "description": "random",
+                "category": rng.choice("abc"),
+                "price": f"{rng.randint(1, 5000) / 100:.2f}",
+                "initial_stock": rng.randint(0, 9),
+            },
+        )
+    ]
     if pid:
-        choices += [("reprice", "PATCH", f"/products/{pid}", {"price": f"{rng.randint(1, 5000) / 100:.2f}"}),
-                    ("rename", "PATCH", f"/products/{pid}", {"name": f"Widget {rng.randint(1, 99)}"}),
-                    ("toggle", "PATCH", f"/products/{pid}", {"active": rng.random() > 0.2}),
-                    ("stock", "POST", f"/products/{pid}/stock", {"delta": rng.randint(-3, 6)}),
-                    ("delete_product", "DELETE", f"/products/{pid}", None)]
+        choices += [
+            ("reprice", "PATCH", f"/products/{pid}", {"price": f"{rng.randint(1, 5000) / 100:.2f}"}),
+            ("rename", "PATCH", f"/products/{pid}", {"name": f"Widget {rng.randint(1, 99)}"}),
+            ("toggle", "PATCH", f"/products/{pid}", {"active": rng.random() > 0.2}),
+            ("stock", "POST", f"/products/{pid}/stock", {"delta": rng.randint(-3, 6)}),
+            ("delete_product", "DELETE", f"/products/{pid}", None),
+        ]
         items = [{"product_id": p, "quantity": rng.randint(1, 3)} for p in rng.sample(products, min(2, len(products)))]
         choices += [("place_order", "POST", "/orders", {"customer_id": rng.choice(customers), "items": items})] * 3
     if orders:
@@ -101,9 +126,10 @@ class Renamer(threading.Thread):
             try:
                 wrote = self.shop.write.patch(f"/products/{self.product['id']}", json={"name": name})
                 self.count("write", wrote.status_code)
-                order = self.shop.write.post("/orders", json={"customer_id": self.customer,
-                                                              "items": [{"product_id": self.product["id"],
-                                                                         "quantity": 1}]})
+                order = self.shop.write.post(
+                    "/orders",
+                    json={"customer_id": self.customer, "items": [{"product_id": self.product["id"], "quantity": 1}]},
+                )
                 self.count("order", order.status_code)
                 if wrote.status_code != 200:
                     self.halt.wait(0.2)

@@ -1,4 +1,5 @@
 """The shipped connector config says what DESIGN §3 requires: exact values, heartbeats, no plaintext secret."""
+
 from __future__ import annotations
 
 import re
@@ -18,7 +19,11 @@ def test_capture_uses_pgoutput_with_a_named_publication_and_slot_and_the_readsid
     c = SOURCE.config
     assert c["connector.class"] == "io.debezium.connector.postgresql.PostgresConnector"
     assert (c["plugin.name"], c["publication.name"], c["slot.name"], c["topic.prefix"]) == (
-        "pgoutput", "readside_publication", "readside_slot", "readside")
+        "pgoutput",
+        "readside_publication",
+        "readside_slot",
+        "readside",
+    )
 
 
 def test_values_arrive_exact_decimals_as_strings_and_heartbeats_are_on():

@@ -1,4 +1,5 @@
 """Connector files are checked before anything is sent: syntax and shape errors name the file and place."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,12 +20,15 @@ def test_a_syntax_error_names_file_line_and_column(tmp_path):
         load_connector_file(path)
 
 
-@pytest.mark.parametrize("body, reason", [
-    ('["not", "an", "object"]', "expected the Connect REST body"),
-    ('{"config": {}}', "expected the Connect REST body"),
-    ('{"name": "x", "config": {"tasks.max": 1}}', "not strings: tasks.max"),
-    ('{"name": "x", "config": {"name": "y"}}', "differs from name"),
-])
+@pytest.mark.parametrize(
+    "body, reason",
+    [
+        ('["not", "an", "object"]', "expected the Connect REST body"),
+        ('{"config": {}}', "expected the Connect REST body"),
+        ('{"name": "x", "config": {"tasks.max": 1}}', "not strings: tasks.max"),
+        ('{"name": "x", "config": {"name": "y"}}', "differs from name"),
+    ],
+)
 def test_a_wrong_shape_is_explained(tmp_path, body, reason):
     with pytest.raises(StackError, match=reason):
         load_connector_file(write(tmp_path, body))

@@ -1,4 +1,5 @@
 """Stack settings: loopback defaults, environment overrides, pins read from the one versions file."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,5 +1,6 @@
 """The pipeline's checkpoint documents: by id with a realtime mget (the watch without a progress topic,
 a backfill's wait), or all of them (where the progress feed starts from)."""
+
 from __future__ import annotations
 
 import logging
@@ -20,19 +21,20 @@ class CheckpointsIndex:
         self._es = es
         self._index = index
 
-    async def read_many(self, wanted: Mapping[str, Sequence[Partition]]
-                        ) -> dict[str, dict[Partition, Checkpoint]]:
+    async def read_many(self, wanted: Mapping[str, Sequence[Partition]]) -> dict[str, dict[Partition, Checkpoint]]:
         """{projection: its checkpoints among those partitions}, in one multi-get; a missing one means
         nothing applied. A multi-get is realtime, so a checkpoint is visible as soon as it is written."""
-        by_id = {checkpoint_id(projection, p): (projection, p)
-                 for projection, partitions in wanted.items() for p in partitions}
+        by_id = {
+            checkpoint_id(projection, p): (projection, p)
+            for projection, partitions in wanted.items()
+            for p in partitions
+        }
         found: dict[str, dict[Partition, Checkpoint]] = {projection: {} for projection in wanted}
         if not by_id:
             return found
         with translated_errors("read checkpoints", self._index):
             try:
-                response = await self._es.mget(index=self._index, ids=list(by_id),
-                                               source_includes=["offset", "lsn"])
+                response = await self._es.mget(index=self._index, ids=list(by_id), source_includes=["offset", "lsn"])
             except NotFoundError:  # no checkpoints index yet: the pipeline applied nothing
                 return found
         for doc in response["docs"]:
@@ -42,8 +44,7 @@ class CheckpointsIndex:
             if doc.get("found") and doc["_id"] in by_id:
                 source = doc.get("_source") or {}
                 projection, partition = by_id[doc["_id"]]
-                found[projection][partition] = Checkpoint(_int(source.get("offset")),
-                                                          _int(source.get("lsn")))
+                found[projection][partition] = Checkpoint(_int(source.get("offset")), _int(source.get("lsn")))
         return found
 
     async def read_all(self) -> dict[str, dict[Partition, Checkpoint]]:
@@ -51,19 +52,26 @@ class CheckpointsIndex:
         with translated_errors("read checkpoints", self._index):
             try:
                 response = await self._es.search(
-                    index=self._index, size=_ALL, query={"match_all": {}},
-                    source_includes=["projection", "topic", "partition", "offset", "lsn"])
+                    index=self._index,
+                    size=_ALL,
+                    query={"match_all": {}},
+                    source_includes=["projection", "topic", "partition", "offset", "lsn"],
+                )
             except NotFoundError:
                 return {}
         found: dict[str, dict[Partition, Checkpoint]] = {}
         for hit in response["hits"]["hits"]:
             source = hit.get("_source") or {}
             partition = _int(source.get("partition"))
-            if not isinstance(source.get("projection"), str) or not isinstance(source.get("topic"), str) \
-                    or partition is None:
+            if (
+                not isinstance(source.get("projection"), str)
+                or not isinstance(source.get("topic"), str)
+                or partition is None
+            ):
                 continue
             found.setdefault(source["projection"], {})[Partition(source["topic"], partition)] = Checkpoint(
-                _int(source.get("offset")), _int(source.get("lsn")))
+                _int(source.get("offset")), _int(source.get("lsn"))
+            )
         return found
 
 

@@ -1,4 +1,5 @@
 """One read model's index (through its alias): realtime get, refresh, point-in-time search."""
+
 from __future__ import annotations
 
 import logging
@@ -16,8 +17,14 @@ log = logging.getLogger(__name__)
 class DocumentIndex:
     """`kind` names a document in messages and logs ("product", "order", "customer")."""
 
-    def __init__(self, es: AsyncElasticsearch, alias: str, pit_keep_alive: str,
-                 kind: str = "document", rejections_index: str = "readside_rejections") -> None:
+    def __init__(
+        self,
+        es: AsyncElasticsearch,
+        alias: str,
+        pit_keep_alive: str,
+        kind: str = "document",
+        rejections_index: str = "readside_rejections",
+    ) -> None:
         self._es = es
         self._alias = alias
         self._keep_alive = pit_keep_alive
@@ -51,8 +58,7 @@ class DocumentIndex:
 
     async def open_snapshot(self) -> str:
         with translated_errors("open point in time", self._alias):
-            response = await self._es.open_point_in_time(index=self._alias,
-                                                         keep_alive=self._keep_alive)
+            response = await self._es.open_point_in_time(index=self._alias, keep_alive=self._keep_alive)
         return str(response["id"])
 
     async def close_snapshot(self, pit_id: str) -> None:
@@ -64,27 +70,25 @@ class DocumentIndex:
 
     async def search(self, body: dict[str, Any], pit_id: str | None) -> dict[str, Any]:
         """One page. With a point in time the index is not named: the snapshot decides."""
-        with translated_errors(f"search {self._kind}s", self._alias,
-                               refusal_is_client_fault=True):
+        with translated_errors(f"search {self._kind}s", self._alias, refusal_is_client_fault=True):
             if pit_id is None:
                 response = await self._es.search(index=self._alias, body=body)
                 return dict(response.body)
             try:
-                response = await self._es.search(
-                    body={**body, "pit": {"id": pit_id, "keep_alive": self._keep_alive}})
+                response = await self._es.search(body={**body, "pit": {"id": pit_id, "keep_alive": self._keep_alive}})
             except NotFoundError as exc:  # search_context_missing: the snapshot expired
                 raise SnapshotExpired(str(exc)) from exc
             return dict(response.body)
 
-    async def get_many(self, doc_ids: Sequence[int], fields: Sequence[str]
-                       ) -> dict[int, dict[str, Any]]:
+    async def get_many(self, doc_ids: Sequence[int], fields: Sequence[str]) -> dict[int, dict[str, Any]]:
         """`fields` of the stored documents among `doc_ids` (realtime multi-get); an id without a
         document is left out."""
         if not doc_ids:
             return {}
         with translated_errors(f"get {self._kind}s", self._alias):
-            response = await self._es.mget(index=self._alias, ids=[str(i) for i in doc_ids],
-                                           source_includes=list(fields))
+            response = await self._es.mget(
+                index=self._alias, ids=[str(i) for i in doc_ids], source_includes=list(fields)
+            )
         found: dict[int, dict[str, Any]] = {}
         for doc in response["docs"]:
             if doc.get("error"):  # e.g. the index does not exist yet: the ids stay unknown

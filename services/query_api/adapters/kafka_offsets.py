@@ -1,5 +1,6 @@
 """Kafka, only as far as the consistency check needs it: which input partitions exist and
 where each one ends. Connected lazily, so reads without a token never depend on Kafka."""
+
 from __future__ import annotations
 
 import asyncio
@@ -38,8 +39,11 @@ class KafkaOffsets:
         except KafkaError as exc:
             await self._fail("describe topics", exc)
         return sorted_partitions(
-            Partition(t["topic"], int(p["partition"])) for t in described
-            if t["topic"] in wanted and t["error_code"] == 0 for p in t["partitions"])
+            Partition(t["topic"], int(p["partition"]))
+            for t in described
+            if t["topic"] in wanted and t["error_code"] == 0
+            for p in t["partitions"]
+        )
 
     async def end_offsets(self, partitions: Sequence[Partition]) -> dict[Partition, int]:
         """Per partition, the offset the next message will get (0 for an empty partition)."""
@@ -47,8 +51,7 @@ class KafkaOffsets:
             return {}
         _, consumer = await self._connected()
         try:
-            ends = await consumer.end_offsets([TopicPartition(p.topic, p.partition)
-                                               for p in partitions])
+            ends = await consumer.end_offsets([TopicPartition(p.topic, p.partition) for p in partitions])
         except KafkaError as exc:
             await self._fail("read end offsets", exc)
         return {Partition(tp.topic, tp.partition): int(end) for tp, end in ends.items()}
@@ -60,11 +63,13 @@ class KafkaOffsets:
     async def _connected(self) -> tuple[AIOKafkaAdminClient, AIOKafkaConsumer]:
         async with self._lock:
             if self._admin is None or self._consumer is None:
-                admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap,
-                                            request_timeout_ms=self._timeout_ms)
-                consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, group_id=None,
-                                            enable_auto_commit=False,
-                                            request_timeout_ms=self._timeout_ms)
+                admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, request_timeout_ms=self._timeout_ms)
+                consumer = AIOKafkaConsumer(
+                    bootstrap_servers=self._bootstrap,
+                    group_id=None,
+                    enable_auto_commit=False,
+                    request_timeout_ms=self._timeout_ms,
+                )
                 try:
                     await admin.start()
                     await consumer.start()
@@ -84,8 +89,9 @@ class KafkaOffsets:
 
     def _unavailable(self, what: str, exc: KafkaError) -> ReadModelUnavailable:
         log.warning("Kafka at %s: %s failed: %r", self._bootstrap, what, exc)
-        return ReadModelUnavailable(f"Kafka is unreachable ({type(exc).__name__}), so the "
-                                    f"consistency token cannot be checked; retry shortly")
+        return ReadModelUnavailable(
+            f"Kafka is unreachable ({type(exc).__name__}), so the consistency token cannot be checked; retry shortly"
+        )
 
     async def _close_clients(self) -> None:
         admin, consumer = self._admin, self._consumer

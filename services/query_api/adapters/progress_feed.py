@@ -11,6 +11,7 @@ so whatever the feed has missed can only make a read wait longer, never read sta
 At start it takes the checkpoint documents (a second old at most while the pipeline runs, and all there is
 while it is stopped) and reads the topic from a few seconds back, which holds a whole report.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -53,10 +54,16 @@ ListPartitions = Callable[[Sequence[str]], Awaitable[list[Partition]]]
 class ProgressFeed:
     """A CheckpointSource answered from memory, kept current by a consumer of the progress topic."""
 
-    def __init__(self, bootstrap: str, topic: str, partitions: ListPartitions,
-                 seed: CheckpointSeed | None = None,
-                 on_progress: Callable[[], None] = lambda: None, lookback_s: float = 5.0,
-                 retry_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        topic: str,
+        partitions: ListPartitions,
+        seed: CheckpointSeed | None = None,
+        on_progress: Callable[[], None] = lambda: None,
+        lookback_s: float = 5.0,
+        retry_s: float = 1.0,
+    ) -> None:
         self._bootstrap = bootstrap
         self._topic = topic
         self._seed = seed
@@ -76,8 +83,7 @@ class ProgressFeed:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
 
-    async def read_many(self, wanted: Mapping[str, Sequence[Partition]]
-                        ) -> dict[str, dict[Partition, Checkpoint]]:
+    async def read_many(self, wanted: Mapping[str, Sequence[Partition]]) -> dict[str, dict[Partition, Checkpoint]]:
         self.start()  # the first read with a token starts it, if the app did not
         found: dict[str, dict[Partition, Checkpoint]] = {}
         for projection, partitions in wanted.items():
@@ -89,8 +95,9 @@ class ProgressFeed:
         """Keep the highest position; True if it moved."""
         held = self._held.setdefault(projection, {})
         known = held.get(partition)
-        if known is not None and (checkpoint.offset is None or (
-                known.offset is not None and checkpoint.offset <= known.offset)):
+        if known is not None and (
+            checkpoint.offset is None or (known.offset is not None and checkpoint.offset <= known.offset)
+        ):
             return False
         lsns = [x for x in (known.lsn if known else None, checkpoint.lsn) if x is not None]
         held[partition] = Checkpoint(checkpoint.offset, max(lsns) if lsns else None)
@@ -110,8 +117,9 @@ class ProgressFeed:
     async def _follow(self) -> None:
         seeded = self._seed is None
         while True:
-            consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, group_id=None,
-                                        enable_auto_commit=False, fetch_max_wait_ms=500)
+            consumer = AIOKafkaConsumer(
+                bootstrap_servers=self._bootstrap, group_id=None, enable_auto_commit=False, fetch_max_wait_ms=500
+            )
             try:
                 if not seeded:
                     assert self._seed is not None

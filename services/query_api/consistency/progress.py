@@ -1,4 +1,5 @@
 """Pure judgement of a projection's progress: has it passed an LSN, and which inputs lag."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True, order=True)
 class Partition:
     """One Kafka partition of one input topic."""
+
     topic: str
     partition: int
 
@@ -18,6 +20,7 @@ class Partition:
 @dataclass(frozen=True)
 class Checkpoint:
     """What the projection recorded for one partition: last applied offset, max applied LSN."""
+
     offset: int | None
     lsn: int | None
 
@@ -39,8 +42,9 @@ def offsets_to_reach(end_offsets: Mapping[Partition, int]) -> dict[Partition, in
     return {p: end - 1 for p, end in end_offsets.items() if end > 0}
 
 
-def lagging(checkpoints: Mapping[Partition, Checkpoint], targets: Mapping[Partition, int],
-            lsn: int | None = None) -> dict[Partition, tuple[int | None, int]]:
+def lagging(
+    checkpoints: Mapping[Partition, Checkpoint], targets: Mapping[Partition, int], lsn: int | None = None
+) -> dict[Partition, tuple[int | None, int]]:
     """Partitions still behind: {partition: (applied, target)}. A partition is done when its applied
     offset reached the target, or when it applied an event at or past `lsn` (the token's): a
     partition holds its events in commit order, and that event's transaction committed after the
@@ -57,8 +61,10 @@ def lagging(checkpoints: Mapping[Partition, Checkpoint], targets: Mapping[Partit
 
 def describe_lag(behind: Mapping[Partition, tuple[int | None, int]], limit: int = 3) -> str:
     """A short human-readable account of what is still missing."""
-    parts = [f"{p} applied {'nothing' if applied is None else applied} of {target}"
-             for p, (applied, target) in sorted(behind.items())[:limit]]
+    parts = [
+        f"{p} applied {'nothing' if applied is None else applied} of {target}"
+        for p, (applied, target) in sorted(behind.items())[:limit]
+    ]
     more = len(behind) - limit
     return "; ".join(parts) + (f"; and {more} more partition(s)" if more > 0 else "")
 

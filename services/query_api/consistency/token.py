@@ -5,6 +5,7 @@ unpadded base64url of the commit WAL position (LSN) as an unsigned 64-bit big-en
 so always 3 + 11 characters. Only the canonical spelling is accepted. The read side keeps its
 own decoder because the two sides share no run-time code path, only the format.
 """
+
 from __future__ import annotations
 
 import base64
@@ -27,7 +28,7 @@ def decode_token(token: str) -> int:
     """The LSN a token stands for; MalformedToken for anything else."""
     if not isinstance(token, str) or not token.startswith(TOKEN_PREFIX):
         raise MalformedToken("consistency token must start with 'v1.'")
-    body = token[len(TOKEN_PREFIX):]
+    body = token[len(TOKEN_PREFIX) :]
     if not _BODY.fullmatch(body):
         raise MalformedToken("consistency token must be 'v1.' and 11 base64url characters")
     try:

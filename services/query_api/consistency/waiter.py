@@ -14,6 +14,7 @@ passed phase 1 in that round, and wakes the waits it satisfied. So a thousand wa
 one does, and none of them polls anything itself. Each wait ends on its own deadline, whatever the
 loop is doing (a slow Elasticsearch or Kafka answer delays the watch, never the 504).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -25,8 +26,7 @@ from functools import partial
 from typing import Protocol, TypeVar
 
 from ..domain.errors import InvalidQuery, ReadModelBehind
-from .progress import (Checkpoint, Partition, describe_lag, lagging, newest_applied_lsn,
-                       offsets_to_reach)
+from .progress import Checkpoint, Partition, describe_lag, lagging, newest_applied_lsn, offsets_to_reach
 from .token import lsn_text
 
 log = logging.getLogger(__name__)
@@ -35,8 +35,7 @@ METADATA_MAX_AGE_S = 5.0
 
 
 class CheckpointSource(Protocol):
-    async def read_many(self, wanted: Mapping[str, Sequence[Partition]]
-                        ) -> dict[str, dict[Partition, Checkpoint]]: ...
+    async def read_many(self, wanted: Mapping[str, Sequence[Partition]]) -> dict[str, dict[Partition, Checkpoint]]: ...
 
 
 class OffsetSource(Protocol):
@@ -48,6 +47,7 @@ class OffsetSource(Protocol):
 @dataclass(frozen=True)
 class Projection:
     """A read model as the waiter sees it: its checkpoint name and its input topics."""
+
     name: str
     topics: tuple[str, ...]
 
@@ -69,11 +69,18 @@ class _Unanswered(Exception):
 class ConsistencyWaiter:
     """Blocks a read until its projection has caught up with a token, or raises ReadModelBehind."""
 
-    def __init__(self, checkpoints: CheckpointSource, offsets: OffsetSource, timeout_s: float,
-                 poll_interval_s: float, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], Awaitable[None]] | None = None,
-                 on_wait: Callable[[str], object] | None = None,
-                 read_timeout_s: float = 5.0, horizon_bytes: int | None = None) -> None:
+    def __init__(
+        self,
+        checkpoints: CheckpointSource,
+        offsets: OffsetSource,
+        timeout_s: float,
+        poll_interval_s: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        on_wait: Callable[[str], object] | None = None,
+        read_timeout_s: float = 5.0,
+        horizon_bytes: int | None = None,
+    ) -> None:
         self._checkpoints = checkpoints
         self._offsets = offsets
         self._timeout_s = timeout_s
@@ -91,8 +98,7 @@ class ConsistencyWaiter:
 
     async def wait_for(self, projection: Projection, lsn: int, token: str) -> None:
         started = self._clock()
-        wait = _Wait(projection, lsn, started + self._timeout_s,
-                     asyncio.get_running_loop().create_future())
+        wait = _Wait(projection, lsn, started + self._timeout_s, asyncio.get_running_loop().create_future())
         self._waits.add(wait)
         if self._watch is None or self._watch.done():
             self._watch = asyncio.ensure_future(self._run())
@@ -115,7 +121,7 @@ class ConsistencyWaiter:
             self._poked = asyncio.Event()
         try:
             await asyncio.wait_for(self._poked.wait(), seconds)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         self._poked.clear()
 
@@ -153,12 +159,14 @@ class ConsistencyWaiter:
         newest = {p.name: newest_applied_lsn(seen.get(p.name, {})) for p in projections}
         for wait in waits:
             applied = newest[wait.projection.name]
-            if (self._horizon is not None and wait.targets is None and applied
-                    and wait.lsn > applied + self._horizon):
-                wait.done.set_exception(InvalidQuery(
-                    f"consistency token {lsn_text(wait.lsn)} is {(wait.lsn - applied) / 2**30:,.0f} GiB of WAL past "
-                    f"what projection '{wait.projection.name}' has applied ({lsn_text(applied)}): this database "
-                    "never issued it"))
+            if self._horizon is not None and wait.targets is None and applied and wait.lsn > applied + self._horizon:
+                wait.done.set_exception(
+                    InvalidQuery(
+                        f"consistency token {lsn_text(wait.lsn)} is {(wait.lsn - applied) / 2**30:,.0f} GiB of WAL "
+                        f"past what projection '{wait.projection.name}' has applied ({lsn_text(applied)}): this "
+                        "database never issued it"
+                    )
+                )
         waits = [w for w in waits if not w.done.done()]
         passed = [w for w in waits if w.targets is None and _at_least(newest[w.projection.name], w.lsn)]
         if passed:
@@ -172,8 +180,11 @@ class ConsistencyWaiter:
             shared = behind_targets.get(id(wait.targets))
             if shared is None:
                 shared = behind_targets[id(wait.targets)] = lagging(checkpoints, wait.targets)
-            behind = {p: lag for p, lag in shared.items()
-                      if not _at_least(checkpoints.get(p, Checkpoint(None, None)).lsn, wait.lsn)}
+            behind = {
+                p: lag
+                for p, lag in shared.items()
+                if not _at_least(checkpoints.get(p, Checkpoint(None, None)).lsn, wait.lsn)
+            }
             if not behind:
                 wait.done.set_result(True)
             else:
@@ -206,7 +217,7 @@ class ConsistencyWaiter:
     async def _bounded(self, call: Awaitable[T], reason: str) -> T:
         try:
             return await asyncio.wait_for(call, self._read_timeout_s)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise _Unanswered(reason) from None
 
     def _tell(self, wait: _Wait, reason: Callable[[], str]) -> None:
@@ -234,8 +245,10 @@ def _at_least(lsn: int | None, wanted: int) -> bool:
 
 
 def _not_passed(wait: _Wait, newest: int | None) -> Callable[[], str]:
-    return lambda: (f"projection '{wait.projection.name}' has applied source LSN "
-                    f"{'nothing' if newest is None else lsn_text(newest)}, the token needs {lsn_text(wait.lsn)}")
+    return lambda: (
+        f"projection '{wait.projection.name}' has applied source LSN "
+        f"{'nothing' if newest is None else lsn_text(newest)}, the token needs {lsn_text(wait.lsn)}"
+    )
 
 
 def _behind(wait: _Wait, behind: dict[Partition, tuple[int | None, int]]) -> Callable[[], str]:

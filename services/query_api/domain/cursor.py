@@ -6,6 +6,7 @@ the point-in-time id (so every page reads the same snapshot) and the LSN that sn
 to include (so a later page with a newer consistency token gets a newer snapshot). The digest
 catches damaged or hand-edited cursors; it is not a secret: every field is validated anyway.
 """
+
 from __future__ import annotations
 
 import base64
@@ -49,9 +50,11 @@ def _digest(body: bytes) -> bytes:
 
 
 def encode_cursor(cursor: Cursor) -> str:
-    body = json.dumps({"v": _VERSION, "f": cursor.fingerprint, "a": cursor.after,
-                       "p": cursor.pit_id, "l": cursor.lsn_horizon},
-                      separators=(",", ":"), allow_nan=False).encode()
+    body = json.dumps(
+        {"v": _VERSION, "f": cursor.fingerprint, "a": cursor.after, "p": cursor.pit_id, "l": cursor.lsn_horizon},
+        separators=(",", ":"),
+        allow_nan=False,
+    ).encode()
     return f"{_b64(body)}.{_b64(_digest(body))}"
 
 
@@ -77,8 +80,7 @@ def decode_cursor(text: str, fingerprint: str, scored: bool) -> Cursor:
     if not isinstance(data, dict) or set(data) != {"v", "f", "a", "p", "l"} or data["v"] != _VERSION:
         raise InvalidQuery("cursor is from another version of this API" + _RESTART)
     if data["f"] != fingerprint:
-        raise InvalidQuery("cursor belongs to a different search (q, filters or sort "
-                           "changed)" + _RESTART)
+        raise InvalidQuery("cursor belongs to a different search (q, filters or sort changed)" + _RESTART)
     after, pit_id, horizon = data["a"], data["p"], data["l"]
     if not _valid_sort_values(after, scored):
         raise InvalidQuery("cursor position is invalid" + _RESTART)

@@ -1,4 +1,5 @@
 """Customer documents to the customer view: identity plus counted-order aggregates."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -35,7 +36,10 @@ def customer_from_source(doc_id: str, source: Mapping[str, Any]) -> CustomerView
     last_order_at = source.get("last_order_at")
     return CustomerView(
         id=customer_id if customer_id is not None else int(doc_id),
-        email=str(source["email"]), name=str(source["name"]), country=str(source["country"]),
+        email=str(source["email"]),
+        name=str(source["name"]),
+        country=str(source["country"]),
         order_count=whole_number(source.get("order_count")) or 0,
         lifetime_value=lifetime_value,
-        last_order_at=str(last_order_at) if last_order_at is not None else None)
+        last_order_at=str(last_order_at) if last_order_at is not None else None,
+    )

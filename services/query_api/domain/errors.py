@@ -1,4 +1,5 @@
 """What can go wrong with a read, in domain terms; the entrypoints map each to an HTTP status."""
+
 from __future__ import annotations
 
 
@@ -38,8 +39,9 @@ class ReadModelBehind(QueryError):
     """The read model did not reach a consistency token within the bounded wait (504)."""
 
     def __init__(self, token: str, waited_s: float, reason: str) -> None:
-        super().__init__(f"read model not yet at token {token} after {waited_s:.1f} s "
-                         f"({reason}); retry later with the same token")
+        super().__init__(
+            f"read model not yet at token {token} after {waited_s:.1f} s ({reason}); retry later with the same token"
+        )
         self.token = token
 
 
@@ -48,9 +50,11 @@ class DocumentRejected(QueryError):
     good (e.g. a mapping conflict); the index holds an older one, which a token read must not pass off (502)."""
 
     def __init__(self, kind: str, doc_id: int, lsn: int, error: str) -> None:
-        super().__init__(f"{kind} {doc_id}: the read model could not index its version at LSN {lsn} "
-                         f"(Elasticsearch refused it: {error}); it holds an older version. The change is "
-                         f"kept as a dead letter (`readside deadletters`, reason sink_rejected)")
+        super().__init__(
+            f"{kind} {doc_id}: the read model could not index its version at LSN {lsn} "
+            f"(Elasticsearch refused it: {error}); it holds an older version. The change is "
+            f"kept as a dead letter (`readside deadletters`, reason sink_rejected)"
+        )
 
 
 class ReadModelUnavailable(QueryError):

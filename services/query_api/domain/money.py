@@ -1,4 +1,5 @@
 """Money as the API shows it: a decimal string with two places, read from a document field."""
+
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
@@ -7,7 +8,7 @@ CENT = Decimal("0.01")
 
 
 def money_text(amount: object, cents: object = None) -> str | None:
-    """"19.9" → "19.90"; without `amount`, from integer `cents`; None when neither is usable."""
+    """ "19.9" → "19.90"; without `amount`, from integer `cents`; None when neither is usable."""
     try:
         if amount is not None:
             value = Decimal(str(amount))

@@ -4,29 +4,35 @@ As for products, user text only ever lands in the `query` value of match-family 
 analyse it as plain text (no query_string), so no operators, fields, wildcards or regexes can be
 smuggled in. A whole number additionally matches the order with that id, as a typed term.
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .order_search import OrderSearch
 
-SOURCE_FIELDS = ["id", "status", "customer_id", "customer", "items", "total", "total_cents",
-                 "placed_at", "updated_at"]
+SOURCE_FIELDS = ["id", "status", "customer_id", "customer", "items", "total", "total_cents", "placed_at", "updated_at"]
 # Newest first; the id breaks ties (the index keeps placed_at to the millisecond), so the order
 # is total and search_after neither repeats nor skips an order at a page boundary.
 ORDER_SORT: list[dict[str, str]] = [{"placed_at": "desc"}, {"id": "desc"}]
 # An order document exists only once the order row arrived (lines may come first).
 _IS_ORDER = {"exists": {"field": "status"}}
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def order_text_query(text: str, order_id: int | None = None) -> dict[str, Any]:
     """Every word in the customer's name or the items' names (across both), or the whole text
     as a customer email or an item sku (both case-insensitive), or the order id."""
     should: list[dict[str, Any]] = [
-        {"multi_match": {"query": text, "type": "cross_fields", "operator": "and",
-                         "fields": ["customer.name", "items.name"]}},
+        {
+            "multi_match": {
+                "query": text,
+                "type": "cross_fields",
+                "operator": "and",
+                "fields": ["customer.name", "items.name"],
+            }
+        },
         {"match": {"customer.email": {"query": text}}},
         {"match": {"items.sku": {"query": text}}},
     ]
@@ -59,22 +65,30 @@ def order_filters(search: OrderSearch) -> list[dict[str, Any]]:
     return clauses
 
 
-def order_search_body(search: OrderSearch, fetch: int,
-                      search_after: list[Any] | None = None) -> dict[str, Any]:
+def order_search_body(search: OrderSearch, fetch: int, search_after: list[Any] | None = None) -> dict[str, Any]:
     """The body of one page; `fetch` is the page size plus one (to know if more follow)."""
     query: dict[str, Any] = {"bool": {"filter": order_filters(search)}}
     if search.text:
         query["bool"]["must"] = [order_text_query(search.text, search.order_id)]
-    body: dict[str, Any] = {"query": query, "sort": ORDER_SORT, "size": fetch,
-                            "track_total_hits": True, "_source": SOURCE_FIELDS}
+    body: dict[str, Any] = {
+        "query": query,
+        "sort": ORDER_SORT,
+        "size": fetch,
+        "track_total_hits": True,
+        "_source": SOURCE_FIELDS,
+    }
     if search_after is not None:
         body["search_after"] = search_after
     return body
 
 
-def customer_orders_body(customer_id: int, statuses: tuple[str, ...],
-                         size: int) -> dict[str, Any]:
+def customer_orders_body(customer_id: int, statuses: tuple[str, ...], size: int) -> dict[str, Any]:
     """A customer's orders, newest first; the total counts all of them, beyond `size`."""
     filters = [_IS_ORDER, {"term": {"customer_id": customer_id}}, *status_filter(statuses)]
-    return {"query": {"bool": {"filter": filters}}, "sort": ORDER_SORT, "size": size,
-            "track_total_hits": True, "_source": SOURCE_FIELDS}
+    return {
+        "query": {"bool": {"filter": filters}},
+        "sort": ORDER_SORT,
+        "size": size,
+        "track_total_hits": True,
+        "_source": SOURCE_FIELDS,
+    }

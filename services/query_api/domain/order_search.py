@@ -1,4 +1,5 @@
 """Validated order-search parameters: statuses, a placed_at window of instants, the fingerprint."""
+
 from __future__ import annotations
 
 import hashlib
@@ -6,7 +7,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .errors import InvalidQuery
 from .orders import OrderStatus
@@ -27,7 +28,7 @@ def parse_instant(text: str, name: str) -> datetime:
     if value.utcoffset() is None:
         raise InvalidQuery(f"{name} needs a UTC offset (Z or +hh:mm), e.g. {_INSTANT_EXAMPLE}")
     try:
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
     except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 is before year 1 in UTC
         raise InvalidQuery(f"{name} is out of range") from None
 
@@ -46,8 +47,7 @@ def parse_statuses(values: Iterable[str] | None) -> tuple[str, ...]:
     chosen = {getattr(v, "value", v) for v in values or ()}
     unknown = sorted(str(v) for v in chosen - allowed)
     if unknown:
-        raise InvalidQuery(f"status must be one of {', '.join(s.value for s in OrderStatus)} "
-                           f"(got {unknown[0]!r})")
+        raise InvalidQuery(f"status must be one of {', '.join(s.value for s in OrderStatus)} (got {unknown[0]!r})")
     return tuple(sorted(chosen))
 
 
@@ -60,11 +60,12 @@ def _customer_id(value: int | None) -> int | None:
 @dataclass(frozen=True)
 class OrderSearch:
     """One order search's filters; the order is fixed: newest placed_at first, then id."""
+
     text: str | None = None
     statuses: tuple[str, ...] = ()
     customer_id: int | None = None
     placed_from: datetime | None = None  # inclusive, UTC
-    placed_to: datetime | None = None    # inclusive, UTC
+    placed_to: datetime | None = None  # inclusive, UTC
 
     scored = False  # pages follow (placed_at, id), never a relevance score
 
@@ -73,25 +74,37 @@ class OrderSearch:
         return order_id_in(self.text)
 
     @classmethod
-    def from_params(cls, *, q: str | None, statuses: Iterable[str] | None,
-                    customer_id: int | None, placed_from: str | None,
-                    placed_to: str | None) -> OrderSearch:
+    def from_params(
+        cls,
+        *,
+        q: str | None,
+        statuses: Iterable[str] | None,
+        customer_id: int | None,
+        placed_from: str | None,
+        placed_to: str | None,
+    ) -> OrderSearch:
         text = q.strip() if q is not None else None
         if text is not None and len(text) > MAX_QUERY_TEXT:
             raise InvalidQuery(f"q must be at most {MAX_QUERY_TEXT} characters")
         start = parse_instant(placed_from, "placed_from") if placed_from is not None else None
         end = parse_instant(placed_to, "placed_to") if placed_to is not None else None
         if start is not None and end is not None and start > end:
-            raise InvalidQuery(f"placed_from ({placed_from}) must not be after placed_to "
-                               f"({placed_to})")
-        return cls(text=text or None, statuses=parse_statuses(statuses),
-                   customer_id=_customer_id(customer_id), placed_from=start, placed_to=end)
+            raise InvalidQuery(f"placed_from ({placed_from}) must not be after placed_to ({placed_to})")
+        return cls(
+            text=text or None,
+            statuses=parse_statuses(statuses),
+            customer_id=_customer_id(customer_id),
+            placed_from=start,
+            placed_to=end,
+        )
 
     def fingerprint(self) -> str:
         """A short digest of everything that decides which orders a search lists; a cursor
         carries it so it cannot be replayed against a different search."""
-        instants = [t.isoformat() if t is not None else None
-                    for t in (self.placed_from, self.placed_to)]
-        canonical = json.dumps(["orders", self.text, list(self.statuses), self.customer_id,
-                                *instants], separators=(",", ":"), ensure_ascii=True)
+        instants = [t.isoformat() if t is not None else None for t in (self.placed_from, self.placed_to)]
+        canonical = json.dumps(
+            ["orders", self.text, list(self.statuses), self.customer_id, *instants],
+            separators=(",", ":"),
+            ensure_ascii=True,
+        )
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]

@@ -1,4 +1,5 @@
 """Order documents to the order views the API answers with; internal fields are dropped."""
+
 from __future__ import annotations
 
 import enum
@@ -22,6 +23,7 @@ class OrderStatus(str, enum.Enum):
 @dataclass(frozen=True)
 class OrderCustomerView:
     """Name, email and country may be null for a moment while events are still arriving."""
+
     id: int
     name: str | None
     email: str | None
@@ -81,8 +83,9 @@ def _text(value: object) -> str | None:
 def _customer(source: Mapping[str, Any]) -> OrderCustomerView | None:
     raw = source.get("customer")
     if isinstance(raw, Mapping) and whole_number(raw.get("id")) is not None:
-        return OrderCustomerView(int(raw["id"]), _text(raw.get("name")),
-                                 _text(raw.get("email")), _text(raw.get("country")))
+        return OrderCustomerView(
+            int(raw["id"]), _text(raw.get("name")), _text(raw.get("email")), _text(raw.get("country"))
+        )
     customer_id = whole_number(source.get("customer_id"))
     if customer_id is not None:  # the customer's row has not arrived yet
         return OrderCustomerView(customer_id, None, None, None)
@@ -92,15 +95,14 @@ def _customer(source: Mapping[str, Any]) -> OrderCustomerView | None:
 def _line(raw: object) -> OrderLineView | None:
     if not isinstance(raw, Mapping):
         return None
-    line_no, product_id, quantity = (whole_number(raw.get(f))
-                                     for f in ("line_no", "product_id", "quantity"))
+    line_no, product_id, quantity = (whole_number(raw.get(f)) for f in ("line_no", "product_id", "quantity"))
     unit_price = money_text(raw.get("unit_price"))
     line_total = money_text(raw.get("line_total"), raw.get("line_total_cents"))
-    if line_no is None or product_id is None or quantity is None or unit_price is None \
-            or line_total is None:
+    if line_no is None or product_id is None or quantity is None or unit_price is None or line_total is None:
         return None
-    return OrderLineView(line_no, product_id, _text(raw.get("sku")), _text(raw.get("name")),
-                         quantity, unit_price, line_total)
+    return OrderLineView(
+        line_no, product_id, _text(raw.get("sku")), _text(raw.get("name")), quantity, unit_price, line_total
+    )
 
 
 def order_from_source(doc_id: str, source: Mapping[str, Any]) -> OrderView | None:
@@ -115,6 +117,12 @@ def order_from_source(doc_id: str, source: Mapping[str, Any]) -> OrderView | Non
         return None
     items = sorted((line for line in lines if line is not None), key=lambda line: line.line_no)
     order_id = whole_number(source.get("id"))
-    return OrderView(id=order_id if order_id is not None else int(doc_id), status=str(status),
-                     customer=_customer(source), items=items, total=total,
-                     placed_at=str(placed_at), updated_at=str(updated_at))
+    return OrderView(
+        id=order_id if order_id is not None else int(doc_id),
+        status=str(status),
+        customer=_customer(source),
+        items=items,
+        total=total,
+        placed_at=str(placed_at),
+        updated_at=str(updated_at),
+    )

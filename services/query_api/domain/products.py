@@ -1,4 +1,5 @@
 """Product documents to product views, and what a page of search results holds."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -47,12 +48,18 @@ def product_from_source(doc_id: str, source: Mapping[str, Any]) -> ProductView |
     on_hand = int(source.get("on_hand") or 0)
     in_stock = source.get("in_stock")
     return ProductView(
-        id=int(source.get("id") or doc_id), sku=str(source["sku"]), name=str(source["name"]),
-        description=str(source.get("description") or ""), category=str(source["category"]),
+        id=int(source.get("id") or doc_id),
+        sku=str(source["sku"]),
+        name=str(source["name"]),
+        description=str(source.get("description") or ""),
+        category=str(source["category"]),
         brand=source.get("brand"),
-        price=price, active=bool(source.get("active", True)), on_hand=on_hand,
+        price=price,
+        active=bool(source.get("active", True)),
+        on_hand=on_hand,
         in_stock=bool(in_stock) if in_stock is not None else on_hand > 0,
-        units_sold=int(source.get("units_sold") or 0))
+        units_sold=int(source.get("units_sold") or 0),
+    )
 
 
 def facet_values(aggregation: Mapping[str, Any] | None) -> list[FacetValue]:

@@ -4,31 +4,62 @@ User text only ever lands in the `query` value of match-family queries, which an
 plain text: no query_string or simple_query_string, so no operators, fields, wildcards or
 regexes can be smuggled in.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
 from .search import SORT_CLAUSES, ProductSearch
 
-SOURCE_FIELDS = ["id", "sku", "name", "description", "category", "brand", "price", "price_cents",
-                 "active", "on_hand", "in_stock", "units_sold"]
+SOURCE_FIELDS = [
+    "id",
+    "sku",
+    "name",
+    "description",
+    "category",
+    "brand",
+    "price",
+    "price_cents",
+    "active",
+    "on_hand",
+    "in_stock",
+    "units_sold",
+]
 CATEGORY_FACET = "category"
 
 
 def text_query(text: str) -> dict[str, Any]:
     """Relevance for free text: exact terms first, then a whole phrase in the name, typos
     (fuzziness AUTO) and a last word still being typed (prefix) at a discount."""
-    return {"bool": {"minimum_should_match": 1, "should": [
-        {"multi_match": {"query": text, "type": "best_fields", "boost": 2.0,
-                         "fields": ["name^3", "brand^2", "description", "sku"]}},
-        {"match_phrase": {"name": {"query": text, "boost": 3.0}}},
-        # sku is a code: a fuzzy match on it finds a neighbour's code, not a typo, so it is left
-        # out here; prefix_length 1 keeps the fuzzy expansion cheap and plausible.
-        {"multi_match": {"query": text, "type": "best_fields", "fuzziness": "AUTO",
-                         "prefix_length": 1, "max_expansions": 50,
-                         "fields": ["name^3", "brand^2", "description"]}},
-        {"match_bool_prefix": {"name": {"query": text, "max_expansions": 50}}},
-    ]}}
+    return {
+        "bool": {
+            "minimum_should_match": 1,
+            "should": [
+                {
+                    "multi_match": {
+                        "query": text,
+                        "type": "best_fields",
+                        "boost": 2.0,
+                        "fields": ["name^3", "brand^2", "description", "sku"],
+                    }
+                },
+                {"match_phrase": {"name": {"query": text, "boost": 3.0}}},
+                # sku is a code: a fuzzy match on it finds a neighbour's code, not a typo, so it is left
+                # out here; prefix_length 1 keeps the fuzzy expansion cheap and plausible.
+                {
+                    "multi_match": {
+                        "query": text,
+                        "type": "best_fields",
+                        "fuzziness": "AUTO",
+                        "prefix_length": 1,
+                        "max_expansions": 50,
+                        "fields": ["name^3", "brand^2", "description"],
+                    }
+                },
+                {"match_bool_prefix": {"name": {"query": text, "max_expansions": 50}}},
+            ],
+        }
+    }
 
 
 def filters(search: ProductSearch) -> list[dict[str, Any]]:
@@ -52,8 +83,9 @@ def filters(search: ProductSearch) -> list[dict[str, Any]]:
     return clauses
 
 
-def search_body(search: ProductSearch, fetch: int, facet_size: int,
-                search_after: list[Any] | None = None) -> dict[str, Any]:
+def search_body(
+    search: ProductSearch, fetch: int, facet_size: int, search_after: list[Any] | None = None
+) -> dict[str, Any]:
     """The body of one page's search; `fetch` is the page size plus one (to know if more follow)."""
     query: dict[str, Any] = {"bool": {"filter": filters(search)}}
     if search.text:
@@ -64,8 +96,11 @@ def search_body(search: ProductSearch, fetch: int, facet_size: int,
         "size": fetch,
         "track_total_hits": True,
         "_source": SOURCE_FIELDS,
-        "aggs": {CATEGORY_FACET: {"terms": {"field": "category", "size": facet_size,
-                                            "order": [{"_count": "desc"}, {"_key": "asc"}]}}},
+        "aggs": {
+            CATEGORY_FACET: {
+                "terms": {"field": "category", "size": facet_size, "order": [{"_count": "desc"}, {"_key": "asc"}]}
+            }
+        },
     }
     if search.categories:
         # post_filter narrows hits and total but not the aggregation: the category facet then

@@ -1,5 +1,6 @@
 """Validated sales-statistics parameters and the rows the API answers with (docs/API.md "GET /stats/sales",
 "GET /stats/top-products"); figures count only orders that are not cancelled, bucketed by UTC day."""
+
 from __future__ import annotations
 
 import enum
@@ -34,6 +35,7 @@ def parse_day(text: str | None, name: str) -> date | None:
 @dataclass(frozen=True)
 class DayRange:
     """Both ends inclusive, either may be open."""
+
     first: date | None = None
     last: date | None = None
 
@@ -52,8 +54,9 @@ class SalesQuery:
     category: str | None = None
 
     @classmethod
-    def from_params(cls, *, first: str | None, last: str | None, interval: str = "day",
-                    category: str | None = None) -> SalesQuery:
+    def from_params(
+        cls, *, first: str | None, last: str | None, interval: str = "day", category: str | None = None
+    ) -> SalesQuery:
         try:
             chosen = StatsInterval(getattr(interval, "value", interval))
         except ValueError:
@@ -69,8 +72,7 @@ class TopProductsQuery:
     limit: int = DEFAULT_TOP_PRODUCTS
 
     @classmethod
-    def from_params(cls, *, first: str | None, last: str | None,
-                    limit: int = DEFAULT_TOP_PRODUCTS) -> TopProductsQuery:
+    def from_params(cls, *, first: str | None, last: str | None, limit: int = DEFAULT_TOP_PRODUCTS) -> TopProductsQuery:
         if not 1 <= limit <= MAX_TOP_PRODUCTS:
             raise InvalidQuery(f"limit must be between 1 and {MAX_TOP_PRODUCTS}")
         return cls(DayRange.from_params(first, last), limit)

@@ -3,6 +3,7 @@
 The aggregate indices have one shard, so terms aggregations are exact; the sales series pages
 through a composite aggregation so that no (period, category) bucket is ever dropped.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -20,8 +21,9 @@ _SUMS = ("orders", "units", "revenue_cents")
 
 
 def day_filters(days: DayRange) -> list[dict[str, Any]]:
-    window = {bound: value.isoformat() for bound, value in
-              (("gte", days.first), ("lte", days.last)) if value is not None}
+    window = {
+        bound: value.isoformat() for bound, value in (("gte", days.first), ("lte", days.last)) if value is not None
+    }
     return [{"range": {"day": {**window, "format": _DAY_FORMAT}}}] if window else []
 
 
@@ -29,22 +31,34 @@ def _sums(*fields: str) -> dict[str, Any]:
     return {name: {"sum": {"field": name}} for name in fields}
 
 
-def sales_body(query: SalesQuery, after: Mapping[str, Any] | None = None,
-               page: int = SERIES_PAGE) -> dict[str, Any]:
+def sales_body(query: SalesQuery, after: Mapping[str, Any] | None = None, page: int = SERIES_PAGE) -> dict[str, Any]:
     """One page of (period, category) buckets, in period then category order."""
     filters = day_filters(query.days)
     if query.category is not None:
         filters.append({"term": {"category": query.category}})
-    composite: dict[str, Any] = {"size": page, "sources": [
-        {"period": {"date_histogram": {"field": "day",
-                                       "calendar_interval": query.interval.value,
-                                       "format": _PERIOD_FORMAT[query.interval]}}},
-        {"category": {"terms": {"field": "category"}}},
-    ]}
+    composite: dict[str, Any] = {
+        "size": page,
+        "sources": [
+            {
+                "period": {
+                    "date_histogram": {
+                        "field": "day",
+                        "calendar_interval": query.interval.value,
+                        "format": _PERIOD_FORMAT[query.interval],
+                    }
+                }
+            },
+            {"category": {"terms": {"field": "category"}}},
+        ],
+    }
     if after is not None:
         composite["after"] = dict(after)
-    return {"size": 0, "track_total_hits": False, "query": {"bool": {"filter": filters}},
-            "aggs": {SERIES: {"composite": composite, "aggs": _sums(*_SUMS)}}}
+    return {
+        "size": 0,
+        "track_total_hits": False,
+        "query": {"bool": {"filter": filters}},
+        "aggs": {SERIES: {"composite": composite, "aggs": _sums(*_SUMS)}},
+    }
 
 
 def whole(aggregation: Mapping[str, Any] | None) -> int:
@@ -57,31 +71,41 @@ def revenue_text(cents: int) -> str:
     return money_text(None, cents) or "0.00"
 
 
-def sales_page(response: Mapping[str, Any], page: int = SERIES_PAGE
-               ) -> tuple[list[SalesRow], dict[str, Any] | None]:
+def sales_page(response: Mapping[str, Any], page: int = SERIES_PAGE) -> tuple[list[SalesRow], dict[str, Any] | None]:
     """The rows of one composite page of `page` buckets, and where the next page starts (None:
     this was the last; a short page is the last, which saves asking for an empty one)."""
     series = (response.get("aggregations") or {}).get(SERIES) or {}
     buckets = series.get("buckets") or []
-    rows = [SalesRow(period=str(b["key"]["period"]), category=str(b["key"]["category"]),
-                     orders=whole(b.get("orders")), units=whole(b.get("units")),
-                     revenue=revenue_text(whole(b.get("revenue_cents"))))
-            for b in buckets]
+    rows = [
+        SalesRow(
+            period=str(b["key"]["period"]),
+            category=str(b["key"]["category"]),
+            orders=whole(b.get("orders")),
+            units=whole(b.get("units")),
+            revenue=revenue_text(whole(b.get("revenue_cents"))),
+        )
+        for b in buckets
+    ]
     after = series.get("after_key") if len(buckets) >= page else None
     return rows, after
 
 
 def top_products_body(query: TopProductsQuery) -> dict[str, Any]:
     """Products ranked by units, then revenue, then id; exact on one shard."""
-    ranking = {"field": "product_id", "size": query.limit,
-               "order": [{"units": "desc"}, {"revenue_cents": "desc"}, {"_key": "asc"}]}
-    return {"size": 0, "track_total_hits": False,
-            "query": {"bool": {"filter": day_filters(query.days)}},
-            "aggs": {TOP: {"terms": ranking, "aggs": _sums("units", "revenue_cents")}}}
+    ranking = {
+        "field": "product_id",
+        "size": query.limit,
+        "order": [{"units": "desc"}, {"revenue_cents": "desc"}, {"_key": "asc"}],
+    }
+    return {
+        "size": 0,
+        "track_total_hits": False,
+        "query": {"bool": {"filter": day_filters(query.days)}},
+        "aggs": {TOP: {"terms": ranking, "aggs": _sums("units", "revenue_cents")}},
+    }
 
 
 def top_buckets(response: Mapping[str, Any]) -> list[tuple[int, int, int]]:
     """(product_id, units, revenue_cents), best first."""
     top = (response.get("aggregations") or {}).get(TOP) or {}
-    return [(int(b["key"]), whole(b.get("units")), whole(b.get("revenue_cents")))
-            for b in top.get("buckets") or []]
+    return [(int(b["key"]), whole(b.get("units")), whole(b.get("revenue_cents"))) for b in top.get("buckets") or []]

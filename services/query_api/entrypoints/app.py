@@ -1,5 +1,6 @@
 """The query API application: routers, error handlers, metrics, and a lifespan that owns the
 Elasticsearch and Kafka clients."""
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -29,16 +30,21 @@ def create_app(settings: QueryApiSettings | None = None) -> FastAPI:
         finally:
             await side.close()
 
-    app = FastAPI(title="readside query API", version="1.0",
-                  description="Reads of the readside shop's read models. Every read accepts "
-                              "`X-Consistency-Token` (from a write) and then reflects that "
-                              "write, or answers 504 after a bounded wait.", lifespan=lifespan)
+    app = FastAPI(
+        title="readside query API",
+        version="1.0",
+        description="Reads of the readside shop's read models. Every read accepts "
+        "`X-Consistency-Token` (from a write) and then reflects that "
+        "write, or answers 504 after a bounded wait.",
+        lifespan=lifespan,
+    )
     app.state.metrics = metrics
     install_error_handlers(app)
     app.add_middleware(metrics.middleware)
     if settings.read_token is not None:
-        app.add_middleware(RequireBearerToken, expected=settings.read_token.get_secret_value(),
-                           setting="READSIDE_READ_TOKEN")
+        app.add_middleware(
+            RequireBearerToken, expected=settings.read_token.get_secret_value(), setting="READSIDE_READ_TOKEN"
+        )
     for module in (products, orders, customers, stats, health):
         app.include_router(module.router)
     return app

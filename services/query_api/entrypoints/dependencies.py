@@ -2,14 +2,15 @@
 
 Async on purpose: FastAPI runs a plain `def` dependency in a worker thread, a thread hand-off per
 dependency per request (a tenth of a plain read's CPU) for what is an attribute lookup."""
+
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Header, Path, Request
 
-from ..consistency.token import TOKEN_PATTERN
 from ..bootstrap import ReadSide
+from ..consistency.token import TOKEN_PATTERN
 from ..service_layer.customers import CustomerQueries
 from ..service_layer.orders import OrderQueries
 from ..service_layer.products import ProductQueries
@@ -48,11 +49,19 @@ Orders = Annotated[OrderQueries, Depends(order_queries)]
 Customers = Annotated[CustomerQueries, Depends(customer_queries)]
 Stats = Annotated[StatsQueries, Depends(stats_queries)]
 Side = Annotated[ReadSide, Depends(read_side)]
-ConsistencyToken = Annotated[
-    str,  # not `str | None`: OpenAPI would then offer null, which a header cannot carry (None is the default)
-    Header(alias="X-Consistency-Token", pattern=TOKEN_PATTERN,
-           description="the token a write returned ('v1.' and 11 base64url characters, canonical; empty means none): "
-                       "the answer then reflects that write, or comes back 504 after a bounded wait")]
+if TYPE_CHECKING:
+    # What a route receives: the header's value, or the default None when it is absent.
+    ConsistencyToken = str | None
+else:
+    ConsistencyToken = Annotated[
+        str,  # not `str | None`: OpenAPI would then offer null, which a header cannot carry (None is the default)
+        Header(
+            alias="X-Consistency-Token",
+            pattern=TOKEN_PATTERN,
+            description="the token a write returned ('v1.' and 11 base64url characters, canonical; empty means none): "
+            "the answer then reflects that write, or comes back 504 after a bounded wait",
+        ),
+    ]
 ProductId = Annotated[int, id_path("product")]
 OrderId = Annotated[int, id_path("order")]
 CustomerId = Annotated[int, id_path("customer")]

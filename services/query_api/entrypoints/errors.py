@@ -1,4 +1,5 @@
 """Exception handlers: every failure leaves as {"detail": "<reason>"}, never a bare trace."""
+
 from __future__ import annotations
 
 import logging
@@ -8,17 +9,25 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from ..domain.errors import (DocumentRejected, InvalidQuery, NotFound, QueryError, ReadModelBehind,
-                             ReadModelUnavailable)
+from ..domain.errors import DocumentRejected, InvalidQuery, NotFound, QueryError, ReadModelBehind, ReadModelUnavailable
 from .schemas import ErrorBody
 
 log = logging.getLogger(__name__)
 _MAX_REASONS = 5
-_STATUS: dict[type[QueryError], int] = {InvalidQuery: 422, NotFound: 404, DocumentRejected: 502,
-                                        ReadModelBehind: 504, ReadModelUnavailable: 503}
-_REASONS = {404: "unknown id", 422: "invalid parameters, cursor or token",
-            502: "with a token: Elasticsearch refused this write's version of the document for good (a dead letter)",
-            503: "Elasticsearch or Kafka unavailable", 504: "read model not yet at the token"}
+_STATUS: dict[type[QueryError], int] = {
+    InvalidQuery: 422,
+    NotFound: 404,
+    DocumentRejected: 502,
+    ReadModelBehind: 504,
+    ReadModelUnavailable: 503,
+}
+_REASONS = {
+    404: "unknown id",
+    422: "invalid parameters, cursor or token",
+    502: "with a token: Elasticsearch refused this write's version of the document for good (a dead letter)",
+    503: "Elasticsearch or Kafka unavailable",
+    504: "read model not yet at the token",
+}
 
 
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -53,8 +62,7 @@ async def _query_error(request: Request, exc: QueryError) -> JSONResponse:
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     # Starlette re-raises after this handler, so the server still logs the traceback.
-    return JSONResponse({"detail": "internal error; the query API log has details"},
-                        status_code=500)
+    return JSONResponse({"detail": "internal error; the query API log has details"}, status_code=500)
 
 
 def install_error_handlers(app: FastAPI) -> None:

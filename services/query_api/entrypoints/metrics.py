@@ -1,7 +1,9 @@
 """Prometheus metrics of one app: requests, latency, consistency waits, 504s."""
+
 from __future__ import annotations
 
 import time
+
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -14,19 +16,31 @@ class QueryMetrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.requests = Counter("readside_query_requests_total", "HTTP requests answered",
-                                ["method", "route", "status"], registry=self.registry)
-        self.latency = Histogram("readside_query_request_seconds", "HTTP request latency",
-                                 ["method", "route"], buckets=_LATENCY_BUCKETS,
-                                 registry=self.registry)
+        self.requests = Counter(
+            "readside_query_requests_total",
+            "HTTP requests answered",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "readside_query_request_seconds",
+            "HTTP request latency",
+            ["method", "route"],
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
         self.consistency_wait = Histogram(
             "readside_query_consistency_wait_seconds",
             "time a read with X-Consistency-Token waited for the read model",
-            ["outcome"], buckets=_WAIT_BUCKETS, registry=self.registry)
+            ["outcome"],
+            buckets=_WAIT_BUCKETS,
+            registry=self.registry,
+        )
         self.consistency_timeouts = Counter(
             "readside_query_consistency_timeouts_total",
             "reads answered 504 because the read model did not reach the token in time",
-            registry=self.registry)
+            registry=self.registry,
+        )
 
     def observe_consistency_wait(self, outcome: str, seconds: float) -> None:
         self.consistency_wait.labels(outcome).observe(seconds)

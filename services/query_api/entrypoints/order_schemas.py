@@ -1,7 +1,9 @@
 """Request parameters and response bodies of the order and customer reads (shown at /docs)."""
+
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import JsonDict
 
 from ..domain.cursor import CURSOR_PATTERN, MAX_CURSOR_LENGTH
 from ..domain.order_search import MAX_ID, OrderSearch, parse_statuses
@@ -10,41 +12,56 @@ from ..domain.search import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_QUERY_TEXT
 
 DEFAULT_CUSTOMER_ORDERS = 100
 MAX_CUSTOMER_ORDERS = 1000
-_INSTANT = dict(max_length=64, examples=["2026-11-26T10:00:00Z"],
-                description="inclusive; an ISO-8601 instant with a UTC offset (Z or +hh:mm), "
-                            "compared to the millisecond")
-_TIME = dict(json_schema_extra={"format": "date-time"},
-             description="ISO-8601 UTC, e.g. 2026-11-26T10:00:00.123456Z")
-_MONEY = dict(description="decimal string with two places", examples=["39.80"])
-_STATUS = dict(max_length=4, description="repeat to allow several statuses")
+# Shared by several fields (spelled out in each Field() call: type checkers cannot see through `**kwargs` there).
+_INSTANT = "inclusive; an ISO-8601 instant with a UTC offset (Z or +hh:mm), compared to the millisecond"
+_INSTANT_EXAMPLES = ["2026-11-26T10:00:00Z"]
+_TIME = "ISO-8601 UTC, e.g. 2026-11-26T10:00:00.123456Z"
+_DATE_TIME: JsonDict = {"format": "date-time"}
+_STATUS = "repeat to allow several statuses"
 
 
 class OrderSearchParams(BaseModel):
     """Query string of GET /orders/search."""
-    q: str | None = Field(None, max_length=MAX_QUERY_TEXT,
-                          description="plain words: all of them in the customer's name or the "
-                                      "items' names; or a whole customer email, item sku or "
-                                      "order id; no query syntax")
-    status: list[OrderStatus] | None = Field(None, **_STATUS)
+
+    q: str | None = Field(
+        None,
+        max_length=MAX_QUERY_TEXT,
+        description="plain words: all of them in the customer's name or the "
+        "items' names; or a whole customer email, item sku or "
+        "order id; no query syntax",
+    )
+    status: list[OrderStatus] | None = Field(None, max_length=4, description=_STATUS)
     customer_id: int | None = Field(None, ge=1, le=MAX_ID)
-    placed_from: str | None = Field(None, **_INSTANT)
-    placed_to: str | None = Field(None, **_INSTANT)
+    placed_from: str | None = Field(None, max_length=64, examples=_INSTANT_EXAMPLES, description=_INSTANT)
+    placed_to: str | None = Field(None, max_length=64, examples=_INSTANT_EXAMPLES, description=_INSTANT)
     size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
-    cursor: str | None = Field(None, max_length=MAX_CURSOR_LENGTH, pattern=CURSOR_PATTERN,
-                               description="next_cursor of the previous page, with the same "
-                                           "q and filters")
+    cursor: str | None = Field(
+        None,
+        max_length=MAX_CURSOR_LENGTH,
+        pattern=CURSOR_PATTERN,
+        description="next_cursor of the previous page, with the same q and filters",
+    )
 
     def search(self) -> OrderSearch:
-        return OrderSearch.from_params(q=self.q, statuses=self.status,
-                                       customer_id=self.customer_id,
-                                       placed_from=self.placed_from, placed_to=self.placed_to)
+        return OrderSearch.from_params(
+            q=self.q,
+            statuses=self.status,
+            customer_id=self.customer_id,
+            placed_from=self.placed_from,
+            placed_to=self.placed_to,
+        )
 
 
 class CustomerOrdersParams(BaseModel):
     """Query string of GET /customers/{id}/orders."""
-    status: list[OrderStatus] | None = Field(None, **_STATUS)
-    size: int = Field(DEFAULT_CUSTOMER_ORDERS, ge=1, le=MAX_CUSTOMER_ORDERS,
-                      description="at most this many orders, newest first; total counts all")
+
+    status: list[OrderStatus] | None = Field(None, max_length=4, description=_STATUS)
+    size: int = Field(
+        DEFAULT_CUSTOMER_ORDERS,
+        ge=1,
+        le=MAX_CUSTOMER_ORDERS,
+        description="at most this many orders, newest first; total counts all",
+    )
 
     def statuses(self) -> tuple[str, ...]:
         return parse_statuses(self.status)
@@ -52,6 +69,7 @@ class CustomerOrdersParams(BaseModel):
 
 class OrderCustomer(BaseModel):
     """Name, email and country are null only for a moment, while events are arriving."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: int
@@ -68,7 +86,7 @@ class OrderLine(BaseModel):
     sku: str | None = Field(description="null only for a moment, while events are arriving")
     name: str | None
     quantity: int
-    unit_price: str = Field(**_MONEY)
+    unit_price: str = Field(description="decimal string with two places", examples=["39.80"])
     line_total: str = Field(description="quantity × unit_price", examples=["39.80"])
 
 
@@ -77,12 +95,11 @@ class Order(BaseModel):
 
     id: int
     status: str = Field(description="placed, paid, shipped or cancelled", examples=["paid"])
-    customer: OrderCustomer | None = Field(description="null when the order has no customer "
-                                                       "(the customer was erased)")
+    customer: OrderCustomer | None = Field(description="null when the order has no customer (the customer was erased)")
     items: list[OrderLine] = Field(description="in line_no order")
     total: str = Field(description="sum of the line totals", examples=["39.80"])
-    placed_at: str = Field(**_TIME)
-    updated_at: str = Field(**_TIME)
+    placed_at: str = Field(json_schema_extra=_DATE_TIME, description=_TIME)
+    updated_at: str = Field(json_schema_extra=_DATE_TIME, description=_TIME)
 
 
 class OrderSearchResult(BaseModel):
@@ -112,8 +129,10 @@ class Customer(BaseModel):
     name: str
     country: str = Field(description="ISO-3166 alpha-2", examples=["GB"])
     order_count: int = Field(description="orders that are not cancelled")
-    lifetime_value: str = Field(description="sum of the totals of orders that are not "
-                                            "cancelled; two decimal places", examples=["123.40"])
+    lifetime_value: str = Field(
+        description="sum of the totals of orders that are not cancelled; two decimal places", examples=["123.40"]
+    )
     last_order_at: str | None = Field(
         json_schema_extra={"format": "date-time"},
-        description="newest placed_at among orders that are not cancelled; null if none")
+        description="newest placed_at among orders that are not cancelled; null if none",
+    )

@@ -1,4 +1,5 @@
 """Request parameters and response bodies of the query API (what OpenAPI at /docs shows)."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -7,36 +8,47 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ..domain.cursor import CURSOR_PATTERN, MAX_CURSOR_LENGTH
 from ..domain.products import SearchPage
-from ..domain.search import (DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_QUERY_TEXT, MONEY_PATTERN,
-                             ProductSearch, SortOrder)
+from ..domain.search import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_QUERY_TEXT, MONEY_PATTERN, ProductSearch, SortOrder
 
 Category = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 
 class SearchParams(BaseModel):
     """Query string of GET /products/search."""
-    q: str | None = Field(None, max_length=MAX_QUERY_TEXT,
-                          description="free text over name, brand, description and sku; plain words, "
-                                      "no query syntax")
-    category: list[Category] | None = Field(None, max_length=20,
-                                            description="repeat to allow several categories")
-    brand: list[Category] | None = Field(None, max_length=20, description="repeat to allow several brands "
-                                                                         "(exact, as written)")
+
+    q: str | None = Field(
+        None,
+        max_length=MAX_QUERY_TEXT,
+        description="free text over name, brand, description and sku; plain words, no query syntax",
+    )
+    category: list[Category] | None = Field(None, max_length=20, description="repeat to allow several categories")
+    brand: list[Category] | None = Field(
+        None, max_length=20, description="repeat to allow several brands (exact, as written)"
+    )
     min_price: str | None = Field(None, pattern=MONEY_PATTERN, examples=["10.00"])
     max_price: str | None = Field(None, pattern=MONEY_PATTERN, examples=["99.90"])
     in_stock: bool | None = Field(None, description="true: only in stock; false: only sold out")
     include_inactive: bool = Field(False, description="also show discontinued products")
     sort: SortOrder = SortOrder.relevance
     size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
-    cursor: str | None = Field(None, max_length=MAX_CURSOR_LENGTH, pattern=CURSOR_PATTERN,
-                               description="next_cursor of the previous page, with the same "
-                                           "q, filters and sort")
+    cursor: str | None = Field(
+        None,
+        max_length=MAX_CURSOR_LENGTH,
+        pattern=CURSOR_PATTERN,
+        description="next_cursor of the previous page, with the same q, filters and sort",
+    )
 
     def search(self) -> ProductSearch:
         return ProductSearch.from_params(
-            q=self.q, categories=self.category, min_price=self.min_price,
-            max_price=self.max_price, in_stock=self.in_stock,
-            include_inactive=self.include_inactive, sort=self.sort, brands=self.brand)
+            q=self.q,
+            categories=self.category,
+            min_price=self.min_price,
+            max_price=self.max_price,
+            in_stock=self.in_stock,
+            include_inactive=self.include_inactive,
+            sort=self.sort,
+            brands=self.brand,
+        )
 
 
 class Product(BaseModel):
@@ -66,7 +78,8 @@ class ProductSearchResult(BaseModel):
     total: int = Field(description="number of matching products (all pages)")
     hits: list[Product]
     facets: dict[str, list[FacetBucket]] = Field(
-        description="category counts under every filter except the category itself")
+        description="category counts under every filter except the category itself"
+    )
     next_cursor: str | None = Field(description="null on the last page")
 
     @classmethod

@@ -1,4 +1,5 @@
 """Serve the query API with uvicorn; `python -m services.query_api.entrypoints.server`."""
+
 from __future__ import annotations
 
 from services.serving import serve_app

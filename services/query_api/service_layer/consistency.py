@@ -1,4 +1,5 @@
 """Honour an optional X-Consistency-Token before a read: decode it, wait, record the wait."""
+
 from __future__ import annotations
 
 import asyncio
@@ -31,11 +32,11 @@ def parse_token(token: str | None) -> int | None:
 class ReadYourWrites:
     """Blocks a read until the projections it reads reflect the token's write (or raises 504)."""
 
-    def __init__(self, waiter: ConsistencyWaiter, projection: Projection | Sequence[Projection],
-                 observe: WaitObserver) -> None:
+    def __init__(
+        self, waiter: ConsistencyWaiter, projection: Projection | Sequence[Projection], observe: WaitObserver
+    ) -> None:
         self._waiter = waiter
-        self._projections = ((projection,) if isinstance(projection, Projection)
-                             else tuple(projection))
+        self._projections = (projection,) if isinstance(projection, Projection) else tuple(projection)
         if not self._projections:
             raise ValueError("a read must wait for at least one projection")
         self._observe = observe
@@ -68,8 +69,8 @@ class ReadYourWrites:
         # Side by side, so a read of two projections is bounded by one wait, not two; every
         # wait ends on its own deadline, then the first failure (in projection order) is raised.
         results = await asyncio.gather(
-            *(self._waiter.wait_for(p, lsn, token) for p in self._projections),
-            return_exceptions=True)
+            *(self._waiter.wait_for(p, lsn, token) for p in self._projections), return_exceptions=True
+        )
         for result in results:
             if isinstance(result, BaseException):
                 raise result

@@ -1,4 +1,5 @@
 """Customer reads: the customer with its order aggregates, and the customer's orders."""
+
 from __future__ import annotations
 
 from ..domain.customers import CustomerView, customer_from_source
@@ -15,10 +16,12 @@ class CustomerQueries:
     """`consistency` waits for the customers projection; `with_orders` for it and the orders
     projection, since a customer's order list reads both indices."""
 
-    def __init__(self, customers: SearchIndex, orders: SearchIndex,
-                 consistency: ReadYourWrites, with_orders: ReadYourWrites) -> None:
+    def __init__(
+        self, customers: SearchIndex, orders: SearchIndex, consistency: ReadYourWrites, with_orders: ReadYourWrites
+    ) -> None:
         self._customers: DocumentReads[CustomerView] = DocumentReads(
-            customers, consistency, False, customer_from_source, CustomerNotFound, "customer")
+            customers, consistency, False, customer_from_source, CustomerNotFound, "customer"
+        )
         self._orders = orders
         self._order_views = order_reads(orders, with_orders)
         self._with_orders = with_orders
@@ -26,15 +29,14 @@ class CustomerQueries:
     async def get(self, customer_id: int, token: str | None = None) -> CustomerView:
         return await self._customers.get(customer_id, token)
 
-    async def orders(self, customer_id: int, statuses: tuple[str, ...], size: int,
-                     token: str | None = None) -> CustomerOrders:
+    async def orders(
+        self, customer_id: int, statuses: tuple[str, ...], size: int, token: str | None = None
+    ) -> CustomerOrders:
         """Newest first, at most `size`; the total counts every matching order."""
         lsn = parse_token(token)
         await self._with_orders.catch_up(token, lsn)
         await self._customers.existing(customer_id)  # an unknown or erased customer is a 404, not []
         if lsn is not None:
             await self._orders.refresh()  # caught up in the index; now make it searchable
-        response = await self._orders.search(customer_orders_body(customer_id, statuses, size),
-                                             None)
-        return CustomerOrders(total=total_hits(response),
-                              hits=self._order_views.views(response["hits"]["hits"]))
+        response = await self._orders.search(customer_orders_body(customer_id, statuses, size), None)
+        return CustomerOrders(total=total_hits(response), hits=self._order_views.views(response["hits"]["hits"]))

@@ -1,4 +1,5 @@
 """What every read model's queries share: get a document by id, and run one search page after a token."""
+
 from __future__ import annotations
 
 import asyncio
@@ -28,8 +29,15 @@ class DocumentReads(Generic[V]):
     """`parse` turns a stored document into the API's view (None: not a complete document yet);
     `not_found(id)` is the error a missing or incomplete document raises."""
 
-    def __init__(self, index: SearchIndex, consistency: ReadYourWrites, use_snapshots: bool,
-                 parse: Parse, not_found: Callable[[int], Exception], kind: str) -> None:
+    def __init__(
+        self,
+        index: SearchIndex,
+        consistency: ReadYourWrites,
+        use_snapshots: bool,
+        parse: Parse,
+        not_found: Callable[[int], Exception],
+        kind: str,
+    ) -> None:
         self._index = index
         self._consistency = consistency
         self._pager = SnapshotPager(index, use_snapshots)
@@ -43,7 +51,7 @@ class DocumentReads(Generic[V]):
         if lsn is None:
             return await self.existing(doc_id)
         source, rejection = await asyncio.gather(self._index.get(doc_id), self._index.rejection(doc_id))
-        if refused_since(rejection, source, lsn):
+        if rejection is not None and refused_since(rejection, source, lsn):
             raise DocumentRejected(self._kind, doc_id, rejection["lsn"], rejection["error"])
         return self._view(doc_id, source)
 
@@ -57,8 +65,14 @@ class DocumentReads(Generic[V]):
             raise self._not_found(doc_id)
         return view
 
-    async def page(self, search: Any, size: int, cursor_text: str | None, token: str | None,
-                   body: Callable[[list[Any] | None], dict[str, Any]]) -> RawPage:
+    async def page(
+        self,
+        search: Any,
+        size: int,
+        cursor_text: str | None,
+        token: str | None,
+        body: Callable[[list[Any] | None], dict[str, Any]],
+    ) -> RawPage:
         """One page of `search` (which has fingerprint() and scored), read after the token's write;
         `body(after)` builds the query for size + 1 hits after a cursor position."""
         fingerprint = search.fingerprint()

@@ -1,5 +1,6 @@
 """Cursor pages over one index that stay stable while documents change: every page of a search
 reads the same point in time, and continues after the last hit with search_after."""
+
 from __future__ import annotations
 
 import logging
@@ -26,6 +27,7 @@ class SearchIndex(Protocol):
 @dataclass(frozen=True)
 class RawPage:
     """One page as Elasticsearch answered it: at most `size` hits, the total, the aggregations."""
+
     hits: list[dict[str, Any]]
     total: int
     aggregations: dict[str, Any]
@@ -49,8 +51,9 @@ class SnapshotPager:
         self._index = index
         self._use_snapshots = use_snapshots
 
-    async def page(self, body: dict[str, Any], size: int, fingerprint: str,
-                   cursor: Cursor | None, lsn: int | None) -> RawPage:
+    async def page(
+        self, body: dict[str, Any], size: int, fingerprint: str, cursor: Cursor | None, lsn: int | None
+    ) -> RawPage:
         """`body` fetches size + 1 hits after `cursor.after`, sorted by (key, id) and whatever
         Elasticsearch appends; `lsn` is the token the read has already caught up with."""
         horizon = max(lsn or 0, cursor.lsn_horizon if cursor else 0)
@@ -69,12 +72,10 @@ class SnapshotPager:
         page, more = raw_hits[:size], len(raw_hits) > size
         next_cursor = None
         if more:
-            next_cursor = encode_cursor(Cursor(fingerprint, list(page[-1]["sort"][:2]), pit_id,
-                                               horizon))
+            next_cursor = encode_cursor(Cursor(fingerprint, list(page[-1]["sort"][:2]), pit_id, horizon))
         elif pit_id is not None:
             await self._index.close_snapshot(pit_id)  # last page: nobody will come back
-        return RawPage(page, total_hits(response), response.get("aggregations") or {},
-                       next_cursor)
+        return RawPage(page, total_hits(response), response.get("aggregations") or {}, next_cursor)
 
     async def _snapshot_for(self, cursor: Cursor | None, lsn: int | None) -> str | None:
         """The point in time this page reads: the cursor's, unless a token asks for newer."""

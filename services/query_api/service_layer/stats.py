@@ -1,12 +1,12 @@
 """Sales statistics: the sales series and the top products, aggregated after a token's write."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any, Protocol
 
 from ..domain.stats import SalesQuery, SalesRow, TopProduct, TopProductsQuery
-from ..domain.stats_dsl import (SERIES_PAGE, revenue_text, sales_body, sales_page,
-                                top_buckets, top_products_body)
+from ..domain.stats_dsl import SERIES_PAGE, revenue_text, sales_body, sales_page, top_buckets, top_products_body
 from .consistency import ReadYourWrites
 
 _PRODUCT_FIELDS = ("sku", "name")
@@ -18,8 +18,7 @@ class AggregateIndex(Protocol):
 
 
 class ProductLookup(Protocol):
-    async def get_many(self, doc_ids: Sequence[int], fields: Sequence[str]
-                       ) -> dict[int, dict[str, Any]]: ...
+    async def get_many(self, doc_ids: Sequence[int], fields: Sequence[str]) -> dict[int, dict[str, Any]]: ...
 
 
 class StatsQueries:
@@ -27,9 +26,14 @@ class StatsQueries:
     products (sku and name are not stored with the figures); `consistency` waits for the
     sales projection."""
 
-    def __init__(self, sales: AggregateIndex, product_sales: AggregateIndex,
-                 products: ProductLookup, consistency: ReadYourWrites,
-                 page: int = SERIES_PAGE) -> None:
+    def __init__(
+        self,
+        sales: AggregateIndex,
+        product_sales: AggregateIndex,
+        products: ProductLookup,
+        consistency: ReadYourWrites,
+        page: int = SERIES_PAGE,
+    ) -> None:
         self._sales = sales
         self._product_sales = product_sales
         self._products = products
@@ -48,18 +52,22 @@ class StatsQueries:
             if after is None:
                 return rows
 
-    async def top_products(self, query: TopProductsQuery,
-                           token: str | None = None) -> list[TopProduct]:
+    async def top_products(self, query: TopProductsQuery, token: str | None = None) -> list[TopProduct]:
         """The best sellers by units, then revenue, then id; a product the products index
         does not hold has a null sku and name."""
         await self._consistency.searchable(token, self._product_sales)
         ranked = top_buckets(await self._product_sales.search(top_products_body(query), None))
-        named = await self._products.get_many([product_id for product_id, _, _ in ranked],
-                                              _PRODUCT_FIELDS)
-        return [TopProduct(product_id=product_id, sku=_text(named.get(product_id, {}), "sku"),
-                           name=_text(named.get(product_id, {}), "name"), units=units,
-                           revenue=revenue_text(cents))
-                for product_id, units, cents in ranked]
+        named = await self._products.get_many([product_id for product_id, _, _ in ranked], _PRODUCT_FIELDS)
+        return [
+            TopProduct(
+                product_id=product_id,
+                sku=_text(named.get(product_id, {}), "sku"),
+                name=_text(named.get(product_id, {}), "name"),
+                units=units,
+                revenue=revenue_text(cents),
+            )
+            for product_id, units, cents in ranked
+        ]
 
 
 def _text(source: dict[str, Any], field: str) -> str | None:

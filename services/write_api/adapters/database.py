@@ -1,24 +1,28 @@
 """The connection pool: waiting for PostgreSQL at start-up, session settings, health probe."""
+
 from __future__ import annotations
 
 import logging
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import psycopg
 from psycopg import IsolationLevel, sql
 from psycopg_pool import ConnectionPool, PoolTimeout
-from tenacity import (Retrying, before_sleep_log, retry_if_exception_type, stop_after_delay,
-                      wait_exponential)
+from tenacity import Retrying, before_sleep_log, retry_if_exception_type, stop_after_delay, wait_exponential
 
 log = logging.getLogger(__name__)
 
 
 def wait_for_database(dsn: str, timeout_s: float) -> None:
     """Block until PostgreSQL accepts a connection, or raise its last error after timeout_s."""
-    retrying = Retrying(retry=retry_if_exception_type(psycopg.OperationalError),
-                        stop=stop_after_delay(timeout_s),
-                        wait=wait_exponential(multiplier=0.1, max=2.0),
-                        before_sleep=before_sleep_log(log, logging.WARNING), reraise=True)
+    retrying = Retrying(
+        retry=retry_if_exception_type(psycopg.OperationalError),
+        stop=stop_after_delay(timeout_s),
+        wait=wait_exponential(multiplier=0.1, max=2.0),
+        before_sleep=before_sleep_log(log, logging.WARNING),
+        reraise=True,
+    )
     for attempt in retrying:
         with attempt:
             with psycopg.connect(dsn, connect_timeout=max(1, int(min(timeout_s, 5)))) as conn:
@@ -39,12 +43,19 @@ def _configure(conn: psycopg.Connection) -> None:
 
 def open_pool(dsn: str, min_size: int, max_size: int, timeout_s: float) -> ConnectionPool:
     """An open pool of autocommit connections; transactions are explicit blocks."""
-    pool = ConnectionPool(dsn, min_size=min_size, max_size=max_size, timeout=timeout_s,
-                          kwargs={"autocommit": True}, configure=_configure,
-                          # One round trip per lease buys a clean 503-then-recovery after a
-                          # database restart instead of failing requests on dead connections.
-                          check=ConnectionPool.check_connection,
-                          name="write_api", open=False)
+    pool = ConnectionPool(
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        timeout=timeout_s,
+        kwargs={"autocommit": True},
+        configure=_configure,
+        # One round trip per lease buys a clean 503-then-recovery after a
+        # database restart instead of failing requests on dead connections.
+        check=ConnectionPool.check_connection,
+        name="write_api",
+        open=False,
+    )
     pool.open(wait=True, timeout=timeout_s)
     return pool
 
@@ -67,4 +78,5 @@ def update_row_statement(table: str, changes: Mapping[str, Any], updatable: froz
         raise ValueError(f"not updatable on {table}: {sorted(unknown)}")
     assignments = [sql.SQL("{} = {}").format(sql.Identifier(column), sql.Placeholder()) for column in changes]
     return sql.SQL("UPDATE {} SET {}, updated_at = now() WHERE id = %s RETURNING id").format(
-        sql.Identifier(table), sql.SQL(", ").join(assignments))
+        sql.Identifier(table), sql.SQL(", ").join(assignments)
+    )

@@ -1,4 +1,5 @@
 """Idempotency keys in PostgreSQL: claim a key, store the answer, attach the token later; purge old ones."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -21,13 +22,16 @@ class PostgresIdempotencyKeys:
         on its commit we read its answer, on its rollback we become the first request.
         """
         inserted = self._conn.execute(
-            "INSERT INTO idempotency_keys (key, fingerprint) VALUES (%s, %s) "
-            "ON CONFLICT (key) DO NOTHING RETURNING 1", (key, fingerprint)).fetchone()
+            "INSERT INTO idempotency_keys (key, fingerprint) VALUES (%s, %s) ON CONFLICT (key) DO NOTHING RETURNING 1",
+            (key, fingerprint),
+        ).fetchone()
         if inserted is not None:
             return None
         row = self._conn.execute(
             "SELECT fingerprint, response_status, response_body, consistency_token "
-            "FROM idempotency_keys WHERE key = %s", (key,)).fetchone()
+            "FROM idempotency_keys WHERE key = %s",
+            (key,),
+        ).fetchone()
         if row is None or row[1] is None:  # cannot happen: both are written before COMMIT
             raise RuntimeError(f"idempotency key row for {key!r} is missing its answer")
         stored_fingerprint, status, body, token = row
@@ -37,13 +41,12 @@ class PostgresIdempotencyKeys:
 
     def record(self, key: str, answer: Answer) -> None:
         self._conn.execute(
-            "UPDATE idempotency_keys SET response_status = %s, response_body = %s "
-            "WHERE key = %s", (answer.status, Jsonb(dict(answer.body)), key))
+            "UPDATE idempotency_keys SET response_status = %s, response_body = %s WHERE key = %s",
+            (answer.status, Jsonb(dict(answer.body)), key),
+        )
 
     def attach_token(self, key: str, token: str) -> None:
-        self._conn.execute(
-            "UPDATE idempotency_keys SET consistency_token = %s WHERE key = %s",
-            (token, key))
+        self._conn.execute("UPDATE idempotency_keys SET consistency_token = %s WHERE key = %s", (token, key))
 
 
 def purge_idempotency_keys(pool: ConnectionPool, older_than: timedelta, batch: int = 5_000) -> int:
@@ -55,7 +58,8 @@ def purge_idempotency_keys(pool: ConnectionPool, older_than: timedelta, batch: i
             deleted = conn.execute(
                 "DELETE FROM idempotency_keys WHERE key IN (SELECT key FROM idempotency_keys "
                 "WHERE created_at < now() - %s AND response_status IS NOT NULL LIMIT %s)",
-                (older_than, batch)).rowcount
+                (older_than, batch),
+            ).rowcount
         purged += deleted
         if deleted < batch:
             return purged

@@ -4,6 +4,7 @@ Each file runs in its own transaction together with its row in `schema_migration
 failing file leaves neither half-applied DDL nor a record. A session advisory lock keeps two
 runners (say the CLI and a test session) from applying the same file twice.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -40,7 +41,7 @@ def migrate(dsn: str, directory: Path = MIGRATIONS_DIR) -> list[str]:
         conn.execute("SELECT pg_advisory_lock(%s)", (_ADVISORY_LOCK_ID,))
         try:
             conn.execute(_CREATE_LEDGER)
-            recorded = dict(conn.execute("SELECT name, checksum FROM schema_migrations"))
+            recorded: dict[str, str] = dict(conn.execute("SELECT name, checksum FROM schema_migrations"))
             _refuse_edited(files, recorded)
             for path in files:
                 if path.name in recorded:
@@ -76,7 +77,8 @@ def _refuse_edited(files: list[Path], recorded: dict[str, str]) -> None:
             raise MigrationError(
                 f"migration {path.name} changed after it was applied (recorded sha256 "
                 f"{recorded[path.name][:12]}…, file {_checksum(path)[:12]}…). Restore the "
-                f"file and put the change in a new migration.")
+                f"file and put the change in a new migration."
+            )
     on_disk = {p.name for p in files}
     # Recorded but missing is not fatal (an older checkout); it is worth a line in the log.
     for name in sorted(set(recorded) - on_disk):
@@ -88,5 +90,4 @@ def _apply(conn: psycopg.Connection, path: Path) -> None:
     # No parameters: psycopg sends the file as one simple query, so it may hold many statements.
     with conn.transaction():
         conn.execute(path.read_text(encoding="utf-8").encode("utf-8"))
-        conn.execute("INSERT INTO schema_migrations (name, checksum) VALUES (%s, %s)",
-                     (path.name, _checksum(path)))
+        conn.execute("INSERT INTO schema_migrations (name, checksum) VALUES (%s, %s)", (path.name, _checksum(path)))

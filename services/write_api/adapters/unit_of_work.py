@@ -4,11 +4,12 @@ Failures leave here as service-layer exceptions: connection trouble as DatabaseU
 (the client may retry), aborted transactions as RetryableConflict (the bus retries), and any
 other database error as DatabaseError, a bug that the edge logs and reports without a trace.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from types import TracebackType
-from typing import Iterator
 
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
@@ -48,8 +49,9 @@ class PostgresUnitOfWork:
         self.idempotency = PostgresIdempotencyKeys(self._conn)
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         # The pool rolls back anything left open and discards a broken connection.
         self._stack.close()
 

@@ -1,4 +1,5 @@
 """Commands the write API accepts: imperative, immutable, already validated at the edge."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
@@ -16,8 +17,11 @@ class Patch(Command):
     key_fields: ClassVar[tuple[str, ...]] = ()
 
     def changes(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)  # type: ignore[arg-type]
-                if f.name not in self.key_fields and getattr(self, f.name) is not None}
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)  # type: ignore[arg-type]
+            if f.name not in self.key_fields and getattr(self, f.name) is not None
+        }
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ wrap; compare decoded values, never the strings.
 
 Pure on purpose: the query side imports this module to decode what the write side encoded.
 """
+
 from __future__ import annotations
 
 import base64
@@ -24,7 +25,7 @@ class InvalidConsistencyToken(ValueError):
 
 
 def encode_token(lsn: int) -> str:
-    """"v1." + unpadded base64url of the LSN as an unsigned 64-bit big-endian integer."""
+    """ "v1." + unpadded base64url of the LSN as an unsigned 64-bit big-endian integer."""
     if not 0 <= lsn <= _LSN_MAX:
         raise ValueError(f"an LSN is an unsigned 64-bit integer, got {lsn}")
     raw = lsn.to_bytes(8, "big")
@@ -35,7 +36,7 @@ def decode_token(token: str) -> int:
     """The LSN inside a token; raises InvalidConsistencyToken for anything else."""
     if not isinstance(token, str) or not token.startswith(TOKEN_PREFIX):
         raise InvalidConsistencyToken("consistency token must start with 'v1.'")
-    body = token[len(TOKEN_PREFIX):]
+    body = token[len(TOKEN_PREFIX) :]
     if len(body) != 11 or not re.fullmatch(r"[A-Za-z0-9_-]+", body):
         raise InvalidConsistencyToken("consistency token is malformed")
     try:

@@ -1,4 +1,5 @@
 """Why a command was refused, in three kinds the edge maps to 404, 409 and 422."""
+
 from __future__ import annotations
 
 
@@ -56,15 +57,12 @@ class ProductInactive(Conflict):
 
 class InsufficientStock(Conflict):
     def __init__(self, product_id: int, on_hand: int, wanted: int) -> None:
-        super().__init__(
-            f"product {product_id} has {on_hand} in stock; {wanted} requested")
+        super().__init__(f"product {product_id} has {on_hand} in stock; {wanted} requested")
 
 
 class StockWouldGoNegative(Conflict):
     def __init__(self, product_id: int, on_hand: int, delta: int) -> None:
-        super().__init__(
-            f"product {product_id} has {on_hand} in stock; adjusting by {delta} "
-            f"would take it below 0")
+        super().__init__(f"product {product_id} has {on_hand} in stock; adjusting by {delta} would take it below 0")
 
 
 class StockLimitExceeded(Conflict):
@@ -81,7 +79,8 @@ class ProductHasOrders(Conflict):
     def __init__(self, product_id: int) -> None:
         super().__init__(
             f"product {product_id} appears in orders and cannot be deleted; "
-            f"discontinue it instead (PATCH with active=false)")
+            f"discontinue it instead (PATCH with active=false)"
+        )
 
 
 class OrderTooLarge(Invalid):

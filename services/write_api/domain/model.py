@@ -1,15 +1,23 @@
 """The shop's write-side rules: order lifecycle, pricing a basket, keeping stock non-negative."""
+
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
-from typing import Iterable, Mapping, Sequence
 
 from .commands import OrderItem
-from .errors import (IllegalTransition, InsufficientStock, OrderTooLarge, ProductInactive,
-                     ProductNotFound, StockLimitExceeded, StockWouldGoNegative)
+from .errors import (
+    IllegalTransition,
+    InsufficientStock,
+    OrderTooLarge,
+    ProductInactive,
+    ProductNotFound,
+    StockLimitExceeded,
+    StockWouldGoNegative,
+)
 from .values import INT4_MAX, MONEY_MAX, format_money
 
 
@@ -45,6 +53,7 @@ class OrderLine:
 @dataclass(frozen=True)
 class ProductForSale:
     """What pricing needs to know about a product, read under a row lock."""
+
     product_id: int
     price: Decimal
     active: bool
@@ -72,8 +81,7 @@ class Order:
         try:
             return _MOVES[(self.status, action)]
         except KeyError:
-            raise IllegalTransition(self.order_id, self.status.value,
-                                    _PAST_TENSE[action]) from None
+            raise IllegalTransition(self.order_id, self.status.value, _PAST_TENSE[action]) from None
 
 
 def quantities_by_product(lines: Iterable[OrderItem | OrderLine]) -> dict[int, int]:
@@ -84,8 +92,7 @@ def quantities_by_product(lines: Iterable[OrderItem | OrderLine]) -> dict[int, i
     return dict(totals)
 
 
-def price_order(items: Sequence[OrderItem],
-                catalogue: Mapping[int, ProductForSale]) -> list[OrderLine]:
+def price_order(items: Sequence[OrderItem], catalogue: Mapping[int, ProductForSale]) -> list[OrderLine]:
     """Price each line at the current price, refusing unknown, discontinued or short products.
 
     Lines keep the client's order and numbering (1-based); stock is checked against the
@@ -102,11 +109,11 @@ def price_order(items: Sequence[OrderItem],
             raise ProductInactive(product_id)
     for product_id in sorted(wanted):
         if catalogue[product_id].on_hand < wanted[product_id]:
-            raise InsufficientStock(product_id, catalogue[product_id].on_hand,
-                                    wanted[product_id])
-    lines = [OrderLine(line_no, item.product_id, item.quantity,
-                       catalogue[item.product_id].price)
-             for line_no, item in enumerate(items, start=1)]
+            raise InsufficientStock(product_id, catalogue[product_id].on_hand, wanted[product_id])
+    lines = [
+        OrderLine(line_no, item.product_id, item.quantity, catalogue[item.product_id].price)
+        for line_no, item in enumerate(items, start=1)
+    ]
     total = sum((line.line_total for line in lines), Decimal(0))
     # The read side sums line totals into numeric(12,2)-shaped money; keep that sum in range.
     if total > MONEY_MAX:
@@ -114,11 +121,12 @@ def price_order(items: Sequence[OrderItem],
     return lines
 
 
-def stock_after_sale(catalogue: Mapping[int, ProductForSale],
-                     lines: Iterable[OrderLine]) -> dict[int, int]:
+def stock_after_sale(catalogue: Mapping[int, ProductForSale], lines: Iterable[OrderLine]) -> dict[int, int]:
     """New on-hand level per product once the priced lines leave the shelf."""
-    return {product_id: catalogue[product_id].on_hand - quantity
-            for product_id, quantity in quantities_by_product(lines).items()}
+    return {
+        product_id: catalogue[product_id].on_hand - quantity
+        for product_id, quantity in quantities_by_product(lines).items()
+    }
 
 
 def adjust_stock(product_id: int, on_hand: int, delta: int) -> int:
@@ -133,5 +141,6 @@ def adjust_stock(product_id: int, on_hand: int, delta: int) -> int:
 
 def restock(levels: Mapping[int, int], returned: Mapping[int, int]) -> dict[int, int]:
     """On-hand levels after cancelled quantities come back."""
-    return {product_id: adjust_stock(product_id, levels[product_id], quantity)
-            for product_id, quantity in returned.items()}
+    return {
+        product_id: adjust_stock(product_id, levels[product_id], quantity) for product_id, quantity in returned.items()
+    }

@@ -3,6 +3,7 @@
 Each `parse_*`/`check_*` function returns the clean value or raises ValueError with a reason a
 person can act on; pydantic turns those into 422s at the edge.
 """
+
 from __future__ import annotations
 
 import re
@@ -23,7 +24,8 @@ _SKU = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,63}")
 _EMAIL = re.compile(
     r"[^@\s\x00-\x1f\x7f]{1,64}@"
     r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+")
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+"
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAKS = re.compile(r"[\t\n\r]")
 
@@ -31,11 +33,10 @@ _LINE_BREAKS = re.compile(r"[\t\n\r]")
 def parse_money(value: object) -> Decimal:
     """A non-negative amount with at most two decimals: "19.90", 19.9 or 19 (bools refused)."""
     if isinstance(value, bool):
-        raise ValueError("must be a decimal amount such as \"19.90\"")
+        raise ValueError('must be a decimal amount such as "19.90"')
     if isinstance(value, str):
         if not _MONEY_TEXT.fullmatch(value):
-            raise ValueError("must be a decimal amount with at most two decimals, "
-                             "such as \"19.90\"")
+            raise ValueError('must be a decimal amount with at most two decimals, such as "19.90"')
         amount = Decimal(value)
     elif isinstance(value, int):
         amount = Decimal(value)
@@ -50,7 +51,7 @@ def parse_money(value: object) -> Decimal:
     elif isinstance(value, Decimal):
         amount = value
     else:
-        raise ValueError("must be a decimal amount such as \"19.90\"")
+        raise ValueError('must be a decimal amount such as "19.90"')
     if not amount.is_finite():
         raise ValueError("must be a finite decimal amount")
     if amount < 0:
@@ -82,8 +83,7 @@ def check_country(value: str) -> str:
 
 def check_sku(value: str) -> str:
     if not _SKU.fullmatch(value):
-        raise ValueError("must be 1-64 letters, digits or . _ / -, starting with a letter "
-                         "or digit")
+        raise ValueError("must be 1-64 letters, digits or . _ / -, starting with a letter or digit")
     return value
 
 

@@ -1,4 +1,5 @@
 """The write API application: routers, error handlers, and a lifespan that owns the pool."""
+
 from __future__ import annotations
 
 import asyncio
@@ -9,9 +10,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from ...bearer import RequireBearerToken
 from ..bootstrap import WriteSide, bootstrap
 from ..settings import WriteApiSettings
-from ...bearer import RequireBearerToken
 from .errors import install_error_handlers
 from .presenter import HttpPresenter
 from .routes import customers, health, orders, products
@@ -47,10 +48,14 @@ def create_app(settings: WriteApiSettings | None = None) -> FastAPI:
             await asyncio.gather(purging, return_exceptions=True)
             await run_in_threadpool(side.close)
 
-    app = FastAPI(title="readside write API", version="1.0",
-                  description="Commands of the readside shop. Every command needs "
-                              "`Authorization: Bearer <READSIDE_WRITE_TOKEN>` and answers "
-                              "`{id, consistency_token}`.", lifespan=lifespan)
+    app = FastAPI(
+        title="readside write API",
+        version="1.0",
+        description="Commands of the readside shop. Every command needs "
+        "`Authorization: Bearer <READSIDE_WRITE_TOKEN>` and answers "
+        "`{id, consistency_token}`.",
+        lifespan=lifespan,
+    )
     install_error_handlers(app)
     app.add_middleware(RequireBearerToken, expected=settings.write_token.get_secret_value())
     for module in (customers, products, orders, health):

@@ -1,4 +1,5 @@
 """Request dependencies: the running write side, its message bus, the Idempotency-Key header."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -20,5 +21,11 @@ def message_bus(side: Annotated[WriteSide, Depends(write_side)]) -> MessageBus:
 Bus = Annotated[MessageBus, Depends(message_bus)]
 IdempotencyKey = Annotated[
     str | None,
-    Header(alias="Idempotency-Key", min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$",
-           description="repeat a request with the same key to get the first answer again")]
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        pattern=r"^[\x21-\x7e]+$",
+        description="repeat a request with the same key to get the first answer again",
+    ),
+]

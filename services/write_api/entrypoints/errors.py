@@ -1,4 +1,5 @@
 """Exception handlers: every failure leaves as {"detail": "<reason>"}, never a bare trace."""
+
 from __future__ import annotations
 
 import logging
@@ -7,8 +8,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..service_layer.unit_of_work import DatabaseError, DatabaseUnavailable, RetryableConflict
 
@@ -46,37 +47,41 @@ async def _invalid_request(request: Request, exc: RequestValidationError) -> JSO
 
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
     log.warning("%s %s: database unavailable: %s", request.method, request.url.path, exc)
-    return JSONResponse({"detail": "the database is unavailable; retry shortly"},
-                        status_code=503, headers={"Retry-After": "1"})
+    return JSONResponse(
+        {"detail": "the database is unavailable; retry shortly"}, status_code=503, headers={"Retry-After": "1"}
+    )
 
 
 async def _too_busy(request: Request, exc: Exception) -> JSONResponse:
-    log.warning("%s %s: gave up after repeated aborts: %s", request.method, request.url.path,
-                exc)
-    return JSONResponse({"detail": "the database kept aborting this command under contention; "
-                                   "nothing was changed; retry"},
-                        status_code=503, headers={"Retry-After": "1"})
+    log.warning("%s %s: gave up after repeated aborts: %s", request.method, request.url.path, exc)
+    return JSONResponse(
+        {"detail": "the database kept aborting this command under contention; nothing was changed; retry"},
+        status_code=503,
+        headers={"Retry-After": "1"},
+    )
 
 
 async def _database_bug(request: Request, exc: Exception) -> JSONResponse:
     # Not swallowed: the full chain (with the psycopg error) goes to the log.
-    log.error("%s %s: unexpected database error", request.method, request.url.path,
-              exc_info=exc)
-    return JSONResponse({"detail": "unexpected database error; the write API log has details"},
-                        status_code=500)
+    log.error("%s %s: unexpected database error", request.method, request.url.path, exc_info=exc)
+    return JSONResponse({"detail": "unexpected database error; the write API log has details"}, status_code=500)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     # Starlette re-raises after this handler, so the server still logs the traceback.
-    return JSONResponse({"detail": "internal error; the write API log has details"},
-                        status_code=500)
+    return JSONResponse({"detail": "internal error; the write API log has details"}, status_code=500)
 
 
 def allowed_methods(paths: dict[str, dict], path: str) -> list[str]:
     """The methods the OpenAPI `paths` document for a request path (pure)."""
-    return sorted({method.upper() for template, operations in paths.items()
-                   if re.fullmatch(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)), path)
-                   for method in operations})
+    return sorted(
+        {
+            method.upper()
+            for template, operations in paths.items()
+            if re.fullmatch(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)), path)
+            for method in operations
+        }
+    )
 
 
 async def _method_not_allowed(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -85,8 +90,11 @@ async def _method_not_allowed(request: Request, exc: StarletteHTTPException) -> 
     if exc.status_code != 405:
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
     allowed = allowed_methods(request.app.openapi()["paths"], request.url.path)
-    return JSONResponse({"detail": f"method {request.method} not allowed here; allowed: {', '.join(allowed)}"},
-                        status_code=405, headers={"Allow": ", ".join(allowed)})
+    return JSONResponse(
+        {"detail": f"method {request.method} not allowed here; allowed: {', '.join(allowed)}"},
+        status_code=405,
+        headers={"Allow": ", ".join(allowed)},
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:

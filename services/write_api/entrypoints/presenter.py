@@ -1,4 +1,5 @@
 """How command outcomes read over HTTP: status codes and bodies, fresh or replayed."""
+
 from __future__ import annotations
 
 from fastapi.responses import JSONResponse
@@ -13,8 +14,7 @@ TOKEN_HEADER = "X-Consistency-Token"
 
 class HttpPresenter:
     def accepted(self, command: commands.Command, entity_id: int) -> Answer:
-        return Answer(status=201 if isinstance(command, _CREATES) else 200,
-                      body={"id": entity_id})
+        return Answer(status=201 if isinstance(command, _CREATES) else 200, body={"id": entity_id})
 
     def refused(self, error: DomainError) -> Answer:
         return Answer(status=_status_of(error), body={"detail": error.reason})

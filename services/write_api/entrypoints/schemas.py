@@ -1,16 +1,34 @@
 """Request and response bodies of the write API; every rule on input is checked here, before SQL."""
+
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field,
-                      StringConstraints, WithJsonSchema, model_validator)
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic.json_schema import SkipJsonSchema
 
 from ..domain import commands
-from ..domain.values import (INT4_MAX, INT8_MAX, check_country, check_email, check_label,
-                             check_prose, check_sku, parse_money)
+from ..domain.values import (
+    INT4_MAX,
+    INT8_MAX,
+    check_country,
+    check_email,
+    check_label,
+    check_prose,
+    check_sku,
+    parse_money,
+)
+
 
 def _whole(value: object) -> object:
     """JSON has one number type: 5.0 is the integer 5 (JSON Schema agrees); 5.5 and "5" stay refused."""
@@ -25,27 +43,53 @@ Delta = Annotated[int, Field(ge=-INT4_MAX, le=INT4_MAX), WHOLE]
 _LABEL = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"  # one line, not blank (check_label)
 # The schemas spell the rules of domain/values.py as JSON Schema patterns, so that clients generated from the
 # OpenAPI document send what the API accepts.
-Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(check_email),
-                  WithJsonSchema({"type": "string", "maxLength": 254, "examples": ["ada@example.com"],
-                                  "pattern": r"^[^@\s\x00-\x1f\x7f]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}"
-                                             r"[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"})]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(check_label),
-                 WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200, "pattern": _LABEL})]
-Category = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(check_label),
-                     WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 100, "pattern": _LABEL})]
-Description = Annotated[str, StringConstraints(max_length=5000), AfterValidator(check_prose),
-                        WithJsonSchema({"type": "string", "maxLength": 5000,
-                                        "pattern": r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"})]
-Country = Annotated[str, AfterValidator(check_country),
-                    WithJsonSchema({"type": "string", "pattern": "^[A-Z]{2}$", "examples": ["DE"]})]
-Sku = Annotated[str, AfterValidator(check_sku),
-                WithJsonSchema({"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$",
-                                "examples": ["LAMP-001"]})]
+Email = Annotated[
+    str,
+    StringConstraints(max_length=254),
+    AfterValidator(check_email),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "maxLength": 254,
+            "examples": ["ada@example.com"],
+            "pattern": r"^[^@\s\x00-\x1f\x7f]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}"
+            r"[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$",
+        }
+    ),
+]
+Name = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=200),
+    AfterValidator(check_label),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200, "pattern": _LABEL}),
+]
+Category = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=100),
+    AfterValidator(check_label),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 100, "pattern": _LABEL}),
+]
+Description = Annotated[
+    str,
+    StringConstraints(max_length=5000),
+    AfterValidator(check_prose),
+    WithJsonSchema({"type": "string", "maxLength": 5000, "pattern": r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"}),
+]
+Country = Annotated[
+    str, AfterValidator(check_country), WithJsonSchema({"type": "string", "pattern": "^[A-Z]{2}$", "examples": ["DE"]})
+]
+Sku = Annotated[
+    str,
+    AfterValidator(check_sku),
+    WithJsonSchema({"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$", "examples": ["LAMP-001"]}),
+]
 # A PATCH field: absent keeps the value; null is refused with its own message (see _PatchBody), and not offered.
 NoNull = SkipJsonSchema[None]
-Money = Annotated[Decimal, BeforeValidator(parse_money),
-                  WithJsonSchema({"type": "string", "pattern": r"^\d{1,10}(\.\d{1,2})?$",
-                                  "examples": ["19.90"]})]
+Money = Annotated[
+    Decimal,
+    BeforeValidator(parse_money),
+    WithJsonSchema({"type": "string", "pattern": r"^\d{1,10}(\.\d{1,2})?$", "examples": ["19.90"]}),
+]
 
 
 class _Body(BaseModel):
@@ -56,12 +100,12 @@ class _Body(BaseModel):
 
 class _PatchBody(_Body):
     model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"minProperties": 1})
+
     @model_validator(mode="after")
     def _something_to_change(self) -> Any:
         given = self.model_fields_set
         if not given:
-            raise ValueError(f"nothing to update: give at least one of "
-                             f"{', '.join(type(self).model_fields)}")
+            raise ValueError(f"nothing to update: give at least one of {', '.join(type(self).model_fields)}")
         nulls = sorted(name for name in given if getattr(self, name) is None)
         if nulls:
             raise ValueError(f"{', '.join(nulls)} cannot be null; leave a field out to keep it")
@@ -99,9 +143,15 @@ class AddProductBody(_Body):
     initial_stock: Stock = 0
 
     def command(self) -> commands.AddProduct:
-        return commands.AddProduct(sku=self.sku, name=self.name, category=self.category,
-                                   price=self.price, description=self.description,
-                                   initial_stock=self.initial_stock, brand=self.brand)
+        return commands.AddProduct(
+            sku=self.sku,
+            name=self.name,
+            category=self.category,
+            price=self.price,
+            description=self.description,
+            initial_stock=self.initial_stock,
+            brand=self.brand,
+        )
 
 
 class UpdateProductBody(_PatchBody):
@@ -133,15 +183,18 @@ class PlaceOrderBody(_Body):
     items: list[OrderItemBody] = Field(min_length=1, max_length=100)
 
     def command(self) -> commands.PlaceOrder:
-        return commands.PlaceOrder(self.customer_id, tuple(
-            commands.OrderItem(item.product_id, item.quantity) for item in self.items))
+        return commands.PlaceOrder(
+            self.customer_id, tuple(commands.OrderItem(item.product_id, item.quantity) for item in self.items)
+        )
 
 
 class CommandAccepted(BaseModel):
     """What every successful command answers; the token is also in X-Consistency-Token."""
+
     id: int
-    consistency_token: str = Field(description="present it as X-Consistency-Token to the "
-                                               "query API to read your own write")
+    consistency_token: str = Field(
+        description="present it as X-Consistency-Token to the query API to read your own write"
+    )
 
 
 class ErrorBody(BaseModel):

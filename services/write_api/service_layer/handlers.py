@@ -15,13 +15,13 @@ Deadlocks are avoided by one global lock order that every command follows: the i
 key row, then the customer, then the order, then products and their stock rows in ascending
 product id. The bus still retries an aborted transaction, as a safety net.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ..domain import commands, model
-from ..domain.errors import (CustomerNotFound, OrderNotFound, ProductHasOrders,
-                             ProductNotFound)
+from ..domain.errors import CustomerNotFound, OrderNotFound, ProductHasOrders, ProductNotFound
 from .unit_of_work import UnitOfWork
 
 
@@ -46,8 +46,7 @@ def erase_customer(cmd: commands.EraseCustomer, uow: UnitOfWork) -> int:
 
 
 def add_product(cmd: commands.AddProduct, uow: UnitOfWork) -> int:
-    return uow.products.add(cmd.sku, cmd.name, cmd.description, cmd.category, cmd.price,
-                            cmd.initial_stock, cmd.brand)
+    return uow.products.add(cmd.sku, cmd.name, cmd.description, cmd.category, cmd.price, cmd.initial_stock, cmd.brand)
 
 
 def update_product(cmd: commands.UpdateProduct, uow: UnitOfWork) -> int:
@@ -95,6 +94,7 @@ def _move_order(action: Callable[[model.Order], object]) -> Callable[..., int]:
         action(order)
         uow.orders.save_status(order)
         return cmd.order_id
+
     return handler
 
 

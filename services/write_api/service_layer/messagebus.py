@@ -1,20 +1,20 @@
 """Runs one command as one transaction: idempotency key, handler, commit, consistency token."""
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Callable, Protocol
+from typing import Protocol
 
-from tenacity import (Retrying, before_sleep_log, retry_if_exception_type,
-                      stop_after_attempt, wait_random_exponential)
+from tenacity import Retrying, before_sleep_log, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from ..domain.commands import Command
 from ..domain.consistency import encode_token
 from ..domain.errors import DomainError
 from .handlers import HANDLERS
 from .idempotency import Answer, fingerprint
-from .unit_of_work import (DatabaseError, DatabaseUnavailable, RetryableConflict, UnitOfWork,
-                           UnitOfWorkFactory)
+from .unit_of_work import DatabaseError, DatabaseUnavailable, RetryableConflict, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +28,13 @@ class Presenter(Protocol):
 
 
 class MessageBus:
-    def __init__(self, uow_factory: UnitOfWorkFactory, presenter: Presenter,
-                 handlers: dict[type[Command], Callable[..., int]] = HANDLERS,
-                 attempts: int = 3) -> None:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        presenter: Presenter,
+        handlers: dict[type[Command], Callable[..., int]] = HANDLERS,
+        attempts: int = 3,
+    ) -> None:
         self._uow_factory = uow_factory
         self._presenter = presenter
         self._handlers = handlers
@@ -43,10 +47,13 @@ class MessageBus:
         impossible, but the database may still abort (e.g. an operator's session holds locks),
         and the aborted attempt changed nothing.
         """
-        retrying = Retrying(retry=retry_if_exception_type(RetryableConflict),
-                            stop=stop_after_attempt(self._attempts),
-                            wait=wait_random_exponential(multiplier=0.01, max=0.2),
-                            before_sleep=before_sleep_log(log, logging.WARNING), reraise=True)
+        retrying = Retrying(
+            retry=retry_if_exception_type(RetryableConflict),
+            stop=stop_after_attempt(self._attempts),
+            wait=wait_random_exponential(multiplier=0.01, max=0.2),
+            before_sleep=before_sleep_log(log, logging.WARNING),
+            reraise=True,
+        )
         return retrying(self._handle_once, command, idempotency_key)
 
     def _handle_once(self, command: Command, key: str | None) -> Answer:
@@ -78,8 +85,7 @@ class MessageBus:
         except (DatabaseUnavailable, DatabaseError, RetryableConflict) as exc:
             log.warning("could not store the consistency token of idempotency key: %s", exc)
 
-    def _handle_keyed(self, handler: Callable[..., int], command: Command, key: str,
-                      uow: UnitOfWork) -> Answer:
+    def _handle_keyed(self, handler: Callable[..., int], command: Command, key: str, uow: UnitOfWork) -> Answer:
         """Claim the key, run the handler in a savepoint, and store whatever it answered in the
         same transaction, refusals included: the first answer is the answer."""
         with uow.transaction():

@@ -4,11 +4,13 @@ Adapters implement these with PostgreSQL (services/write_api/adapters). Row-lock
 named `lock_*`: they hold the rows until the transaction ends, and callers that lock several
 rows of one table pass all ids at once so the adapter can lock them in a fixed order.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from decimal import Decimal
-from typing import Any, Callable, Mapping, Protocol, Sequence
+from typing import Any, Protocol
 
 from ..domain.model import Order, OrderLine, ProductForSale
 from .idempotency import Answer
@@ -36,8 +38,16 @@ class Customers(Protocol):
 
 
 class Products(Protocol):
-    def add(self, sku: str, name: str, description: str, category: str, price: Decimal,
-            initial_stock: int, brand: str | None = None) -> int: ...
+    def add(
+        self,
+        sku: str,
+        name: str,
+        description: str,
+        category: str,
+        price: Decimal,
+        initial_stock: int,
+        brand: str | None = None,
+    ) -> int: ...
     def update(self, product_id: int, changes: Mapping[str, Any]) -> bool: ...
     def lock(self, product_id: int) -> bool: ...
     def lock_for_sale(self, product_ids: Sequence[int]) -> dict[int, ProductForSale]: ...
@@ -63,10 +73,15 @@ class UnitOfWork(Protocol):
     """One leased connection. `transaction()` is BEGIN…COMMIT (nested: a savepoint) and rolls
     back on any exception; `wal_position()` is meant for right after the outer COMMIT."""
 
-    customers: Customers
-    products: Products
-    orders: Orders
-    idempotency: IdempotencyKeys
+    # Read-only for the handlers: an adapter may hold its own repository classes.
+    @property
+    def customers(self) -> Customers: ...
+    @property
+    def products(self) -> Products: ...
+    @property
+    def orders(self) -> Orders: ...
+    @property
+    def idempotency(self) -> IdempotencyKeys: ...
 
     def transaction(self) -> AbstractContextManager[None]: ...
     def wal_position(self) -> int: ...

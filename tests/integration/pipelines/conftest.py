@@ -1,11 +1,12 @@
 """Fixtures of the pipeline integration tests: one shared worker per module, a shop to write through."""
+
 from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -29,8 +30,9 @@ def source_baseline(stack) -> dict[tuple[str, int], int]:
 @contextmanager
 def started_worker(stack, data: Path, start_at: dict[tuple[str, int], int], **options: int) -> Iterator[Worker]:
     """A worker of its own (group, indices, topics), ready; stopped and cleaned up afterwards."""
-    running = Worker(stack.elasticsearch_url, stack.kafka_bootstrap, data, metrics_port=free_port(),
-                     start_at=start_at, **options)
+    running = Worker(
+        stack.elasticsearch_url, stack.kafka_bootstrap, data, metrics_port=free_port(), start_at=start_at, **options
+    )
     running.start()
     try:
         running.wait_ready()

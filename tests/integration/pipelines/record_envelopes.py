@@ -1,4 +1,5 @@
 """Record real Debezium envelopes from the running stack into schemas/envelopes/ (run by hand: python -m ...)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -11,10 +12,10 @@ import httpx
 import psycopg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from tests.support.postgres import drop_replication_slot
 from infra.registrar import Registrar, load_connector_file
 from infra.secrets import postgres_password
 from infra.settings import CONNECTORS_DIR, PROJECT_ROOT, StackSettings
+from tests.support.postgres import drop_replication_slot
 
 OUT = PROJECT_ROOT / "schemas" / "envelopes"
 TABLES = ("products", "inventory", "orders", "order_items")
@@ -25,17 +26,18 @@ async def _end_offsets(bootstrap: str, topics: list[str]) -> dict[TopicPartition
     await consumer.start()
     try:
         await consumer._client.force_metadata_update()  # noqa: SLF001 - a one-off tool
-        tps = [TopicPartition(t, p) for t in topics
-               for p in (consumer._client.cluster.partitions_for_topic(t) or ())]  # noqa: SLF001
+        tps = [TopicPartition(t, p) for t in topics for p in (consumer._client.cluster.partitions_for_topic(t) or ())]  # noqa: SLF001
         return await consumer.end_offsets(tps) if tps else {}
     finally:
         await consumer.stop()
 
 
-async def _read_from(bootstrap: str, starts: dict[TopicPartition, int], topics: list[str],
-                     want: int, timeout_s: float = 30) -> list[dict]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                auto_offset_reset="earliest", metadata_max_age_ms=500)
+async def _read_from(
+    bootstrap: str, starts: dict[TopicPartition, int], topics: list[str], want: int, timeout_s: float = 30
+) -> list[dict]:
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest", metadata_max_age_ms=500
+    )
     await consumer.start()
     try:
         deadline = time.monotonic() + timeout_s
@@ -52,9 +54,16 @@ async def _read_from(bootstrap: str, starts: dict[TopicPartition, int], topics: 
         found: list[dict] = []
         while len(found) < want and time.monotonic() < deadline:
             for records in (await consumer.getmany(timeout_ms=500)).values():
-                found += [{"topic": r.topic, "partition": r.partition, "offset": r.offset,
-                           "key": json.loads(r.key) if r.key else None,
-                           "value": json.loads(r.value) if r.value is not None else None} for r in records]
+                found += [
+                    {
+                        "topic": r.topic,
+                        "partition": r.partition,
+                        "offset": r.offset,
+                        "key": json.loads(r.key) if r.key else None,
+                        "value": json.loads(r.value) if r.value is not None else None,
+                    }
+                    for r in records
+                ]
         return found
     finally:
         await consumer.stop()
@@ -71,25 +80,32 @@ def record_streaming(settings: StackSettings, dsn: str) -> None:
     starts = asyncio.run(_end_offsets(settings.kafka_bootstrap, topics))
     sku = f"REC-{uuid.uuid4().hex[:8]}"
     with psycopg.connect(dsn, autocommit=True) as conn:
-        customer = conn.execute("INSERT INTO customers (email, name, country) VALUES (%s, 'Rec Order', 'DE')"
-                                " RETURNING id", (f"{sku}@example.com",)).fetchone()[0]
+        customer = conn.execute(
+            "INSERT INTO customers (email, name, country) VALUES (%s, 'Rec Order', 'DE') RETURNING id",
+            (f"{sku}@example.com",),
+        ).fetchone()[0]
         with conn.transaction():
-            pid = conn.execute("INSERT INTO products (sku, name, description, category, price) VALUES"
-                               " (%s, 'Recorded Lamp', 'A lamp', 'lighting', 19.90) RETURNING id",
-                               (sku,)).fetchone()[0]
+            pid = conn.execute(
+                "INSERT INTO products (sku, name, description, category, price) VALUES"
+                " (%s, 'Recorded Lamp', 'A lamp', 'lighting', 19.90) RETURNING id",
+                (sku,),
+            ).fetchone()[0]
             conn.execute("INSERT INTO inventory (product_id, on_hand) VALUES (%s, 10)", (pid,))
         conn.execute("UPDATE products SET price = 24.50, name = 'Recorded Lamp II' WHERE id = %s", (pid,))
         with conn.transaction():
             oid = conn.execute("INSERT INTO orders (customer_id) VALUES (%s) RETURNING id", (customer,)).fetchone()[0]
-            conn.execute("INSERT INTO order_items VALUES (%s, 1, %s, 2, 24.50), (%s, 2, %s, 1, 24.50)",
-                         (oid, pid, oid, pid))
+            conn.execute(
+                "INSERT INTO order_items VALUES (%s, 1, %s, 2, 24.50), (%s, 2, %s, 1, 24.50)", (oid, pid, oid, pid)
+            )
             conn.execute("UPDATE inventory SET on_hand = on_hand - 3, updated_at = now() WHERE product_id = %s", (pid,))
         conn.execute("UPDATE order_items SET quantity = 3 WHERE order_id = %s AND line_no = 2", (oid,))
         conn.execute("UPDATE orders SET status = 'cancelled', updated_at = now() WHERE id = %s", (oid,))
         conn.execute("DELETE FROM order_items WHERE order_id = %s", (oid,))
         conn.execute("DELETE FROM orders WHERE id = %s", (oid,))
-        gone = conn.execute("INSERT INTO products (sku, name, category, price) VALUES (%s, 'Gone', 'misc', 1.00)"
-                            " RETURNING id", (sku + "-gone",)).fetchone()[0]
+        gone = conn.execute(
+            "INSERT INTO products (sku, name, category, price) VALUES (%s, 'Gone', 'misc', 1.00) RETURNING id",
+            (sku + "-gone",),
+        ).fetchone()[0]
         conn.execute("INSERT INTO inventory (product_id, on_hand) VALUES (%s, 1)", (gone,))
         conn.execute("DELETE FROM products WHERE id = %s", (gone,))
     # products: c, u, c(gone), d, tombstone; inventory: c, u, c(gone), d, tombstone;
@@ -100,8 +116,11 @@ def record_streaming(settings: StackSettings, dsn: str) -> None:
         by_topic.setdefault(m["topic"].rsplit(".", 1)[1], []).append(m)
 
     def pick(table: str, op: str | None, nth: int = 0) -> dict:
-        rows = [m for m in by_topic[table] if (m["value"] or {}).get("op") == op] if op else \
-            [m for m in by_topic[table] if m["value"] is None]
+        rows = (
+            [m for m in by_topic[table] if (m["value"] or {}).get("op") == op]
+            if op
+            else [m for m in by_topic[table] if m["value"] is None]
+        )
         return rows[nth]
 
     for table in TABLES:
@@ -117,19 +136,29 @@ def record_streaming(settings: StackSettings, dsn: str) -> None:
 def record_snapshot(settings: StackSettings, dsn: str) -> None:
     suffix = uuid.uuid4().hex[:8]
     with psycopg.connect(dsn, autocommit=True) as conn, conn.transaction():  # rows for the snapshot to read
-        customer = conn.execute("INSERT INTO customers (email, name, country) VALUES (%s, 'Snap', 'FR')"
-                                " RETURNING id", (f"snap-{suffix}@example.com",)).fetchone()[0]
-        pid = conn.execute("INSERT INTO products (sku, name, description, category, price) VALUES"
-                           " (%s, 'Snapshot Chair', 'Oak', 'furniture', 120.00) RETURNING id",
-                           (f"SNAP-{suffix}",)).fetchone()[0]
+        customer = conn.execute(
+            "INSERT INTO customers (email, name, country) VALUES (%s, 'Snap', 'FR') RETURNING id",
+            (f"snap-{suffix}@example.com",),
+        ).fetchone()[0]
+        pid = conn.execute(
+            "INSERT INTO products (sku, name, description, category, price) VALUES"
+            " (%s, 'Snapshot Chair', 'Oak', 'furniture', 120.00) RETURNING id",
+            (f"SNAP-{suffix}",),
+        ).fetchone()[0]
         conn.execute("INSERT INTO inventory (product_id, on_hand) VALUES (%s, 4)", (pid,))
-        oid = conn.execute("INSERT INTO orders (customer_id, status) VALUES (%s, 'paid') RETURNING id",
-                           (customer,)).fetchone()[0]
+        oid = conn.execute(
+            "INSERT INTO orders (customer_id, status) VALUES (%s, 'paid') RETURNING id", (customer,)
+        ).fetchone()[0]
         conn.execute("INSERT INTO order_items VALUES (%s, 1, %s, 1, 120.00)", (oid, pid))
     base = load_connector_file(CONNECTORS_DIR / "postgres-source.json")
-    config = {**base.config, "slot.name": f"readside_rec_{suffix}", "topic.prefix": f"rec{suffix}",
-              "table.include.list": ",".join(f"public.{t}" for t in TABLES),
-              "heartbeat.action.query": "SELECT 1", "snapshot.mode": "initial"}
+    config = {
+        **base.config,
+        "slot.name": f"readside_rec_{suffix}",
+        "topic.prefix": f"rec{suffix}",
+        "table.include.list": ",".join(f"public.{t}" for t in TABLES),
+        "heartbeat.action.query": "SELECT 1",
+        "snapshot.mode": "initial",
+    }
     config.pop("table.exclude.list")
     connector = replace(base, name=f"record-{suffix}", config=config)
     Registrar(settings.connect_url, say=lambda _: None).apply(connector)

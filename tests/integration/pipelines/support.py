@@ -1,4 +1,5 @@
 """Helpers of the pipeline integration tests: a worker subprocess, SQL writes, what Postgres says a document is."""
+
 from __future__ import annotations
 
 import asyncio
@@ -7,9 +8,9 @@ import signal
 import subprocess
 import sys
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import httpx
 import psycopg
@@ -42,17 +43,23 @@ class Worker:
     @property
     def env(self) -> dict[str, str]:
         t = self.tag
-        indices = {f"READSIDE_{model.upper()}_{kind}": f"test_{model}{suffix}_{t}"
-                   for model in READ_MODELS for kind, suffix in (("INDEX", ""), ("ALIAS", "_alias"))}
-        return {**os.environ, **indices,
-                "READSIDE_PIPELINE_APP_ID": self.group,
-                "READSIDE_DEAD_LETTER_TOPIC": f"test.dlq.{t}",
-                "READSIDE_PIPELINE_WEB_ENABLED": "true" if self.web_port else "false",
-                "READSIDE_PIPELINE_WEB_PORT": str(self.web_port or 6066),
-                "READSIDE_CONTROL_TOKEN": f"control-{t}",
-                "READSIDE_PIPELINE_METRICS_PORT": str(self.metrics_port),
-                "READSIDE_PIPELINE_DATA_DIR": str(self.data / t),
-                "READSIDE_PIPELINE_SESSION_TIMEOUT_S": "6"}
+        indices = {
+            f"READSIDE_{model.upper()}_{kind}": f"test_{model}{suffix}_{t}"
+            for model in READ_MODELS
+            for kind, suffix in (("INDEX", ""), ("ALIAS", "_alias"))
+        }
+        return {
+            **os.environ,
+            **indices,
+            "READSIDE_PIPELINE_APP_ID": self.group,
+            "READSIDE_DEAD_LETTER_TOPIC": f"test.dlq.{t}",
+            "READSIDE_PIPELINE_WEB_ENABLED": "true" if self.web_port else "false",
+            "READSIDE_PIPELINE_WEB_PORT": str(self.web_port or 6066),
+            "READSIDE_CONTROL_TOKEN": f"control-{t}",
+            "READSIDE_PIPELINE_METRICS_PORT": str(self.metrics_port),
+            "READSIDE_PIPELINE_DATA_DIR": str(self.data / t),
+            "READSIDE_PIPELINE_SESSION_TIMEOUT_S": "6",
+        }
 
     @property
     def index(self) -> str:
@@ -76,16 +83,28 @@ class Worker:
         self.log_path = self.data / f"worker-{self.tag}.log"
         self.data.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
-        self.process = subprocess.Popen([sys.executable, "-m", "pipelines.main"], cwd=PROJECT_ROOT, env=self.env,
-                                        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pipelines.main"],
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         log.close()
 
     def wait_ready(self, timeout_s: float = 180) -> None:
         """Ready once it has checkpointed the heartbeat: consuming, applying and recording.
 
         A new consumer group replays the source topics from `start_at` (or the start) first: a generous deadline."""
-        poll_until(lambda: self._alive() and self.search(self.checkpoints, {"term": {"topic":
-                   "readside.public.debezium_heartbeat"}}), timeout_s, f"worker {self.tag} to checkpoint a heartbeat")
+        poll_until(
+            lambda: (
+                self._alive()
+                and self.search(self.checkpoints, {"term": {"topic": "readside.public.debezium_heartbeat"}})
+            ),
+            timeout_s,
+            f"worker {self.tag} to checkpoint a heartbeat",
+        )
 
     def _alive(self) -> bool:
         if self.process is not None and self.process.poll() is not None:
@@ -176,17 +195,22 @@ async def _delete_topics(bootstrap: str, prefix: str, dlq: str) -> None:
 
 
 def expected_documents(dsn: str, product_ids: list[int]) -> dict[int, dict]:
-    """The products documents as plain SQL over the write model computes them (docs/API.md, 'Meaning of the numbers')."""
+    """The products documents as plain SQL over the write model computes them (docs/API.md, 'Meaning of the
+    numbers')."""
     with psycopg.connect(dsn) as conn:
-        rows = conn.execute("""
+        rows = conn.execute(
+            """
             SELECT p.id, p.sku, p.name, p.description, p.category, p.price::text, p.active,
                    COALESCE(i.on_hand, 0),
                    COALESCE((SELECT sum(oi.quantity) FROM order_items oi JOIN orders o ON o.id = oi.order_id
                              WHERE oi.product_id = p.id AND o.status <> 'cancelled'), 0)
             FROM products p LEFT JOIN inventory i ON i.product_id = p.id WHERE p.id = ANY(%s)""",
-                            (product_ids,)).fetchall()
-    return {r[0]: dict(zip(FIELDS, (r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[7] > 0, int(r[8]))))
-            for r in rows}
+            (product_ids,),
+        ).fetchall()
+    return {
+        r[0]: dict(zip(FIELDS, (r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[7] > 0, int(r[8])), strict=False))
+        for r in rows
+    }
 
 
 def visible(document: dict | None) -> dict | None:
@@ -200,13 +224,15 @@ class Shop:
         self.conn = psycopg.connect(dsn, autocommit=True)
         self.customer = self.conn.execute(
             "INSERT INTO customers (email, name, country) VALUES (%s, 'Pipeline Test', 'NL') RETURNING id",
-            (f"pipeline-{uuid.uuid4().hex[:10]}@example.com",)).fetchone()[0]
+            (f"pipeline-{uuid.uuid4().hex[:10]}@example.com",),
+        ).fetchone()[0]
 
     def add_product(self, name: str, price: str, stock: int, category: str = "lamps") -> int:
         with self.conn.transaction():
             pid = self.conn.execute(
                 "INSERT INTO products (sku, name, description, category, price) VALUES (%s, %s, %s, %s, %s)"
-                " RETURNING id", (f"T-{uuid.uuid4().hex[:12]}", name, f"{name} for tests", category, price)
+                " RETURNING id",
+                (f"T-{uuid.uuid4().hex[:12]}", name, f"{name} for tests", category, price),
             ).fetchone()[0]
             self.conn.execute("INSERT INTO inventory (product_id, on_hand) VALUES (%s, %s)", (pid, stock))
         return pid
@@ -216,24 +242,31 @@ class Shop:
         self.conn.execute(f"UPDATE products SET {sets}, updated_at = now() WHERE id = %s", (*fields.values(), pid))
 
     def adjust_stock(self, pid: int, delta: int) -> None:
-        self.conn.execute("UPDATE inventory SET on_hand = on_hand + %s, updated_at = now() WHERE product_id = %s",
-                          (delta, pid))
+        self.conn.execute(
+            "UPDATE inventory SET on_hand = on_hand + %s, updated_at = now() WHERE product_id = %s", (delta, pid)
+        )
 
     def place_order(self, items: list[tuple[int, int]]) -> int:
         with self.conn.transaction():
-            oid = self.conn.execute("INSERT INTO orders (customer_id) VALUES (%s) RETURNING id",
-                                    (self.customer,)).fetchone()[0]
+            oid = self.conn.execute(
+                "INSERT INTO orders (customer_id) VALUES (%s) RETURNING id", (self.customer,)
+            ).fetchone()[0]
             for line_no, (pid, quantity) in enumerate(items, start=1):
-                self.conn.execute("INSERT INTO order_items SELECT %s, %s, id, %s, price FROM products WHERE id = %s",
-                                  (oid, line_no, quantity, pid))
+                self.conn.execute(
+                    "INSERT INTO order_items SELECT %s, %s, id, %s, price FROM products WHERE id = %s",
+                    (oid, line_no, quantity, pid),
+                )
                 self.conn.execute("UPDATE inventory SET on_hand = on_hand - %s WHERE product_id = %s", (quantity, pid))
         return oid
 
     def cancel_order(self, oid: int) -> None:
         with self.conn.transaction():
             self.conn.execute("UPDATE orders SET status = 'cancelled', updated_at = now() WHERE id = %s", (oid,))
-            self.conn.execute("UPDATE inventory i SET on_hand = on_hand + oi.quantity FROM order_items oi"
-                              " WHERE oi.order_id = %s AND i.product_id = oi.product_id", (oid,))
+            self.conn.execute(
+                "UPDATE inventory i SET on_hand = on_hand + oi.quantity FROM order_items oi"
+                " WHERE oi.order_id = %s AND i.product_id = oi.product_id",
+                (oid,),
+            )
 
     def pay_order(self, oid: int) -> None:
         self.conn.execute("UPDATE orders SET status = 'paid', updated_at = now() WHERE id = %s", (oid,))

@@ -1,9 +1,10 @@
 """`readside backfill` on the real stack: documents from a snapshot, then the stream takes over exactly."""
+
 from __future__ import annotations
 
 import threading
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -22,8 +23,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def worker(stack, tmp_path_factory, source_baseline) -> Iterator[Worker]:
     """A worker with its web server on, for the pause endpoint a backfill uses."""
-    with started_worker(stack, tmp_path_factory.mktemp("pipeline"), source_baseline,
-                        web_port=free_port()) as running:
+    with started_worker(stack, tmp_path_factory.mktemp("pipeline"), source_baseline, web_port=free_port()) as running:
         yield running
 
 
@@ -46,13 +46,16 @@ def _pending_handovers(worker) -> dict | None:
 def _indexed(worker, stack, ids, what, absent=()):
     def matches():
         expected = expected_documents(stack.postgres_dsn, ids)
-        return (all(visible(worker.get(pid)) == expected[pid] for pid in ids)
-                and all(worker.get(pid) is None for pid in absent))
+        return all(visible(worker.get(pid)) == expected[pid] for pid in ids) and all(
+            worker.get(pid) is None for pid in absent
+        )
+
     poll_until(matches, 240, what, interval_s=0.1)  # a stack with a long history (after `make demo`) replays it first
 
 
 def test_a_backfill_over_a_stopped_stream_hands_over_without_losing_or_regressing_a_change(
-        worker, shop, stack, monkeypatch):
+    worker, shop, stack, monkeypatch
+):
     doomed = shop.add_product("Backfill Doomed Vase", "3.00", 1)
     _indexed(worker, stack, [doomed], "a product the backfill will find deleted")
     worker.kill()  # the stream falls behind: everything below is its backlog when it comes back
@@ -70,8 +73,9 @@ def test_a_backfill_over_a_stopped_stream_hands_over_without_losing_or_regressin
 
     def backfill() -> None:
         try:
-            outcome["report"] = run_backfill(products_target(settings), stack.postgres_dsn, settings, progress,
-                                             wait_s=240)
+            outcome["report"] = run_backfill(
+                products_target(settings), stack.postgres_dsn, settings, progress, wait_s=240
+            )
         except Exception as exc:  # reported by the main thread
             outcome["error"] = exc
             indexed.set()
@@ -131,12 +135,22 @@ def test_a_paused_worker_reads_no_source_events_until_resumed_or_the_pause_runs_
     assert "source topics paused for 1 s" in worker.tail(200)
 
 
-@pytest.mark.parametrize("seconds, token, status", [
-    ("nan", True, 400), ("inf", True, 400), ("-5", True, 400), ("0", True, 400), ("1e9", True, 400),
-    ("soon", True, 400), ("10", False, 401), ("10", "wrong", 401),
-])
-def test_the_pause_endpoint_refuses_unbounded_pauses_and_requests_without_its_token(worker, monkeypatch, seconds,
-                                                                                    token, status):
+@pytest.mark.parametrize(
+    "seconds, token, status",
+    [
+        ("nan", True, 400),
+        ("inf", True, 400),
+        ("-5", True, 400),
+        ("0", True, 400),
+        ("1e9", True, 400),
+        ("soon", True, 400),
+        ("10", False, 401),
+        ("10", "wrong", 401),
+    ],
+)
+def test_the_pause_endpoint_refuses_unbounded_pauses_and_requests_without_its_token(
+    worker, monkeypatch, seconds, token, status
+):
     settings = _settings(worker, monkeypatch)
     given = {True: settings.control_token, False: None}.get(token, token)
     headers = {"Authorization": f"Bearer {given}"} if given else {}

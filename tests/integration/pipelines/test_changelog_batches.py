@@ -1,4 +1,5 @@
 """Changelog writes sent as record batches reach Kafka whole, in the order made per partition."""
+
 from __future__ import annotations
 
 import asyncio
@@ -16,8 +17,9 @@ pytestmark = pytest.mark.integration
 
 
 def test_writes_go_out_in_batches_in_order_per_partition_and_durable_waits_for_all(stack):
-    app = faust.App(f"test-batches-{uuid.uuid4().hex[:8]}", broker=f"kafka://{stack.kafka_bootstrap}",
-                    store="memory://")  # never started: only its table's store and changelog naming are used
+    app = faust.App(
+        f"test-batches-{uuid.uuid4().hex[:8]}", broker=f"kafka://{stack.kafka_bootstrap}", store="memory://"
+    )  # never started: only its table's store and changelog naming are used
     table = json_table(app, "state", 2, "a test table")
     topic = table.changelog_topic.get_topic_name()
     made: dict[int, list[tuple[str, dict]]] = {0: [], 1: []}
@@ -37,8 +39,9 @@ def test_writes_go_out_in_batches_in_order_per_partition_and_durable_waits_for_a
             await producer.stop()
 
     async def read_back() -> dict[int, list[tuple[str, dict]]]:
-        consumer = AIOKafkaConsumer(bootstrap_servers=stack.kafka_bootstrap, enable_auto_commit=False,
-                                    auto_offset_reset="earliest")
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=stack.kafka_bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+        )
         await consumer.start()
         try:
             parts = [TopicPartition(topic, p) for p in made]

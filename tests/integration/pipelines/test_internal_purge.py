@@ -1,4 +1,5 @@
 """What a consumer group has committed past is deleted from an internal topic; the rest stays readable."""
+
 from __future__ import annotations
 
 import asyncio
@@ -27,8 +28,7 @@ def test_records_below_the_groups_commit_are_purged_and_the_rest_stays(stack):
                 await producer.send_and_wait(topic, f"name {n}".encode(), partition=0)
         finally:
             await producer.stop()
-        consumer = AIOKafkaConsumer(bootstrap_servers=stack.kafka_bootstrap, group_id=group,
-                                    enable_auto_commit=False)
+        consumer = AIOKafkaConsumer(bootstrap_servers=stack.kafka_bootstrap, group_id=group, enable_auto_commit=False)
         await consumer.start()
         try:
             consumer.assign([tp])
@@ -36,8 +36,9 @@ def test_records_below_the_groups_commit_are_purged_and_the_rest_stays(stack):
         finally:
             await consumer.stop()
         assert await purge_consumed(stack.kafka_bootstrap, group, {topic}) == {tp: 7}
-        reader = AIOKafkaConsumer(bootstrap_servers=stack.kafka_bootstrap, enable_auto_commit=False,
-                                  auto_offset_reset="earliest")
+        reader = AIOKafkaConsumer(
+            bootstrap_servers=stack.kafka_bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+        )
         await reader.start()
         try:
             reader.assign([tp])

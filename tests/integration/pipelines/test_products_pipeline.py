@@ -1,4 +1,5 @@
 """The products projection on the real stack: SQL writes reach the documents, checkpoints, dead letters."""
+
 from __future__ import annotations
 
 import asyncio
@@ -21,12 +22,14 @@ def _reaches(worker, stack, product_ids, what, timeout_s=30):
     def matches():
         expected = expected_documents(stack.postgres_dsn, product_ids)
         return all(visible(worker.get(pid)) == expected.get(pid) for pid in product_ids)
+
     try:
         poll_until(matches, timeout_s, what, interval_s=0.05)
     except TimeoutError:
         actual = {pid: visible(worker.get(pid)) for pid in product_ids}
-        raise AssertionError(f"{what}: index {actual} != postgres {expected_documents(stack.postgres_dsn, product_ids)}"
-                             f"\n{worker.tail()}") from None
+        raise AssertionError(
+            f"{what}: index {actual} != postgres {expected_documents(stack.postgres_dsn, product_ids)}\n{worker.tail()}"
+        ) from None
 
 
 def test_every_kind_of_change_reaches_the_product_document(worker, shop, stack):
@@ -84,17 +87,27 @@ def test_checkpoints_prove_a_write_is_applied_the_way_the_query_side_reads_them(
     token = shop.wal_position()
 
     def checkpoints():
-        return {(c["topic"], c["partition"]): c
-                for c in worker.search(worker.checkpoints, {"term": {"projection": "products"}})}
+        return {
+            (c["topic"], c["partition"]): c
+            for c in worker.search(worker.checkpoints, {"term": {"projection": "products"}})
+        }
 
     # (a) some applied event (the heartbeat counts) is at or past the token
-    poll_until(lambda: max((c["lsn"] or 0 for c in checkpoints().values()), default=0) >= token, 30,
-               "an applied LSN past the token", interval_s=0.05)
+    poll_until(
+        lambda: max((c["lsn"] or 0 for c in checkpoints().values()), default=0) >= token,
+        30,
+        "an applied LSN past the token",
+        interval_s=0.05,
+    )
     # (b) then every input partition is applied up to the end offset read now
     inputs = {f"readside.public.{t}" for t in ("products", "inventory", "orders", "order_items", "debezium_heartbeat")}
     ends = asyncio.run(end_offsets(stack.kafka_bootstrap, inputs.__contains__))
-    poll_until(lambda: all(end == 0 or checkpoints().get(tp, {}).get("offset", -1) >= end - 1
-                           for tp, end in ends.items()), 30, "checkpoints at the end offsets", interval_s=0.05)
+    poll_until(
+        lambda: all(end == 0 or checkpoints().get(tp, {}).get("offset", -1) >= end - 1 for tp, end in ends.items()),
+        30,
+        "checkpoints at the end offsets",
+        interval_s=0.05,
+    )
     assert visible(worker.get(pid)) == expected_documents(stack.postgres_dsn, [pid])[pid]
     assert worker.get(pid)["on_hand"] == 5
     heartbeat = checkpoints()[("readside.public.debezium_heartbeat", 0)]
@@ -102,8 +115,13 @@ def test_checkpoints_prove_a_write_is_applied_the_way_the_query_side_reads_them(
 
 
 async def _read_all(bootstrap: str, topic: str, at_least: int, timeout_s: float = 30) -> list[bytes]:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                                enable_auto_commit=False, metadata_max_age_ms=500)
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        metadata_max_age_ms=500,
+    )
     await consumer.start()
     values: list[bytes] = []
     deadline = time.monotonic() + timeout_s

@@ -1,5 +1,6 @@
 """Tables over Faust's real rocksdb store (rocksdict, no servers): partitions kept apart, prefix scans,
 small options, and local data gone when the app starts."""
+
 from __future__ import annotations
 
 import asyncio
@@ -10,10 +11,17 @@ from faust.types import TP
 
 from pipelines.core.factory import create_app
 from pipelines.core.settings import PipelineSettings
-from pipelines.core.stores import (CLEAN_STOP, BudgetedRocksDBOptions, clean_stop_offsets, mark_clean_stop,
-                                   newest_offsets, persisted_offsets, prepare_local_tables)
-from pipelines.core.topics import changelogs_reach
+from pipelines.core.stores import (
+    CLEAN_STOP,
+    BudgetedRocksDBOptions,
+    clean_stop_offsets,
+    mark_clean_stop,
+    newest_offsets,
+    persisted_offsets,
+    prepare_local_tables,
+)
 from pipelines.core.tables import StateTable, in_partition, json_table
+from pipelines.core.topics import changelogs_reach
 from pipelines.orders.records import ContributionState
 from tests.integration.pipelines.support import end_offsets
 
@@ -28,10 +36,13 @@ def write_locally(table, key, value, partition):
 
 @pytest.fixture
 def app(tmp_path):
-    settings = PipelineSettings(pipeline_data_dir=tmp_path, pipeline_table_store="rocksdb://",
-                                pipeline_rocksdb_write_buffer_bytes=8 << 20,
-                                pipeline_rocksdb_memtable_budget_bytes=3 << 20,
-                                pipeline_rocksdb_block_cache_bytes=1 << 20)
+    settings = PipelineSettings(
+        pipeline_data_dir=tmp_path,
+        pipeline_table_store="rocksdb://",
+        pipeline_rocksdb_write_buffer_bytes=8 << 20,
+        pipeline_rocksdb_memtable_budget_bytes=3 << 20,
+        pipeline_rocksdb_block_cache_bytes=1 << 20,
+    )
     return create_app(settings)
 
 
@@ -54,12 +65,20 @@ def test_every_db_takes_the_settings_options_and_all_share_one_budget(app):
 
 def test_each_partition_is_its_own_db_and_a_scan_seeks_its_prefix_in_one(app):
     state = StateTable(json_table(app, "t", 4, "test"), write_locally)
-    for key, partition in [("contribution/5/1", 1), ("contribution/5/2", 1), ("contribution/55/3", 1),
-                           ("contribution/5", 1), ("totals/5", 1), ('contribution/"5"/4', 1),
-                           ("contribution/5/9", 2)]:
+    for key, partition in [
+        ("contribution/5/1", 1),
+        ("contribution/5/2", 1),
+        ("contribution/55/3", 1),
+        ("contribution/5", 1),
+        ("totals/5", 1),
+        ('contribution/"5"/4', 1),
+        ("contribution/5/9", 2),
+    ]:
         state.put(key, ENTRY, partition)
     assert [key for key, _ in state.scan("contribution/5/", ContributionState, 1)] == [
-        "contribution/5/1", "contribution/5/2"]
+        "contribution/5/1",
+        "contribution/5/2",
+    ]
     assert [key for key, _ in state.scan('contribution/"5"/', ContributionState, 1)] == ['contribution/"5"/4']
     assert state.get("contribution/5/9", ContributionState, 2) == ENTRY
     assert state.get("contribution/5/9", ContributionState, 1) is None
@@ -95,6 +114,7 @@ def test_kept_state_is_checked_against_what_its_changelogs_still_hold(stack):
 
     def reach(offsets: dict[str, int]) -> bool:
         return asyncio.run(changelogs_reach(stack.kafka_bootstrap, offsets))
+
     assert reach({f"{topic}/{partition}": end - 1})
     assert not reach({f"{topic}/{partition}": end + 1000})
     assert not reach({"readside-no-such-changelog/0": 0})
@@ -112,6 +132,7 @@ def test_only_a_faust_table_directory_is_ever_deleted(tmp_path):
 
 def test_the_direct_db_path_writes_and_reads_the_bytes_faust_itself_reads_and_recovers(app):
     from pipelines.core.tables import ChangelogWrites, encode_key, in_partition, one_by_one
+
     sent = []
 
     async def send(topic, key, value, partition, timestamp, headers):
@@ -148,13 +169,18 @@ def test_every_partition_db_on_disk_tells_the_offset_its_data_was_persisted_at(a
     state.put("totals/6", ENTRY, 3)  # written, never persisted with an offset
     tabledir = Path(app.conf.tabledir)
     assert persisted_offsets(tabledir, lambda table: f"readside-test-{table}-changelog") == {
-        "readside-test-t-changelog/0": 41, "readside-test-t-changelog/2": 7}
+        "readside-test-t-changelog/0": 41,
+        "readside-test-t-changelog/2": 7,
+    }
     assert newest_offsets({"a/0": 5, "b/1": 9}, {"a/0": 7, "c/2": 1}) == {"a/0": 7, "b/1": 9, "c/2": 1}
 
 
 def test_a_start_checks_partitions_the_mark_does_not_name_against_their_changelogs(stack, tmp_path):
-    app = create_app(PipelineSettings(pipeline_data_dir=tmp_path, pipeline_table_store="rocksdb://",
-                                      kafka_bootstrap_servers=stack.kafka_bootstrap))
+    app = create_app(
+        PipelineSettings(
+            pipeline_data_dir=tmp_path, pipeline_table_store="rocksdb://", kafka_bootstrap_servers=stack.kafka_bootstrap
+        )
+    )
     state = StateTable(json_table(app, "t", 4, "test"), write_locally)
     state.put("totals/5", ENTRY, 1)
     state.table.data.set_persisted_offset(TP(f"{app.conf.id}-t-changelog", 1), 12)

@@ -1,5 +1,6 @@
 """The bulk sink against a real Elasticsearch: a write block or a closed index is waited out (and shown in
 `readside_sink_refused`), never returned as a dead letter; a document that cannot be mapped is."""
+
 from __future__ import annotations
 
 import asyncio
@@ -15,8 +16,12 @@ pytestmark = pytest.mark.integration
 
 
 def refusals(index: str) -> list[str]:
-    return [s.labels["reason"] for metric in SINK_REFUSED.collect() for s in metric.samples
-            if s.labels["index"] == index and s.value > 0]
+    return [
+        s.labels["reason"]
+        for metric in SINK_REFUSED.collect()
+        for s in metric.samples
+        if s.labels["index"] == index and s.value > 0
+    ]
 
 
 async def until(check, timeout_s: float, what: str) -> None:
@@ -51,6 +56,7 @@ def scenario(stack):
         finally:
             await client.indices.delete(index=index, ignore_unavailable=True)
             await client.close()
+
     return lambda body: asyncio.run(run(body))
 
 
@@ -61,7 +67,9 @@ def test_a_write_block_is_waited_out_and_then_applied(scenario):
 
         async def lift():
             await client.indices.put_settings(index=index, settings={"index.blocks.write": False})
+
         await refused_then_applied(client, index, block, lift, "cluster_block_exception")
+
     scenario(body)
 
 
@@ -72,17 +80,21 @@ def test_a_closed_index_is_waited_out_and_then_applied(scenario):
 
         async def lift():
             await client.indices.open(index=index, wait_for_active_shards="1")
+
         await refused_then_applied(client, index, block, lift, "index_closed_exception")
+
     scenario(body)
 
 
 def test_a_document_that_cannot_be_mapped_is_rejected_and_the_rest_applied(scenario):
     async def body(client, index):
         sink = BulkSink(client, 1000, 5 * 1024 * 1024, 0.2, None)
-        rejected = await sink.write([IndexAction(index, "1", 10, {"n": "not a number"}),
-                                     IndexAction(index, "2", 10, {"n": 2})])
+        rejected = await sink.write(
+            [IndexAction(index, "1", 10, {"n": "not a number"}), IndexAction(index, "2", 10, {"n": 2})]
+        )
         assert [(r.action.id, r.status) for r in rejected] == [("1", 400)]
         assert "parsing_exception" in rejected[0].error
         assert (await client.get(index=index, id="2"))["_source"] == {"n": 2}
         assert refusals(index) == []
+
     scenario(body)

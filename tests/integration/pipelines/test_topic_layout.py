@@ -1,4 +1,5 @@
 """The worker refuses topics whose partition count differs from its setting, and says how to fix it."""
+
 from __future__ import annotations
 
 import asyncio

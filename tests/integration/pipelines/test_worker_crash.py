@@ -1,4 +1,5 @@
 """Kill or stop the worker in the middle of a stream of changes; after restarts the index equals Postgres."""
+
 from __future__ import annotations
 
 import random
@@ -55,12 +56,12 @@ def _finish(stack, worker: Worker, products: list[int], writer, done, errors, op
     def converged() -> bool:
         expected = expected_documents(stack.postgres_dsn, products)
         return all(visible(worker.get(p)) == expected[p] for p in products)
+
     try:
         poll_until(converged, 90, "the index to equal Postgres", interval_s=0.1)
     except TimeoutError:
         expected = expected_documents(stack.postgres_dsn, products)
-        diffs = {p: (visible(worker.get(p)), expected[p]) for p in products
-                 if visible(worker.get(p)) != expected[p]}
+        diffs = {p: (visible(worker.get(p)), expected[p]) for p in products if visible(worker.get(p)) != expected[p]}
         raise AssertionError(f"diffs: {diffs}\n{worker.tail()}") from None
     assert sum(expected_documents(stack.postgres_dsn, products)[p]["units_sold"] for p in products) > 0
 
@@ -85,9 +86,13 @@ def test_a_worker_killed_mid_stream_loses_and_double_counts_nothing(stack, tmp_p
         # A SIGKILL, then a SIGTERM (a clean stop, which cancels the batch in hand: it must not be acked),
         # each while this worker is applying a stream of changes.
         for kill_after, sig in ((100, signal.SIGKILL), (350, signal.SIGTERM)):
-            poll_until(lambda: done[0] >= kill_after and (_newest_applied(worker, products) > applied[0]
-                                                          or not writer.is_alive()),  # or nothing more will come
-                       60, f"{kill_after} writes and the worker applying them")
+            poll_until(
+                lambda: (
+                    done[0] >= kill_after and (_newest_applied(worker, products) > applied[0] or not writer.is_alive())
+                ),  # or nothing more will come
+                60,
+                f"{kill_after} writes and the worker applying them",
+            )
             applied[0] = _newest_applied(worker, products)
             killed, readies = worker.process.pid, _readies(worker)
             worker.kill(sig)
@@ -118,14 +123,19 @@ def test_rebalances_under_load_lose_and_double_count_nothing(stack, tmp_path, so
         worker.wait_ready()
         writer, done, errors = _start_writer(stack, products, 900)
         for joins_after in (100, 450):
-            poll_until(lambda: done[0] >= joins_after and _newest_applied(worker, products) > 0, 60,
-                       f"{joins_after} writes, applied")
-            second = Worker(stack.elasticsearch_url, stack.kafka_bootstrap, tmp_path / f"second{joins_after}",
-                            tag=worker.tag)
+            poll_until(
+                lambda: done[0] >= joins_after and _newest_applied(worker, products) > 0,
+                60,
+                f"{joins_after} writes, applied",
+            )
+            second = Worker(
+                stack.elasticsearch_url, stack.kafka_bootstrap, tmp_path / f"second{joins_after}", tag=worker.tag
+            )
             others.append(second)
             second.start()
-            poll_until(lambda: "Worker ready" in second.log_path.read_text(), 120,
-                       "the second worker to take its partitions")
+            poll_until(
+                lambda: "Worker ready" in second.log_path.read_text(), 120, "the second worker to take its partitions"
+            )
             second.kill()  # the group notices after the session timeout (6 s) and gives all back to the first
         _finish(stack, worker, products, writer, done, errors, 900)
         assert "were never delivered" not in worker.log_path.read_text()

@@ -1,5 +1,6 @@
 """Read-your-writes against real Kafka and Elasticsearch: the test plays the pipeline, writing
 messages to throwaway input topics and checkpoint documents, and the reads follow the token."""
+
 from __future__ import annotations
 
 import threading
@@ -21,9 +22,12 @@ TOKEN = encode_token(WRITE_LSN)
 
 @pytest.fixture
 def client(make_client, base_settings, pipeline) -> Iterator[Any]:
-    settings = base_settings.model_copy(update={
-        "products_input_topics": (pipeline.changes_topic, pipeline.heartbeat_topic),
-        "consistency_wait_s": WAIT_S})
+    settings = base_settings.model_copy(
+        update={
+            "products_input_topics": (pipeline.changes_topic, pipeline.heartbeat_topic),
+            "consistency_wait_s": WAIT_S,
+        }
+    )
     with make_client(settings) as made:
         yield made
 
@@ -34,8 +38,7 @@ def read(client, path: str, token: str = TOKEN, **params: Any):
     return response, time.monotonic() - started
 
 
-def test_a_token_ahead_of_the_read_model_waits_then_answers_504(client, pipeline, catalogue,
-                                                                topics):
+def test_a_token_ahead_of_the_read_model_waits_then_answers_504(client, pipeline, catalogue, topics):
     catalogue.load([product(1, "Teapot", "19.90")])
     topics.produce(pipeline.heartbeat_topic, 0)
     pipeline.applied(pipeline.heartbeat_topic, 0, offset=0, lsn=WRITE_LSN - 1)
@@ -74,8 +77,7 @@ def test_idle_partitions_and_old_tokens_need_no_wait(client, pipeline, catalogue
     assert read(client, "/products/1", token=encode_token(7))[0].status_code == 200
 
 
-def test_a_search_with_a_token_sees_the_write_even_before_a_refresh(client, pipeline, catalogue,
-                                                                    topics):
+def test_a_search_with_a_token_sees_the_write_even_before_a_refresh(client, pipeline, catalogue, topics):
     catalogue.load([])
     catalogue.put(product(77, "Brand new kettle", "30.00"), refresh=False)
     # Without a token the search is eventually consistent: this index never refreshes alone.
@@ -87,12 +89,11 @@ def test_a_search_with_a_token_sees_the_write_even_before_a_refresh(client, pipe
     assert [hit["id"] for hit in response.json()["hits"]] == [77]
 
 
-def test_a_read_waits_while_the_pipeline_catches_up(make_client, base_settings, pipeline,
-                                                    catalogue, topics):
+def test_a_read_waits_while_the_pipeline_catches_up(make_client, base_settings, pipeline, catalogue, topics):
     catalogue.load([product(5, "Tea Cosy", "9.50")])
-    settings = base_settings.model_copy(update={
-        "products_input_topics": (pipeline.changes_topic, pipeline.heartbeat_topic),
-        "consistency_wait_s": 10.0})
+    settings = base_settings.model_copy(
+        update={"products_input_topics": (pipeline.changes_topic, pipeline.heartbeat_topic), "consistency_wait_s": 10.0}
+    )
     write = topics.produce(pipeline.changes_topic, 3)
     heartbeat = topics.produce(pipeline.heartbeat_topic, 0)
     answers: list[Any] = []
@@ -104,16 +105,20 @@ def test_a_read_waits_while_the_pipeline_catches_up(make_client, base_settings, 
         pipeline.applied(pipeline.heartbeat_topic, 0, offset=heartbeat, lsn=WRITE_LSN + 5)
         waiting.join(timeout=15)
         metrics = client.get("/metrics").text
-    (response, took), = answers
+    ((response, took),) = answers
     assert response.status_code == 200 and took < 10.0
     assert 'readside_query_consistency_wait_seconds_count{outcome="caught_up"} 1.0' in metrics
 
 
 def test_no_checkpoints_at_all_is_504(make_client, base_settings, pipeline, topics):
     topics.produce(pipeline.heartbeat_topic, 0)
-    settings = base_settings.model_copy(update={
-        "products_input_topics": (pipeline.changes_topic, pipeline.heartbeat_topic),
-        "checkpoints_index": "qtest_no_checkpoints_here", "consistency_wait_s": 0.3})
+    settings = base_settings.model_copy(
+        update={
+            "products_input_topics": (pipeline.changes_topic, pipeline.heartbeat_topic),
+            "checkpoints_index": "qtest_no_checkpoints_here",
+            "consistency_wait_s": 0.3,
+        }
+    )
     with make_client(settings) as client:
         response, _ = read(client, "/products/1")
     assert response.status_code == 504
@@ -121,8 +126,7 @@ def test_no_checkpoints_at_all_is_504(make_client, base_settings, pipeline, topi
 
 
 def test_unreachable_kafka_is_503_not_500(make_client, base_settings):
-    settings = base_settings.model_copy(update={"kafka_bootstrap": "127.0.0.1:1",
-                                                "consistency_wait_s": 3.0})
+    settings = base_settings.model_copy(update={"kafka_bootstrap": "127.0.0.1:1", "consistency_wait_s": 3.0})
     with make_client(settings) as client:
         response, _ = read(client, "/products/1")
         assert response.status_code == 503, response.text

@@ -1,4 +1,5 @@
 """GET /products/{id} on real Elasticsearch: realtime, 404/422, and 503 when it cannot answer."""
+
 from __future__ import annotations
 
 import asyncio
@@ -23,17 +24,27 @@ def test_get_is_realtime_without_a_refresh(api, catalogue, es, indices):
     # ...but a get by id can.
     response = api.get("/products/41")
     assert response.status_code == 200
-    assert response.json() == {"id": 41, "sku": "SKU-00041", "name": "Fresh Teapot",
-                               "description": "", "category": "kitchen", "brand": None, "price": "19.90",
-                               "active": False, "on_hand": 0, "in_stock": False,
-                               "units_sold": 0}
+    assert response.json() == {
+        "id": 41,
+        "sku": "SKU-00041",
+        "name": "Fresh Teapot",
+        "description": "",
+        "category": "kitchen",
+        "brand": None,
+        "price": "19.90",
+        "active": False,
+        "on_hand": 0,
+        "in_stock": False,
+        "units_sold": 0,
+    }
 
 
 def test_unknown_deleted_and_incomplete_products_are_404(api, catalogue, es, indices):
     catalogue.load([product(42, "Doomed", "1.00")])
     catalogue.delete(42)
-    es.index(index=indices.products_alias, id="43", document={"id": 43, "on_hand": 3},
-             refresh=True)  # stock arrived before the product row
+    es.index(
+        index=indices.products_alias, id="43", document={"id": 43, "on_hand": 3}, refresh=True
+    )  # stock arrived before the product row
     for product_id in (42, 43, 999_999):
         response = api.get(f"/products/{product_id}")
         assert response.status_code == 404
@@ -61,6 +72,7 @@ def test_unreachable_elasticsearch_is_503():
             await DocumentIndex(es, "products", "1m", "product").get(1)
         finally:
             await es.close()
+
     with pytest.raises(ReadModelUnavailable, match="unreachable"):
         asyncio.run(read())
 
@@ -70,8 +82,7 @@ def test_health_and_metrics(api):
     api.get("/products/search", params={"q": "x"})
     metrics = api.get("/metrics")
     assert metrics.status_code == 200
-    assert 'readside_query_requests_total{method="GET",route="/products/search",status="200"}' \
-        in metrics.text
+    assert 'readside_query_requests_total{method="GET",route="/products/search",status="200"}' in metrics.text
     assert "readside_query_request_seconds_bucket" in metrics.text
 
 

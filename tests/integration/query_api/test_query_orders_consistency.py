@@ -1,5 +1,6 @@
 """Read-your-writes for orders and customers against real Kafka and Elasticsearch: the test plays
 both projections (checkpoints "orders" and "customers"); a customer's order list waits for both."""
+
 from __future__ import annotations
 
 import time
@@ -23,9 +24,9 @@ FRESH = order(41, "2026-11-26T10:00:00Z", customer=ADA, lines=[(5, "LAMP-5", "La
 @pytest.fixture
 def client(make_client, base_settings, pipeline) -> Iterator[Any]:
     inputs = (pipeline.changes_topic, pipeline.heartbeat_topic)
-    settings = base_settings.model_copy(update={
-        "orders_input_topics": inputs, "customers_input_topics": inputs,
-        "consistency_wait_s": WAIT_S})
+    settings = base_settings.model_copy(
+        update={"orders_input_topics": inputs, "customers_input_topics": inputs, "consistency_wait_s": WAIT_S}
+    )
     with make_client(settings) as made:
         yield made
 
@@ -47,8 +48,7 @@ def heartbeat(pipeline, topics) -> int:
 
 def caught_up(pipeline, heartbeat: int, *projections: str) -> None:
     for projection in projections:
-        pipeline.applied(pipeline.heartbeat_topic, 0, offset=heartbeat, lsn=WRITE_LSN + 1,
-                         projection=projection)
+        pipeline.applied(pipeline.heartbeat_topic, 0, offset=heartbeat, lsn=WRITE_LSN + 1, projection=projection)
 
 
 def read(client, path: str, **params: Any):

@@ -1,4 +1,5 @@
 """Cursor pages stay stable while documents change: no duplicates, no skipped unchanged docs."""
+
 from __future__ import annotations
 
 import base64
@@ -12,9 +13,16 @@ pytestmark = pytest.mark.integration
 
 # Prices and popularity repeat, so ties (broken by id) fall across page boundaries. Every
 # description mentions "lamp" a different number of times, so relevance scores differ too.
-ORIGINAL = [product(i, f"Lamp model {i}", f"{10 + i % 4}.00", units_sold=i % 5,
-                    description=" ".join(["lamp"] * (1 + i % 6)) + f" number {i}")
-            for i in range(1, 31)]
+ORIGINAL = [
+    product(
+        i,
+        f"Lamp model {i}",
+        f"{10 + i % 4}.00",
+        units_sold=i % 5,
+        description=" ".join(["lamp"] * (1 + i % 6)) + f" number {i}",
+    )
+    for i in range(1, 31)
+]
 ORIGINAL_IDS = {d["id"] for d in ORIGINAL}
 
 
@@ -43,13 +51,13 @@ def test_pages_stay_stable_while_documents_change(api, catalogue, sort):
         # Between pages: new products everywhere in the order (and more "lamp" text, which
         # shifts every relevance score), one seen product moves to the end, one unseen one is
         # renamed, and an unseen one is deleted.
-        catalogue.put(product(new_id, "Lamp lamp lamp", "1.00", units_sold=99,
-                              description="lamp " * 10),
-                      product(new_id + 1, "Lamp", "99.00", units_sold=0, description="lamp"))
+        catalogue.put(
+            product(new_id, "Lamp lamp lamp", "1.00", units_sold=99, description="lamp " * 10),
+            product(new_id + 1, "Lamp", "99.00", units_sold=0, description="lamp"),
+        )
         new_id += 2
         first_seen = body["hits"][0]["id"]
-        catalogue.put(product(first_seen, "Lamp model moved", "50.00", units_sold=0,
-                              description="lamp"))
+        catalogue.put(product(first_seen, "Lamp model moved", "50.00", units_sold=0, description="lamp"))
         moved.add(first_seen)
         unseen = sorted(ORIGINAL_IDS - set(seen) - moved)
         if unseen:
@@ -77,9 +85,12 @@ def test_paging_survives_an_expired_snapshot(api, es):
 
 def test_a_cursor_only_continues_its_own_search(api):
     cursor = search(api, q="lamp", sort="price_asc", size=5)["next_cursor"]
-    for other in ({"q": "lamps", "sort": "price_asc"}, {"q": "lamp", "sort": "price_desc"},
-                  {"q": "lamp", "sort": "price_asc", "in_stock": "true"},
-                  {"q": "lamp", "sort": "price_asc", "category": "garden"}):
+    for other in (
+        {"q": "lamps", "sort": "price_asc"},
+        {"q": "lamp", "sort": "price_desc"},
+        {"q": "lamp", "sort": "price_asc", "in_stock": "true"},
+        {"q": "lamp", "sort": "price_asc", "category": "garden"},
+    ):
         response = api.get("/products/search", params={**other, "size": 5, "cursor": cursor})
         assert response.status_code == 422, response.text
         assert "different search" in response.json()["detail"]
@@ -88,14 +99,14 @@ def test_a_cursor_only_continues_its_own_search(api):
 
 
 def flip(cursor: str, at: int) -> str:
-    return cursor[:at] + ("B" if cursor[at] == "A" else "A") + cursor[at + 1:]
+    return cursor[:at] + ("B" if cursor[at] == "A" else "A") + cursor[at + 1 :]
 
 
-@pytest.mark.parametrize("mangle", [lambda c: c[:-2], lambda c: flip(c, 10),
-                                    lambda c: flip(c, -3), lambda c: c.replace(".", ""),
-                                    lambda c: "x" + c])
+@pytest.mark.parametrize(
+    "mangle",
+    [lambda c: c[:-2], lambda c: flip(c, 10), lambda c: flip(c, -3), lambda c: c.replace(".", ""), lambda c: "x" + c],
+)
 def test_damaged_cursors_are_422(api, mangle):
     cursor = search(api, sort="popularity", size=5)["next_cursor"]
-    response = api.get("/products/search",
-                       params={"sort": "popularity", "size": 5, "cursor": mangle(cursor)})
+    response = api.get("/products/search", params={"sort": "popularity", "size": 5, "cursor": mangle(cursor)})
     assert response.status_code == 422, response.text

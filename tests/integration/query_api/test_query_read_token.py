@@ -1,5 +1,6 @@
 """READSIDE_READ_TOKEN: with it, every read needs the bearer token (health and the OpenAPI document stay open);
 without it the query API will not bind beyond loopback."""
+
 from __future__ import annotations
 
 import pytest

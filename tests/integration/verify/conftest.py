@@ -1,4 +1,5 @@
 """Verify integration fixtures: a throwaway migrated database holding a module's rows."""
+
 from __future__ import annotations
 
 import json
@@ -35,6 +36,8 @@ def migrated_database(admin_dsn: str, rows: str, params: Mapping[str, Any]) -> I
 
 def as_indexed(docs: dict) -> dict:
     """The documents as the pipeline would index them: JSON, times as pydantic spells UTC ("…Z")."""
+
     def spell(value):
         return value.isoformat().replace("+00:00", "Z")
+
     return json.loads(json.dumps(docs, default=spell))

@@ -1,4 +1,5 @@
 """What verify reads of an index, against the real Elasticsearch: what it holds now, not its last refresh."""
+
 from __future__ import annotations
 
 import secrets
@@ -22,7 +23,8 @@ def test_a_scan_sees_deletes_and_updates_made_since_the_last_refresh(stack):
         es.delete(f"/{index}/_doc/1").raise_for_status()  # neither change is refreshed by itself
         es.put(f"/{index}/_doc/2", json={"name": "new 2"}).raise_for_status()
         assert {hit["_id"]: hit["_source"] for hit in scan_index(stack.elasticsearch_url, index)} == {
-            "2": {"name": "new 2"}}
+            "2": {"name": "new 2"}
+        }
     finally:
         es.delete(f"/{index}")
         es.close()

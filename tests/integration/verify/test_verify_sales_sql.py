@@ -1,10 +1,11 @@
 """The sales verify SQL against a real Postgres (throwaway database) and a real Elasticsearch
 (throwaway indices made from the mapping files)."""
+
 from __future__ import annotations
 
 import json
 import secrets
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 from elasticsearch import Elasticsearch, helpers
@@ -47,23 +48,34 @@ def dsn(postgres_admin_dsn: str) -> Iterator[str]:
 
 def test_sales_per_utc_day_and_current_category_count_distinct_counted_orders(dsn):
     assert sales.expected_sales_daily(dsn) == {
-        "2026-11-20|lighting": {"id": "2026-11-20|lighting", "day": "2026-11-20",
-                                "category": "lighting", "orders": 2, "units": 7,
-                                "revenue": "67.80", "revenue_cents": 6780},
-        "2026-11-21|desk": {"id": "2026-11-21|desk", "day": "2026-11-21", "category": "desk",
-                            "orders": 1, "units": 3, "revenue": "9.99", "revenue_cents": 999}}
+        "2026-11-20|lighting": {
+            "id": "2026-11-20|lighting",
+            "day": "2026-11-20",
+            "category": "lighting",
+            "orders": 2,
+            "units": 7,
+            "revenue": "67.80",
+            "revenue_cents": 6780,
+        },
+        "2026-11-21|desk": {
+            "id": "2026-11-21|desk",
+            "day": "2026-11-21",
+            "category": "desk",
+            "orders": 1,
+            "units": 3,
+            "revenue": "9.99",
+            "revenue_cents": 999,
+        },
+    }
 
 
 def test_product_sales_per_utc_day(dsn):
     docs = sales.expected_product_sales_daily(dsn)
-    assert {doc_id: {f: doc[f] for f in sales.PRODUCT_SALES_FIELDS}
-            for doc_id, doc in docs.items()} == {
-        "2026-11-20|1": {"day": "2026-11-20", "product_id": 1, "units": 3, "revenue": "57.80",
-                         "revenue_cents": 5780},
-        "2026-11-20|3": {"day": "2026-11-20", "product_id": 3, "units": 4, "revenue": "10.00",
-                         "revenue_cents": 1000},
-        "2026-11-21|2": {"day": "2026-11-21", "product_id": 2, "units": 3, "revenue": "9.99",
-                         "revenue_cents": 999}}
+    assert {doc_id: {f: doc[f] for f in sales.PRODUCT_SALES_FIELDS} for doc_id, doc in docs.items()} == {
+        "2026-11-20|1": {"day": "2026-11-20", "product_id": 1, "units": 3, "revenue": "57.80", "revenue_cents": 5780},
+        "2026-11-20|3": {"day": "2026-11-20", "product_id": 3, "units": 4, "revenue": "10.00", "revenue_cents": 1000},
+        "2026-11-21|2": {"day": "2026-11-21", "product_id": 2, "units": 3, "revenue": "9.99", "revenue_cents": 999},
+    }
 
 
 @pytest.mark.parametrize("model", ["sales", "product_sales"])
@@ -83,22 +95,26 @@ def es(stack) -> Iterator[Elasticsearch]:
     client.close()
 
 
-@pytest.mark.parametrize("model,mapping", [("sales", "sales_daily_v1"),
-                                           ("product_sales", "product_sales_daily_v1")])
-def test_a_real_index_of_the_pipelines_documents_shows_no_difference(stack, es, dsn, model,
-                                                                    mapping):
+@pytest.mark.parametrize("model,mapping", [("sales", "sales_daily_v1"), ("product_sales", "product_sales_daily_v1")])
+def test_a_real_index_of_the_pipelines_documents_shows_no_difference(stack, es, dsn, model, mapping):
     """Documents shaped as the contract says, stored through the mapping file, read back by
     verify: 0 differences; one stale figure: 1."""
     index = f"readside_verify_{model}_{secrets.token_hex(4)}"
-    es.indices.create(index=index, **json.loads(
-        (PROJECT_ROOT / "schemas" / "elasticsearch" / f"{mapping}.json").read_text()))
+    es.indices.create(
+        index=index, **json.loads((PROJECT_ROOT / "schemas" / "elasticsearch" / f"{mapping}.json").read_text())
+    )
     try:
         check = CHECKS[model]
         docs = as_indexed(check.expected(dsn))
         bookkeeping = {"source_lsn": 1, "source_ts_ms": 0, "indexed_at": "2026-11-26T10:00:00Z"}
-        helpers.bulk(es, [{"_index": index, "_id": doc_id,
-                           "_source": {**{f: doc[f] for f in check.fields}, **bookkeeping}}
-                          for doc_id, doc in docs.items()], refresh=True)
+        helpers.bulk(
+            es,
+            [
+                {"_index": index, "_id": doc_id, "_source": {**{f: doc[f] for f in check.fields}, **bookkeeping}}
+                for doc_id, doc in docs.items()
+            ],
+            refresh=True,
+        )
         at_index = ReadModelCheck(model, index, check.fields, check.sql, check.sample_sql)
         assert at_index.diff(dsn, stack.elasticsearch_url).count == 0
         es.update(index=index, id=next(iter(docs)), doc={"units": 999}, refresh=True)

@@ -1,9 +1,10 @@
 """The verify SQL against a real Postgres: a throwaway migrated database, rows written with plain SQL."""
+
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
-from typing import Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
@@ -15,7 +16,7 @@ from .conftest import as_indexed, migrated_database
 
 pytestmark = pytest.mark.integration
 
-T = [datetime(2026, 11, 20 + day, 10, 0, 0, 123456, tzinfo=timezone.utc) for day in range(6)]
+T = [datetime(2026, 11, 20 + day, 10, 0, 0, 123456, tzinfo=UTC) for day in range(6)]
 
 # Customer 3 is erased after ordering; order 1's lines are inserted out of order; order 2 is
 # cancelled and the newest; order 5 has no lines.
@@ -41,8 +42,16 @@ def dsn(postgres_admin_dsn: str) -> Iterator[str]:
 
 
 def item(line_no, product_id, sku, name, quantity, unit_price, line_total, cents) -> dict:
-    return {"line_no": line_no, "product_id": product_id, "sku": sku, "name": name, "quantity": quantity,
-            "unit_price": unit_price, "line_total": line_total, "line_total_cents": cents}
+    return {
+        "line_no": line_no,
+        "product_id": product_id,
+        "sku": sku,
+        "name": name,
+        "quantity": quantity,
+        "unit_price": unit_price,
+        "line_total": line_total,
+        "line_total_cents": cents,
+    }
 
 
 def test_orders_carry_customer_lines_in_order_and_exact_totals(dsn):
@@ -50,8 +59,10 @@ def test_orders_carry_customer_lines_in_order_and_exact_totals(dsn):
     assert sorted(docs, key=int) == ["1", "2", "3", "4", "5"]
     first = docs["1"]
     assert first["customer"] == {"id": 1, "name": "Ada", "email": "ada@x.org", "country": "GB"}
-    assert first["items"] == [item(1, 1, "LAMP-1", "Lamp", 2, "19.90", "39.80", 3980),
-                              item(2, 2, "MUG-2", "Mug", 3, "3.33", "9.99", 999)]
+    assert first["items"] == [
+        item(1, 1, "LAMP-1", "Lamp", 2, "19.90", "39.80", 3980),
+        item(2, 2, "MUG-2", "Mug", 3, "3.33", "9.99", 999),
+    ]
     assert (first["status"], first["customer_id"], first["total"], first["total_cents"]) == ("placed", 1, "49.79", 4979)
     assert (first["placed_at"], first["updated_at"]) == (T[1], T[2])
     assert docs["3"]["items"] == [item(1, 2, "MUG-2", "Mug", 10, "0.10", "1.00", 100)]
@@ -66,10 +77,26 @@ def test_an_erased_customers_order_has_no_customer_and_an_order_without_lines_to
 def test_customers_count_only_counted_orders(dsn):
     docs = customers.expected_customers(dsn)
     assert sorted(docs) == ["1", "2"]  # the erased customer has no document
-    assert docs["1"] == {"id": 1, "email": "ada@x.org", "name": "Ada", "country": "GB", "order_count": 2,
-                         "lifetime_value": "50.79", "lifetime_value_cents": 5079, "last_order_at": T[1]}
-    assert docs["2"] == {"id": 2, "email": "bob@x.org", "name": "Bob", "country": "US", "order_count": 0,
-                         "lifetime_value": "0.00", "lifetime_value_cents": 0, "last_order_at": None}
+    assert docs["1"] == {
+        "id": 1,
+        "email": "ada@x.org",
+        "name": "Ada",
+        "country": "GB",
+        "order_count": 2,
+        "lifetime_value": "50.79",
+        "lifetime_value_cents": 5079,
+        "last_order_at": T[1],
+    }
+    assert docs["2"] == {
+        "id": 2,
+        "email": "bob@x.org",
+        "name": "Bob",
+        "country": "US",
+        "order_count": 0,
+        "lifetime_value": "0.00",
+        "lifetime_value_cents": 0,
+        "last_order_at": None,
+    }
 
 
 @pytest.mark.parametrize("model", ["orders", "customers"])
@@ -77,11 +104,9 @@ def test_documents_indexed_as_json_match_what_postgres_says(dsn, model):
     check = CHECKS[model]
     want = check.expected(dsn)
     got = as_indexed(want)
-    assert diff_documents(model, want, got, check.fields, instants=check.instants,
-                          list_keys=check.list_keys).count == 0
+    assert diff_documents(model, want, got, check.fields, instants=check.instants, list_keys=check.list_keys).count == 0
     got["1"]["total" if model == "orders" else "lifetime_value"] = "0.01"
-    assert diff_documents(model, want, got, check.fields, instants=check.instants,
-                          list_keys=check.list_keys).count == 1
+    assert diff_documents(model, want, got, check.fields, instants=check.instants, list_keys=check.list_keys).count == 1
 
 
 def test_a_missing_index_in_a_real_elasticsearch_is_reported(stack, dsn):

@@ -1,4 +1,5 @@
 """Consistency tokens come from the WAL position after COMMIT and only move forward."""
+
 from __future__ import annotations
 
 import psycopg
@@ -15,8 +16,7 @@ def wal_position(db) -> int:
 
 def test_token_is_past_the_wal_position_before_the_write(api, db):
     before = wal_position(db)
-    response = api.post("/customers", json={"email": "t@example.com", "name": "T",
-                                             "country": "DE"})
+    response = api.post("/customers", json={"email": "t@example.com", "name": "T", "country": "DE"})
     token = decode_token(response.headers["X-Consistency-Token"])
     assert before < token <= wal_position(db)
 
@@ -24,17 +24,19 @@ def test_token_is_past_the_wal_position_before_the_write(api, db):
 def test_token_covers_the_commit_record_logical_decoding_reports(api, db):
     """What the read side will compare against: the commit LSN a logical decoder emits."""
     try:  # a temporary slot disappears with this session, whatever happens
-        db.execute("SELECT pg_create_logical_replication_slot('write_api_token_test', "
-                   "'test_decoding', true)")
-    except (psycopg.errors.InsufficientPrivilege, psycopg.errors.UndefinedFile,
-            psycopg.errors.ObjectNotInPrerequisiteState) as exc:
+        db.execute("SELECT pg_create_logical_replication_slot('write_api_token_test', 'test_decoding', true)")
+    except (
+        psycopg.errors.InsufficientPrivilege,
+        psycopg.errors.UndefinedFile,
+        psycopg.errors.ObjectNotInPrerequisiteState,
+    ) as exc:
         pytest.skip(f"needs wal_level=logical, REPLICATION and test_decoding: {exc}")
-    response = api.post("/customers", json={"email": "t@example.com", "name": "T",
-                                             "country": "DE"})
+    response = api.post("/customers", json={"email": "t@example.com", "name": "T", "country": "DE"})
     token = decode_token(response.json()["consistency_token"])
     commits = db.execute(
         "SELECT lsn::text FROM pg_logical_slot_peek_changes('write_api_token_test', NULL, NULL) "
-        "WHERE data LIKE 'COMMIT%%'").fetchall()
+        "WHERE data LIKE 'COMMIT%%'"
+    ).fetchall()
     assert len(commits) == 1
     assert lsn_from_text(commits[0][0]) <= token
 
@@ -43,11 +45,9 @@ def test_tokens_of_successive_commands_increase(api, customer, product):
     cid, pid = customer(), product(initial_stock=100)
     tokens = []
     for _ in range(5):
-        response = api.post("/orders", json={"customer_id": cid,
-                                             "items": [{"product_id": pid, "quantity": 1}]})
+        response = api.post("/orders", json={"customer_id": cid, "items": [{"product_id": pid, "quantity": 1}]})
         tokens.append(decode_token(response.json()["consistency_token"]))
-        tokens.append(decode_token(api.post(f"/orders/{response.json()['id']}/pay")
-                                   .json()["consistency_token"]))
+        tokens.append(decode_token(api.post(f"/orders/{response.json()['id']}/pay").json()["consistency_token"]))
     assert tokens == sorted(tokens) and len(set(tokens)) == len(tokens)
 
 

@@ -1,4 +1,5 @@
 """Hostile or sloppy input gets a 4xx with a reason, leaves the database as it was, never a 500."""
+
 from __future__ import annotations
 
 import json
@@ -9,8 +10,7 @@ pytestmark = pytest.mark.integration
 
 INT4_MAX, INT8_MAX = 2**31 - 1, 2**63 - 1
 CUSTOMER = {"email": "ada@example.com", "name": "Ada", "country": "GB"}
-PRODUCT = {"sku": "SKU-1", "name": "Teapot", "category": "kitchen", "price": "19.90",
-           "initial_stock": 5}
+PRODUCT = {"sku": "SKU-1", "name": "Teapot", "category": "kitchen", "price": "19.90", "initial_stock": 5}
 
 
 def order(**change):
@@ -82,9 +82,12 @@ BAD_JSON = [  # (method, path, body)
 ]
 
 BAD_PATHS = [
-    ("patch", "/customers/abc", {"name": "x"}), ("delete", "/customers/0", None),
-    ("delete", "/customers/-1", None), ("post", f"/orders/{INT8_MAX + 1}/pay", None),
-    ("post", "/orders/1.5/ship", None), ("post", "/products/1e3/stock", {"delta": 1}),
+    ("patch", "/customers/abc", {"name": "x"}),
+    ("delete", "/customers/0", None),
+    ("delete", "/customers/-1", None),
+    ("post", f"/orders/{INT8_MAX + 1}/pay", None),
+    ("post", "/orders/1.5/ship", None),
+    ("post", "/products/1e3/stock", {"delta": 1}),
     ("post", "/orders/1/refund", None),
 ]
 
@@ -133,18 +136,28 @@ def test_reasons_name_the_field_and_do_not_echo_the_input(api, seeded):
     assert "secret-value" not in secret.text
 
 
-@pytest.mark.parametrize("name", [
-    "Robert'); DROP TABLE customers;--", "' OR '1'='1", "%s %(name)s $1 \\x00 \\'",
-    "Zoë 🫖 \u202e Łódź", "<script>alert(1)</script>"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Robert'); DROP TABLE customers;--",
+        "' OR '1'='1",
+        "%s %(name)s $1 \\x00 \\'",
+        "Zoë 🫖 \u202e Łódź",
+        "<script>alert(1)</script>",
+    ],
+)
 def test_sql_looking_text_is_stored_verbatim(api, db, name):
     cid = api.post("/customers", json={**CUSTOMER, "name": name}).json()["id"]
-    pid = api.post("/products", json={**PRODUCT, "name": name, "category": name,
-                                      "description": name + "\n" + name}).json()["id"]
+    pid = api.post(
+        "/products", json={**PRODUCT, "name": name, "category": name, "description": name + "\n" + name}
+    ).json()["id"]
     assert db.execute("SELECT name FROM customers WHERE id = %s", (cid,)).fetchone() == (name,)
-    assert db.execute("SELECT name, category, description FROM products WHERE id = %s",
-                      (pid,)).fetchone() == (name, name, name + "\n" + name)
-    assert {r[0] for r in db.execute(
-        "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")} >= {"customers"}
+    assert db.execute("SELECT name, category, description FROM products WHERE id = %s", (pid,)).fetchone() == (
+        name,
+        name,
+        name + "\n" + name,
+    )
+    assert {r[0] for r in db.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")} >= {"customers"}
 
 
 def test_money_boundaries_are_accepted_exactly(api, db):
@@ -156,11 +169,9 @@ def test_money_boundaries_are_accepted_exactly(api, db):
 
 
 def test_an_order_whose_total_overflows_money_is_refused(api, customer, product, snapshot):
-    cid, pid = customer(email="rich@example.com"), product(sku="GOLD", price="9999999999.99",
-                                                          initial_stock=3)
+    cid, pid = customer(email="rich@example.com"), product(sku="GOLD", price="9999999999.99", initial_stock=3)
     before = snapshot()
-    response = api.post("/orders", json={"customer_id": cid,
-                                         "items": [{"product_id": pid, "quantity": 2}]})
+    response = api.post("/orders", json={"customer_id": cid, "items": [{"product_id": pid, "quantity": 2}]})
     assert response.status_code == 422
     assert "exceeds the maximum" in response.json()["detail"]
     assert snapshot() == before

@@ -1,4 +1,5 @@
 """Idempotency-Key: a repeat gets the first answer and changes nothing."""
+
 from __future__ import annotations
 
 import threading
@@ -22,8 +23,7 @@ def same_answer(first, again) -> None:
     assert again.headers.get("X-Consistency-Token") == first.headers.get("X-Consistency-Token")
 
 
-def test_retried_order_returns_the_first_answer_and_takes_stock_once(api, customer, product,
-                                                                     snapshot, on_hand):
+def test_retried_order_returns_the_first_answer_and_takes_stock_once(api, customer, product, snapshot, on_hand):
     pid = product(initial_stock=5)
     body = {"customer_id": customer(), "items": [{"product_id": pid, "quantity": 2}]}
     first = api.post("/orders", json=body, headers=keyed("order-1"))
@@ -36,16 +36,19 @@ def test_retried_order_returns_the_first_answer_and_takes_stock_once(api, custom
     assert on_hand(pid) == 3
 
 
-@pytest.mark.parametrize("method, path, body", [
-    ("post", "/customers", {"email": "new@example.com", "name": "N", "country": "NL"}),
-    ("patch", "/customers/1", {"name": "Renamed"}),
-    ("delete", "/customers/1", None),
-    ("post", "/products", {"sku": "NEW-1", "name": "New", "category": "c", "price": "2.00"}),
-    ("patch", "/products/1", {"price": "3.00"}),
-    ("post", "/products/1/stock", {"delta": 4}),
-    ("post", "/orders/1/pay", None),
-    ("post", "/orders/1/cancel", None),
-])
+@pytest.mark.parametrize(
+    "method, path, body",
+    [
+        ("post", "/customers", {"email": "new@example.com", "name": "N", "country": "NL"}),
+        ("patch", "/customers/1", {"name": "Renamed"}),
+        ("delete", "/customers/1", None),
+        ("post", "/products", {"sku": "NEW-1", "name": "New", "category": "c", "price": "2.00"}),
+        ("patch", "/products/1", {"price": "3.00"}),
+        ("post", "/products/1/stock", {"delta": 4}),
+        ("post", "/orders/1/pay", None),
+        ("post", "/orders/1/cancel", None),
+    ],
+)
 def test_every_command_replays(api, customer, product, snapshot, method, path, body):
     cid, pid = customer(), product()
     api.post("/orders", json={"customer_id": cid, "items": [{"product_id": pid, "quantity": 1}]})
@@ -71,12 +74,11 @@ def test_a_refusal_is_the_first_answer_too(api, customer, product, snapshot):
 
 def test_same_key_with_a_different_request_is_422(api, customer, product, snapshot):
     pid, cid = product(), customer()
-    api.post("/orders", json={"customer_id": cid, "items": [{"product_id": pid, "quantity": 1}]},
-             headers=keyed("k1"))
+    api.post("/orders", json={"customer_id": cid, "items": [{"product_id": pid, "quantity": 1}]}, headers=keyed("k1"))
     before = snapshot()
-    other = api.post("/orders", json={"customer_id": cid,
-                                      "items": [{"product_id": pid, "quantity": 2}]},
-                     headers=keyed("k1"))
+    other = api.post(
+        "/orders", json={"customer_id": cid, "items": [{"product_id": pid, "quantity": 2}]}, headers=keyed("k1")
+    )
     assert other.status_code == 422
     assert "already used for a different request" in other.json()["detail"]
     elsewhere = api.post(f"/products/{pid}/stock", json={"delta": 1}, headers=keyed("k1"))
@@ -87,8 +89,7 @@ def test_same_key_with_a_different_request_is_422(api, customer, product, snapsh
 def test_equivalent_bodies_count_as_the_same_request(api, product):
     body = {"sku": "EQ-1", "name": "Eq", "category": "c", "price": "2.5"}
     first = api.post("/products", json=body, headers=keyed("eq"))
-    same_answer(first, api.post("/products", json={**body, "price": "2.50"},
-                                headers=keyed("eq")))
+    same_answer(first, api.post("/products", json={**body, "price": "2.50"}, headers=keyed("eq")))
 
 
 def test_concurrent_duplicates_create_one_order(api, customer, product, db):
@@ -108,21 +109,20 @@ def test_concurrent_duplicates_create_one_order(api, customer, product, db):
 
 
 def test_replay_before_the_token_was_attached_gets_a_later_token(api, customer, db):
-    first = api.post("/customers", json={"email": "t@example.com", "name": "T", "country": "DE"},
-                     headers=keyed("tok"))
+    first = api.post("/customers", json={"email": "t@example.com", "name": "T", "country": "DE"}, headers=keyed("tok"))
     db.execute("UPDATE idempotency_keys SET consistency_token = NULL WHERE key = 'tok'")
-    again = api.post("/customers", json={"email": "t@example.com", "name": "T",
-                                         "country": "DE"}, headers=keyed("tok"))
+    again = api.post("/customers", json={"email": "t@example.com", "name": "T", "country": "DE"}, headers=keyed("tok"))
     assert (again.status_code, again.json()["id"]) == (201, first.json()["id"])
-    assert decode_token(again.json()["consistency_token"]) >= decode_token(
-        first.json()["consistency_token"])
+    assert decode_token(again.json()["consistency_token"]) >= decode_token(first.json()["consistency_token"])
 
 
 @pytest.mark.parametrize("key", ["", "has space", "x" * 256, "ünicode"])
 def test_malformed_keys_are_422(api, snapshot, key):
-    response = api.post("/customers", json={"email": "k@example.com", "name": "K",
-                                            "country": "DE"},
-                        headers={"Idempotency-Key": key.encode("utf-8")})
+    response = api.post(
+        "/customers",
+        json={"email": "k@example.com", "name": "K", "country": "DE"},
+        headers={"Idempotency-Key": key.encode("utf-8")},
+    )
     assert response.status_code == 422
     assert "Idempotency-Key" in response.json()["detail"]
     assert snapshot()["customers"] == []
@@ -132,8 +132,10 @@ def test_keys_past_their_retention_are_purged_and_a_retry_then_runs_again(api, d
     side = api.app.state.write_side
     body = {"email": "kept@example.com", "name": "K", "country": "NL"}
     kept = api.post("/customers", json=body, headers=keyed("recent"))
-    old = [api.post("/customers", json={**body, "email": f"old{i}@example.com"}, headers=keyed(f"old-{i}"))
-           for i in range(5)]
+    old = [
+        api.post("/customers", json={**body, "email": f"old{i}@example.com"}, headers=keyed(f"old-{i}"))
+        for i in range(5)
+    ]
     db.execute("UPDATE idempotency_keys SET created_at = now() - interval '2 days' WHERE key LIKE 'old-%'")
     assert purge_idempotency_keys(side.pool, timedelta(days=1), batch=2) == 5  # three transactions
     assert side.purge_expired_keys() == 0

@@ -1,4 +1,5 @@
 """The migration runner and the schema it builds: order, idempotence, locking, constraints."""
+
 from __future__ import annotations
 
 import hashlib
@@ -30,8 +31,7 @@ def copy_of_migrations(tmp_path: Path) -> Path:
 
 def recorded(dsn: str) -> list[tuple[str, str]]:
     with psycopg.connect(dsn) as conn:
-        return conn.execute("SELECT name, checksum FROM schema_migrations ORDER BY name"
-                            ).fetchall()
+        return conn.execute("SELECT name, checksum FROM schema_migrations ORDER BY name").fetchall()
 
 
 def test_applies_every_file_in_order_once(fresh_dsn):
@@ -39,8 +39,8 @@ def test_applies_every_file_in_order_once(fresh_dsn):
     assert migrate(fresh_dsn) == SHIPPED
     assert migrate(fresh_dsn) == []
     assert recorded(fresh_dsn) == [
-        (name, hashlib.sha256((MIGRATIONS_DIR / name).read_bytes()).hexdigest())
-        for name in SHIPPED]
+        (name, hashlib.sha256((MIGRATIONS_DIR / name).read_bytes()).hexdigest()) for name in SHIPPED
+    ]
 
 
 def test_applies_only_new_files(fresh_dsn, copy_of_migrations):
@@ -60,8 +60,7 @@ def test_refuses_an_edited_migration(fresh_dsn, copy_of_migrations):
 
 
 def test_a_failing_file_leaves_nothing_behind(fresh_dsn, copy_of_migrations):
-    (copy_of_migrations / "9000_broken.sql").write_text(
-        "CREATE TABLE half_done (id int);\nTHIS IS NOT SQL;")
+    (copy_of_migrations / "9000_broken.sql").write_text("CREATE TABLE half_done (id int);\nTHIS IS NOT SQL;")
     with pytest.raises(psycopg.errors.SyntaxError):
         migrate(fresh_dsn, copy_of_migrations)
     assert [name for name, _ in recorded(fresh_dsn)] == SHIPPED
@@ -95,37 +94,41 @@ def test_concurrent_runners_apply_each_file_once(fresh_dsn):
 
 
 def test_replica_identity_full_where_the_read_side_retracts(db):
-    identity = dict(db.execute(
-        "SELECT relname, relreplident FROM pg_class WHERE relname = ANY(%s)",
-        (["customers", "products", "inventory", "orders", "order_items"],)).fetchall())
-    assert identity == {"orders": "f", "order_items": "f", "products": "f",
-                        "customers": "d", "inventory": "d"}
+    identity = dict(
+        db.execute(
+            "SELECT relname, relreplident FROM pg_class WHERE relname = ANY(%s)",
+            (["customers", "products", "inventory", "orders", "order_items"],),
+        ).fetchall()
+    )
+    assert identity == {"orders": "f", "order_items": "f", "products": "f", "customers": "d", "inventory": "d"}
 
 
 def test_money_is_numeric_12_2_and_times_are_timestamptz(db):
     columns = db.execute(
         "SELECT table_name || '.' || column_name, data_type, numeric_precision, numeric_scale "
         "FROM information_schema.columns WHERE table_schema = 'public' AND "
-        "(data_type LIKE 'timestamp%%' OR data_type = 'numeric')").fetchall()
+        "(data_type LIKE 'timestamp%%' OR data_type = 'numeric')"
+    ).fetchall()
     money = {c[0]: (c[2], c[3]) for c in columns if c[1] == "numeric"}
     assert money == {"products.price": (12, 2), "order_items.unit_price": (12, 2)}
     assert {c[1] for c in columns if c[1] != "numeric"} == {"timestamp with time zone"}
 
 
-@pytest.mark.parametrize("statement, error", [
-    ("UPDATE inventory SET on_hand = -1", errors.CheckViolation),
-    ("UPDATE orders SET status = 'lost'", errors.CheckViolation),
-    ("UPDATE order_items SET quantity = 0", errors.CheckViolation),
-    ("UPDATE products SET price = -0.01", errors.CheckViolation),
-    ("UPDATE customers SET country = 'gb'", errors.CheckViolation),
-    ("INSERT INTO customers (email, name, country) VALUES ('ADA@example.com', 'x', 'GB')",
-     errors.UniqueViolation),
-    ("INSERT INTO products (sku, name, category, price) VALUES ('S1', 'x', 'c', 1)",
-     errors.UniqueViolation),
-    ("INSERT INTO order_items VALUES (1, 2, 999, 1, 1)", errors.ForeignKeyViolation),
-    ("INSERT INTO inventory VALUES (999, 1)", errors.ForeignKeyViolation),
-    ("DELETE FROM products", errors.ForeignKeyViolation),
-])
+@pytest.mark.parametrize(
+    "statement, error",
+    [
+        ("UPDATE inventory SET on_hand = -1", errors.CheckViolation),
+        ("UPDATE orders SET status = 'lost'", errors.CheckViolation),
+        ("UPDATE order_items SET quantity = 0", errors.CheckViolation),
+        ("UPDATE products SET price = -0.01", errors.CheckViolation),
+        ("UPDATE customers SET country = 'gb'", errors.CheckViolation),
+        ("INSERT INTO customers (email, name, country) VALUES ('ADA@example.com', 'x', 'GB')", errors.UniqueViolation),
+        ("INSERT INTO products (sku, name, category, price) VALUES ('S1', 'x', 'c', 1)", errors.UniqueViolation),
+        ("INSERT INTO order_items VALUES (1, 2, 999, 1, 1)", errors.ForeignKeyViolation),
+        ("INSERT INTO inventory VALUES (999, 1)", errors.ForeignKeyViolation),
+        ("DELETE FROM products", errors.ForeignKeyViolation),
+    ],
+)
 def test_constraints_back_the_rules(api, db, statement, error):
     db.execute("INSERT INTO customers (email, name, country) VALUES ('ada@example.com', 'A', 'GB')")
     db.execute("INSERT INTO products (sku, name, category, price) VALUES ('S1', 'T', 'c', 1)")

@@ -1,4 +1,5 @@
 """Order commands through the HTTP API: place, pay, ship, cancel, with stock and prices."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -9,22 +10,22 @@ pytestmark = pytest.mark.integration
 
 
 def place(api, customer_id, *items):
-    return api.post("/orders", json={"customer_id": customer_id, "items": [
-        {"product_id": pid, "quantity": qty} for pid, qty in items]})
+    return api.post(
+        "/orders",
+        json={"customer_id": customer_id, "items": [{"product_id": pid, "quantity": qty} for pid, qty in items]},
+    )
 
 
-def test_place_prices_lines_from_current_prices_and_takes_stock(api, customer, product, db,
-                                                                on_hand):
-    teapot, cup = product(price="19.90", initial_stock=5), product(price="3.50",
-                                                                   initial_stock=10)
+def test_place_prices_lines_from_current_prices_and_takes_stock(api, customer, product, db, on_hand):
+    teapot, cup = product(price="19.90", initial_stock=5), product(price="3.50", initial_stock=10)
     api.patch(f"/products/{cup}", json={"price": "4.00"})
     response = place(api, customer(), (teapot, 2), (cup, 3), (teapot, 1))
     assert response.status_code == 201
     oid = response.json()["id"]
-    lines = db.execute("SELECT line_no, product_id, quantity, unit_price FROM order_items "
-                       "WHERE order_id = %s ORDER BY line_no", (oid,)).fetchall()
-    assert lines == [(1, teapot, 2, Decimal("19.90")), (2, cup, 3, Decimal("4.00")),
-                     (3, teapot, 1, Decimal("19.90"))]
+    lines = db.execute(
+        "SELECT line_no, product_id, quantity, unit_price FROM order_items WHERE order_id = %s ORDER BY line_no", (oid,)
+    ).fetchall()
+    assert lines == [(1, teapot, 2, Decimal("19.90")), (2, cup, 3, Decimal("4.00")), (3, teapot, 1, Decimal("19.90"))]
     assert db.execute("SELECT status FROM orders WHERE id = %s", (oid,)).fetchone() == ("placed",)
     assert (on_hand(teapot), on_hand(cup)) == (2, 7)
 
@@ -66,13 +67,16 @@ def test_discontinued_product_is_409(api, customer, product, snapshot):
     assert snapshot() == before
 
 
-@pytest.mark.parametrize("body, reason", [
-    ({"customer_id": 1, "items": []}, "items"),
-    ({"customer_id": 1}, "items: field required"),
-    ({"customer_id": 1, "items": [{"product_id": 1, "quantity": 0}]}, "items.0.quantity"),
-    ({"customer_id": 1, "items": [{"product_id": 1}]}, "items.0.quantity: field required"),
-    ({"customer_id": "1", "items": [{"product_id": 1, "quantity": 1}]}, "customer_id"),
-])
+@pytest.mark.parametrize(
+    "body, reason",
+    [
+        ({"customer_id": 1, "items": []}, "items"),
+        ({"customer_id": 1}, "items: field required"),
+        ({"customer_id": 1, "items": [{"product_id": 1, "quantity": 0}]}, "items.0.quantity"),
+        ({"customer_id": 1, "items": [{"product_id": 1}]}, "items.0.quantity: field required"),
+        ({"customer_id": "1", "items": [{"product_id": 1, "quantity": 1}]}, "customer_id"),
+    ],
+)
 def test_invalid_orders_are_422(api, customer, product, snapshot, body, reason):
     customer(), product()
     before = snapshot()
@@ -94,13 +98,16 @@ def test_pay_then_ship(api, customer, product, db):
     assert status_of(db, oid) == "shipped"
 
 
-@pytest.mark.parametrize("moves, refused, reason", [
-    ([], "ship", "is placed; it cannot be shipped"),
-    (["pay"], "pay", "is paid; it cannot be paid"),
-    (["pay", "ship"], "cancel", "is shipped; it cannot be cancelled"),
-    (["cancel"], "pay", "is cancelled; it cannot be paid"),
-    (["cancel"], "cancel", "is cancelled; it cannot be cancelled"),
-])
+@pytest.mark.parametrize(
+    "moves, refused, reason",
+    [
+        ([], "ship", "is placed; it cannot be shipped"),
+        (["pay"], "pay", "is paid; it cannot be paid"),
+        (["pay", "ship"], "cancel", "is shipped; it cannot be cancelled"),
+        (["cancel"], "pay", "is cancelled; it cannot be paid"),
+        (["cancel"], "cancel", "is cancelled; it cannot be cancelled"),
+    ],
+)
 def test_illegal_transitions_are_409(api, customer, product, db, moves, refused, reason):
     oid = place(api, customer(), (product(), 1)).json()["id"]
     for move in moves:

@@ -1,4 +1,5 @@
 """Fixtures of the compose tests: the compose file as text and as data, its services, the pins."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,10 +1,10 @@
 """Shared reading of docker-compose.yml for the compose tests: constants and helpers."""
+
 from __future__ import annotations
 
 import re
 import shlex
 from pathlib import Path
-
 
 ROOT = Path(__file__).resolve().parents[3]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -27,12 +27,13 @@ PUBLISHED = {
     "elasticsearch": ("elasticsearch_port", 9200),
 }
 SECRET_KEY = re.compile(r"PASSWORD|SECRET|TOKEN", re.IGNORECASE)
-REQUIRED_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*):\?[^}]+\}$")   # ${NAME:?message}
-PROVIDER_REF = re.compile(r"^\$?\$\{env:[A-Za-z_][A-Za-z0-9_]*\}$")       # ${env:NAME}, Connect-side
+REQUIRED_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*):\?[^}]+\}$")  # ${NAME:?message}
+PROVIDER_REF = re.compile(r"^\$?\$\{env:[A-Za-z_][A-Za-z0-9_]*\}$")  # ${env:NAME}, Connect-side
 VARIABLE = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}")
 
 
 # ---------------------------------------------------------------------------------------- helpers
+
 
 def environment(service: dict) -> dict[str, object]:
     env = service.get("environment") or {}
@@ -43,6 +44,7 @@ def environment(service: dict) -> dict[str, object]:
 
 def interpolate(value: str, env: dict[str, str]) -> str:
     """Compose's ${NAME}, ${NAME:-default} and ${NAME:?error}, enough for these tests."""
+
     def one(match: re.Match) -> str:
         name, op, arg = match.group(1), match.group(2), match.group(3)
         if env.get(name):
@@ -50,6 +52,7 @@ def interpolate(value: str, env: dict[str, str]) -> str:
         if op in (":-", "-"):
             return arg
         raise KeyError(f"${{{name}}} is not set" + (f": {arg}" if op in (":?", "?") else ""))
+
     return VARIABLE.sub(one, value)
 
 
@@ -59,7 +62,7 @@ def split_image(ref: str) -> tuple[str, str]:
     colon = ref.rfind(":")
     assert colon > slash, f"image {ref!r} has no tag"
     assert "@" not in ref, f"image {ref!r}: pin by tag, as versions.env does"
-    return ref[:colon], ref[colon + 1:]
+    return ref[:colon], ref[colon + 1 :]
 
 
 def mounts(service: dict) -> list[tuple[str, str, bool]]:
@@ -89,5 +92,3 @@ def command_tokens(value: object) -> list[str]:
 def healthcheck_command(service: dict) -> str:
     test = (service.get("healthcheck") or {}).get("test")
     return test if isinstance(test, str) else " ".join(str(t) for t in test or [])
-
-

@@ -3,6 +3,7 @@ Grafana provisioning and the readside dashboard.
 
 No Docker needed: these tests only read files.
 """
+
 from __future__ import annotations
 
 import json
@@ -12,9 +13,7 @@ import pytest
 import yaml
 
 from infra.settings import StackSettings
-
 from tests.unit.compose.support import ROOT, bind_source, command_tokens, environment, mounts, split_image
-
 
 MONITORING = ROOT / "infra" / "monitoring"
 PROMETHEUS_CONFIG = MONITORING / "prometheus.yml"
@@ -24,25 +23,39 @@ DASHBOARD_PROVIDER = GRAFANA / "provisioning" / "dashboards" / "readside.yml"
 DASHBOARD = GRAFANA / "dashboards" / "readside.json"
 
 # monitoring service -> (its versions.env variable, the official image repository)
-MONITORING_IMAGES = {"prometheus": ("PROMETHEUS_IMAGE", "prom/prometheus"),
-                     "grafana": ("GRAFANA_IMAGE", "grafana/grafana")}
+MONITORING_IMAGES = {
+    "prometheus": ("PROMETHEUS_IMAGE", "prom/prometheus"),
+    "grafana": ("GRAFANA_IMAGE", "grafana/grafana"),
+}
 
 # Every metric the readside processes export that the dashboard may chart (histograms without the
 # _bucket/_sum/_count suffix).
 PIPELINE_METRICS = {
-    "readside_freshness_seconds", "readside_pipeline_events_total", "readside_documents_written_total",
-    "readside_dead_letters_total", "readside_es_bulk_seconds", "readside_batch_seconds",
-    "readside_event_loop_lag_seconds", "readside_handover_pending_lsn",
+    "readside_freshness_seconds",
+    "readside_pipeline_events_total",
+    "readside_documents_written_total",
+    "readside_dead_letters_total",
+    "readside_es_bulk_seconds",
+    "readside_batch_seconds",
+    "readside_event_loop_lag_seconds",
+    "readside_handover_pending_lsn",
 }
 CONSOLE_METRICS = {
-    "readside_replication_slot_retained_wal_bytes", "readside_replication_slot_wal_limit_bytes",
-    "readside_replication_slot_active", "readside_replication_slot_lost", "readside_connector_task_state",
-    "readside_connector_restarts_total", "readside_consumer_lag_messages", "readside_component_up",
+    "readside_replication_slot_retained_wal_bytes",
+    "readside_replication_slot_wal_limit_bytes",
+    "readside_replication_slot_active",
+    "readside_replication_slot_lost",
+    "readside_connector_task_state",
+    "readside_connector_restarts_total",
+    "readside_consumer_lag_messages",
+    "readside_component_up",
     "readside_dead_letters_pending",
 }
 QUERY_API_METRICS = {
-    "readside_query_requests_total", "readside_query_request_seconds",
-    "readside_query_consistency_wait_seconds", "readside_query_consistency_timeouts_total",
+    "readside_query_requests_total",
+    "readside_query_request_seconds",
+    "readside_query_consistency_wait_seconds",
+    "readside_query_consistency_timeouts_total",
 }
 KNOWN_METRICS = PIPELINE_METRICS | CONSOLE_METRICS | QUERY_API_METRICS
 ROWS = ["Freshness & throughput", "Kafka & Connect", "Replication slot", "Query API", "Worker internals"]
@@ -70,8 +83,10 @@ def targets(dashboard: dict) -> list[tuple[dict, dict]]:
 
 def scrape_targets(config: dict) -> dict[str, list[str]]:
     """job name -> its static targets."""
-    return {job["job_name"]: [t for static in job.get("static_configs") or [] for t in static.get("targets") or []]
-            for job in config.get("scrape_configs") or []}
+    return {
+        job["job_name"]: [t for static in job.get("static_configs") or [] for t in static.get("targets") or []]
+        for job in config.get("scrape_configs") or []
+    }
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +109,7 @@ def dashboard() -> dict:
 
 
 # ----------------------------------------------------------------------------------- compose
+
 
 def test_monitoring_services_are_only_in_the_monitoring_profile(services):
     for name in MONITORING_IMAGES:
@@ -144,13 +160,16 @@ def test_monitoring_config_is_mounted_read_only(services):
 
 # -------------------------------------------------------------------------------- prometheus
 
+
 def test_prometheus_scrapes_every_readside_endpoint(prometheus_config):
     assert prometheus_config["global"]["scrape_interval"] == "5s"
     jobs = scrape_targets(prometheus_config)
     defaults = StackSettings.model_fields
-    expected = {"pipeline": defaults["pipeline_metrics_port"].default,
-                "query-api": defaults["query_api_port"].default,
-                "console": defaults["console_port"].default}
+    expected = {
+        "pipeline": defaults["pipeline_metrics_port"].default,
+        "query-api": defaults["query_api_port"].default,
+        "console": defaults["console_port"].default,
+    }
     assert sorted(expected.values()) == [8002, 8003, 9102]
     for job, port in expected.items():
         assert jobs.get(job) == [f"127.0.0.1:{port}"], f"job {job} should scrape 127.0.0.1:{port}"
@@ -165,6 +184,7 @@ def test_write_api_is_scraped_only_if_it_serves_metrics(prometheus_config):
 
 
 # ----------------------------------------------------------------------------------- grafana
+
 
 def test_datasource_points_at_the_prometheus_service(datasource):
     assert datasource.get("uid") == "readside-prometheus"
@@ -190,11 +210,13 @@ def test_every_panel_uses_the_provisioned_datasource(dashboard, datasource):
     panels = all_panels(dashboard)
     assert panels
     for panel in panels:
-        assert (panel.get("datasource") or {}).get("uid") == datasource["uid"], \
+        assert (panel.get("datasource") or {}).get("uid") == datasource["uid"], (
             f"panel {panel.get('title')!r}: datasource uid should be {datasource['uid']!r}"
+        )
         for target in panel.get("targets") or []:
-            assert (target.get("datasource") or {}).get("uid", datasource["uid"]) == datasource["uid"], \
+            assert (target.get("datasource") or {}).get("uid", datasource["uid"]) == datasource["uid"], (
                 f"panel {panel.get('title')!r}, query {target.get('refId')}: another datasource"
+            )
 
 
 def test_dashboard_charts_only_exported_metrics(dashboard):
@@ -211,8 +233,10 @@ def test_dashboard_charts_only_exported_metrics(dashboard):
 
 
 def test_metric_names_are_read_without_histogram_suffixes():
-    expr = "histogram_quantile(0.99, sum by (le) (rate(readside_es_bulk_seconds_bucket[1m])))" \
-           " / readside_query_requests_total"
+    expr = (
+        "histogram_quantile(0.99, sum by (le) (rate(readside_es_bulk_seconds_bucket[1m])))"
+        " / readside_query_requests_total"
+    )
     assert metric_names(expr) == {"readside_es_bulk_seconds", "readside_query_requests_total"}
 
 

@@ -2,6 +2,7 @@
 
 No Docker needed: these tests only read files.
 """
+
 from __future__ import annotations
 
 import ast
@@ -11,13 +12,25 @@ import sys
 from pathlib import Path
 
 from infra.settings import StackSettings
-
-from tests.unit.compose.support import (COMPOSE_FILE, COMPOSE_HELPERS, PROVIDER_REF, PUBLISHED, REGISTRAR,
-                                        REQUIRED_REF, ROOT, SECRET_KEY, VARIABLE, bind_source,
-                                        command_tokens, environment, healthcheck_command, mounts)
-
+from tests.unit.compose.support import (
+    COMPOSE_FILE,
+    COMPOSE_HELPERS,
+    PROVIDER_REF,
+    PUBLISHED,
+    REGISTRAR,
+    REQUIRED_REF,
+    ROOT,
+    SECRET_KEY,
+    VARIABLE,
+    bind_source,
+    command_tokens,
+    environment,
+    healthcheck_command,
+    mounts,
+)
 
 # ------------------------------------------------------------------------- health and ordering
+
 
 def test_every_long_running_service_has_a_healthcheck(services):
     for name, service in services.items():
@@ -34,8 +47,9 @@ def test_every_long_running_service_has_a_healthcheck(services):
 def test_healthchecks_probe_the_right_thing(services):
     assert "pg_isready" in healthcheck_command(services["postgres"])
     kafka = healthcheck_command(services["kafka"])
-    assert re.search(r"/opt/kafka/bin/kafka-(broker-api-versions|topics)\.sh .*--bootstrap-server localhost:\d+",
-                     kafka), kafka
+    assert re.search(
+        r"/opt/kafka/bin/kafka-(broker-api-versions|topics)\.sh .*--bootstrap-server localhost:\d+", kafka
+    ), kafka
     assert "localhost:8083/connectors" in healthcheck_command(services["connect"])
     assert "localhost:9200/_cluster/health" in healthcheck_command(services["elasticsearch"])
 
@@ -48,14 +62,16 @@ def test_dependencies_wait_for_healthy(services):
         assert isinstance(depends, dict), f"{name}: the list form of depends_on only waits for 'started'"
         for dependency, spec in depends.items():
             assert dependency in services, f"{name} depends on unknown service {dependency}"
-            assert (spec or {}).get("condition") == "service_healthy", \
+            assert (spec or {}).get("condition") == "service_healthy", (
                 f"{name} -> {dependency}: condition must be service_healthy"
+            )
             assert services[dependency].get("healthcheck"), f"{dependency} cannot become healthy: no healthcheck"
     assert {"kafka", "postgres"} <= set(services["connect"].get("depends_on") or {})
     assert {"connect", "postgres"} <= set(services[REGISTRAR].get("depends_on") or {})
 
 
 # ------------------------------------------------------------------------------ network exposure
+
 
 def test_every_published_port_is_loopback_only(services):
     for name, service in services.items():
@@ -80,6 +96,7 @@ def test_host_ports_default_to_the_native_stacks(services):
 
 # -------------------------------------------------------------------------------------- secrets
 
+
 def literal_secrets(source: str) -> list[str]:
     """`…password…=value` / `…token…: value` with a literal value, once ${…} references are taken out."""
     hits = []
@@ -94,28 +111,35 @@ def test_no_plaintext_secrets(services, text):
     for name, service in services.items():
         for key, value in environment(service).items():
             if SECRET_KEY.search(key):
-                assert REQUIRED_REF.match(str(value)) or PROVIDER_REF.match(str(value)), \
+                assert REQUIRED_REF.match(str(value)) or PROVIDER_REF.match(str(value)), (
                     f"{name}: {key} must come from ${{VAR:?message}} (or a Connect ${{env:…}}), not {value!r}"
+                )
     for match in VARIABLE.finditer(text):
         if SECRET_KEY.search(match.group(1)):
             assert match.group(2) in (":?", "?"), f"{match.group(0)}: a secret must be required, never defaulted"
     # nor written into a command line, a healthcheck or a helper script
     for path in [COMPOSE_FILE, *sorted(COMPOSE_HELPERS.glob("*"))]:
-        assert not literal_secrets(path.read_text()), f"plaintext secret in {path.name}: {literal_secrets(path.read_text())}"
+        assert not literal_secrets(path.read_text()), (
+            f"plaintext secret in {path.name}: {literal_secrets(path.read_text())}"
+        )
     assert literal_secrets("POSTGRES_PASSWORD: hunter2") and literal_secrets("-e API_TOKEN=abc")  # the check bites
 
 
 # ------------------------------------------------------------------------------------ registrar
+
 
 def test_registrar_applies_the_connectors_folder_with_the_project_registrar(services):
     registrar = services[REGISTRAR]
     workdir = registrar.get("working_dir", "")
     assert workdir, "the registrar needs a working dir holding the repository's infra/"
     by_source = {bind_source(source): (target, read_only) for source, target, read_only in mounts(registrar)}
-    assert by_source.get((ROOT / "connectors").resolve()) == (f"{workdir}/connectors", True), \
+    assert by_source.get((ROOT / "connectors").resolve()) == (f"{workdir}/connectors", True), (
         "mount ./connectors read-only where infra.settings.CONNECTORS_DIR points"
-    assert by_source.get((ROOT / "infra").resolve()) == (f"{workdir}/infra", True) \
-        or by_source.get(ROOT.resolve()) == (workdir, True), "the registrar code is not mounted"
+    )
+    assert by_source.get((ROOT / "infra").resolve()) == (f"{workdir}/infra", True) or by_source.get(ROOT.resolve()) == (
+        workdir,
+        True,
+    ), "the registrar code is not mounted"
 
     argv = command_tokens(registrar.get("entrypoint")) + command_tokens(registrar.get("command"))
     scripts = [Path(token) for token in argv if token.startswith(f"{workdir}/infra/compose/")]
@@ -132,8 +156,9 @@ def test_registrar_applies_the_connectors_folder_with_the_project_registrar(serv
 
 
 def _load_requirements_helper():
-    spec = importlib.util.spec_from_file_location("registrar_requirements",
-                                                  COMPOSE_HELPERS / "registrar_requirements.py")
+    spec = importlib.util.spec_from_file_location(
+        "registrar_requirements", COMPOSE_HELPERS / "registrar_requirements.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -3,6 +3,7 @@
 No Docker needed: these tests only read files (the compose file, .env / infra/versions.env, the
 connector files, the native templates).
 """
+
 from __future__ import annotations
 
 import os
@@ -11,13 +12,24 @@ import re
 import pytest
 
 from infra.settings import read_versions
-
-from tests.unit.compose.support import (COMPOSE_HELPERS, REGISTRAR, REQUIRED_REF, ROOT, STACK_IMAGES,
-                                        VARIABLE, VERSIONS_FILE, bind_source, command_tokens, environment,
-                                        interpolate, mounts, split_image)
-
+from tests.unit.compose.support import (
+    COMPOSE_HELPERS,
+    REGISTRAR,
+    REQUIRED_REF,
+    ROOT,
+    STACK_IMAGES,
+    VARIABLE,
+    VERSIONS_FILE,
+    bind_source,
+    command_tokens,
+    environment,
+    interpolate,
+    mounts,
+    split_image,
+)
 
 # ----------------------------------------------------------------------------- files and services
+
 
 def test_dot_env_resolves_to_versions_env():
     dot_env = ROOT / ".env"
@@ -42,6 +54,7 @@ def test_header_says_how_to_run_it(text):
 
 # --------------------------------------------------------------------------------------- images
 
+
 def test_stack_images_come_from_versions_env(services, versions):
     for name, variable in STACK_IMAGES.items():
         image = services[name].get("image")
@@ -63,14 +76,22 @@ def test_image_tags_match_the_version_pins(versions):
 
 
 def test_no_version_literal_in_compose(text, services, versions):
-    for key in ("KAFKA_VERSION", "DEBEZIUM_VERSION", "ELASTICSEARCH_VERSION",
-                "POSTGRES_IMAGE", "KAFKA_IMAGE", "CONNECT_IMAGE", "ELASTICSEARCH_IMAGE"):
+    for key in (
+        "KAFKA_VERSION",
+        "DEBEZIUM_VERSION",
+        "ELASTICSEARCH_VERSION",
+        "POSTGRES_IMAGE",
+        "KAFKA_IMAGE",
+        "CONNECT_IMAGE",
+        "ELASTICSEARCH_IMAGE",
+    ):
         assert versions[key] not in text, f"{versions[key]!r} is written into docker-compose.yml; use .env"
     for name, service in services.items():
         image = service.get("image")
         assert image is not None and "build" not in service, f"{name}: run an image named in .env, not a build"
-        assert re.fullmatch(r"\$\{[A-Z0-9_]+_IMAGE(:-[^}]+)?\}", image), \
+        assert re.fullmatch(r"\$\{[A-Z0-9_]+_IMAGE(:-[^}]+)?\}", image), (
             f"{name}: image {image!r} should be a ${{…_IMAGE}} reference"
+        )
 
 
 def test_registrar_image_is_a_pinned_python_that_fits_the_project(services, versions):
@@ -87,8 +108,9 @@ def test_registrar_image_is_a_pinned_python_that_fits_the_project(services, vers
     assert found, f"{effective}: pin at least the Python minor version"
     pyproject = (ROOT / "pyproject.toml").read_text()
     wanted = re.search(r'requires-python\s*=\s*">=\s*(\d+)\.(\d+)"', pyproject)
-    assert wanted and tuple(map(int, found.groups())) >= tuple(map(int, wanted.groups())), \
+    assert wanted and tuple(map(int, found.groups())) >= tuple(map(int, wanted.groups())), (
         f"{effective} does not satisfy the project's requires-python"
+    )
 
 
 def test_every_variable_is_pinned_defaulted_or_required(text, versions):
@@ -112,6 +134,7 @@ def test_environment_values_are_strings(services):
 
 
 # ------------------------------------------------------------------------------------- postgres
+
 
 def test_postgres_runs_with_logical_decoding(services):
     argv = command_tokens(services["postgres"].get("command"))
@@ -142,6 +165,7 @@ def test_postgres_bootstraps_the_app_role_and_publication(services):
 
 
 # ---------------------------------------------------------------------------------------- kafka
+
 
 def test_kafka_is_a_combined_kraft_node(services):
     env = environment(services["kafka"])
@@ -180,11 +204,13 @@ def test_kafka_data_dir_is_a_named_volume(compose, services):
     env = environment(services["kafka"])
     named = {source: target for source, target, _ in mounts(services["kafka"])}
     assert env["KAFKA_LOG_DIRS"] in named.values()
-    assert any(source in (compose.get("volumes") or {}) and target == env["KAFKA_LOG_DIRS"]
-               for source, target in named.items())
+    assert any(
+        source in (compose.get("volumes") or {}) and target == env["KAFKA_LOG_DIRS"] for source, target in named.items()
+    )
 
 
 # -------------------------------------------------------------------------------------- connect
+
 
 def test_connect_matches_the_native_worker(services):
     env = environment(services["connect"])
@@ -194,10 +220,16 @@ def test_connect_matches_the_native_worker(services):
     assert env["OFFSET_STORAGE_TOPIC"] == template["offset.storage.topic"]
     assert env["STATUS_STORAGE_TOPIC"] == template["status.storage.topic"]
     assert env["CONNECT_CONFIG_PROVIDERS"] == "env,file"
-    assert env["CONNECT_CONFIG_PROVIDERS_ENV_CLASS"] == template["config.providers.env.class"] \
+    assert (
+        env["CONNECT_CONFIG_PROVIDERS_ENV_CLASS"]
+        == template["config.providers.env.class"]
         == "org.apache.kafka.common.config.provider.EnvVarConfigProvider"
-    assert env["CONNECT_CONFIG_PROVIDERS_FILE_CLASS"] == template["config.providers.file.class"] \
+    )
+    assert (
+        env["CONNECT_CONFIG_PROVIDERS_FILE_CLASS"]
+        == template["config.providers.file.class"]
         == "org.apache.kafka.common.config.provider.FileConfigProvider"
+    )
     for key, value in env.items():
         # the image writes CONNECT_* into the properties file with sed, using '@' as delimiter
         assert not (key.startswith("CONNECT_") and "@" in value), f"{key}: '@' breaks the image's entrypoint"
@@ -215,11 +247,13 @@ def test_connect_provides_every_env_reference_of_the_connectors(services):
     assert env["READSIDE_PG_PORT"] == "5432"
     pg_password = REQUIRED_REF.match(str(environment(services["postgres"])["READSIDE_POSTGRES_PASSWORD"]))
     connect_password = REQUIRED_REF.match(str(env["READSIDE_PG_PASSWORD"]))
-    assert pg_password and connect_password and pg_password.group(1) == connect_password.group(1), \
+    assert pg_password and connect_password and pg_password.group(1) == connect_password.group(1), (
         "Debezium must log in with the same variable the postgres init sets the role password from"
+    )
 
 
 # -------------------------------------------------------------------------------- elasticsearch
+
 
 def test_elasticsearch_single_node_without_security(compose, services):
     es = services["elasticsearch"]
@@ -228,12 +262,14 @@ def test_elasticsearch_single_node_without_security(compose, services):
     assert env["xpack.security.enabled"] == "false"
     options = env["ES_JAVA_OPTS"].split()
     assert "-Xms1g" in options and "-Xmx1g" in options
-    assert any(source in (compose.get("volumes") or {}) and target == "/usr/share/elasticsearch/data"
-               for source, target, _ in mounts(es))
+    assert any(
+        source in (compose.get("volumes") or {}) and target == "/usr/share/elasticsearch/data"
+        for source, target, _ in mounts(es)
+    )
 
 
 def test_postgres_data_is_a_named_volume(compose, services):
-    assert any(source in (compose.get("volumes") or {}) and target == "/var/lib/postgresql/data"
-               for source, target, _ in mounts(services["postgres"]))
-
-
+    assert any(
+        source in (compose.get("volumes") or {}) and target == "/var/lib/postgresql/data"
+        for source, target, _ in mounts(services["postgres"])
+    )

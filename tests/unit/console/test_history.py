@@ -1,4 +1,5 @@
 """The console's figures from the worker's cumulative metrics: rates and windowed quantiles."""
+
 import math
 
 from prometheus_client.parser import text_string_to_metric_families
@@ -54,8 +55,10 @@ def test_deltas_and_rates_survive_a_worker_restart():
 
 def test_history_keeps_a_window_and_reports_the_last_minute():
     history = History(keep_s=100.0, window_s=60.0)
+
     def scrape(at, events, fast, total):
         return Scrape(at, {"products": events}, events, {}, {"products": {0.1: fast, math.inf: total}}, {})
+
     history.add(scrape(0.0, 0.0, 0.0, 0.0))
     history.add(scrape(50.0, 100.0, 100.0, 100.0))  # a minute of fast changes
     point = history.add(scrape(100.0, 200.0, 100.0, 200.0))  # then slow ones

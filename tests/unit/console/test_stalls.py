@@ -1,4 +1,5 @@
 """Health means progress: stalled committed offsets with lag, or a burst of dead letters, are problems."""
+
 from infra.console.stalls import ProgressWatch
 
 

@@ -1,10 +1,19 @@
 """When the console restarts a failed connector task: at once, then with doubling waits, reset when healthy."""
+
 from infra.console.watchdog import Backoff, failed_parts, trace_summary
 
 RUNNING = {"state": "RUNNING", "trace": "", "tasks": [{"id": 0, "state": "RUNNING", "trace": ""}]}
-FAILED_TASK = {"state": "RUNNING", "trace": "",
-               "tasks": [{"id": 0, "state": "FAILED", "trace": "org.apache.kafka.connect.errors.ConnectException: "
-                                                             "slot lost\n\tat io.debezium…"}]}
+FAILED_TASK = {
+    "state": "RUNNING",
+    "trace": "",
+    "tasks": [
+        {
+            "id": 0,
+            "state": "FAILED",
+            "trace": "org.apache.kafka.connect.errors.ConnectException: slot lost\n\tat io.debezium…",
+        }
+    ],
+}
 
 
 def test_only_failed_parts_are_named():
@@ -17,12 +26,24 @@ def test_only_failed_parts_are_named():
 def test_the_reason_is_the_traces_first_line_and_its_root_cause():
     assert trace_summary(FAILED_TASK) == "org.apache.kafka.connect.errors.ConnectException: slot lost"
     assert trace_summary(RUNNING) == ""
-    nested = {**FAILED_TASK, "tasks": [{"id": 0, "state": "FAILED", "trace": (
-        "ConnectException: Tolerance exceeded in error handler\n\tat a.B(B.java:1)\n"
-        "Caused by: DataException: Value (c) was out of range\n\tat c.D\n"
-        "Caused by: java.lang.NumberFormatException: For input string: \"c\"\n\tat e.F")}]}
-    assert trace_summary(nested) == ('ConnectException: Tolerance exceeded in error handler (caused by '
-                                     'java.lang.NumberFormatException: For input string: "c")')
+    nested = {
+        **FAILED_TASK,
+        "tasks": [
+            {
+                "id": 0,
+                "state": "FAILED",
+                "trace": (
+                    "ConnectException: Tolerance exceeded in error handler\n\tat a.B(B.java:1)\n"
+                    "Caused by: DataException: Value (c) was out of range\n\tat c.D\n"
+                    'Caused by: java.lang.NumberFormatException: For input string: "c"\n\tat e.F'
+                ),
+            }
+        ],
+    }
+    assert trace_summary(nested) == (
+        "ConnectException: Tolerance exceeded in error handler (caused by "
+        'java.lang.NumberFormatException: For input string: "c")'
+    )
 
 
 def test_restarts_back_off_and_reset_after_a_healthy_stretch():

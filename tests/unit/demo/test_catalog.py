@@ -1,4 +1,5 @@
 """The seed plan: the same seed gives the same shop, and every body it makes is one the write API accepts."""
+
 from __future__ import annotations
 
 import re
@@ -73,8 +74,9 @@ def test_orders_reference_seeded_customers_and_distinct_products(plan):
         assert len(set(positions)) == len(positions) >= 1
         assert all(0 <= p < len(plan.products) and q >= 1 for p, q in order.items)
         assert order.moves in {fate for fate, _ in FATES}
-        PlaceOrderBody.model_validate({"customer_id": order.customer + 1,
-                                       "items": [{"product_id": p + 1, "quantity": q} for p, q in order.items]})
+        PlaceOrderBody.model_validate(
+            {"customer_id": order.customer + 1, "items": [{"product_id": p + 1, "quantity": q} for p, q in order.items]}
+        )
 
 
 def test_stock_covers_every_seeded_order(plan):

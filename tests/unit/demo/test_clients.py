@@ -1,4 +1,5 @@
 """The demo's HTTP clients: retries that cannot apply a command twice, one-line errors, undeployed routes."""
+
 from __future__ import annotations
 
 import asyncio

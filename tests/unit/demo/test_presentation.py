@@ -1,4 +1,5 @@
 """What the demo says: options, live statistics, and the closing panel that tells people where to go next."""
+
 from __future__ import annotations
 
 import io
@@ -50,7 +51,11 @@ def test_commands_are_counted_by_kind_and_outcome():
     stats.count(Command("pay_order", "POST", "/orders/1/pay"), Answer(200, {"id": 1, "consistency_token": "t"}, 0))
     stats.count(Command("pay_order", "POST", "/orders/2/pay"), Answer(409, {"detail": "x"}, 0))
     assert (stats.ok, stats.refused, stats.commands, stats.last_token) == (
-        Counter(pay_order=1), Counter(pay_order=1), 2, "t")
+        Counter(pay_order=1),
+        Counter(pay_order=1),
+        2,
+        "t",
+    )
     assert stats.rate() > 0
 
 
@@ -71,11 +76,26 @@ def test_the_sales_hook_renders_rows_once_there_are_some():
 
 
 def test_closing_says_where_the_docs_are_which_commands_exist_and_how_to_stop():
-    shown = text_of(screens.closing("http://127.0.0.1:8001", "http://127.0.0.1:8002", "http://127.0.0.1:9102",
-                                    "http://127.0.0.1:8003", "file /x/write-api.token", native=True))
-    for expected in ("http://127.0.0.1:8001/docs", "http://127.0.0.1:8002/docs", "http://127.0.0.1:8003/",
-                     "readside status",
-                     "readside verify", "readside down", "readside down --purge", "/x/write-api.token"):
+    shown = text_of(
+        screens.closing(
+            "http://127.0.0.1:8001",
+            "http://127.0.0.1:8002",
+            "http://127.0.0.1:9102",
+            "http://127.0.0.1:8003",
+            "file /x/write-api.token",
+            native=True,
+        )
+    )
+    for expected in (
+        "http://127.0.0.1:8001/docs",
+        "http://127.0.0.1:8002/docs",
+        "http://127.0.0.1:8003/",
+        "readside status",
+        "readside verify",
+        "readside down",
+        "readside down --purge",
+        "/x/write-api.token",
+    ):
         assert expected in shown
 
 

@@ -1,4 +1,5 @@
 """Seeding: customers, then products, then orders that use their real ids; what the live workload inherits."""
+
 from __future__ import annotations
 
 import asyncio
@@ -59,9 +60,13 @@ def test_orders_use_the_ids_the_write_api_gave(plan):
     skus = {c.body["sku"]: i for c, i in write.sent if c.kind == "add_product"}
     assert result.product_ids == [skus[p.sku] for p in plan.products]
     placed = [c.body for c, _ in write.sent if c.kind == "place_order"]
-    expected = [{"customer_id": result.customer_ids[o.customer],
-                 "items": [{"product_id": result.product_ids[p], "quantity": q} for p, q in o.items]}
-                for o in plan.orders]
+    expected = [
+        {
+            "customer_id": result.customer_ids[o.customer],
+            "items": [{"product_id": result.product_ids[p], "quantity": q} for p, q in o.items],
+        }
+        for o in plan.orders
+    ]
     assert sorted(map(repr, placed)) == sorted(map(repr, expected))
 
 

@@ -1,4 +1,5 @@
 """The live command mix: kinds in proportion, legal order moves only, claims, and what each answer changes."""
+
 from __future__ import annotations
 
 import random
@@ -9,9 +10,14 @@ import pytest
 from infra.demo.workload import MIX, Command, ProductInfo, ShopState
 from services.write_api.entrypoints import schemas
 
-BODIES = {"place_order": schemas.PlaceOrderBody, "register_customer": schemas.RegisterCustomerBody,
-          "rename_customer": schemas.UpdateCustomerBody, "reprice_product": schemas.UpdateProductBody,
-          "rename_product": schemas.UpdateProductBody, "adjust_stock": schemas.AdjustStockBody}
+BODIES = {
+    "place_order": schemas.PlaceOrderBody,
+    "register_customer": schemas.RegisterCustomerBody,
+    "rename_customer": schemas.UpdateCustomerBody,
+    "reprice_product": schemas.UpdateProductBody,
+    "rename_product": schemas.UpdateProductBody,
+    "adjust_stock": schemas.AdjustStockBody,
+}
 
 
 def shop(orders: int = 0) -> ShopState:
@@ -103,8 +109,9 @@ def test_a_customer_renamed_while_being_erased_stays_erased():
     while (erase := state.next_command(rng)).kind != "erase_customer":
         pass
     assert erase.subject not in state.customers
-    rename = Command("rename_customer", "PATCH", f"/customers/{erase.subject}", {"name": "Late Rename"},
-                     subject=erase.subject)
+    rename = Command(
+        "rename_customer", "PATCH", f"/customers/{erase.subject}", {"name": "Late Rename"}, subject=erase.subject
+    )
     state.record(rename, 200)
     assert erase.subject not in state.customers
 
@@ -119,8 +126,7 @@ def test_erasing_always_leaves_someone_to_place_orders():
 
 def test_registered_customers_get_fresh_emails():
     state, rng = shop(), random.Random(8)
-    emails = [c.body["email"] for c in (state.next_command(rng) for _ in range(3000))
-              if c.kind == "register_customer"]
+    emails = [c.body["email"] for c in (state.next_command(rng) for _ in range(3000)) if c.kind == "register_customer"]
     assert emails and len(set(emails)) == len(emails)
     assert all("+t3st-" in email for email in emails)
 

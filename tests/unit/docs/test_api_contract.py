@@ -7,6 +7,7 @@ header cell says what its rows are (parameter, body field, answer field, error, 
 cell is the name in backticks. `**Answer `200`**` gives the success status, and may name the object(s)
 the answer is ("a `Product` object", "a JSON array of `SalesRow` objects") instead of a table.
 """
+
 from __future__ import annotations
 
 import re
@@ -29,16 +30,22 @@ OBJECT = re.compile(r"^### `(\w+)` object$")
 ANSWER = re.compile(r"^\*\*Answer `(\d{3})`\*\*(.*)")
 NAMED_OBJECT = re.compile(r"`(\w+)` objects?\b")
 ROW = re.compile(r"^\|\s*`([^`]+)`")
-TABLES = {"parameter": "parameters", "body field": "body", "answer field": "answer", "error": "errors",
-          "field": "fields"}
+TABLES = {
+    "parameter": "parameters",
+    "body field": "body",
+    "answer field": "answer",
+    "error": "errors",
+    "field": "fields",
+}
 Section = dict[str, Any]
 
 
 def openapi(service: str) -> dict[str, Any]:
     """The app's OpenAPI document, built in-process (no lifespan, no servers)."""
     if service == "Write API":
-        return create_write_app(WriteApiSettings(database_url="postgresql://unused",
-                                                 write_token="contract-test-token-4f9a2c")).openapi()
+        return create_write_app(
+            WriteApiSettings(database_url="postgresql://unused", write_token="contract-test-token-4f9a2c")
+        ).openapi()
     return create_query_app(QueryApiSettings(query_api_host="127.0.0.1", read_token=None)).openapi()
 
 
@@ -71,7 +78,7 @@ def parse(text: str) -> tuple[dict[tuple[str, str, str], Section], dict[tuple[st
 def resolve(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
     """Follow $ref, and an array to its items."""
     while "$ref" in schema or schema.get("type") == "array":
-        schema = (components[schema["$ref"].rsplit("/", 1)[1]] if "$ref" in schema else schema["items"])
+        schema = components[schema["$ref"].rsplit("/", 1)[1]] if "$ref" in schema else schema["items"]
     return schema
 
 
@@ -98,8 +105,9 @@ def nested_objects(schema: dict[str, Any], components: dict[str, Any]) -> set[st
 
 def differences(where: str, documented: set[str], actual: set[str]) -> list[str]:
     missing, extra = actual - documented, documented - actual
-    return ([f"{where}: not documented: {sorted(missing)}"] if missing else []) + \
-           ([f"{where}: documented, not in the schema: {sorted(extra)}"] if extra else [])
+    return ([f"{where}: not documented: {sorted(missing)}"] if missing else []) + (
+        [f"{where}: documented, not in the schema: {sorted(extra)}"] if extra else []
+    )
 
 
 @pytest.fixture(scope="module")
@@ -135,16 +143,21 @@ def test_each_route_documents_its_parameters_fields_and_statuses(service, doc):
         body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
         body = resolve(body, components) if body else {}
         answer = section["answer"] or set().union(
-            *(objects.get((service, name), {}).get("fields", set()) for name in section["answer_objects"]))
-        problems += differences(f"{where} parameters", section["parameters"],
-                                {p["name"] for p in op.get("parameters", [])})
+            *(objects.get((service, name), {}).get("fields", set()) for name in section["answer_objects"])
+        )
+        problems += differences(
+            f"{where} parameters", section["parameters"], {p["name"] for p in op.get("parameters", [])}
+        )
         problems += differences(f"{where} body fields", section["body"], set(body.get("properties", {})))
         problems += differences(f"{where} answer fields", answer, set(success.get("properties", {})))
         problems += differences(f"{where} answer status", section["status"], set(ok))
         problems += differences(f"{where} error statuses", section["errors"], set(op["responses"]) - set(ok))
         needed = section["answer_objects"] | nested_objects(success, components) | nested_objects(body, components)
-        problems += [f"{where}: object {name} is not documented (### `{name}` object)"
-                     for name in sorted(needed) if (service, name) not in objects]
+        problems += [
+            f"{where}: object {name} is not documented (### `{name}` object)"
+            for name in sorted(needed)
+            if (service, name) not in objects
+        ]
     assert not problems, "\n".join(problems)
 
 
@@ -158,6 +171,7 @@ def test_each_documented_object_matches_its_schema(service, doc):
         if name not in components:
             problems.append(f"{service}: documents object {name}, which the schema does not have")
             continue
-        problems += differences(f"{service} object {name}", section["fields"],
-                                set(components[name].get("properties", {})))
+        problems += differences(
+            f"{service} object {name}", section["fields"], set(components[name].get("properties", {}))
+        )
     assert not problems, "\n".join(problems)

@@ -1,8 +1,10 @@
 """A table that behaves like Faust's rocksdb store where it matters: one map per partition, chosen by the
 current event, so a read or write made "as" the wrong partition (or as none) shows up in a unit test."""
+
 from __future__ import annotations
 
-from typing import Any, Iterator, MutableMapping
+from collections.abc import Iterator, MutableMapping
+from typing import Any
 
 from faust.streams import current_event
 

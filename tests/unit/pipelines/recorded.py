@@ -1,4 +1,5 @@
 """Recorded Debezium events (schemas/envelopes/*.json) as the bytes a consumer receives, and fake Faust events."""
+
 from __future__ import annotations
 
 import json
@@ -35,9 +36,13 @@ def message(name: str, **changes: object) -> Message:
     value = data["value"]
     if value is not None and changes:
         value = {**value, **changes}
-    return Message(topic=data["topic"], partition=data["partition"], offset=data["offset"],
-                   key=json.dumps(data["key"]).encode(),
-                   value=None if value is None else json.dumps(value).encode())
+    return Message(
+        topic=data["topic"],
+        partition=data["partition"],
+        offset=data["offset"],
+        key=json.dumps(data["key"]).encode(),
+        value=None if value is None else json.dumps(value).encode(),
+    )
 
 
 def value_bytes(name: str) -> bytes | None:

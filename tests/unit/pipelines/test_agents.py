@@ -1,4 +1,5 @@
 """The two stages as the agents run them, on recorded events: poison goes aside, order of effects holds."""
+
 from __future__ import annotations
 
 import asyncio
@@ -7,9 +8,9 @@ import json
 
 from pipelines.core.deadletters import DeadLetters
 from pipelines.core.metrics import DEAD_LETTERS
-from pipelines.core.sink import IndexAction
 from pipelines.core.projector import Projector
 from pipelines.core.router import ChangeRouter, Outlet, pack_changes, unpack_changes
+from pipelines.core.sink import IndexAction
 from pipelines.products.routing import SOURCE_TABLES, route
 from tests.unit.pipelines.recorded import Event, Message, message, state
 
@@ -19,9 +20,15 @@ CHANGES = "app-products-changes"
 def _router(sent):
     async def send(*args):
         sent.append(args)
+
     outlet = Outlet(projection="products", tables=frozenset(SOURCE_TABLES), changes_topic=CHANGES, route=route)
-    return ChangeRouter(outlets=[outlet], table_of_topic={f"readside.public.{t}": t for t in SOURCE_TABLES},
-                        partitions=4, send=send, dead_letters=DeadLetters(send, "dlq"))
+    return ChangeRouter(
+        outlets=[outlet],
+        table_of_topic={f"readside.public.{t}": t for t in SOURCE_TABLES},
+        partitions=4,
+        send=send,
+        dead_letters=DeadLetters(send, "dlq"),
+    )
 
 
 def test_a_poison_event_is_dead_lettered_counted_and_the_next_event_still_routed():
@@ -38,8 +45,11 @@ def test_a_poison_event_is_dead_lettered_counted_and_the_next_event_still_routed
 
 def test_marks_follow_the_batch_in_every_partition_and_cover_poison_and_tombstones():
     sent = []
-    events = [Event(message("orders.update")), Event(message("products.tombstone")),
-              Event(Message("readside.public.products", 1, 99, None, b"{}"))]
+    events = [
+        Event(message("orders.update")),
+        Event(message("products.tombstone")),
+        Event(Message("readside.public.products", 1, 99, None, b"{}")),
+    ]
     asyncio.run(_router(sent).route(events))
     changes = [s for s in sent if s[0] == CHANGES]
     marks = [s for s in changes if s[1] == b"marks"]
@@ -74,9 +84,18 @@ def _projector(calls, sent):
 
     async def send(*args):
         sent.append(args)
-    return Projector(projection="products", index="products_v1", alias="products",
-                     rejections_index="readside_rejections", model=state(), sink=FakeSink(calls),
-                     checkpoints=FakeCheckpoints(calls), dead_letters=DeadLetters(send, "dlq"), flush=flush)
+
+    return Projector(
+        projection="products",
+        index="products_v1",
+        alias="products",
+        rejections_index="readside_rejections",
+        model=state(),
+        sink=FakeSink(calls),
+        checkpoints=FakeCheckpoints(calls),
+        dead_letters=DeadLetters(send, "dlq"),
+        flush=flush,
+    )
 
 
 async def _routed_events(names):
@@ -107,8 +126,9 @@ def test_a_bad_change_in_a_message_is_dead_lettered_alone_and_its_neighbours_app
     calls, sent = [], []
     events = asyncio.run(_routed_events(["products.update", "inventory.update"]))
     changes = unpack_changes(events[0].message.value)
-    mixed = Event(Message(CHANGES, 3, 0, b"changes", b"\n".join([changes[0], b'{"kind":"product","lsn":"x"}',
-                                                                    changes[1]])))
+    mixed = Event(
+        Message(CHANGES, 3, 0, b"changes", b"\n".join([changes[0], b'{"kind":"product","lsn":"x"}', changes[1]]))
+    )
     projector = _projector(calls, sent)
     asyncio.run(projector.project([mixed] + events[1:]))
     letters = [json.loads(s[2]) for s in sent if s[0] == "dlq"]
@@ -132,8 +152,9 @@ def test_document_actions_use_the_newest_lsn_as_version():
     asyncio.run(projector.project(events))
     actions: list[IndexAction] = projector.sink.actions
     assert len(events) == 5  # both changes in one message, then a marks message per partition
-    assert actions[0].version == max(json.loads(change).get("lsn", 0) for e in events
-                                     for change in unpack_changes(e.message.value))
+    assert actions[0].version == max(
+        json.loads(change).get("lsn", 0) for e in events for change in unpack_changes(e.message.value)
+    )
     document = json.loads(actions[0].document)
     assert document["on_hand"] == 7 and document["price"] == "24.50"
 
@@ -162,7 +183,8 @@ def test_changelog_writes_go_to_the_named_partition_in_the_tables_bytes_and_dura
         await asyncio.sleep(0)
         assert [(t, json.loads(k), json.loads(v), p) for t, k, v, p in sent] == [
             ("unit-changelog-state-changelog", "units/7", {"total": 1}, 3),
-            ("unit-changelog-state-changelog", "order/3/9", {"status": "paid"}, 3)]  # in the order made
+            ("unit-changelog-state-changelog", "order/3/9", {"status": "paid"}, 3),
+        ]  # in the order made
         key, _ = table.changelog_topic.prepare_key("units/7", table.key_serializer)
         assert sent[0][1] == key  # the bytes Faust's own changelog send and its recovery use
         assert not waiting.done()  # not durable until Kafka acknowledged every write
@@ -171,21 +193,35 @@ def test_changelog_writes_go_to_the_named_partition_in_the_tables_bytes_and_dura
         assert not waiting.done()
         acks[1].set_result(None)
         await waiting
+
     asyncio.run(scenario())
 
 
 def test_one_router_serves_every_projection_that_reads_a_table():
     from pipelines.orders import routing as orders_routing
+
     sent = []
 
     async def send(*args):
         sent.append(args)
-    outlets = [Outlet(projection="products", tables=frozenset(SOURCE_TABLES), changes_topic=CHANGES, route=route),
-               Outlet(projection="orders", tables=frozenset(orders_routing.SOURCE_TABLES),
-                      changes_topic="app-orders-changes", route=orders_routing.route)]
+
+    outlets = [
+        Outlet(projection="products", tables=frozenset(SOURCE_TABLES), changes_topic=CHANGES, route=route),
+        Outlet(
+            projection="orders",
+            tables=frozenset(orders_routing.SOURCE_TABLES),
+            changes_topic="app-orders-changes",
+            route=orders_routing.route,
+        ),
+    ]
     tables = set(SOURCE_TABLES) | set(orders_routing.SOURCE_TABLES)
-    router = ChangeRouter(outlets=outlets, table_of_topic={f"readside.public.{t}": t for t in tables}, partitions=4,
-                          send=send, dead_letters=DeadLetters(send, "dlq"))
+    router = ChangeRouter(
+        outlets=outlets,
+        table_of_topic={f"readside.public.{t}": t for t in tables},
+        partitions=4,
+        send=send,
+        dead_letters=DeadLetters(send, "dlq"),
+    )
     garbage = Message("readside.public.products", 1, 99, b'{"id":1}', b"\x00not json")
     created = message("products.create")  # a new product: its stock for products, its name for every orders partition
     customer = message("customers.update")  # read by the orders projection only
@@ -206,11 +242,15 @@ def created_partition(msg) -> int:
 def test_after_a_seek_to_the_committed_offsets_each_projection_is_marked_routed_up_to_them():
     """A partition with no event since its group began mid-topic gets a checkpoint all the same."""
     from faust.types import TP
+
     sent = []
     router = _router(sent)
-    committed = {TP("readside.public.inventory", 2): 41, TP("readside.public.products", 0): 7,
-                 TP("readside.public.customers", 1): 5,  # a topic the products projection does not read
-                 TP("readside.public.products", 3): 0}  # nothing below offset 0: nothing to claim
+    committed = {
+        TP("readside.public.inventory", 2): 41,
+        TP("readside.public.products", 0): 7,
+        TP("readside.public.customers", 1): 5,  # a topic the products projection does not read
+        TP("readside.public.products", 3): 0,
+    }  # nothing below offset 0: nothing to claim
     asyncio.run(router.announce_committed(committed))
     marks = [s for s in sent if s[0] == CHANGES and s[1] == b"marks"]
     assert [m[3] for m in marks] == [0, 1, 2, 3]

@@ -1,17 +1,18 @@
 """A worker killed at any instant: whatever prefix of each changelog survived, a replay neither loses nor
 double-counts. Models what Faust guarantees: writes before a commit are durable (flushed first); after
 it, each changelog partition keeps a prefix of its writes, independently of the other changelogs."""
+
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from pipelines.products.tables import ProductsState, ProductTables
 from tests.unit.pipelines.recorded import recorded, routed
 
-NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
 PRODUCT, PARTITION = 3, 3
 
 
@@ -36,14 +37,26 @@ def _variant(name: str, order_id: int, lsn_shift: int) -> list:
     value = recorded(name)["value"]
     for image in ("before", "after"):
         if value[image]:
-            value[image] = {**value[image], **({"id": order_id} if "status" in value[image] else {"order_id": order_id})}
+            value[image] = {
+                **value[image],
+                **({"id": order_id} if "status" in value[image] else {"order_id": order_id}),
+            }
     source = {**value["source"], "lsn": value["source"]["lsn"] + lsn_shift}
     return [c for p, c in routed(name, before=value["before"], after=value["after"], source=source) if p == PARTITION]
 
 
 def _events() -> list:
-    names = ["products.update", "inventory.create", "orders.create", "order_items.create_line2",
-             "order_items.create", "inventory.update", "order_items.update", "orders.update", "order_items.delete"]
+    names = [
+        "products.update",
+        "inventory.create",
+        "orders.create",
+        "order_items.create_line2",
+        "order_items.create",
+        "inventory.update",
+        "order_items.update",
+        "orders.update",
+        "order_items.delete",
+    ]
     events = [[c for p, c in routed(n) if p == PARTITION] for n in names]
     events.insert(4, _variant("orders.create", 9, 50_000_000))
     events.insert(6, _variant("order_items.create", 9, 50_000_000))
@@ -64,8 +77,10 @@ def _restore(log: list, cut_sales: int, cut_others: int) -> ProductTables:
     for position, (name, key, value) in enumerate(log):
         cut = cut_sales if name == "sales" else cut_others
         if position < cut:
-            getattr(tables, {"products": "product_row_by_id", "stock": "inventory_by_product",
-                             "sales": "sales_by_key"}[name])[key] = value
+            getattr(
+                tables,
+                {"products": "product_row_by_id", "stock": "inventory_by_product", "sales": "sales_by_key"}[name],
+            )[key] = value
     return tables
 
 

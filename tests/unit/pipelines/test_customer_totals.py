@@ -1,8 +1,9 @@
 """Customer totals folded from order contributions equal a recomputation, under redelivery and crashes."""
+
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,7 +13,7 @@ from pipelines.orders.records import OrderContribution
 from tests.unit.pipelines.recorded import LoggedDict
 
 CUSTOMER, PARTITION = 7, 3
-T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def _contributions(rng: random.Random, orders: int, steps: int) -> list[OrderContribution]:
@@ -22,10 +23,19 @@ def _contributions(rng: random.Random, orders: int, steps: int) -> list[OrderCon
     for step in range(steps):
         order = rng.randint(1, orders)
         revisions[order] += 1
-        out.append(OrderContribution(
-            lsn=1000 + step, ts_ms=step, customer_id=CUSTOMER, order_id=order, revision=revisions[order],
-            present=rng.random() > 0.1, counted=rng.random() > 0.3, total_cents=rng.randint(0, 10_000),
-            placed_at=T0 + timedelta(minutes=order)))
+        out.append(
+            OrderContribution(
+                lsn=1000 + step,
+                ts_ms=step,
+                customer_id=CUSTOMER,
+                order_id=order,
+                revision=revisions[order],
+                present=rng.random() > 0.1,
+                counted=rng.random() > 0.3,
+                total_cents=rng.randint(0, 10_000),
+                placed_at=T0 + timedelta(minutes=order),
+            )
+        )
     return out
 
 

@@ -1,4 +1,5 @@
 """DeliveryGuard: what the consumer hands on around seeks, and holes in gap-free topics (plain data)."""
+
 from __future__ import annotations
 
 from pipelines.core.delivery import DELIVER, DROP, DeliveryGuard, Verdict

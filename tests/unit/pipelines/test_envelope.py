@@ -1,8 +1,9 @@
 """Decoding recorded Debezium envelopes: every op, exact decimals, instants, tombstones and poison."""
+
 from __future__ import annotations
 
 import json
-from datetime import timezone
+from datetime import UTC
 from decimal import Decimal
 
 import pytest
@@ -21,8 +22,9 @@ def test_every_recorded_op_decodes_to_its_table_row(table, kind, op):
     assert envelope is not None and envelope.op == op
     assert envelope.lsn == recorded(f"{table}.{kind}")["value"]["source"]["lsn"] > 0
     assert envelope.is_delete == (op == "d")
-    row_type = {"products": ProductRow, "inventory": InventoryRow, "orders": OrderRow,
-                "order_items": OrderItemRow}[table]
+    row_type = {"products": ProductRow, "inventory": InventoryRow, "orders": OrderRow, "order_items": OrderItemRow}[
+        table
+    ]
     assert isinstance(envelope.row, row_type)
 
 
@@ -34,7 +36,7 @@ def test_a_tombstone_decodes_to_nothing(table):
 def test_money_is_an_exact_decimal_and_times_are_utc_instants():
     product = decode_envelope(value_bytes("products.update"), ENVELOPES["products"], "products").row
     assert product.price == Decimal("24.50") and isinstance(product.price, Decimal)
-    assert product.created_at.tzinfo is not None and product.created_at.utcoffset() == timezone.utc.utcoffset(None)
+    assert product.created_at.tzinfo is not None and product.created_at.utcoffset() == UTC.utcoffset(None)
     line = decode_envelope(value_bytes("order_items.create"), ENVELOPES["order_items"], "order_items").row
     assert line.unit_price == Decimal("24.50")
 
@@ -47,8 +49,9 @@ def test_a_delete_keeps_the_row_before_and_the_snapshot_is_marked():
 
 
 def test_the_heartbeat_decodes():
-    beat = decode_envelope(value_bytes("debezium_heartbeat.update"), ENVELOPES["debezium_heartbeat"],
-                           "debezium_heartbeat")
+    beat = decode_envelope(
+        value_bytes("debezium_heartbeat.update"), ENVELOPES["debezium_heartbeat"], "debezium_heartbeat"
+    )
     assert beat.row.id == 1 and beat.lsn > 0
 
 
@@ -56,19 +59,30 @@ def _patched(name: str, **changes) -> bytes:
     return json.dumps({**recorded(name)["value"], **changes}).encode()
 
 
-@pytest.mark.parametrize("raw,reason", [
-    (b"{not json", "bad_json"),
-    (b"\xff\xfe\x00garbage", "bad_json"),
-    (b"[1, 2]", "bad_json"),
-    (_patched("products.create", op="t"), "unknown_op"),
-    (_patched("products.create", after=None), "invalid_envelope"),
-    (_patched("products.create", after={"id": 1, "sku": "x"}), "invalid_row"),
-    (_patched("products.create", source={"lsn": 1}), "invalid_envelope"),
-    (_patched("products.create", source={**recorded("products.create")["value"]["source"], "lsn": 2**63}),
-     "invalid_envelope"),  # past a signed long: no Elasticsearch version could hold it
-    (_patched("customers.update", before=None, after={**recorded("customers.update")["value"]["after"],
-                                                      "name": "__debezium_unavailable_value"}), "unavailable_value"),
-])
+@pytest.mark.parametrize(
+    "raw,reason",
+    [
+        (b"{not json", "bad_json"),
+        (b"\xff\xfe\x00garbage", "bad_json"),
+        (b"[1, 2]", "bad_json"),
+        (_patched("products.create", op="t"), "unknown_op"),
+        (_patched("products.create", after=None), "invalid_envelope"),
+        (_patched("products.create", after={"id": 1, "sku": "x"}), "invalid_row"),
+        (_patched("products.create", source={"lsn": 1}), "invalid_envelope"),
+        (
+            _patched("products.create", source={**recorded("products.create")["value"]["source"], "lsn": 2**63}),
+            "invalid_envelope",
+        ),  # past a signed long: no Elasticsearch version could hold it
+        (
+            _patched(
+                "customers.update",
+                before=None,
+                after={**recorded("customers.update")["value"]["after"], "name": "__debezium_unavailable_value"},
+            ),
+            "unavailable_value",
+        ),
+    ],
+)
 def test_poison_is_refused_with_a_reason(raw, reason):
     table = "customers" if b"customers" in raw else "products"
     with pytest.raises(DecodeError) as refused:

@@ -1,11 +1,21 @@
 """The handover from a backfill to the stream (pipelines/core/handover.py), as the projector runs it."""
+
 from __future__ import annotations
 
 import asyncio
 import json
 
-from pipelines.core.handover import (CaughtUp, Floor, HandoverState, Indexed, after_floor, after_indexed, capped,
-                                     goes_live, indexes)
+from pipelines.core.handover import (
+    CaughtUp,
+    Floor,
+    HandoverState,
+    Indexed,
+    after_floor,
+    after_indexed,
+    capped,
+    goes_live,
+    indexes,
+)
 from pipelines.core.progress import Progress
 from tests.unit.pipelines.recorded import Event, Message
 from tests.unit.pipelines.test_agents import CHANGES, _projector, _routed_events
@@ -103,5 +113,6 @@ def test_a_caught_up_for_another_floor_changes_nothing():
 def _pending_lsn(partition: int) -> float | None:
     from prometheus_client import REGISTRY
 
-    return REGISTRY.get_sample_value("readside_handover_pending_lsn",
-                                     {"projection": "products", "partition": str(partition)})
+    return REGISTRY.get_sample_value(
+        "readside_handover_pending_lsn", {"projection": "products", "partition": str(partition)}
+    )

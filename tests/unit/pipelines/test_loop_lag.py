@@ -20,6 +20,10 @@ def test_the_watch_observes_each_late_wakeup():
 
     asyncio.run(run())
     assert _count() - before >= 2
-    late = next(s.value for m in LOOP_LAG_SECONDS.collect() for s in m.samples
-                if s.name.endswith("_bucket") and s.labels["le"] == "0.025")
+    late = next(
+        s.value
+        for m in LOOP_LAG_SECONDS.collect()
+        for s in m.samples
+        if s.name.endswith("_bucket") and s.labels["le"] == "0.025"
+    )
     assert late < _count()  # the blocked wake-up landed above 25 ms

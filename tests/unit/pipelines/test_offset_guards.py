@@ -1,4 +1,5 @@
 """Guards against Faust losing events: the commit watchdog, and the contiguous-offset check of internal topics."""
+
 from pipelines.core.watchdog import CommitStalls, waiting_partitions
 
 
@@ -28,6 +29,7 @@ def test_waiting_partitions_reads_fausts_bookkeeping() -> None:
     class Consumer:
         _acked = {"a-0": [7, 8], "a-1": [], "a-2": [3]}
         _committed_offset = {"a-0": 6, "a-1": 4}
+
     assert waiting_partitions(Consumer()) == {"a-0": 6, "a-2": None}
 
 
@@ -35,6 +37,7 @@ def test_an_offset_past_a_gap_of_an_internal_topic_is_refused_and_a_rewind_is_no
     import pytest
 
     from pipelines.core.batching import SkippedOffsets, check_contiguous
+
     last: dict = {}
     for offset in (2298, 2299, 2300):
         check_contiguous(last, "products-changes-3", offset)
@@ -66,4 +69,5 @@ def test_resuming_a_flow_that_runs_keeps_what_the_stream_queues_hold():
         flow.suspend()  # a rebalance: what is queued is stale once the flow resumes
         flow.resume()
         assert queue.qsize() == 0
+
     asyncio.run(run())

@@ -1,9 +1,10 @@
 """The orders and customers read models on recorded envelopes: joins, fan-out, every arrival order, replays."""
+
 from __future__ import annotations
 
 import itertools
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -21,7 +22,7 @@ from tests.unit.pipelines.partitioned import PartitionedTable
 from tests.unit.pipelines.recorded import message, recorded
 
 N = 4
-NOW = datetime(2026, 11, 26, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 26, tzinfo=UTC)
 ORDER, CUSTOMER, PRODUCT = 2, 5, 3  # the recorded order 2 of customer 5, two lines of product 3
 CUSTOMER_ROW = {"id": CUSTOMER, "email": "ada@example.org", "name": "Ada Lovelace", "country": "GB"}
 
@@ -43,8 +44,9 @@ def customer_event(lsn: int, op: str = "c", **fields) -> list:
 
 def order_event(lsn: int, **fields) -> list:
     value = recorded("orders.update")["value"]
-    return routed("orders.update", source={**value["source"], "lsn": lsn},
-                  after={**value["after"], "status": "placed", **fields})
+    return routed(
+        "orders.update", source={**value["source"], "lsn": lsn}, after={**value["after"], "status": "placed", **fields}
+    )
 
 
 TABLES = {"dict": dict, "partitioned": PartitionedTable}
@@ -101,8 +103,9 @@ def _plain(document) -> dict | None:
 
 EVENTS = {
     "customer": lambda: customer_event(100),
-    "product": lambda: routed("products.update", before={**recorded("products.update")["value"]["before"],
-                                                         "name": "Old name"}),
+    "product": lambda: routed(
+        "products.update", before={**recorded("products.update")["value"]["before"], "name": "Old name"}
+    ),
     "order": lambda: routed("orders.create"),
     "line1": lambda: routed("order_items.create_line2"),
     "line2": lambda: routed("order_items.create"),
@@ -120,13 +123,13 @@ def _final_state(names: tuple[str, ...], duplicate: bool = False) -> tuple[dict,
 
 def test_an_order_joins_its_customer_and_product_names_with_exact_totals():
     order, customer, sales = _final_state(("customer", "product", "order", "line1", "line2"))
-    assert order["customer"] == {"id": CUSTOMER, "name": "Ada Lovelace", "email": "ada@example.org",
-                                 "country": "GB"}
+    assert order["customer"] == {"id": CUSTOMER, "name": "Ada Lovelace", "email": "ada@example.org", "country": "GB"}
     assert [(i["line_no"], i["sku"], i["name"], i["quantity"], i["line_total"]) for i in order["items"]] == [
-        (1, "REC-4db095a8", "Recorded Lamp II", 2, "49.00"), (2, "REC-4db095a8", "Recorded Lamp II", 1, "24.50")]
+        (1, "REC-4db095a8", "Recorded Lamp II", 2, "49.00"),
+        (2, "REC-4db095a8", "Recorded Lamp II", 1, "24.50"),
+    ]
     assert (order["total"], order["total_cents"], order["status"]) == ("73.50", 7350, "placed")
-    assert (customer["order_count"], customer["lifetime_value"], customer["lifetime_value_cents"]) == (1, "73.50",
-                                                                                                     7350)
+    assert (customer["order_count"], customer["lifetime_value"], customer["lifetime_value_cents"]) == (1, "73.50", 7350)
     assert customer["last_order_at"] == order["placed_at"]
     day = order["placed_at"][:10]
     assert sales == {f"p|{day}|{PRODUCT}": (0, 3, 7350), f"s|{day}|lighting": (1, 3, 7350)}
@@ -159,8 +162,11 @@ def test_a_product_rename_reaches_its_orders_and_a_price_change_is_not_even_rout
     value = recorded("products.update")["value"]
     price_only = routed("products.update", after={**value["before"], "price": "99.00"})
     assert price_only == []
-    renamed = routed("products.update", source={**value["source"], "lsn": value["source"]["lsn"] + 10**9},
-                     after={**value["after"], "name": "Lamp Deluxe"})
+    renamed = routed(
+        "products.update",
+        source={**value["source"], "lsn": value["source"]["lsn"] + 10**9},
+        after={**value["after"], "name": "Lamp Deluxe"},
+    )
     assert all(isinstance(c, ProductRenamed) for _, c in renamed) and len(renamed) == N
     pipeline.feed(renamed)
     assert {i["name"] for i in pipeline.order()["items"]} == {"Lamp Deluxe"}
@@ -218,7 +224,7 @@ def test_a_source_partition_counts_as_applied_by_customers_once_every_orders_par
     customers = CustomersModel(StateTable({}), N)
     mark = SourceMark(topic="readside.public.orders", partition=0, offset=9, lsn=500, ts_ms=1)
     reported = []
-    for i, via in enumerate(via_order):
+    for via in via_order:
         parts = customers.marks(ForwardedMarks(marks={via: (mark,)}), partition=1)
         reported.append(parts)
     assert reported[:-1] == [{}, {}, {}]
@@ -243,29 +249,44 @@ def test_orders_stage_passes_marks_on_behind_the_contributions_of_its_batch():
     orders.marks(SourceMarks(marks=(SourceMark(topic="readside.public.orders", partition=0, offset=6),)), 1)
     forwarded = [json.loads(o.value) for o in orders.outbox() if o.topic is None]
     assert len(forwarded) == N and {via: [m["offset"] for m in ms] for via, ms in forwarded[0]["marks"].items()} == {
-        str(ORDER % N): [4], "1": [6]}
+        str(ORDER % N): [4],
+        "1": [6],
+    }
 
 
 def _snapshot(name: str, shift: int = 10**9, **fields) -> list:
     """A recorded event as a new Debezium snapshot reads it: op `r`, a later LSN, the row as it is now."""
     value = recorded(name)["value"]
-    return routed(name, op="r", before=None, source={**value["source"], "lsn": value["source"]["lsn"] + shift},
-                  after={**value["after"], **fields})
+    return routed(
+        name,
+        op="r",
+        before=None,
+        source={**value["source"], "lsn": value["source"]["lsn"] + shift},
+        after={**value["after"], **fields},
+    )
 
 
 def test_a_new_snapshot_that_restates_every_row_fans_out_to_nothing_and_sends_nothing_on():
     pipeline = Pipeline()
     for name in EVENTS:
         pipeline.feed(EVENTS[name]())
+
     def contents() -> tuple:  # what a reader sees; the stamps may rise to the snapshot's LSN
-        unstamped = [{k: v for k, v in doc.items() if not k.startswith("source_")}
-                     for doc in (pipeline.order(), pipeline.customer())]
+        unstamped = [
+            {k: v for k, v in doc.items() if not k.startswith("source_")}
+            for doc in (pipeline.order(), pipeline.customer())
+        ]
         return *unstamped, pipeline.sales_totals()
 
     before = contents()
     pipeline.orders.outbox()
-    snapshot = [*customer_event(100 + 10**9, op="r"), *_snapshot("products.update"), *_snapshot("orders.create"),
-                *_snapshot("order_items.create_line2"), *_snapshot("order_items.create")]
+    snapshot = [
+        *customer_event(100 + 10**9, op="r"),
+        *_snapshot("products.update"),
+        *_snapshot("orders.create"),
+        *_snapshot("order_items.create_line2"),
+        *_snapshot("order_items.create"),
+    ]
     assert all(pipeline.orders.apply(change, p) == [] for p, change in snapshot)
     assert pipeline.orders.outbox() == []  # no contribution, no profile, no sales share
     assert contents() == before
@@ -285,8 +306,11 @@ def test_a_snapshot_row_that_differs_applies_and_a_replay_is_still_passed_on():
 
 def _line(order_id: int, lsn: int) -> list:
     value = recorded("order_items.create")["value"]
-    return routed("order_items.create", source={**value["source"], "lsn": lsn},
-                  after={**value["after"], "order_id": order_id, "line_no": 1})
+    return routed(
+        "order_items.create",
+        source={**value["source"], "lsn": lsn},
+        after={**value["after"], "order_id": order_id, "line_no": 1},
+    )
 
 
 def test_a_hot_product_indexes_each_of_its_orders_under_its_own_small_key_and_a_rename_reaches_them_all():
@@ -300,8 +324,9 @@ def test_a_hot_product_indexes_each_of_its_orders_under_its_own_small_key_and_a_
     index_values = {k: v for k, v in (table.items() if hasattr(table, "items") else []) if k.startswith("by_product/")}
     assert len(index_values) == len(orders) and all(v == [] for v in index_values.values())  # none grows
     value = recorded("products.update")["value"]
-    renamed = routed("products.update", source={**value["source"], "lsn": 10**9}, after={**value["after"],
-                                                                                         "name": "Hot Lamp"})
+    renamed = routed(
+        "products.update", source={**value["source"], "lsn": 10**9}, after={**value["after"], "name": "Hot Lamp"}
+    )
     touched = {order_id for partition, change in renamed for order_id in pipeline.orders.apply(change, partition)}
     assert touched == set(orders)
 
@@ -313,8 +338,9 @@ def test_reverse_index_lists_an_earlier_version_wrote_are_still_read():
     for partition, change in _line(ORDER, 10**6):
         pipeline.orders.apply(change, partition)
     value = recorded("products.update")["value"]
-    renamed = routed("products.update", source={**value["source"], "lsn": 10**9}, after={**value["after"],
-                                                                                         "name": "Hot Lamp"})
+    renamed = routed(
+        "products.update", source={**value["source"], "lsn": 10**9}, after={**value["after"], "name": "Hot Lamp"}
+    )
     touched = {p: pipeline.orders.apply(change, p) for p, change in renamed}
     assert sorted(touched[ORDER % N]) == [ORDER, 77]
 
@@ -327,8 +353,9 @@ def test_a_rename_that_leaves_every_sales_share_alone_sends_none_but_a_category_
     value = recorded("products.update")["value"]
 
     def shares_sent(lsn: int, **fields) -> int:
-        for partition, change in routed("products.update", source={**value["source"], "lsn": lsn},
-                                        after={**value["after"], **fields}):
+        for partition, change in routed(
+            "products.update", source={**value["source"], "lsn": lsn}, after={**value["after"], **fields}
+        ):
             for order_id in pipeline.orders.apply(change, partition):
                 pipeline.orders.document(order_id, NOW)
         return sum(1 for out in pipeline.orders.outbox() if out.topic == "sales" and out.key != b"marks")

@@ -1,4 +1,5 @@
 """The pause endpoint's checks, on plain data: a bounded, finite pause, asked for with the control token."""
+
 import pytest
 
 from pipelines.core.pause import pause_seconds, refusal
@@ -21,4 +22,3 @@ def test_the_control_token_is_required_and_compared():
     assert refusal("Bearer nope", "s3cret")[0] == 401
     assert refusal("Basic s3cret", "s3cret")[0] == 401
     assert refusal("Bearer anything", None)[0] == 403  # no token configured: the endpoint is off
-

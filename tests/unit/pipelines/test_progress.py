@@ -1,4 +1,5 @@
 """Source progress: marks per batch, folded per partition without going back, combined as a minimum."""
+
 from __future__ import annotations
 
 from pipelines.core.progress import Progress, SourceMark, advance, combine, marks_for
@@ -10,7 +11,8 @@ def test_a_batch_gives_one_mark_per_source_partition_with_its_last_offset_and_ne
     marks = marks_for([(T, 0, 5, 100, 1), (T, 0, 7, None, None), (T, 1, 2, 90, 2), (T, 0, 6, 120, 3)])
     assert sorted(marks, key=lambda m: m.partition) == [
         SourceMark(topic=T, partition=0, offset=7, lsn=120, ts_ms=3),
-        SourceMark(topic=T, partition=1, offset=2, lsn=90, ts_ms=2)]
+        SourceMark(topic=T, partition=1, offset=2, lsn=90, ts_ms=2),
+    ]
 
 
 def test_a_replayed_older_mark_does_not_move_progress_back():
@@ -58,7 +60,9 @@ def test_checkpoints_submitted_while_a_write_is_in_flight_go_out_together_and_ne
     checkpoints = Recording()
     asyncio.run(scenario(checkpoints))
     assert [{k: p.offset for k, p in w.items()} for w in checkpoints.writes] == [
-        {(0, "t", 0): 5}, {(0, "t", 0): 7, (1, "t", 0): 3}]
+        {(0, "t", 0): 5},
+        {(0, "t", 0): 7, (1, "t", 0): 3},
+    ]
 
 
 def test_snapshot_events_let_a_mark_claim_no_lsn():
@@ -110,4 +114,6 @@ def test_moved_positions_are_reported_at_once_and_stored_at_the_slower_pace():
     writes = asyncio.run(run())
     assert writes == [[f"p:0:{T}:0", f"p:{T}:0"]]  # the part, then the combined position
     assert [(key, [(p["partition"], p["offset"]) for p in r["positions"]]) for key, r in reports] == [
-        (b"p", [(0, 5)]), (b"p", [(1, 2)])]
+        (b"p", [(0, 5)]),
+        (b"p", [(1, 2)]),
+    ]

@@ -1,4 +1,5 @@
 """Sales aggregates: contributions and retractions on recorded envelopes, redelivery, reordering, crashes."""
+
 from __future__ import annotations
 
 import random
@@ -42,16 +43,22 @@ def test_paying_changes_nothing_and_redelivered_events_count_once():
 
 def test_an_edited_line_retracts_the_old_quantity_and_adds_the_new():
     value = recorded("order_items.create")["value"]
-    edited = routed("order_items.create", op="u", source={**value["source"], "lsn": 10**10},
-                    after={**value["after"], "quantity": 4}, before=value["after"])
+    edited = routed(
+        "order_items.create",
+        op="u",
+        source={**value["source"], "lsn": 10**10},
+        after={**value["after"], "quantity": 4},
+        before=value["after"],
+    )
     pipeline = _fed(edited)
     assert pipeline.sales_totals()[f"s|{_day(pipeline)}|lighting"] == (1, 6, 2 * 2450 + 4 * 2450)
 
 
 def test_a_product_moved_to_another_category_moves_its_history_like_the_sql_join_does():
     value = recorded("products.update")["value"]
-    moved = routed("products.update", source={**value["source"], "lsn": 10**10},
-                   after={**value["after"], "category": "garden"})
+    moved = routed(
+        "products.update", source={**value["source"], "lsn": 10**10}, after={**value["after"], "category": "garden"}
+    )
     pipeline = _fed(moved)
     day = _day(pipeline)
     totals = pipeline.sales_totals()
@@ -66,9 +73,18 @@ def _contributions(seed: int) -> list[SalesContribution]:
     for step in range(60):
         order = rng.randint(1, 12)
         revisions[order] = revisions.get(order, 0) + 1
-        out.append(SalesContribution(lsn=step + 1, ts_ms=step, key="s|2026-11-26|lamps", order_id=order,
-                                     revision=revisions[order], orders=rng.choice([0, 1]),
-                                     units=rng.randint(0, 5), cents=rng.randint(0, 9999)))
+        out.append(
+            SalesContribution(
+                lsn=step + 1,
+                ts_ms=step,
+                key="s|2026-11-26|lamps",
+                order_id=order,
+                revision=revisions[order],
+                orders=rng.choice([0, 1]),
+                units=rng.randint(0, 5),
+                cents=rng.randint(0, 9999),
+            )
+        )
     return out
 
 

@@ -1,5 +1,6 @@
 """The bulk sink, on plain data: bounded chunks, external_gte versions, and what each bulk item's answer means
 (its behaviour against Elasticsearch is in tests/integration/pipelines/test_sink_refusals.py)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -20,8 +21,9 @@ def _sink(**kw):
 
 def test_actions_are_externally_versioned_with_external_gte():
     meta, doc = _action(1).lines()
-    assert json.loads(meta) == {"index": {"_index": "products_v1", "_id": "1", "version": 101,
-                                          "version_type": "external_gte"}}
+    assert json.loads(meta) == {
+        "index": {"_index": "products_v1", "_id": "1", "version": 101, "version_type": "external_gte"}
+    }
     assert json.loads(doc) == {"id": 1}
     assert json.loads(_action(2, document=False).lines()[0])["delete"]["version"] == 102
 
@@ -37,31 +39,49 @@ def _error(kind: str, reason: str = "") -> dict:
     return {"type": kind, "reason": reason}
 
 
-@pytest.mark.parametrize("status, error, deleting, outcome", [
-    (201, None, False, "applied"),
-    (200, None, True, "applied"),
-    (404, None, True, "applied"),  # deleting what is not there
-    (409, _error("version_conflict_engine_exception"), False, "stale"),  # a replay: the index is newer
-    (400, _error("mapper_parsing_exception"), False, "rejected"),  # the document itself: a dead letter
-    (400, _error("document_parsing_exception"), False, "rejected"),
-    (400, _error("strict_dynamic_mapping_exception"), False, "rejected"),
-    (400, _error("illegal_argument_exception", "Limit of total fields [1000] has been exceeded"), False, "rejected"),
-    (403, _error("cluster_block_exception", "index [products_v1] blocked by: [FORBIDDEN/8/index write (api)]"),
-     False, "retry"),  # index.blocks.write: wait it out
-    (429, _error("cluster_block_exception", "blocked by: [TOO_MANY_REQUESTS/12/disk usage exceeded "
-                                            "flood-stage watermark]"), False, "retry"),
-    (400, _error("index_closed_exception"), False, "retry"),
-    (404, _error("index_not_found_exception"), False, "retry"),
-    (429, _error("es_rejected_execution_exception"), False, "retry"),
-    (503, _error("unavailable_shards_exception"), False, "retry"),
-    (400, _error("something_new_exception"), False, "retry"),  # unforeseen: never acked by guesswork
-])
+@pytest.mark.parametrize(
+    "status, error, deleting, outcome",
+    [
+        (201, None, False, "applied"),
+        (200, None, True, "applied"),
+        (404, None, True, "applied"),  # deleting what is not there
+        (409, _error("version_conflict_engine_exception"), False, "stale"),  # a replay: the index is newer
+        (400, _error("mapper_parsing_exception"), False, "rejected"),  # the document itself: a dead letter
+        (400, _error("document_parsing_exception"), False, "rejected"),
+        (400, _error("strict_dynamic_mapping_exception"), False, "rejected"),
+        (
+            400,
+            _error("illegal_argument_exception", "Limit of total fields [1000] has been exceeded"),
+            False,
+            "rejected",
+        ),
+        (
+            403,
+            _error("cluster_block_exception", "index [products_v1] blocked by: [FORBIDDEN/8/index write (api)]"),
+            False,
+            "retry",
+        ),  # index.blocks.write: wait it out
+        (
+            429,
+            _error(
+                "cluster_block_exception",
+                "blocked by: [TOO_MANY_REQUESTS/12/disk usage exceeded flood-stage watermark]",
+            ),
+            False,
+            "retry",
+        ),
+        (400, _error("index_closed_exception"), False, "retry"),
+        (404, _error("index_not_found_exception"), False, "retry"),
+        (429, _error("es_rejected_execution_exception"), False, "retry"),
+        (503, _error("unavailable_shards_exception"), False, "retry"),
+        (400, _error("something_new_exception"), False, "retry"),  # unforeseen: never acked by guesswork
+    ],
+)
 def test_only_a_fault_of_the_document_is_rejected_everything_else_is_waited_out(status, error, deleting, outcome):
     assert item_outcome(status, error, deleting) == outcome
 
 
 def test_writes_that_arrive_while_a_bulk_is_in_flight_share_the_next_one():
-    import asyncio
 
     from pipelines.core.sink import IndexAction, SharedBulk
 
@@ -87,8 +107,10 @@ def test_writes_that_arrive_while_a_bulk_is_in_flight_share_the_next_one():
         shared = SharedBulk(sink)
         first = asyncio.ensure_future(shared.write([action("a")]))
         await asyncio.wait_for(sink.in_flight.wait(), 5)
-        rest = [asyncio.ensure_future(shared.write([action("b")])),
-                asyncio.ensure_future(shared.write([action("c"), action("d")]))]
+        rest = [
+            asyncio.ensure_future(shared.write([action("b")])),
+            asyncio.ensure_future(shared.write([action("c"), action("d")])),
+        ]
         await asyncio.sleep(0)  # let both join the queue behind the bulk in flight
         sink.release.set()
         assert await asyncio.gather(first, *rest) == [[], [], []]

@@ -1,17 +1,26 @@
 """Table reads and writes name their partition, as a rocksdb store (one DB per partition) needs."""
+
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pipelines.core.tables import ChangelogWrites, StateTable, acting_for, in_partition, one_by_one
 from pipelines.orders.records import ContributionState
 from tests.unit.pipelines.partitioned import PartitionedTable
 from tests.unit.pipelines.recorded import Event, Message, routed, state
 
-NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
-STORY = ["products.update", "inventory.create", "inventory.update", "orders.create", "order_items.create",
-         "order_items.create_line2", "order_items.update", "orders.update"]
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+STORY = [
+    "products.update",
+    "inventory.create",
+    "inventory.update",
+    "orders.create",
+    "order_items.create",
+    "order_items.create_line2",
+    "order_items.update",
+    "orders.update",
+]
 
 
 class FakeTopic:
@@ -51,6 +60,7 @@ def test_a_changelog_write_lands_in_the_local_partition_it_is_sent_to_whatever_t
             writes(table, "order/6", {"n": 1}, 2)
         await writes.durable()
         return table
+
     table = asyncio.run(scenario())
     assert sent == [(2, "order/6")]
     assert dict(table.data.partitions) == {2: {"order/6": {"n": 1}}}
@@ -69,14 +79,15 @@ def test_products_over_partition_separated_tables_give_the_documents_of_plain_di
 
 def test_a_scan_finds_its_prefix_and_reads_need_no_current_event():
     table = StateTable(PartitionedTable())
-    entry = ContributionState(lsn=1, ts_ms=1, revision=1, present=True, counted=True, total_cents=5,
-                              placed_at=None)
+    entry = ContributionState(lsn=1, ts_ms=1, revision=1, present=True, counted=True, total_cents=5, placed_at=None)
     table.put("contribution/5/1", entry, 1)
     table.put("contribution/5/2", entry, 1)
     table.put("contribution/55/3", entry, 1)
     table.put("totals/5", entry, 1)
     assert [key for key, _ in table.scan("contribution/5/", ContributionState, 1)] == [
-        "contribution/5/1", "contribution/5/2"]
+        "contribution/5/1",
+        "contribution/5/2",
+    ]
     table.put("contribution/6/9", entry, 2)
     assert table.get("contribution/6/9", ContributionState, 2) == entry
     assert table.get("contribution/6/9", ContributionState, 1) is None
@@ -133,6 +144,7 @@ def test_acknowledged_writes_move_the_persisted_offset_and_a_sealed_state_takes_
         assert ledger.unacknowledged == 2 and table.data.persisted == {}  # in the local DB, not yet in Kafka
         await writes.durable()
         return table, ledger, writes
+
     table, ledger, writes = asyncio.run(scenario())
     assert ledger.unacknowledged == 0 and table.data.persisted == {1: 40, 2: 7}
     assert ledger.offsets == {"state-changelog/1": 40, "state-changelog/2": 7}  # what a clean stop's mark holds

@@ -1,4 +1,5 @@
 """Topic configs: what drifted from what this version wants, and the bounded-retention policy."""
+
 from pipelines.app import CHANGELOG_CONFIG, kept_for
 from pipelines.core.topics import config_drift
 
@@ -6,7 +7,8 @@ from pipelines.core.topics import config_drift
 def test_only_wanted_configs_that_differ_are_reported():
     wanted = {"retention.ms": "3600000", "cleanup.policy": "delete"}
     assert config_drift(wanted, {"retention.ms": "604800000", "cleanup.policy": "delete", "x": "1"}) == {
-        "retention.ms": ("604800000", "3600000")}
+        "retention.ms": ("604800000", "3600000")
+    }
     assert config_drift(wanted, {**wanted, "segment.ms": "1"}) == {}
     assert config_drift({"max.compaction.lag.ms": "1"}, {}) == {"max.compaction.lag.ms": (None, "1")}
 

@@ -1,9 +1,10 @@
 """The products join from recorded envelopes: any arrival order, duplicates, cancellations and deletes."""
+
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 from decimal import Decimal
-from datetime import datetime, timezone
 
 import pytest
 
@@ -11,10 +12,17 @@ from pipelines.core.records import DocumentDeleted
 from pipelines.products.records import ProductDocument
 from tests.unit.pipelines.recorded import routed, state
 
-NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
 PRODUCT = 3  # the product of the recorded streaming story; partition 3 of 4 owns it
-SOLD = ["products.update", "inventory.create", "inventory.update", "orders.create",
-        "order_items.create", "order_items.create_line2", "order_items.update"]
+SOLD = [
+    "products.update",
+    "inventory.create",
+    "inventory.update",
+    "orders.create",
+    "order_items.create",
+    "order_items.create_line2",
+    "order_items.update",
+]
 
 
 def _apply_all(names, st=None):
@@ -94,7 +102,7 @@ def test_a_redelivered_change_still_reports_its_product_for_reindexing():
 
 def test_a_price_keeps_two_places_and_cents_are_exact():
     st = _apply_all([])
-    (partition, change), = routed("products.update")
+    ((partition, change),) = routed("products.update")
     change = change.model_copy(update={"product": change.product.model_copy(update={"price": Decimal("12345678.9")})})
     st.apply(change, partition)
     doc = st.document(PRODUCT, NOW)

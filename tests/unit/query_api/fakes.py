@@ -1,4 +1,5 @@
 """In-memory stand-ins for the read model indices and the consistency waiter (unit tests only)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -10,25 +11,60 @@ from services.query_api.domain.errors import ReadModelBehind, SnapshotExpired
 
 
 def product_doc(product_id: int, price_cents: int, **fields: Any) -> dict[str, Any]:
-    return {"id": product_id, "sku": f"SKU-{product_id}", "name": f"Product {product_id}",
-            "description": "", "category": "kitchen", "price": f"{price_cents / 100:.2f}",
-            "price_cents": price_cents, "active": True, "on_hand": 1, "in_stock": True,
-            "units_sold": 0, **fields}
+    return {
+        "id": product_id,
+        "sku": f"SKU-{product_id}",
+        "name": f"Product {product_id}",
+        "description": "",
+        "category": "kitchen",
+        "price": f"{price_cents / 100:.2f}",
+        "price_cents": price_cents,
+        "active": True,
+        "on_hand": 1,
+        "in_stock": True,
+        "units_sold": 0,
+        **fields,
+    }
 
 
-def order_doc(order_id: int, placed_at: str = "2026-11-26T10:00:00Z", *,
-              customer_id: int | None = 3, status: str = "placed",
-              **fields: Any) -> dict[str, Any]:
+def order_doc(
+    order_id: int,
+    placed_at: str = "2026-11-26T10:00:00Z",
+    *,
+    customer_id: int | None = 3,
+    status: str = "placed",
+    **fields: Any,
+) -> dict[str, Any]:
     """An order document as the orders pipeline writes it: one line of two units at 19.90."""
-    customer = None if customer_id is None else {
-        "id": customer_id, "name": "Ada", "email": "ada@x.org", "country": "GB"}
-    return {"id": order_id, "status": status, "customer_id": customer_id, "customer": customer,
-            "items": [{"line_no": 1, "product_id": 5, "sku": "SKU-5", "name": "Lamp",
-                       "quantity": 2, "unit_price": "19.90", "line_total": "39.80",
-                       "line_total_cents": 3980}],
-            "total": "39.80", "total_cents": 3980, "placed_at": placed_at,
-            "updated_at": placed_at, "source_lsn": 10, "source_ts_ms": 0,
-            "indexed_at": "2026-11-26T10:00:01Z", **fields}
+    customer = (
+        None if customer_id is None else {"id": customer_id, "name": "Ada", "email": "ada@x.org", "country": "GB"}
+    )
+    return {
+        "id": order_id,
+        "status": status,
+        "customer_id": customer_id,
+        "customer": customer,
+        "items": [
+            {
+                "line_no": 1,
+                "product_id": 5,
+                "sku": "SKU-5",
+                "name": "Lamp",
+                "quantity": 2,
+                "unit_price": "19.90",
+                "line_total": "39.80",
+                "line_total_cents": 3980,
+            }
+        ],
+        "total": "39.80",
+        "total_cents": 3980,
+        "placed_at": placed_at,
+        "updated_at": placed_at,
+        "source_lsn": 10,
+        "source_ts_ms": 0,
+        "indexed_at": "2026-11-26T10:00:01Z",
+        **fields,
+    }
 
 
 def by_price(doc: dict[str, Any]) -> tuple[int, ...]:
@@ -45,8 +81,7 @@ class FakeIndex:
     """Sorts by `key` (ascending) whatever the body asks; honours size and search_after, and
     keeps the bodies it was asked to search."""
 
-    def __init__(self, docs: list[dict[str, Any]],
-                 key: Callable[[dict[str, Any]], tuple[int, ...]] = by_price) -> None:
+    def __init__(self, docs: list[dict[str, Any]], key: Callable[[dict[str, Any]], tuple[int, ...]] = by_price) -> None:
         self.docs = {d["id"]: d for d in docs}
         self.key = key
         self.bodies: list[dict[str, Any]] = []
@@ -87,11 +122,11 @@ class FakeIndex:
         rows = sorted(self.docs.values(), key=self.key)
         if "search_after" in body:
             rows = [d for d in rows if self.key(d) > tuple(body["search_after"])]
-        hits = [{"_id": str(d["id"]), "_source": d, "sort": [*self.key(d), 7]}
-                for d in rows[:body["size"]]]
-        response: dict[str, Any] = {"hits": {"total": {"value": len(self.docs)}, "hits": hits},
-                                    "aggregations": {"category": {"buckets": [
-                                        {"key": "kitchen", "doc_count": len(self.docs)}]}}}
+        hits = [{"_id": str(d["id"]), "_source": d, "sort": [*self.key(d), 7]} for d in rows[: body["size"]]]
+        response: dict[str, Any] = {
+            "hits": {"total": {"value": len(self.docs)}, "hits": hits},
+            "aggregations": {"category": {"buckets": [{"key": "kitchen", "doc_count": len(self.docs)}]}},
+        }
         if pit_id is not None:
             response["pit_id"] = pit_id
         return response
@@ -112,17 +147,24 @@ class FakeWaiter:
             raise ReadModelBehind(token, 0.1, f"test says {projection.name} lags")
 
 
-def sales_bucket(period: str, category: str, orders: int, units: int,
-                 revenue_cents: int) -> dict[str, Any]:
+def sales_bucket(period: str, category: str, orders: int, units: int, revenue_cents: int) -> dict[str, Any]:
     """One composite bucket as Elasticsearch answers it (sums are doubles)."""
-    return {"key": {"period": period, "category": category}, "doc_count": 1,
-            "orders": {"value": float(orders)}, "units": {"value": float(units)},
-            "revenue_cents": {"value": float(revenue_cents)}}
+    return {
+        "key": {"period": period, "category": category},
+        "doc_count": 1,
+        "orders": {"value": float(orders)},
+        "units": {"value": float(units)},
+        "revenue_cents": {"value": float(revenue_cents)},
+    }
 
 
 def product_bucket(product_id: int, units: int, revenue_cents: int) -> dict[str, Any]:
-    return {"key": product_id, "doc_count": 1, "units": {"value": float(units)},
-            "revenue_cents": {"value": float(revenue_cents)}}
+    return {
+        "key": product_id,
+        "doc_count": 1,
+        "units": {"value": float(units)},
+        "revenue_cents": {"value": float(revenue_cents)},
+    }
 
 
 class FakeAggregates:
@@ -155,5 +197,4 @@ class FakeCatalogue:
 
     async def get_many(self, doc_ids, fields) -> dict[int, dict[str, Any]]:
         self.asked.append((list(doc_ids), list(fields)))
-        return {i: {f: self.docs[i][f] for f in fields if f in self.docs[i]}
-                for i in doc_ids if i in self.docs}
+        return {i: {f: self.docs[i][f] for f in fields if f in self.docs[i]} for i in doc_ids if i in self.docs}

@@ -1,4 +1,5 @@
 """Cursors round-trip, and anything damaged, edited or reused elsewhere is a 422 reason."""
+
 from __future__ import annotations
 
 import base64
@@ -23,12 +24,16 @@ def unb64(text: str) -> bytes:
 
 # scored: the first sort key is a relevance score (a float), else a long (cents, a count,
 # epoch millis of placed_at).
-@pytest.mark.parametrize("cursor,scored", [
-    (Cursor(FP, [1990, 7], PIT, 0), False),
-    (Cursor(FP, [2.7182817, 12], None, 2**63), True),
-    (Cursor(FP, [0.0, 1], PIT, 5), True),
-    (Cursor(FP, [1_795_687_200_123, 42], PIT, 5), False),
-    (Cursor(FP, [-(2**63), 2**63 - 1], None, 0), False)])
+@pytest.mark.parametrize(
+    "cursor,scored",
+    [
+        (Cursor(FP, [1990, 7], PIT, 0), False),
+        (Cursor(FP, [2.7182817, 12], None, 2**63), True),
+        (Cursor(FP, [0.0, 1], PIT, 5), True),
+        (Cursor(FP, [1_795_687_200_123, 42], PIT, 5), False),
+        (Cursor(FP, [-(2**63), 2**63 - 1], None, 0), False),
+    ],
+)
 def test_round_trip(cursor, scored):
     text = encode_cursor(cursor)
     assert set(text) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
@@ -57,26 +62,31 @@ def test_every_single_character_change_is_refused():
             continue
         replacement = "A" if char != "A" else "B"
         with pytest.raises(InvalidQuery):
-            decode_cursor(text[:i] + replacement + text[i + 1:], FP, False)
+            decode_cursor(text[:i] + replacement + text[i + 1 :], FP, False)
 
 
-@pytest.mark.parametrize("text", ["", "abc", "abc.", ".abc", "a.b.c", "####.####", "x" * 5000,
-                                  "eyJ2IjoxfQ.AAAA", "not base64!.AAAA"])
+@pytest.mark.parametrize(
+    "text", ["", "abc", "abc.", ".abc", "a.b.c", "####.####", "x" * 5000, "eyJ2IjoxfQ.AAAA", "not base64!.AAAA"]
+)
 def test_garbage_is_refused(text):
     with pytest.raises(InvalidQuery):
         decode_cursor(text, FP, True)
 
 
-@pytest.mark.parametrize("after,scored", [
-    ([1.5, 7], False),         # prices, counts and instants sort as integers
-    ([1990], False),           # the id tie-breaker is missing
-    ([1990, 7, 3], False),
-    ([True, 7], False),
-    (["1990", 7], False),
-    (["2026-11-26T10:00:00Z", 7], False),
-    ([1.0, 7.5], True),
-    ([None, 7], True),
-    ([2**64, 7], False)])
+@pytest.mark.parametrize(
+    "after,scored",
+    [
+        ([1.5, 7], False),  # prices, counts and instants sort as integers
+        ([1990], False),  # the id tie-breaker is missing
+        ([1990, 7, 3], False),
+        ([True, 7], False),
+        (["1990", 7], False),
+        (["2026-11-26T10:00:00Z", 7], False),
+        ([1.0, 7.5], True),
+        ([None, 7], True),
+        ([2**64, 7], False),
+    ],
+)
 def test_positions_that_do_not_fit_the_sort_are_refused(after, scored):
     # Built through the encoder, so only the position check can refuse them.
     with pytest.raises(InvalidQuery, match="position"):

@@ -1,8 +1,10 @@
 """The search body: user text only as match-family values, filters, facet, sorts, paging."""
+
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -10,8 +12,19 @@ from services.query_api.domain.query_dsl import search_body
 from services.query_api.domain.search import ProductSearch, SortOrder
 
 MATCH_FAMILY = {"match", "multi_match", "match_phrase", "match_bool_prefix"}
-HOSTILE = ['name:*', '{"query": {"match_all": {}}}', "*", '\\"', '"unbalanced', "a OR b AND (c",
-           "/.*/", "price_cents:[0 TO 1]", "x" * 256, "<script>", "té ☕ 茶"]
+HOSTILE = [
+    "name:*",
+    '{"query": {"match_all": {}}}',
+    "*",
+    '\\"',
+    '"unbalanced',
+    "a OR b AND (c",
+    "/.*/",
+    "price_cents:[0 TO 1]",
+    "x" * 256,
+    "<script>",
+    "té ☕ 茶",
+]
 
 
 def walk(node: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
@@ -32,8 +45,7 @@ def search(**fields: Any) -> ProductSearch:
 def test_user_text_only_lands_in_match_query_values(text):
     body = search_body(search(text=text), 21, 100)
     keys = {key for path, _ in walk(body) for key in path}
-    assert not keys & {"query_string", "simple_query_string", "wildcard", "regexp", "script",
-                       "prefix", "fuzzy"}
+    assert not keys & {"query_string", "simple_query_string", "wildcard", "regexp", "script", "prefix", "fuzzy"}
     places = [path for path, value in walk(body) if value == text]
     assert places, "the text should be searched"
     for path in places:
@@ -63,8 +75,9 @@ def test_inactive_hidden_unless_asked_for():
 
 
 def test_price_and_stock_filters():
-    filters = search_body(search(min_price_cents=1000, max_price_cents=2500, in_stock=False),
-                          21, 100)["query"]["bool"]["filter"]
+    filters = search_body(search(min_price_cents=1000, max_price_cents=2500, in_stock=False), 21, 100)["query"]["bool"][
+        "filter"
+    ]
     assert {"range": {"price_cents": {"gte": 1000, "lte": 2500}}} in filters
     assert {"term": {"in_stock": False}} in filters
     only_min = search_body(search(min_price_cents=0), 21, 100)["query"]["bool"]["filter"]
@@ -79,10 +92,15 @@ def test_category_narrows_hits_but_not_its_own_facet():
     assert "post_filter" not in search_body(search(), 21, 100)
 
 
-@pytest.mark.parametrize("order,first", [(SortOrder.relevance, {"_score": "desc"}),
-                                         (SortOrder.price_asc, {"price_cents": "asc"}),
-                                         (SortOrder.price_desc, {"price_cents": "desc"}),
-                                         (SortOrder.popularity, {"units_sold": "desc"})])
+@pytest.mark.parametrize(
+    "order,first",
+    [
+        (SortOrder.relevance, {"_score": "desc"}),
+        (SortOrder.price_asc, {"price_cents": "asc"}),
+        (SortOrder.price_desc, {"price_cents": "desc"}),
+        (SortOrder.popularity, {"units_sold": "desc"}),
+    ],
+)
 def test_every_sort_ends_with_the_id_tie_breaker(order, first):
     sort = search_body(search(sort=order), 21, 100)["sort"]
     assert sort == [first, {"id": "asc"}]

@@ -1,4 +1,5 @@
 """The HTTP edge without servers: validation → 422, domain errors → 404/503/504, JSON shapes."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -15,15 +16,27 @@ from services.query_api.settings import QueryApiSettings
 
 from .fakes import FakeIndex, FakeWaiter, product_doc
 
-PRODUCT_KEYS = {"id", "sku", "name", "description", "category", "brand", "price", "active", "on_hand",
-                "in_stock", "units_sold"}
+PRODUCT_KEYS = {
+    "id",
+    "sku",
+    "name",
+    "description",
+    "category",
+    "brand",
+    "price",
+    "active",
+    "on_hand",
+    "in_stock",
+    "units_sold",
+}
 
 
 def client_for(index, waiter=None):
     # No `with`: the lifespan (which would connect to Elasticsearch) does not run.
     app = create_app(QueryApiSettings())
-    consistency = ReadYourWrites(waiter or FakeWaiter(), Projection("products", ("t",)),
-                                 app.state.metrics.observe_consistency_wait)
+    consistency = ReadYourWrites(
+        waiter or FakeWaiter(), Projection("products", ("t",)), app.state.metrics.observe_consistency_wait
+    )
     app.state.read_side = SimpleNamespace(products=ProductQueries(index, consistency, 10, True))
     return TestClient(app, raise_server_exceptions=False)
 
@@ -51,18 +64,33 @@ def test_unknown_id_is_404(api):
     assert (response.status_code, response.json()) == (404, {"detail": "product 42 not found"})
 
 
-@pytest.mark.parametrize("path", ["/products/abc", "/products/1.5", "/products/0",
-                                  "/products/-3", "/products/99999999999999999999"])
+@pytest.mark.parametrize(
+    "path", ["/products/abc", "/products/1.5", "/products/0", "/products/-3", "/products/99999999999999999999"]
+)
 def test_bad_ids_are_422(api, path):
     response = api.get(path)
     assert response.status_code == 422 and isinstance(response.json()["detail"], str)
 
 
-@pytest.mark.parametrize("params", [
-    {"size": 0}, {"size": 101}, {"size": "ten"}, {"sort": "cheapest"}, {"min_price": "abc"},
-    {"min_price": "-1"}, {"max_price": "1.001"}, {"min_price": "5", "max_price": "4.99"},
-    {"in_stock": "maybe"}, {"q": "x" * 257}, {"cursor": "not-a-cursor"}, {"cursor": "x" * 5000},
-    {"category": ""}, {"category": "c" * 101}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"size": 0},
+        {"size": 101},
+        {"size": "ten"},
+        {"sort": "cheapest"},
+        {"min_price": "abc"},
+        {"min_price": "-1"},
+        {"max_price": "1.001"},
+        {"min_price": "5", "max_price": "4.99"},
+        {"in_stock": "maybe"},
+        {"q": "x" * 257},
+        {"cursor": "not-a-cursor"},
+        {"cursor": "x" * 5000},
+        {"category": ""},
+        {"category": "c" * 101},
+    ],
+)
 def test_bad_search_parameters_are_422(api, params):
     response = api.get("/products/search", params=params)
     assert response.status_code == 422, response.text
@@ -71,8 +99,7 @@ def test_bad_search_parameters_are_422(api, params):
 
 def test_a_cursor_with_other_parameters_is_422(api):
     cursor = api.get("/products/search", params={"sort": "price_asc", "size": 1}).json()["next_cursor"]
-    response = api.get("/products/search", params={"sort": "price_desc", "size": 1,
-                                                   "cursor": cursor})
+    response = api.get("/products/search", params={"sort": "price_desc", "size": 1, "cursor": cursor})
     assert response.status_code == 422 and "different search" in response.json()["detail"]
 
 
@@ -91,8 +118,7 @@ def test_behind_is_504_and_counted():
     metrics = api.get("/metrics").text
     assert "readside_query_consistency_timeouts_total 1.0" in metrics
     assert 'readside_query_consistency_wait_seconds_count{outcome="timeout"} 1.0' in metrics
-    assert ('readside_query_requests_total{method="GET",route="/products/{product_id}",'
-            'status="504"} 1.0') in metrics
+    assert ('readside_query_requests_total{method="GET",route="/products/{product_id}",status="504"} 1.0') in metrics
 
 
 def test_unavailable_read_model_is_503():

@@ -1,4 +1,5 @@
 """The order and customer routes without servers: JSON shapes, 404s, 422s, 503/504, OpenAPI."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -18,11 +19,19 @@ from .fakes import FakeIndex, FakeWaiter, newest_first, order_doc
 
 ORDER_KEYS = {"id", "status", "customer", "items", "total", "placed_at", "updated_at"}
 LINE_KEYS = {"line_no", "product_id", "sku", "name", "quantity", "unit_price", "line_total"}
-CUSTOMER_KEYS = {"id", "email", "name", "country", "order_count", "lifetime_value",
-                 "last_order_at"}
-ADA = {"id": 3, "email": "ada@x.org", "name": "Ada", "country": "GB", "order_count": 2,
-       "lifetime_value": "79.6", "lifetime_value_cents": 7960,
-       "last_order_at": "2026-11-26T10:00:02Z", "source_lsn": 5, "indexed_at": "x"}
+CUSTOMER_KEYS = {"id", "email", "name", "country", "order_count", "lifetime_value", "last_order_at"}
+ADA = {
+    "id": 3,
+    "email": "ada@x.org",
+    "name": "Ada",
+    "country": "GB",
+    "order_count": 2,
+    "lifetime_value": "79.6",
+    "lifetime_value_cents": 7960,
+    "last_order_at": "2026-11-26T10:00:02Z",
+    "source_lsn": 5,
+    "indexed_at": "x",
+}
 TOKEN = "v1.AAAAFrN02Eg"
 
 
@@ -37,14 +46,13 @@ def client_for(orders, customers, waiter=None):
 
     app.state.read_side = SimpleNamespace(
         orders=OrderQueries(orders, reading("orders"), use_snapshots=True),
-        customers=CustomerQueries(customers, orders, reading("customers"),
-                                  reading("customers", "orders")))
+        customers=CustomerQueries(customers, orders, reading("customers"), reading("customers", "orders")),
+    )
     return TestClient(app, raise_server_exceptions=False)
 
 
 def orders_index():
-    return FakeIndex([order_doc(i, f"2026-11-26T10:00:0{i}Z") for i in range(1, 4)],
-                     key=newest_first)
+    return FakeIndex([order_doc(i, f"2026-11-26T10:00:0{i}Z") for i in range(1, 4)], key=newest_first)
 
 
 @pytest.fixture
@@ -71,9 +79,15 @@ def test_search_shape_and_pages(api):
 
 def test_customer_shape(api):
     body = api.get("/customers/3").json()
-    assert body == {"id": 3, "email": "ada@x.org", "name": "Ada", "country": "GB",
-                    "order_count": 2, "lifetime_value": "79.60",
-                    "last_order_at": "2026-11-26T10:00:02Z"}
+    assert body == {
+        "id": 3,
+        "email": "ada@x.org",
+        "name": "Ada",
+        "country": "GB",
+        "order_count": 2,
+        "lifetime_value": "79.60",
+        "last_order_at": "2026-11-26T10:00:02Z",
+    }
     assert set(body) == CUSTOMER_KEYS
 
 
@@ -83,29 +97,46 @@ def test_customer_orders_shape(api):
     assert [o["id"] for o in body["hits"]] == [3, 2, 1]
 
 
-@pytest.mark.parametrize("path,detail", [("/orders/42", "order 42 not found"),
-                                         ("/customers/42", "customer 42 not found"),
-                                         ("/customers/42/orders", "customer 42 not found")])
+@pytest.mark.parametrize(
+    "path,detail",
+    [
+        ("/orders/42", "order 42 not found"),
+        ("/customers/42", "customer 42 not found"),
+        ("/customers/42/orders", "customer 42 not found"),
+    ],
+)
 def test_unknown_ids_are_404(api, path, detail):
     response = api.get(path)
     assert (response.status_code, response.json()) == (404, {"detail": detail})
 
 
-@pytest.mark.parametrize("path", [
-    "/orders/{}", "/customers/{}", "/customers/{}/orders"])
+@pytest.mark.parametrize("path", ["/orders/{}", "/customers/{}", "/customers/{}/orders"])
 @pytest.mark.parametrize("raw", ["abc", "1.5", "0", "-3", "9223372036854775808", "1e3"])
 def test_bad_ids_are_422(api, path, raw):
     response = api.get(path.format(raw))
     assert response.status_code == 422 and isinstance(response.json()["detail"], str)
 
 
-@pytest.mark.parametrize("params", [
-    {"status": "lost"}, {"status": ["paid", "nope"]}, {"customer_id": 0},
-    {"customer_id": "x"}, {"customer_id": 2**63}, {"placed_from": "yesterday"},
-    {"placed_to": "2026-11-26"}, {"placed_from": "2026-11-26T10:00:00"},
-    {"placed_from": "2026-11-27T00:00:00Z", "placed_to": "2026-11-26T00:00:00Z"},
-    {"placed_from": "9" * 65}, {"size": 0}, {"size": 101}, {"q": "x" * 257},
-    {"cursor": "not-a-cursor"}, {"cursor": "x" * 5000}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"status": "lost"},
+        {"status": ["paid", "nope"]},
+        {"customer_id": 0},
+        {"customer_id": "x"},
+        {"customer_id": 2**63},
+        {"placed_from": "yesterday"},
+        {"placed_to": "2026-11-26"},
+        {"placed_from": "2026-11-26T10:00:00"},
+        {"placed_from": "2026-11-27T00:00:00Z", "placed_to": "2026-11-26T00:00:00Z"},
+        {"placed_from": "9" * 65},
+        {"size": 0},
+        {"size": 101},
+        {"q": "x" * 257},
+        {"cursor": "not-a-cursor"},
+        {"cursor": "x" * 5000},
+    ],
+)
 def test_bad_search_parameters_are_422(api, params):
     response = api.get("/orders/search", params=params)
     assert response.status_code == 422, response.text
@@ -113,13 +144,13 @@ def test_bad_search_parameters_are_422(api, params):
 
 
 def test_reversed_window_says_why(api):
-    detail = api.get("/orders/search", params={"placed_from": "2026-11-27T00:00:00Z",
-                                               "placed_to": "2026-11-26T00:00:00Z"}).json()
+    detail = api.get(
+        "/orders/search", params={"placed_from": "2026-11-27T00:00:00Z", "placed_to": "2026-11-26T00:00:00Z"}
+    ).json()
     assert "must not be after placed_to" in detail["detail"]
 
 
-@pytest.mark.parametrize("params", [{"status": "lost"}, {"size": 0}, {"size": 1001},
-                                    {"size": "many"}])
+@pytest.mark.parametrize("params", [{"status": "lost"}, {"size": 0}, {"size": 1001}, {"size": "many"}])
 def test_bad_customer_order_parameters_are_422(api, params):
     assert api.get("/customers/3/orders", params=params).status_code == 422
 
@@ -130,16 +161,15 @@ def test_customer_orders_size_allows_up_to_1000(api):
 
 def test_an_order_search_cursor_only_continues_its_own_search(api):
     cursor = api.get("/orders/search", params={"size": 1}).json()["next_cursor"]
-    response = api.get("/orders/search", params={"size": 1, "status": "paid",
-                                                 "cursor": cursor})
+    response = api.get("/orders/search", params={"size": 1, "status": "paid", "cursor": cursor})
     assert response.status_code == 422 and "different search" in response.json()["detail"]
 
 
-@pytest.mark.parametrize("path", ["/orders/1", "/orders/search", "/customers/3",
-                                  "/customers/3/orders"])
+@pytest.mark.parametrize("path", ["/orders/1", "/orders/search", "/customers/3", "/customers/3/orders"])
 def test_tokens_are_checked_and_honoured(path):
     malformed = client_for(orders_index(), FakeIndex([ADA])).get(
-        path, headers={"X-Consistency-Token": "v1.AAAAFrN02Eh"})
+        path, headers={"X-Consistency-Token": "v1.AAAAFrN02Eh"}
+    )
     assert malformed.status_code == 422 and "X-Consistency-Token" in malformed.json()["detail"]
     behind = client_for(orders_index(), FakeIndex([ADA]), FakeWaiter(behind=True))
     response = behind.get(path, headers={"X-Consistency-Token": TOKEN})
@@ -160,8 +190,12 @@ def test_unavailable_read_model_is_503():
 
 def test_openapi_documents_the_reads(api):
     spec = api.get("/openapi.json").json()
-    assert {"/orders/search", "/orders/{order_id}", "/customers/{customer_id}",
-            "/customers/{customer_id}/orders"} <= set(spec["paths"])
+    assert {
+        "/orders/search",
+        "/orders/{order_id}",
+        "/customers/{customer_id}",
+        "/customers/{customer_id}/orders",
+    } <= set(spec["paths"])
     schemas = spec["components"]["schemas"]
     assert set(schemas["Order"]["properties"]) == ORDER_KEYS
     assert set(schemas["OrderLine"]["properties"]) == LINE_KEYS

@@ -1,4 +1,5 @@
 """Order and customer reads over fake indices: pages, tokens on one or two projections, 404s."""
+
 from __future__ import annotations
 
 import asyncio
@@ -7,8 +8,7 @@ import pytest
 
 from services.query_api.consistency.waiter import Projection
 from services.query_api.domain.cursor import Cursor, encode_cursor
-from services.query_api.domain.errors import (CustomerNotFound, InvalidQuery, OrderNotFound,
-                                              ReadModelBehind)
+from services.query_api.domain.errors import CustomerNotFound, InvalidQuery, OrderNotFound, ReadModelBehind
 from services.query_api.domain.order_search import OrderSearch
 from services.query_api.service_layer.consistency import ReadYourWrites
 from services.query_api.service_layer.customers import CustomerQueries
@@ -19,8 +19,15 @@ from .fakes import FakeIndex, FakeWaiter, newest_first, order_doc
 ORDERS = Projection("orders", ("t",))
 CUSTOMERS = Projection("customers", ("t",))
 TOKEN_1000 = "v1.AAAAAAAAA-g"
-ADA = {"id": 3, "email": "ada@x.org", "name": "Ada", "country": "GB", "order_count": 2,
-       "lifetime_value": "79.60", "last_order_at": "2026-11-26T12:00:00Z"}
+ADA = {
+    "id": 3,
+    "email": "ada@x.org",
+    "name": "Ada",
+    "country": "GB",
+    "order_count": 2,
+    "lifetime_value": "79.60",
+    "last_order_at": "2026-11-26T12:00:00Z",
+}
 
 
 def run(coro):
@@ -34,18 +41,19 @@ def order_index(count=5):
 
 
 def order_queries(index, waiter=None, observed=None):
-    observe = (lambda outcome, s: observed.append(outcome)) if observed is not None else (
-        lambda outcome, s: None)
-    return OrderQueries(index, ReadYourWrites(waiter or FakeWaiter(), ORDERS, observe),
-                        use_snapshots=True)
+    observe = (lambda outcome, s: observed.append(outcome)) if observed is not None else (lambda outcome, s: None)
+    return OrderQueries(index, ReadYourWrites(waiter or FakeWaiter(), ORDERS, observe), use_snapshots=True)
 
 
 def customer_queries(customers, orders, waiter=None, observed=None):
-    observe = (lambda outcome, s: observed.append(outcome)) if observed is not None else (
-        lambda outcome, s: None)
+    observe = (lambda outcome, s: observed.append(outcome)) if observed is not None else (lambda outcome, s: None)
     waiter = waiter or FakeWaiter()
-    return CustomerQueries(customers, orders, ReadYourWrites(waiter, CUSTOMERS, observe),
-                           ReadYourWrites(waiter, (CUSTOMERS, ORDERS), observe))
+    return CustomerQueries(
+        customers,
+        orders,
+        ReadYourWrites(waiter, CUSTOMERS, observe),
+        ReadYourWrites(waiter, (CUSTOMERS, ORDERS), observe),
+    )
 
 
 def test_get_an_order():
@@ -128,8 +136,7 @@ def test_a_customers_orders_wait_for_both_projections():
 @pytest.mark.parametrize("lagging", [{"orders"}, {"customers"}])
 def test_either_projection_lagging_is_504(lagging):
     observed: list[str] = []
-    reads = customer_queries(FakeIndex([ADA]), order_index(), FakeWaiter(behind=lagging),
-                             observed)
+    reads = customer_queries(FakeIndex([ADA]), order_index(), FakeWaiter(behind=lagging), observed)
     with pytest.raises(ReadModelBehind, match=f"test says {next(iter(lagging))} lags"):
         run(reads.orders(3, (), 100, TOKEN_1000))
     assert observed == ["timeout"], "one read, one observation"

@@ -1,16 +1,16 @@
 """Order-search parameters: instants, statuses, the window, ids in text, the fingerprint."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from services.query_api.domain.errors import InvalidQuery
-from services.query_api.domain.order_search import (OrderSearch, order_id_in, parse_instant,
-                                                    parse_statuses)
+from services.query_api.domain.order_search import OrderSearch, order_id_in, parse_instant, parse_statuses
 from services.query_api.domain.orders import OrderStatus
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def params(**overrides):
@@ -18,20 +18,33 @@ def params(**overrides):
     return OrderSearch.from_params(**{**base, **overrides})
 
 
-@pytest.mark.parametrize("text,instant", [
-    ("2026-11-26T10:00:00Z", datetime(2026, 11, 26, 10, tzinfo=UTC)),
-    ("2026-11-26T10:00:00.123456Z", datetime(2026, 11, 26, 10, 0, 0, 123456, tzinfo=UTC)),
-    ("2026-11-26T12:30:00+02:30", datetime(2026, 11, 26, 10, tzinfo=UTC)),
-    ("2026-11-26T05:00:00-05:00", datetime(2026, 11, 26, 10, tzinfo=UTC)),
-    ("2026-11-26 10:00:00+00:00", datetime(2026, 11, 26, 10, tzinfo=UTC))])
+@pytest.mark.parametrize(
+    "text,instant",
+    [
+        ("2026-11-26T10:00:00Z", datetime(2026, 11, 26, 10, tzinfo=UTC)),
+        ("2026-11-26T10:00:00.123456Z", datetime(2026, 11, 26, 10, 0, 0, 123456, tzinfo=UTC)),
+        ("2026-11-26T12:30:00+02:30", datetime(2026, 11, 26, 10, tzinfo=UTC)),
+        ("2026-11-26T05:00:00-05:00", datetime(2026, 11, 26, 10, tzinfo=UTC)),
+        ("2026-11-26 10:00:00+00:00", datetime(2026, 11, 26, 10, tzinfo=UTC)),
+    ],
+)
 def test_instants_become_utc(text, instant):
     parsed = parse_instant(text, "placed_from")
     assert parsed == instant and parsed.utcoffset().total_seconds() == 0
 
 
-@pytest.mark.parametrize("text", ["yesterday", "", "2026-13-01T00:00:00Z", "2026-11-31T00:00Z",
-                                  "1790000000000", "2026-11-26T25:00:00Z",
-                                  "2026-11-26T10:00Z junk"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "yesterday",
+        "",
+        "2026-13-01T00:00:00Z",
+        "2026-11-31T00:00Z",
+        "1790000000000",
+        "2026-11-26T25:00:00Z",
+        "2026-11-26T10:00Z junk",
+    ],
+)
 def test_garbage_instants_are_refused(text):
     with pytest.raises(InvalidQuery, match="placed_from must be an ISO-8601 instant"):
         parse_instant(text, "placed_from")
@@ -58,16 +71,25 @@ def test_the_window_must_not_be_reversed():
 def test_statuses_are_a_set_of_known_ones():
     assert parse_statuses([OrderStatus.shipped, "paid", "paid"]) == ("paid", "shipped")
     assert parse_statuses(None) == ()
-    with pytest.raises(InvalidQuery, match="status must be one of placed, paid, shipped, "
-                                           "cancelled"):
+    with pytest.raises(InvalidQuery, match="status must be one of placed, paid, shipped, cancelled"):
         parse_statuses(["lost"])
 
 
-@pytest.mark.parametrize("text,order_id", [("42", 42), (" 42 ", None), ("0", None),
-                                           ("9223372036854775807", 2**63 - 1),
-                                           ("9223372036854775808", None), ("-3", None),
-                                           ("4 2", None), ("42a", None), ("٤٢", None),
-                                           (None, None)])
+@pytest.mark.parametrize(
+    "text,order_id",
+    [
+        ("42", 42),
+        (" 42 ", None),
+        ("0", None),
+        ("9223372036854775807", 2**63 - 1),
+        ("9223372036854775808", None),
+        ("-3", None),
+        ("4 2", None),
+        ("42a", None),
+        ("٤٢", None),
+        (None, None),
+    ],
+)
 def test_a_whole_number_in_the_text_names_an_order(text, order_id):
     assert order_id_in(text) == order_id
 
@@ -86,19 +108,48 @@ def test_customer_id_is_a_bigint():
 
 
 def test_fingerprint_depends_on_what_decides_the_result_list():
-    base = params(q="lamp", statuses=["paid"], customer_id=3,
-                  placed_from="2026-11-26T10:00:00Z", placed_to="2026-11-27T00:00:00Z")
-    assert base.fingerprint() == params(q=" lamp ", statuses=["paid", "paid"], customer_id=3,
-                                        placed_from="2026-11-26T11:00:00+01:00",
-                                        placed_to="2026-11-27T00:00:00+00:00").fingerprint()
-    variants = [params(q="lamps", statuses=["paid"], customer_id=3,
-                       placed_from="2026-11-26T10:00:00Z", placed_to="2026-11-27T00:00:00Z"),
-                params(q="lamp", statuses=["placed"], customer_id=3,
-                       placed_from="2026-11-26T10:00:00Z", placed_to="2026-11-27T00:00:00Z"),
-                params(q="lamp", statuses=["paid"], customer_id=4,
-                       placed_from="2026-11-26T10:00:00Z", placed_to="2026-11-27T00:00:00Z"),
-                params(q="lamp", statuses=["paid"], customer_id=3,
-                       placed_from="2026-11-26T10:00:01Z", placed_to="2026-11-27T00:00:00Z"),
-                params(q="lamp", statuses=["paid"], customer_id=3,
-                       placed_from="2026-11-26T10:00:00Z", placed_to=None)]
+    base = params(
+        q="lamp", statuses=["paid"], customer_id=3, placed_from="2026-11-26T10:00:00Z", placed_to="2026-11-27T00:00:00Z"
+    )
+    assert (
+        base.fingerprint()
+        == params(
+            q=" lamp ",
+            statuses=["paid", "paid"],
+            customer_id=3,
+            placed_from="2026-11-26T11:00:00+01:00",
+            placed_to="2026-11-27T00:00:00+00:00",
+        ).fingerprint()
+    )
+    variants = [
+        params(
+            q="lamps",
+            statuses=["paid"],
+            customer_id=3,
+            placed_from="2026-11-26T10:00:00Z",
+            placed_to="2026-11-27T00:00:00Z",
+        ),
+        params(
+            q="lamp",
+            statuses=["placed"],
+            customer_id=3,
+            placed_from="2026-11-26T10:00:00Z",
+            placed_to="2026-11-27T00:00:00Z",
+        ),
+        params(
+            q="lamp",
+            statuses=["paid"],
+            customer_id=4,
+            placed_from="2026-11-26T10:00:00Z",
+            placed_to="2026-11-27T00:00:00Z",
+        ),
+        params(
+            q="lamp",
+            statuses=["paid"],
+            customer_id=3,
+            placed_from="2026-11-26T10:00:01Z",
+            placed_to="2026-11-27T00:00:00Z",
+        ),
+        params(q="lamp", statuses=["paid"], customer_id=3, placed_from="2026-11-26T10:00:00Z", placed_to=None),
+    ]
     assert len({v.fingerprint() for v in variants} | {base.fingerprint()}) == len(variants) + 1

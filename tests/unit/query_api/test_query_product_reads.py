@@ -1,4 +1,5 @@
 """Product reads over a fake index: snapshots across pages, tokens, expiry, not found."""
+
 from __future__ import annotations
 
 import asyncio
@@ -19,8 +20,7 @@ TOKEN_2000 = "v1.AAAAAAAAB9A"
 
 
 def queries(index, waiter=None, use_snapshots=True, observed=None):
-    observe = (lambda outcome, s: observed.append(outcome)) if observed is not None else (
-        lambda outcome, s: None)
+    observe = (lambda outcome, s: observed.append(outcome)) if observed is not None else (lambda outcome, s: None)
     consistency = ReadYourWrites(waiter or FakeWaiter(), Projection("products", ("t",)), observe)
     return ProductQueries(index, consistency, facet_size=10, use_snapshots=use_snapshots)
 

@@ -1,9 +1,16 @@
 """Judging a projection's progress from checkpoints and Kafka end offsets (pure)."""
+
 from __future__ import annotations
 
-from services.query_api.consistency.progress import (Checkpoint, Partition, checkpoint_id,
-                                                     describe_lag, lagging,
-                                                     newest_applied_lsn, offsets_to_reach)
+from services.query_api.consistency.progress import (
+    Checkpoint,
+    Partition,
+    checkpoint_id,
+    describe_lag,
+    lagging,
+    newest_applied_lsn,
+    offsets_to_reach,
+)
 
 HB0 = Partition("readside.public.debezium_heartbeat", 0)
 P0 = Partition("readside.public.products", 0)

@@ -1,4 +1,5 @@
 """The progress feed's memory: the highest position per source partition, whatever order reports come in."""
+
 from __future__ import annotations
 
 import asyncio
@@ -20,9 +21,15 @@ def feed() -> ProgressFeed:
 
 
 def report(projection: str, *positions: tuple[Partition, int, int | None]) -> bytes:
-    return json.dumps({"projection": projection, "positions": [
-        {"topic": p.topic, "partition": p.partition, "offset": offset, "lsn": lsn}
-        for p, offset, lsn in positions]}).encode()
+    return json.dumps(
+        {
+            "projection": projection,
+            "positions": [
+                {"topic": p.topic, "partition": p.partition, "offset": offset, "lsn": lsn}
+                for p, offset, lsn in positions
+            ],
+        }
+    ).encode()
 
 
 def held(f: ProgressFeed, projection: str) -> dict:
@@ -30,6 +37,7 @@ def held(f: ProgressFeed, projection: str) -> dict:
         found = await f.read_many({projection: [P0, P1]})
         await f.close()
         return found[projection]
+
     return asyncio.run(read())
 
 

@@ -1,4 +1,5 @@
 """Search parameters: money to cents, cross-field checks, and the query fingerprint."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,13 +9,21 @@ from services.query_api.domain.search import ProductSearch, SortOrder, money_to_
 
 
 def params(**overrides):
-    base = dict(q=None, categories=None, min_price=None, max_price=None, in_stock=None,
-                include_inactive=False, sort=SortOrder.relevance)
+    base = dict(
+        q=None,
+        categories=None,
+        min_price=None,
+        max_price=None,
+        in_stock=None,
+        include_inactive=False,
+        sort=SortOrder.relevance,
+    )
     return ProductSearch.from_params(**{**base, **overrides})
 
 
-@pytest.mark.parametrize("text,cents", [("0", 0), ("19.9", 1990), ("19.90", 1990),
-                                        ("0.01", 1), ("9999999999.99", 999_999_999_999)])
+@pytest.mark.parametrize(
+    "text,cents", [("0", 0), ("19.9", 1990), ("19.90", 1990), ("0.01", 1), ("9999999999.99", 999_999_999_999)]
+)
 def test_money_to_cents(text, cents):
     assert money_to_cents(text, "min_price") == cents
 
@@ -44,14 +53,16 @@ def test_over_long_text_is_refused():
 
 def test_fingerprint_depends_on_what_decides_the_result_list():
     base = params(q="teapot", categories=["kitchen"], min_price="1", in_stock=True)
-    assert base.fingerprint() == params(q=" teapot ", categories=["kitchen", "kitchen"],
-                                        min_price="1.00", in_stock=True).fingerprint()
-    variants = [params(q="kettle", categories=["kitchen"], min_price="1", in_stock=True),
-                params(q="teapot", categories=["garden"], min_price="1", in_stock=True),
-                params(q="teapot", categories=["kitchen"], min_price="2", in_stock=True),
-                params(q="teapot", categories=["kitchen"], min_price="1", in_stock=False),
-                params(q="teapot", categories=["kitchen"], min_price="1", in_stock=True,
-                       include_inactive=True),
-                params(q="teapot", categories=["kitchen"], min_price="1", in_stock=True,
-                       sort=SortOrder.price_asc)]
+    assert (
+        base.fingerprint()
+        == params(q=" teapot ", categories=["kitchen", "kitchen"], min_price="1.00", in_stock=True).fingerprint()
+    )
+    variants = [
+        params(q="kettle", categories=["kitchen"], min_price="1", in_stock=True),
+        params(q="teapot", categories=["garden"], min_price="1", in_stock=True),
+        params(q="teapot", categories=["kitchen"], min_price="2", in_stock=True),
+        params(q="teapot", categories=["kitchen"], min_price="1", in_stock=False),
+        params(q="teapot", categories=["kitchen"], min_price="1", in_stock=True, include_inactive=True),
+        params(q="teapot", categories=["kitchen"], min_price="1", in_stock=True, sort=SortOrder.price_asc),
+    ]
     assert len({v.fingerprint() for v in variants} | {base.fingerprint()}) == len(variants) + 1

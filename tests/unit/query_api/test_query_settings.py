@@ -1,16 +1,32 @@
 """QueryApiSettings: defaults, READSIDE_* environment names, topic lists."""
+
 from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
 
-from services.query_api.settings import (CUSTOMERS_INPUT_TOPICS, ORDERS_INPUT_TOPICS,
-                                         PRODUCTS_INPUT_TOPICS, QueryApiSettings)
+from services.query_api.settings import (
+    CUSTOMERS_INPUT_TOPICS,
+    ORDERS_INPUT_TOPICS,
+    PRODUCTS_INPUT_TOPICS,
+    QueryApiSettings,
+)
 
-NAMES = ("ELASTICSEARCH_URL", "KAFKA_BOOTSTRAP", "QUERY_API_HOST", "QUERY_API_PORT",
-         "CONSISTENCY_WAIT_S", "PRODUCTS_INPUT_TOPICS", "PRODUCTS_INDEX", "ORDERS_INDEX",
-         "ORDERS_PROJECTION", "ORDERS_INPUT_TOPICS", "CUSTOMERS_INDEX", "CUSTOMERS_PROJECTION",
-         "CUSTOMERS_INPUT_TOPICS")
+NAMES = (
+    "ELASTICSEARCH_URL",
+    "KAFKA_BOOTSTRAP",
+    "QUERY_API_HOST",
+    "QUERY_API_PORT",
+    "CONSISTENCY_WAIT_S",
+    "PRODUCTS_INPUT_TOPICS",
+    "PRODUCTS_INDEX",
+    "ORDERS_INDEX",
+    "ORDERS_PROJECTION",
+    "ORDERS_INPUT_TOPICS",
+    "CUSTOMERS_INDEX",
+    "CUSTOMERS_PROJECTION",
+    "CUSTOMERS_INPUT_TOPICS",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -34,11 +50,14 @@ def test_defaults():
 def test_orders_and_customers_defaults_follow_the_contract():
     settings = QueryApiSettings()
     assert (settings.orders_index, settings.customers_index) == ("orders", "customers")
-    assert (settings.orders_projection, settings.customers_projection) == ("orders",
-                                                                           "customers")
-    contract = {"readside.public.orders", "readside.public.order_items",
-                "readside.public.customers", "readside.public.products",
-                "readside.public.debezium_heartbeat"}
+    assert (settings.orders_projection, settings.customers_projection) == ("orders", "customers")
+    contract = {
+        "readside.public.orders",
+        "readside.public.order_items",
+        "readside.public.customers",
+        "readside.public.products",
+        "readside.public.debezium_heartbeat",
+    }
     assert set(settings.orders_input_topics) == set(ORDERS_INPUT_TOPICS) == contract
     assert set(settings.customers_input_topics) == set(CUSTOMERS_INPUT_TOPICS) == contract
 
@@ -59,11 +78,18 @@ def test_reads_the_environment(monkeypatch):
     assert settings.customers_index == "customers_v9"
 
 
-@pytest.mark.parametrize("field,value", [("consistency_wait_s", 0), ("query_api_port", 0),
-                                         ("products_input_topics", ""),
-                                         ("orders_input_topics", " , "),
-                                         ("customers_input_topics", ()), ("orders_index", ""),
-                                         ("search_pit_keep_alive", "forever")])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("consistency_wait_s", 0),
+        ("query_api_port", 0),
+        ("products_input_topics", ""),
+        ("orders_input_topics", " , "),
+        ("customers_input_topics", ()),
+        ("orders_index", ""),
+        ("search_pit_keep_alive", "forever"),
+    ],
+)
 def test_nonsense_is_refused(field, value):
     with pytest.raises(ValidationError):
         QueryApiSettings(**{field: value})

@@ -1,10 +1,9 @@
 """The statistics' aggregation bodies and the reading of their answers, without a server."""
+
 from __future__ import annotations
 
-from services.query_api.domain.stats import (DayRange, SalesQuery, SalesRow, StatsInterval,
-                                             TopProductsQuery)
-from services.query_api.domain.stats_dsl import (sales_body, sales_page, top_buckets,
-                                                 top_products_body)
+from services.query_api.domain.stats import DayRange, SalesQuery, SalesRow, StatsInterval, TopProductsQuery
+from services.query_api.domain.stats_dsl import sales_body, sales_page, top_buckets, top_products_body
 
 from .fakes import product_bucket, sales_bucket
 
@@ -15,38 +14,45 @@ def test_sales_buckets_are_day_by_category_with_their_sums():
     body = sales_body(NOVEMBER)
     composite = body["aggs"]["series"]["composite"]
     assert composite["sources"] == [
-        {"period": {"date_histogram": {"field": "day", "calendar_interval": "day",
-                                       "format": "yyyy-MM-dd"}}},
-        {"category": {"terms": {"field": "category"}}}]
+        {"period": {"date_histogram": {"field": "day", "calendar_interval": "day", "format": "yyyy-MM-dd"}}},
+        {"category": {"terms": {"field": "category"}}},
+    ]
     assert body["aggs"]["series"]["aggs"] == {
-        "orders": {"sum": {"field": "orders"}}, "units": {"sum": {"field": "units"}},
-        "revenue_cents": {"sum": {"field": "revenue_cents"}}}
+        "orders": {"sum": {"field": "orders"}},
+        "units": {"sum": {"field": "units"}},
+        "revenue_cents": {"sum": {"field": "revenue_cents"}},
+    }
     assert body["size"] == 0 and "after" not in composite
-    assert body["query"] == {"bool": {"filter": [{"range": {"day": {
-        "gte": "2026-11-01", "lte": "2026-11-30", "format": "yyyy-MM-dd"}}}]}}
+    assert body["query"] == {
+        "bool": {"filter": [{"range": {"day": {"gte": "2026-11-01", "lte": "2026-11-30", "format": "yyyy-MM-dd"}}}]}
+    }
 
 
 def test_months_and_a_category_and_open_ranges():
-    query = SalesQuery.from_params(first=None, last="2026-11-30", interval="month",
-                                   category="lighting")
+    query = SalesQuery.from_params(first=None, last="2026-11-30", interval="month", category="lighting")
     body = sales_body(query, after={"period": "2026-10", "category": "kitchen"})
     period = body["aggs"]["series"]["composite"]["sources"][0]["period"]["date_histogram"]
     assert (period["calendar_interval"], period["format"]) == ("month", "yyyy-MM")
-    assert body["aggs"]["series"]["composite"]["after"] == {"period": "2026-10",
-                                                            "category": "kitchen"}
+    assert body["aggs"]["series"]["composite"]["after"] == {"period": "2026-10", "category": "kitchen"}
     assert body["query"]["bool"]["filter"] == [
         {"range": {"day": {"lte": "2026-11-30", "format": "yyyy-MM-dd"}}},
-        {"term": {"category": "lighting"}}]
+        {"term": {"category": "lighting"}},
+    ]
     assert sales_body(SalesQuery())["query"] == {"bool": {"filter": []}}
 
 
 def test_a_page_of_sales_becomes_rows_with_money_from_cents():
-    answer = {"series": {"after_key": {"period": "2026-11-26", "category": "lighting"},
-                         "buckets": [sales_bucket("2026-11-26", "kitchen", 2, 13, 999),
-                                     sales_bucket("2026-11-26", "lighting", 1, 2, 3980)]}}
+    answer = {
+        "series": {
+            "after_key": {"period": "2026-11-26", "category": "lighting"},
+            "buckets": [
+                sales_bucket("2026-11-26", "kitchen", 2, 13, 999),
+                sales_bucket("2026-11-26", "lighting", 1, 2, 3980),
+            ],
+        }
+    }
     rows, after = sales_page({"aggregations": answer}, page=2)
-    assert rows == [SalesRow("2026-11-26", "kitchen", 2, 13, "9.99"),
-                    SalesRow("2026-11-26", "lighting", 1, 2, "39.80")]
+    assert rows == [SalesRow("2026-11-26", "kitchen", 2, 13, "9.99"), SalesRow("2026-11-26", "lighting", 1, 2, "39.80")]
     assert after == {"period": "2026-11-26", "category": "lighting"}
     assert sales_page({"aggregations": answer}, page=3)[1] is None  # a short page is the last
 
@@ -64,10 +70,15 @@ def test_large_sums_stay_exact():
 def test_top_products_rank_by_units_then_revenue_then_id():
     body = top_products_body(TopProductsQuery(DayRange(), limit=7))
     terms = body["aggs"]["top"]["terms"]
-    assert terms == {"field": "product_id", "size": 7, "order": [
-        {"units": "desc"}, {"revenue_cents": "desc"}, {"_key": "asc"}]}
-    assert body["aggs"]["top"]["aggs"] == {"units": {"sum": {"field": "units"}},
-                                           "revenue_cents": {"sum": {"field": "revenue_cents"}}}
+    assert terms == {
+        "field": "product_id",
+        "size": 7,
+        "order": [{"units": "desc"}, {"revenue_cents": "desc"}, {"_key": "asc"}],
+    }
+    assert body["aggs"]["top"]["aggs"] == {
+        "units": {"sum": {"field": "units"}},
+        "revenue_cents": {"sum": {"field": "revenue_cents"}},
+    }
     answer = {"top": {"buckets": [product_bucket(5, 7, 12340), product_bucket(2, 7, 100)]}}
     assert top_buckets({"aggregations": answer}) == [(5, 7, 12340), (2, 7, 100)]
 
@@ -75,7 +86,8 @@ def test_top_products_rank_by_units_then_revenue_then_id():
 def test_top_products_filter_days():
     query = TopProductsQuery.from_params(first="2026-11-01", last=None)
     assert top_products_body(query)["query"]["bool"]["filter"] == [
-        {"range": {"day": {"gte": "2026-11-01", "format": "yyyy-MM-dd"}}}]
+        {"range": {"day": {"gte": "2026-11-01", "format": "yyyy-MM-dd"}}}
+    ]
 
 
 def test_interval_values_are_the_api_words():

@@ -1,4 +1,5 @@
 """Sales-statistics parameters: dates, the day range, the interval, the limit."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -6,8 +7,7 @@ from datetime import date
 import pytest
 
 from services.query_api.domain.errors import InvalidQuery
-from services.query_api.domain.stats import (DayRange, SalesQuery, StatsInterval,
-                                             TopProductsQuery, parse_day)
+from services.query_api.domain.stats import DayRange, SalesQuery, StatsInterval, TopProductsQuery, parse_day
 
 
 def test_days_are_calendar_dates():
@@ -15,8 +15,9 @@ def test_days_are_calendar_dates():
     assert parse_day(None, "from") is None
 
 
-@pytest.mark.parametrize("text", ["20261126", "2026-11-26T00:00:00Z", "26/11/2026", "",
-                                  "2026-1-26", " 2026-11-26", "yesterday"])
+@pytest.mark.parametrize(
+    "text", ["20261126", "2026-11-26T00:00:00Z", "26/11/2026", "", "2026-1-26", " 2026-11-26", "yesterday"]
+)
 def test_other_spellings_are_refused(text):
     with pytest.raises(InvalidQuery, match="from must be a date like 2026-11-26"):
         parse_day(text, "from")
@@ -29,8 +30,7 @@ def test_impossible_dates_are_refused(text):
 
 
 def test_range_ends_are_inclusive_and_may_be_one_day():
-    assert DayRange.from_params("2026-11-26", "2026-11-26") == DayRange(date(2026, 11, 26),
-                                                                         date(2026, 11, 26))
+    assert DayRange.from_params("2026-11-26", "2026-11-26") == DayRange(date(2026, 11, 26), date(2026, 11, 26))
     assert DayRange.from_params(None, "2026-11-26") == DayRange(None, date(2026, 11, 26))
 
 
@@ -42,8 +42,10 @@ def test_a_reversed_range_says_why():
 def test_sales_defaults_to_days_of_every_category():
     query = SalesQuery.from_params(first=None, last=None)
     assert (query.interval, query.category, query.days) == (StatsInterval.day, None, DayRange())
-    assert SalesQuery.from_params(first=None, last=None, interval=StatsInterval.month,
-                                  category="lighting").interval is StatsInterval.month
+    assert (
+        SalesQuery.from_params(first=None, last=None, interval=StatsInterval.month, category="lighting").interval
+        is StatsInterval.month
+    )
 
 
 @pytest.mark.parametrize("interval", ["week", "Day", ""])

@@ -1,4 +1,5 @@
 """The query side decodes exactly the tokens the write side issues, and refuses the rest."""
+
 from __future__ import annotations
 
 import pytest
@@ -25,10 +26,26 @@ def test_tokens_order_like_their_lsns():
     assert decode_token(encode_token(0x16_B374D848)) < decode_token(encode_token(0x17_00000000))
 
 
-@pytest.mark.parametrize("token", ["", "v1.", "v2.AAAAFrN02Eg", "AAAAFrN02Eg", "V1.AAAAFrN02Eg",
-                                   "v1.AAAAFrN02E", "v1.AAAAFrN02Eg=", "v1.AAAAFrN02E+",
-                                   "v1.AAAAFrN02Eh", "v1.AAAAFrN02Eg\n", " v1.AAAAFrN02Eg",
-                                   "v1.AAAAFrN02EgA", "v1.AAAA FrN02E", None, 12])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "",
+        "v1.",
+        "v2.AAAAFrN02Eg",
+        "AAAAFrN02Eg",
+        "V1.AAAAFrN02Eg",
+        "v1.AAAAFrN02E",
+        "v1.AAAAFrN02Eg=",
+        "v1.AAAAFrN02E+",
+        "v1.AAAAFrN02Eh",
+        "v1.AAAAFrN02Eg\n",
+        " v1.AAAAFrN02Eg",
+        "v1.AAAAFrN02EgA",
+        "v1.AAAA FrN02E",
+        None,
+        12,
+    ],
+)
 def test_malformed_tokens_are_refused(token):
     with pytest.raises(MalformedToken):
         decode_token(token)  # type: ignore[arg-type]

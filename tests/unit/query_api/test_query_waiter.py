@@ -1,4 +1,5 @@
 """The bounded wait for a token: both phases, against fake checkpoints, Kafka and clock."""
+
 from __future__ import annotations
 
 import asyncio
@@ -49,8 +50,7 @@ class ScriptedCheckpoints:
         self.timeline = timeline
         self.reads = 0
 
-    async def read_many(self, wanted: dict[str, Sequence[Partition]]
-                        ) -> dict[str, dict[Partition, Checkpoint]]:
+    async def read_many(self, wanted: dict[str, Sequence[Partition]]) -> dict[str, dict[Partition, Checkpoint]]:
         assert set(wanted) == {"products"}
         self.reads += 1
         state: dict[Partition, Checkpoint] = {}
@@ -64,22 +64,22 @@ def wait(timeline, ends, timeout_s=1.0):
     clock = FakeClock()
     checkpoints = ScriptedCheckpoints(clock, timeline)
     kafka = FakeKafka(ends)
-    waiter = ConsistencyWaiter(checkpoints, kafka, timeout_s, 0.025, clock=clock,
-                               sleep=clock.sleep)
+    waiter = ConsistencyWaiter(checkpoints, kafka, timeout_s, 0.025, clock=clock, sleep=clock.sleep)
     asyncio.run(waiter.wait_for(PROJECTION, 1000, TOKEN))
     return clock, checkpoints, kafka
 
 
 def test_returns_at_once_when_already_caught_up():
-    clock, _, kafka = wait({0: {HB: Checkpoint(7, 1200), P0: Checkpoint(3, 990)}},
-                           {HB: 8, P0: 4, P1: 0})
+    clock, _, kafka = wait({0: {HB: Checkpoint(7, 1200), P0: Checkpoint(3, 990)}}, {HB: 8, P0: 4, P1: 0})
     assert clock.now == 0 and kafka.end_reads == 1
 
 
 def test_waits_for_debezium_to_pass_the_token_then_for_the_offsets():
-    timeline = {0: {HB: Checkpoint(5, 900), P0: Checkpoint(2, 800)},
-                0.2: {HB: Checkpoint(6, 1100)},    # heartbeat proves the write was emitted
-                0.5: {P0: Checkpoint(3, 1000)}}    # the write itself is applied
+    timeline = {
+        0: {HB: Checkpoint(5, 900), P0: Checkpoint(2, 800)},
+        0.2: {HB: Checkpoint(6, 1100)},  # heartbeat proves the write was emitted
+        0.5: {P0: Checkpoint(3, 1000)},
+    }  # the write itself is applied
     clock, _, _ = wait(timeline, {HB: 7, P0: 4})
     assert 0.5 <= clock.now < 0.55
 
@@ -115,8 +115,7 @@ def test_waiting_reads_share_one_watch():
     # 200 reads wait on one projection: each round reads the checkpoints once for all of them, and
     # the end offsets are read once for every wait that passed the LSN in the same round.
     clock = FakeClock()
-    timeline = {0: {HB: Checkpoint(5, 900)}, 0.1: {HB: Checkpoint(6, 1100)},
-                0.3: {P0: Checkpoint(3, 1000)}}
+    timeline = {0: {HB: Checkpoint(5, 900)}, 0.1: {HB: Checkpoint(6, 1100)}, 0.3: {P0: Checkpoint(3, 1000)}}
     checkpoints, kafka = ScriptedCheckpoints(clock, timeline), FakeKafka({HB: 7, P0: 4})
     waiter = ConsistencyWaiter(checkpoints, kafka, 1.0, 0.025, clock=clock, sleep=clock.sleep)
 
@@ -182,14 +181,22 @@ def test_a_token_far_past_anything_applied_is_refused_at_once_not_waited_for():
 
     clock = FakeClock()
     checkpoints = ScriptedCheckpoints(clock, {0: {HB: Checkpoint(5, 900)}})
-    waiter = ConsistencyWaiter(checkpoints, FakeKafka({HB: 6}), 5.0, 0.025, clock=clock, sleep=clock.sleep,
-                               horizon_bytes=100)
+    waiter = ConsistencyWaiter(
+        checkpoints, FakeKafka({HB: 6}), 5.0, 0.025, clock=clock, sleep=clock.sleep, horizon_bytes=100
+    )
     with pytest.raises(InvalidQuery, match="never issued it"):
         asyncio.run(waiter.wait_for(PROJECTION, 1001, TOKEN))
     assert clock.now == 0
     with pytest.raises(ReadModelBehind):  # within the horizon: an honest token the read side is behind of
         asyncio.run(waiter.wait_for(PROJECTION, 1000, TOKEN))
-    fresh = ConsistencyWaiter(ScriptedCheckpoints(clock, {}), FakeKafka({HB: 6}), 0.1, 0.025, clock=clock,
-                              sleep=clock.sleep, horizon_bytes=100)
+    fresh = ConsistencyWaiter(
+        ScriptedCheckpoints(clock, {}),
+        FakeKafka({HB: 6}),
+        0.1,
+        0.025,
+        clock=clock,
+        sleep=clock.sleep,
+        horizon_bytes=100,
+    )
     with pytest.raises(ReadModelBehind):  # nothing applied yet: nothing to judge a token by
         asyncio.run(fresh.wait_for(PROJECTION, 10**12, TOKEN))

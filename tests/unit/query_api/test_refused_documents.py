@@ -1,4 +1,5 @@
 """A token read by id never passes off an older document when Elasticsearch refused the write's version."""
+
 from services.query_api.service_layer.documents import refused_since
 
 REFUSED_AT_20 = {"lsn": 20, "error": "400 mapper_parsing_exception"}

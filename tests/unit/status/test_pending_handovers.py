@@ -1,4 +1,5 @@
 """`readside status` names the partitions a backfill left waiting, from the worker's metrics text."""
+
 from infra.pipeline_status import parse_pending_handovers
 
 METRICS = """# HELP readside_handover_pending_lsn A partition waiting for the end of a backfill's handover

@@ -1,10 +1,18 @@
 """The replication slot's verdict: red before the slot's retained WAL can hurt, with what to do."""
+
 from infra.slot import GIB, SlotState, judge_slot
 
 
 def slot(**fields) -> SlotState:
-    base = dict(name="readside_slot", exists=True, active=True, wal_status="reserved",
-                retained_bytes=10_000, limit_bytes=4 * GIB, confirmed_lsn="0/16B3748")
+    base = dict(
+        name="readside_slot",
+        exists=True,
+        active=True,
+        wal_status="reserved",
+        retained_bytes=10_000,
+        limit_bytes=4 * GIB,
+        confirmed_lsn="0/16B3748",
+    )
     return SlotState(**{**base, **fields})
 
 

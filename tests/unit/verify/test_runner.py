@@ -1,4 +1,5 @@
 """The verify runner: every read model is registered, and a missing index is reported, not raised."""
+
 from __future__ import annotations
 
 import io
@@ -11,8 +12,12 @@ from infra.verify.sources import IndexMissing
 
 def test_every_read_model_is_checked_by_default():
     assert {name: check.index for name, check in CHECKS.items()} == {
-        "products": "products", "orders": "orders", "customers": "customers",
-        "sales": "sales_daily", "product_sales": "product_sales_daily"}
+        "products": "products",
+        "orders": "orders",
+        "customers": "customers",
+        "sales": "sales_daily",
+        "product_sales": "product_sales_daily",
+    }
 
 
 def test_a_missing_index_is_one_reported_problem_not_a_crash():
@@ -33,8 +38,9 @@ def test_a_missing_index_with_nothing_expected_still_fails():
 def test_checks_compare_instants_and_nested_lines():
     expected = {"7": {"placed_at": "2026-11-26T10:00:00+00:00", "items": [{"line_no": 1, "quantity": 2}]}}
     actual = {"7": {"placed_at": "2026-11-26T10:00:00Z", "items": [{"line_no": 1, "quantity": 3}]}}
-    check = ReadModelCheck("orders", "orders", ["placed_at", "items"], "SELECT …",
-                           instants=["placed_at"], list_keys={"items": "line_no"})
+    check = ReadModelCheck(
+        "orders", "orders", ["placed_at", "items"], "SELECT …", instants=["placed_at"], list_keys={"items": "line_no"}
+    )
     d = check.compare(expected, actual)
     assert [(f.field, f.expected, f.actual) for f in d.fields] == [("items[line_no=1].quantity", 2, 3)]
     console = Console(file=io.StringIO(), width=200)

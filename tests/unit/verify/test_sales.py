@@ -1,4 +1,5 @@
 """The sales checks' pure parts: which figures are compared, and how a difference is named."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,23 +7,31 @@ import pytest
 from infra.verify.diff import diff_documents
 from infra.verify.sales import PRODUCT_SALES_FIELDS, SALES_FIELDS, daily_sales_sql
 
-ROW = {"day": "2026-11-26", "category": "lighting", "product_id": 5, "orders": 3, "units": 7,
-       "revenue": "123.40", "revenue_cents": 12340}
+ROW = {
+    "day": "2026-11-26",
+    "category": "lighting",
+    "product_id": 5,
+    "orders": 3,
+    "units": 7,
+    "revenue": "123.40",
+    "revenue_cents": 12340,
+}
 
 
 def test_a_product_bucket_is_compared_without_an_order_count():
     # The SQL yields orders for both checks; product documents do not carry it.
     got = {k: v for k, v in ROW.items() if k not in ("orders", "category")}
-    assert diff_documents("product_sales", {"2026-11-26|5": ROW}, {"2026-11-26|5": got},
-                          PRODUCT_SALES_FIELDS).count == 0
+    assert (
+        diff_documents("product_sales", {"2026-11-26|5": ROW}, {"2026-11-26|5": got}, PRODUCT_SALES_FIELDS).count == 0
+    )
 
 
 def test_a_stale_bucket_names_its_day_category_and_figure():
     stale = {**ROW, "orders": 2}
-    d = diff_documents("sales", {"2026-11-26|lighting": ROW}, {"2026-11-26|lighting": stale,
-                                                               "2026-11-25|desk": ROW}, SALES_FIELDS)
-    assert [(f.doc_id, f.field, f.expected, f.actual) for f in d.fields] == [
-        ("2026-11-26|lighting", "orders", 3, 2)]
+    d = diff_documents(
+        "sales", {"2026-11-26|lighting": ROW}, {"2026-11-26|lighting": stale, "2026-11-25|desk": ROW}, SALES_FIELDS
+    )
+    assert [(f.doc_id, f.field, f.expected, f.actual) for f in d.fields] == [("2026-11-26|lighting", "orders", 3, 2)]
     assert d.extra == ["2026-11-25|desk"] and d.count == 2
 
 

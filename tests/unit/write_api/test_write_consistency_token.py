@@ -1,10 +1,16 @@
 """Consistency tokens wrap a WAL position opaquely and round-trip exactly."""
+
 from __future__ import annotations
 
 import pytest
 
-from services.write_api.domain.consistency import (InvalidConsistencyToken, decode_token,
-                                                   encode_token, lsn_from_text, lsn_to_text)
+from services.write_api.domain.consistency import (
+    InvalidConsistencyToken,
+    decode_token,
+    encode_token,
+    lsn_from_text,
+    lsn_to_text,
+)
 
 
 @pytest.mark.parametrize("lsn", [0, 1, 0x16_B374D848, 2**63, 2**64 - 1])
@@ -21,13 +27,25 @@ def test_known_encoding_stays_stable():
 
 def test_tokens_are_url_and_header_safe():
     token = encode_token(2**64 - 1)
-    assert set(token) <= set("v1.ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                             "0123456789-_")
+    assert set(token) <= set("v1.ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
-@pytest.mark.parametrize("token", ["", "v1.", "v2.AAAAFrN02Eg", "AAAAFrN02Eg",
-                                   "v1.AAAAFrN02E", "v1.AAAAFrN02Eg=", "v1.AAAAFrN02E+",
-                                   "v1.AAAAFrN02Eh", "v1.AAAAFrN02Eg\n", None, 12])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "",
+        "v1.",
+        "v2.AAAAFrN02Eg",
+        "AAAAFrN02Eg",
+        "v1.AAAAFrN02E",
+        "v1.AAAAFrN02Eg=",
+        "v1.AAAAFrN02E+",
+        "v1.AAAAFrN02Eh",
+        "v1.AAAAFrN02Eg\n",
+        None,
+        12,
+    ],
+)
 def test_malformed_tokens_are_refused(token):
     with pytest.raises(InvalidConsistencyToken):
         decode_token(token)

@@ -1,10 +1,10 @@
 """Request fingerprints: same meaning, same fingerprint; anything else differs."""
+
 from __future__ import annotations
 
 from decimal import Decimal
 
-from services.write_api.domain.commands import (AddProduct, OrderItem, PayOrder, PlaceOrder,
-                                                ShipOrder)
+from services.write_api.domain.commands import AddProduct, OrderItem, PayOrder, PlaceOrder, ShipOrder
 from services.write_api.service_layer.idempotency import fingerprint
 
 

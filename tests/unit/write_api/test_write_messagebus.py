@@ -1,4 +1,5 @@
 """The message bus with an in-memory unit of work: refusals, retries, idempotent replays."""
+
 from __future__ import annotations
 
 import copy

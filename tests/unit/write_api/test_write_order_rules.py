@@ -1,4 +1,5 @@
 """Order lifecycle, basket pricing and stock rules of the write model, without I/O."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -6,39 +7,69 @@ from decimal import Decimal
 import pytest
 
 from services.write_api.domain.commands import OrderItem, UpdateCustomer, UpdateProduct
-from services.write_api.domain.errors import (IllegalTransition, InsufficientStock,
-                                              OrderTooLarge, ProductInactive, ProductNotFound,
-                                              StockLimitExceeded, StockWouldGoNegative)
-from services.write_api.domain.model import (Order, OrderLine, OrderStatus, ProductForSale,
-                                             adjust_stock, price_order, restock,
-                                             stock_after_sale)
+from services.write_api.domain.errors import (
+    IllegalTransition,
+    InsufficientStock,
+    OrderTooLarge,
+    ProductInactive,
+    ProductNotFound,
+    StockLimitExceeded,
+    StockWouldGoNegative,
+)
+from services.write_api.domain.model import (
+    Order,
+    OrderLine,
+    OrderStatus,
+    ProductForSale,
+    adjust_stock,
+    price_order,
+    restock,
+    stock_after_sale,
+)
 
 S = OrderStatus
 
 
 def order(status: OrderStatus) -> Order:
-    return Order(7, status, [OrderLine(1, 10, 2, Decimal("1.50")),
-                             OrderLine(2, 11, 1, Decimal("3.00")),
-                             OrderLine(3, 10, 3, Decimal("1.50"))])
+    return Order(
+        7,
+        status,
+        [
+            OrderLine(1, 10, 2, Decimal("1.50")),
+            OrderLine(2, 11, 1, Decimal("3.00")),
+            OrderLine(3, 10, 3, Decimal("1.50")),
+        ],
+    )
 
 
-@pytest.mark.parametrize("start, action, end", [
-    (S.PLACED, Order.pay, S.PAID),
-    (S.PAID, Order.ship, S.SHIPPED),
-    (S.PLACED, Order.cancel, S.CANCELLED),
-    (S.PAID, Order.cancel, S.CANCELLED),
-])
+@pytest.mark.parametrize(
+    "start, action, end",
+    [
+        (S.PLACED, Order.pay, S.PAID),
+        (S.PAID, Order.ship, S.SHIPPED),
+        (S.PLACED, Order.cancel, S.CANCELLED),
+        (S.PAID, Order.cancel, S.CANCELLED),
+    ],
+)
 def test_legal_moves(start, action, end):
     o = order(start)
     action(o)
     assert o.status is end
 
 
-@pytest.mark.parametrize("start, action", [
-    (S.PLACED, Order.ship), (S.PAID, Order.pay), (S.SHIPPED, Order.pay),
-    (S.SHIPPED, Order.ship), (S.SHIPPED, Order.cancel), (S.CANCELLED, Order.pay),
-    (S.CANCELLED, Order.ship), (S.CANCELLED, Order.cancel),
-])
+@pytest.mark.parametrize(
+    "start, action",
+    [
+        (S.PLACED, Order.ship),
+        (S.PAID, Order.pay),
+        (S.SHIPPED, Order.pay),
+        (S.SHIPPED, Order.ship),
+        (S.SHIPPED, Order.cancel),
+        (S.CANCELLED, Order.pay),
+        (S.CANCELLED, Order.ship),
+        (S.CANCELLED, Order.cancel),
+    ],
+)
 def test_illegal_moves_are_refused_and_leave_the_status(start, action):
     o = order(start)
     with pytest.raises(IllegalTransition) as refused:
@@ -52,8 +83,7 @@ def test_cancel_returns_quantities_per_product():
 
 
 def catalogue(**overrides: ProductForSale) -> dict[int, ProductForSale]:
-    base = {1: ProductForSale(1, Decimal("19.90"), True, 5),
-            2: ProductForSale(2, Decimal("0.99"), True, 1)}
+    base = {1: ProductForSale(1, Decimal("19.90"), True, 5), 2: ProductForSale(2, Decimal("0.99"), True, 1)}
     return {**base, **{int(k[1:]): v for k, v in overrides.items()}}
 
 
@@ -124,4 +154,6 @@ def test_restock_adds_returned_quantities():
 def test_patch_commands_list_only_the_fields_they_carry():
     assert UpdateCustomer(1, name="Grace").changes() == {"name": "Grace"}
     assert UpdateProduct(2, active=False, price=Decimal("1.00")).changes() == {
-        "active": False, "price": Decimal("1.00")}
+        "active": False,
+        "price": Decimal("1.00"),
+    }

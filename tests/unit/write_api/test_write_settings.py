@@ -1,4 +1,5 @@
 """WriteApiSettings refuses placeholder tokens and reads the READSIDE_ environment."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,8 +12,7 @@ GOOD_TOKEN = "k3Jd9-s0dfL2mQp7xZ"
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch):
-    for name in ("READSIDE_DATABASE_URL", "READSIDE_WRITE_TOKEN", "READSIDE_WRITE_API_PORT",
-                 "READSIDE_WRITE_API_HOST"):
+    for name in ("READSIDE_DATABASE_URL", "READSIDE_WRITE_TOKEN", "READSIDE_WRITE_API_PORT", "READSIDE_WRITE_API_HOST"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -26,9 +26,21 @@ def test_reads_environment_with_defaults(monkeypatch):
     assert GOOD_TOKEN not in repr(settings) and "u:p@" not in repr(settings)
 
 
-@pytest.mark.parametrize("token", ["", "changeme", "changethis", "secret", "CHANGEME",
-                                   "short-token", "a" * 40, "abababababababab",
-                                   " " + GOOD_TOKEN, "tökenwithumlaut12345"])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "",
+        "changeme",
+        "changethis",
+        "secret",
+        "CHANGEME",
+        "short-token",
+        "a" * 40,
+        "abababababababab",
+        " " + GOOD_TOKEN,
+        "tökenwithumlaut12345",
+    ],
+)
 def test_placeholder_or_weak_tokens_are_refused(token):
     with pytest.raises(ValidationError, match="READSIDE_WRITE_TOKEN"):
         WriteApiSettings(database_url="postgresql://x", write_token=token)
@@ -41,8 +53,9 @@ def test_missing_token_is_refused():
 
 def test_pool_bounds_are_checked():
     with pytest.raises(ValidationError, match="pool_min_size"):
-        WriteApiSettings(database_url="postgresql://x", write_token=GOOD_TOKEN,
-                         write_api_pool_min_size=5, write_api_pool_max_size=2)
+        WriteApiSettings(
+            database_url="postgresql://x", write_token=GOOD_TOKEN, write_api_pool_min_size=5, write_api_pool_max_size=2
+        )
 
 
 def test_workers_default_to_the_cores_and_are_configurable(monkeypatch):

@@ -1,4 +1,5 @@
 """GET /health: can Elasticsearch answer? GET /metrics: Prometheus text format."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
@@ -16,11 +17,9 @@ async def health(side: Side) -> JSONResponse:
     status = await side.elasticsearch_status()
     if status in ("green", "yellow"):
         return JSONResponse({"status": "ok", "elasticsearch": status})
-    return JSONResponse({"status": "unavailable", "elasticsearch": status or "unreachable"},
-                        status_code=503)
+    return JSONResponse({"status": "unavailable", "elasticsearch": status or "unreachable"}, status_code=503)
 
 
 @router.get("/metrics", include_in_schema=False)
 def metrics(request: Request) -> Response:
-    return Response(generate_latest(request.app.state.metrics.registry),
-                    media_type=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,4 +1,5 @@
 """Order reads: search, and get by id. Both honour X-Consistency-Token."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -12,10 +13,10 @@ from ..order_schemas import Order, OrderSearchParams, OrderSearchResult
 router = APIRouter(prefix="/orders", tags=["orders"])
 
 
-@router.get("/search", response_model=OrderSearchResult,
-            responses=error_responses(422, 503, 504))
-async def search_orders(params: Annotated[OrderSearchParams, Query()], orders: Orders,
-                        token: ConsistencyToken = None) -> OrderSearchResult:
+@router.get("/search", response_model=OrderSearchResult, responses=error_responses(422, 503, 504))
+async def search_orders(
+    params: Annotated[OrderSearchParams, Query()], orders: Orders, token: ConsistencyToken = None
+) -> OrderSearchResult:
     """Free text and filters, newest first, cursor pages."""
     page = await orders.search(params.search(), params.size, params.cursor, token)
     return OrderSearchResult.from_page(page)

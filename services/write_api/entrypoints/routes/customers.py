@@ -1,4 +1,5 @@
 """Customer commands: register, update, erase."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter
@@ -14,15 +15,15 @@ router = APIRouter(prefix="/customers", tags=["customers"], dependencies=AUTHENT
 
 
 @router.post("", status_code=201, response_model=CommandAccepted, responses=errors(409))
-def register_customer(body: RegisterCustomerBody, bus: Bus,
-                      key: IdempotencyKey = None) -> JSONResponse:
+def register_customer(body: RegisterCustomerBody, bus: Bus, key: IdempotencyKey = None) -> JSONResponse:
     """RegisterCustomer: 409 if the email is taken (case-insensitively)."""
     return respond(bus.handle(body.command(), key))
 
 
 @router.patch("/{customer_id}", response_model=CommandAccepted, responses=errors(404, 409))
-def update_customer(customer_id: PathId, body: UpdateCustomerBody, bus: Bus,
-                    key: IdempotencyKey = None) -> JSONResponse:
+def update_customer(
+    customer_id: PathId, body: UpdateCustomerBody, bus: Bus, key: IdempotencyKey = None
+) -> JSONResponse:
     """UpdateCustomer: any of email, name, country."""
     return respond(bus.handle(body.command(customer_id), key))
 

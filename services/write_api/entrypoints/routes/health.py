@@ -1,4 +1,5 @@
 """GET /health: is the database reachable? No token needed, so probes can call it."""
+
 from __future__ import annotations
 
 from typing import Annotated

@@ -1,4 +1,5 @@
 """Order commands: place, pay, ship, cancel."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter
@@ -31,8 +32,7 @@ def ship_order(order_id: PathId, bus: Bus, key: IdempotencyKey = None) -> JSONRe
     return respond(bus.handle(ShipOrder(order_id), key))
 
 
-@router.post("/{order_id}/cancel", response_model=CommandAccepted,
-             responses=errors(404, 409))
+@router.post("/{order_id}/cancel", response_model=CommandAccepted, responses=errors(404, 409))
 def cancel_order(order_id: PathId, bus: Bus, key: IdempotencyKey = None) -> JSONResponse:
     """CancelOrder: placed or paid → cancelled, putting the stock back."""
     return respond(bus.handle(CancelOrder(order_id), key))

@@ -1,4 +1,5 @@
 """Product commands: add, update, adjust stock, delete."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter
@@ -20,16 +21,13 @@ def add_product(body: AddProductBody, bus: Bus, key: IdempotencyKey = None) -> J
 
 
 @router.patch("/{product_id}", response_model=CommandAccepted, responses=errors(404))
-def update_product(product_id: PathId, body: UpdateProductBody, bus: Bus,
-                   key: IdempotencyKey = None) -> JSONResponse:
+def update_product(product_id: PathId, body: UpdateProductBody, bus: Bus, key: IdempotencyKey = None) -> JSONResponse:
     """UpdateProduct: any of name, description, category, brand, price, active."""
     return respond(bus.handle(body.command(product_id), key))
 
 
-@router.post("/{product_id}/stock", response_model=CommandAccepted,
-             responses=errors(404, 409))
-def adjust_stock(product_id: PathId, body: AdjustStockBody, bus: Bus,
-                 key: IdempotencyKey = None) -> JSONResponse:
+@router.post("/{product_id}/stock", response_model=CommandAccepted, responses=errors(404, 409))
+def adjust_stock(product_id: PathId, body: AdjustStockBody, bus: Bus, key: IdempotencyKey = None) -> JSONResponse:
     """AdjustStock: 409 if the stock would go below 0."""
     return respond(bus.handle(body.command(product_id), key))
 
