@@ -23,6 +23,8 @@ _STATUS = "repeat to allow several statuses"
 class OrderSearchParams(BaseModel):
     """Query string of GET /orders/search."""
 
+    model_config = ConfigDict(extra="forbid")  # a misspelt parameter is a 422, not an unfiltered answer
+
     q: str | None = Field(
         None,
         max_length=MAX_QUERY_TEXT,
@@ -54,6 +56,8 @@ class OrderSearchParams(BaseModel):
 
 class CustomerOrdersParams(BaseModel):
     """Query string of GET /customers/{id}/orders."""
+
+    model_config = ConfigDict(extra="forbid")
 
     status: list[OrderStatus] | None = Field(None, max_length=4, description=_STATUS)
     size: int = Field(

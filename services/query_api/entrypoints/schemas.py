@@ -16,6 +16,8 @@ Category = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 class SearchParams(BaseModel):
     """Query string of GET /products/search."""
 
+    model_config = ConfigDict(extra="forbid")  # a misspelt parameter is a 422, not an unfiltered answer
+
     q: str | None = Field(
         None,
         max_length=MAX_QUERY_TEXT,

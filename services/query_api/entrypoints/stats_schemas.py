@@ -20,7 +20,7 @@ _MONEY_EXAMPLES = ["123.40"]
 
 class _Days(BaseModel):
     # `from` is a Python keyword: the field has another name and the query string the alias.
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")  # a misspelt parameter is a 422
 
     from_: Day | None = Field(None, alias="from", max_length=10, examples=_DAY_EXAMPLES, description=_DAY)
     to: Day | None = Field(None, max_length=10, examples=_DAY_EXAMPLES, description=_DAY)

@@ -89,6 +89,7 @@ def test_bad_ids_are_422(api, path):
         {"cursor": "x" * 5000},
         {"category": ""},
         {"category": "c" * 101},
+        {"categroy": "garden"},  # a misspelt filter: refused, not ignored (which would answer unfiltered)
     ],
 )
 def test_bad_search_parameters_are_422(api, params):

@@ -135,6 +135,7 @@ def test_bad_ids_are_422(api, path, raw):
         {"q": "x" * 257},
         {"cursor": "not-a-cursor"},
         {"cursor": "x" * 5000},
+        {"customer": 3},  # a misspelt filter: refused, not ignored
     ],
 )
 def test_bad_search_parameters_are_422(api, params):
@@ -150,7 +151,9 @@ def test_reversed_window_says_why(api):
     assert "must not be after placed_to" in detail["detail"]
 
 
-@pytest.mark.parametrize("params", [{"status": "lost"}, {"size": 0}, {"size": 1001}, {"size": "many"}])
+@pytest.mark.parametrize(
+    "params", [{"status": "lost"}, {"size": 0}, {"size": 1001}, {"size": "many"}, {"stat": "paid"}]
+)
 def test_bad_customer_order_parameters_are_422(api, params):
     assert api.get("/customers/3/orders", params=params).status_code == 422
 

@@ -111,6 +111,7 @@ def test_top_products_default_to_ten():
         ("/stats/top-products", {"limit": 101}, "query limit"),
         ("/stats/top-products", {"limit": "ten"}, "query limit"),
         ("/stats/top-products", {"from": "2026-12-01", "to": "2026-11-01"}, "must not be after"),
+        ("/stats/sales", {"form": "2026-11-01"}, "query form"),  # a misspelt parameter: refused, not ignored
     ],
 )
 def test_bad_parameters_are_422_with_a_reason(path, params, reason):
