@@ -7,7 +7,11 @@ from collections.abc import Iterator
 import pytest
 
 from infra.settings import StackSettings
+from tests.support.isolation import isolate_test_stack
 from tests.support.stack import RunningStack, running_stack
+
+# Before any settings are read, by this process or the `readside` commands the tests run.
+isolate_test_stack()
 
 
 @pytest.fixture(scope="session")
