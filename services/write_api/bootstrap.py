@@ -1,4 +1,4 @@
-"""The one place that wires the write side: pool, unit of work, message bus, presenter."""
+"""The one place that wires the write side: pool, unit of work, command dispatcher, presenter."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from psycopg_pool import ConnectionPool
 from .adapters.database import database_reachable, open_pool, wait_for_database
 from .adapters.idempotency import purge_idempotency_keys
 from .adapters.unit_of_work import PostgresUnitOfWork
-from .service_layer.messagebus import MessageBus, Presenter
+from .service_layer.dispatcher import CommandDispatcher, Presenter
 from .settings import WriteApiSettings
 
 log = logging.getLogger(__name__)
@@ -23,7 +23,7 @@ class WriteSide:
 
     settings: WriteApiSettings
     pool: ConnectionPool
-    bus: MessageBus
+    dispatcher: CommandDispatcher
 
     def database_reachable(self) -> bool:
         return database_reachable(self.pool, self.settings.write_api_health_timeout_s)
@@ -40,12 +40,12 @@ class WriteSide:
 
 
 def bootstrap(settings: WriteApiSettings, presenter: Presenter) -> WriteSide:
-    """Wait (bounded) for PostgreSQL, open the pool and build the bus."""
+    """Wait (bounded) for PostgreSQL, open the pool and build the dispatcher."""
     dsn = settings.database_url.get_secret_value()
     wait_for_database(dsn, settings.write_api_db_wait_s)
     pool = open_pool(
         dsn, settings.write_api_pool_min_size, settings.write_api_pool_max_size, settings.write_api_pool_timeout_s
     )
     log.info("write side connected (pool %d-%d)", settings.write_api_pool_min_size, settings.write_api_pool_max_size)
-    bus = MessageBus(lambda: PostgresUnitOfWork(pool), presenter)
-    return WriteSide(settings, pool, bus)
+    dispatcher = CommandDispatcher(lambda: PostgresUnitOfWork(pool), presenter)
+    return WriteSide(settings, pool, dispatcher)

@@ -1,7 +1,7 @@
-"""The unit of work over a pooled psycopg connection, translating database failures for the bus.
+"""The unit of work over a pooled psycopg connection, translating database failures for the dispatcher.
 
 Failures leave here as service-layer exceptions: connection trouble as DatabaseUnavailable
-(the client may retry), aborted transactions as RetryableConflict (the bus retries), and any
+(the client may retry), aborted transactions as RetryableConflict (the dispatcher retries), and any
 other database error as DatabaseError, a bug that the edge logs and reports without a trace.
 """
 

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 
 class Command:
-    """Marker base; the message bus routes on the concrete type."""
+    """Marker base; the command dispatcher routes on the concrete type."""
 
 
 class Patch(Command):

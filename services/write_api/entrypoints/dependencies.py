@@ -1,4 +1,4 @@
-"""Request dependencies: the running write side, its message bus, the Idempotency-Key header."""
+"""Request dependencies: the running write side, its command dispatcher, the Idempotency-Key header."""
 
 from __future__ import annotations
 
@@ -7,18 +7,18 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from ..bootstrap import WriteSide
-from ..service_layer.messagebus import MessageBus
+from ..service_layer.dispatcher import CommandDispatcher
 
 
 def write_side(request: Request) -> WriteSide:
     return request.app.state.write_side
 
 
-def message_bus(side: Annotated[WriteSide, Depends(write_side)]) -> MessageBus:
-    return side.bus
+def command_dispatcher(side: Annotated[WriteSide, Depends(write_side)]) -> CommandDispatcher:
+    return side.dispatcher
 
 
-Bus = Annotated[MessageBus, Depends(message_bus)]
+Dispatcher = Annotated[CommandDispatcher, Depends(command_dispatcher)]
 IdempotencyKey = Annotated[
     str | None,
     Header(

@@ -1,1 +1,1 @@
-"""Use cases: one handler per command, run in one transaction by the message bus."""
+"""Use cases: one handler per command, run in one transaction by the command dispatcher."""

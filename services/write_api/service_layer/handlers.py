@@ -1,6 +1,6 @@
 """One plain function per command: load under row locks, apply the domain rules, save.
 
-Every handler runs inside the transaction the message bus opened and returns the id the
+Every handler runs inside the transaction the command dispatcher opened and returns the id the
 command was about.
 
 Why row locks rather than SERIALIZABLE: both would be correct, but the contended case here is
@@ -13,7 +13,7 @@ the product row that an order share-locks, is either wholly before or wholly aft
 
 Deadlocks are avoided by one global lock order that every command follows: the idempotency
 key row, then the customer, then the order, then products and their stock rows in ascending
-product id. The bus still retries an aborted transaction, as a safety net.
+product id. The dispatcher still retries an aborted transaction, as a safety net.
 """
 
 from __future__ import annotations

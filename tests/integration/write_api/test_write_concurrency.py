@@ -18,7 +18,7 @@ import pytest
 
 pytestmark = pytest.mark.integration
 ROUNDS = 20
-BUS_LOGGER = "services.write_api.service_layer.messagebus"
+DISPATCHER_LOGGER = "services.write_api.service_layer.dispatcher"
 
 
 def race(*calls: Callable[[], Any]) -> list[Any]:
@@ -40,10 +40,10 @@ def order_call(api, customer_id: int, *items: tuple[int, int]) -> Callable[[], A
 
 @pytest.fixture
 def no_retries(caplog):
-    """Fails the test if the bus had to retry a deadlock or serialization failure."""
-    caplog.set_level(logging.WARNING, logger=BUS_LOGGER)
+    """Fails the test if the dispatcher had to retry a deadlock or serialization failure."""
+    caplog.set_level(logging.WARNING, logger=DISPATCHER_LOGGER)
     yield
-    retried = [r.getMessage() for r in caplog.get_records("call") if r.name == BUS_LOGGER]
+    retried = [r.getMessage() for r in caplog.get_records("call") if r.name == DISPATCHER_LOGGER]
     assert retried == [], "lock ordering let the database abort transactions"
 
 

@@ -1,1 +1,1 @@
-"""One router per resource; each route validates, calls the bus and maps the answer to HTTP."""
+"""One router per resource; each route validates, calls the dispatcher and maps the answer to HTTP."""

@@ -1,4 +1,4 @@
-"""The message bus with an in-memory unit of work: refusals, retries, idempotent replays."""
+"""The command dispatcher with an in-memory unit of work: refusals, retries, idempotent replays."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from services.write_api.domain.commands import Command
 from services.write_api.domain.consistency import decode_token
 from services.write_api.domain.errors import Conflict, DomainError
+from services.write_api.service_layer.dispatcher import CommandDispatcher
 from services.write_api.service_layer.idempotency import Answer, IdempotencyKeyReused
-from services.write_api.service_layer.messagebus import MessageBus
 from services.write_api.service_layer.unit_of_work import RetryableConflict
 
 
@@ -92,7 +92,7 @@ def calls() -> dict:
 
 
 @pytest.fixture
-def bus(state: dict, calls: dict) -> MessageBus:
+def dispatcher(state: dict, calls: dict) -> CommandDispatcher:
     def bump(cmd: Bump, uow: FakeUnitOfWork) -> int:
         calls["runs"] += 1
         uow.state["counter"] += cmd.amount
@@ -102,57 +102,57 @@ def bus(state: dict, calls: dict) -> MessageBus:
             raise Conflict("counter would pass 10")
         return uow.state["counter"]
 
-    return MessageBus(lambda: FakeUnitOfWork(state), Presenter(), handlers={Bump: bump})
+    return CommandDispatcher(lambda: FakeUnitOfWork(state), Presenter(), handlers={Bump: bump})
 
 
-def test_success_carries_a_token_of_the_position_after_commit(bus, state):
-    answer = bus.handle(Bump(3))
+def test_success_carries_a_token_of_the_position_after_commit(dispatcher, state):
+    answer = dispatcher.handle(Bump(3))
     assert (answer.status, answer.body) == (201, {"id": 3})
     assert decode_token(answer.consistency_token) == 1100
 
 
-def test_a_refusal_rolls_back_and_has_no_token(bus, state):
-    answer = bus.handle(Bump(11))
+def test_a_refusal_rolls_back_and_has_no_token(dispatcher, state):
+    answer = dispatcher.handle(Bump(11))
     assert answer == Answer(409, {"detail": "counter would pass 10"})
     assert state["counter"] == 0
 
 
-def test_aborted_transactions_are_retried_from_scratch(bus, state, calls):
+def test_aborted_transactions_are_retried_from_scratch(dispatcher, state, calls):
     calls["abort_first"] = 2
-    answer = bus.handle(Bump(4))
+    answer = dispatcher.handle(Bump(4))
     assert (answer.status, state["counter"], calls["runs"]) == (201, 4, 3)
 
 
-def test_retries_are_bounded(bus, state, calls):
+def test_retries_are_bounded(dispatcher, state, calls):
     calls["abort_first"] = 99
     with pytest.raises(RetryableConflict):
-        bus.handle(Bump(1))
+        dispatcher.handle(Bump(1))
     assert (calls["runs"], state["counter"]) == (3, 0)
 
 
-def test_a_keyed_repeat_replays_without_running_again(bus, state, calls):
-    first = bus.handle(Bump(2), "k")
-    again = bus.handle(Bump(2), "k")
+def test_a_keyed_repeat_replays_without_running_again(dispatcher, state, calls):
+    first = dispatcher.handle(Bump(2), "k")
+    again = dispatcher.handle(Bump(2), "k")
     assert again == first and again.replayed and not first.replayed
     assert (calls["runs"], state["counter"]) == (1, 2)
 
 
-def test_a_keyed_refusal_is_stored_and_replayed(bus, state, calls):
-    first = bus.handle(Bump(20), "k")
+def test_a_keyed_refusal_is_stored_and_replayed(dispatcher, state, calls):
+    first = dispatcher.handle(Bump(20), "k")
     assert first.status == 409 and state["counter"] == 0
-    assert bus.handle(Bump(20), "k") == first
+    assert dispatcher.handle(Bump(20), "k") == first
     assert calls["runs"] == 1
 
 
-def test_a_key_reused_for_another_request_is_refused(bus, state):
-    bus.handle(Bump(1), "k")
-    answer = bus.handle(Bump(2), "k")
+def test_a_key_reused_for_another_request_is_refused(dispatcher, state):
+    dispatcher.handle(Bump(1), "k")
+    answer = dispatcher.handle(Bump(2), "k")
     assert answer.status == 409 and "different request" in answer.body["detail"]
     assert state["counter"] == 1
 
 
-def test_a_keyed_replay_without_token_gets_a_fresh_later_one(bus, state):
-    first = bus.handle(Bump(1), "k")
+def test_a_keyed_replay_without_token_gets_a_fresh_later_one(dispatcher, state):
+    first = dispatcher.handle(Bump(1), "k")
     state["keys"]["k"]["token"] = None
-    again = bus.handle(Bump(1), "k")
+    again = dispatcher.handle(Bump(1), "k")
     assert decode_token(again.consistency_token) >= decode_token(first.consistency_token)

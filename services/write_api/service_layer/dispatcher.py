@@ -20,14 +20,14 @@ log = logging.getLogger(__name__)
 
 
 class Presenter(Protocol):
-    """Turns outcomes into answers. Injected so the bus can store answers for idempotent
+    """Turns outcomes into answers. Injected so the dispatcher can store answers for idempotent
     replays without knowing HTTP."""
 
     def accepted(self, command: Command, entity_id: int) -> Answer: ...
     def refused(self, error: DomainError) -> Answer: ...
 
 
-class MessageBus:
+class CommandDispatcher:
     def __init__(
         self,
         uow_factory: UnitOfWorkFactory,
