@@ -18,12 +18,7 @@ def documents_sql(expected_sql: str, drop: tuple[str, ...] = ()) -> str:
         "',\"source_lsn\":' || %(lsn)s::bigint || ',\"source_ts_ms\":' || %(ts_ms)s::bigint || "
         "',\"indexed_at\":\"' || %(indexed_at)s::text || '\"}'"
     )
-    if not drop:
-        return f"""
-SELECT d.id, left(row_to_json(d)::text, -1) || {stamps}
-FROM ({expected_sql}) d
-"""
-    fields = "(to_jsonb(d)" + "".join(f" - '{column}'" for column in drop) + ")"
+    fields = "row_to_json(d)" if not drop else "(to_jsonb(d)" + "".join(f" - '{column}'" for column in drop) + ")"
     return f"""
 SELECT d.id, left({fields}::text, -1) || {stamps}
 FROM ({expected_sql}) d

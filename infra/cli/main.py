@@ -33,12 +33,11 @@ app.add_typer(connectors_app, name="connectors")
 app.add_typer(serve_app, name="serve")
 app.add_typer(slot_app, name="slot")
 app.add_typer(deadletters_app, name="deadletters")
-_fail = fail
 
 
 def _native(settings: StackSettings, action: str) -> NativeStack:
     if settings.stack is not StackMode.native:
-        _fail(f"READSIDE_STACK={settings.stack.value}: readside {action} manages only the native stack")
+        fail(f"READSIDE_STACK={settings.stack.value}: readside {action} manages only the native stack")
     return NativeStack(settings, err)
 
 
@@ -50,7 +49,7 @@ def up() -> None:
     try:
         _native(settings, "up").up()
     except StackError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     err.print(f"[bold green]stack up[/] in {time.monotonic() - began:.1f}s")
     _print_status(collect_status(settings))
 
@@ -62,7 +61,7 @@ def down(purge: Annotated[bool, typer.Option(help="also delete the data folder (
     try:
         stopped = _native(settings, "down").down(purge=purge)
     except StackError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     err.print(f"[bold green]stack down[/] ({', '.join(stopped) or 'nothing was running'})")
 
 
@@ -77,7 +76,7 @@ def restart(
 
     unknown = [unit for unit in units if unit not in BY_NAME]
     if unknown:
-        _fail(f"unknown part(s): {', '.join(unknown)}; known: {', '.join(BY_NAME)}")
+        fail(f"unknown part(s): {', '.join(unknown)}; known: {', '.join(BY_NAME)}")
     settings = StackSettings()
     native = _native(settings, "restart")
     try:
@@ -89,13 +88,13 @@ def restart(
                 try:
                     reload_workers(state.child_pid, RESTART_TIMEOUT_S)
                 except DeadlineExceeded as exc:
-                    _fail(f"{unit}: {exc}; its log is {native.process(unit).log_file}")
+                    fail(f"{unit}: {exc}; its log is {native.process(unit).log_file}")
             else:
                 native.down(only=[unit])
                 native.up()
             err.print(f"[bold green]{unit} restarted[/] in {time.monotonic() - began:.1f}s")
     except StackError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 @app.command()
@@ -105,7 +104,7 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="one JSON object
     try:
         report = collect_status(settings)
     except StackError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if as_json:
         sys.stdout.write(json.dumps(report, indent=2) + "\n")
     else:
@@ -175,7 +174,7 @@ def migrate() -> None:
     try:
         applied = apply_migrations(settings.postgres_dsn(postgres_password(settings)))
     except (MigrationError, StackError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     err.print(f"[green]✓[/] applied: {', '.join(applied)}" if applied else "[green]✓[/] migrations up to date")
 
 
@@ -199,7 +198,7 @@ def demo(
         options = DemoOptions.resolve(quick, seed, duration, customers, products, orders)
         clean = run_demo(settings, options, out)
     except (DemoError, StackError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except KeyboardInterrupt:
         err.print("[yellow]demo interrupted[/]: the stack keeps running; `readside down` stops it")
         raise typer.Exit(130) from None

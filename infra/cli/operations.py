@@ -16,7 +16,6 @@ from infra.native.process import StackError
 from infra.registrar import Registrar, load_connector_files
 from infra.settings import StackSettings
 
-_fail = fail
 T = TypeVar("T")
 
 connectors_app = typer.Typer(help="Kafka Connect connectors (files in connectors/).", no_args_is_help=True)
@@ -74,14 +73,14 @@ def slot_reset(
     """A new slot and a new snapshot: the recovery after Postgres invalidated the slot (`readside status` says so).
     Stops the connector, deletes its offsets, drops the slot, resumes; then run `readside verify`."""
     if not yes:
-        _fail("this drops the replication slot and snapshots every table again; add --yes to go on")
+        fail("this drops the replication slot and snapshots every table again; add --yes to go on")
     from infra.slot_reset import reset_slots
 
     settings = StackSettings()
     try:
         slots = reset_slots(settings, say=lambda line: err.print(f"[green]✓[/] {line}", highlight=False))
     except StackError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     err.print(
         f"new slot(s): {', '.join(slots) or 'none (no connector names a slot)'}. When the snapshot has "
         "been applied (`readside status` shows the lag fall to 0), run `readside verify`: rows deleted while "
@@ -96,7 +95,7 @@ def _with_kafka(action: Callable[[], T]) -> T:
     try:
         return action()
     except KafkaError as exc:
-        _fail(
+        fail(
             f"Kafka at {StackSettings().kafka_bootstrap} did not answer ({exc}): is the stack up? "
             "`readside status` shows it"
         )
@@ -114,4 +113,4 @@ def connectors_apply(
             settings.connect_url, settings.connector_timeout_s, say=lambda line: err.print(f"[green]✓[/] {line}")
         ).apply_all(files)
     except StackError as exc:
-        _fail(str(exc))
+        fail(str(exc))

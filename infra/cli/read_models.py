@@ -11,7 +11,6 @@ from infra.cli.output import err, fail, out
 from infra.secrets import control_token, postgres_password
 from infra.settings import StackSettings
 
-_fail = fail
 T = TypeVar("T")
 
 
@@ -40,7 +39,7 @@ def verify_read_models(
     names = model or list(CHECKS)
     unknown = sorted(set(names) - set(CHECKS))
     if unknown:
-        _fail(f"unknown read model(s): {', '.join(unknown)}; known: {', '.join(CHECKS)}")
+        fail(f"unknown read model(s): {', '.join(unknown)}; known: {', '.join(CHECKS)}")
     with err.status("comparing read models with Postgres…") as spinner:
         diffs = verify(
             settings.postgres_dsn(postgres_password(settings)),
@@ -77,7 +76,7 @@ def _repair(settings: StackSettings, diffs: list, names: list[str], wait: float)
             try:
                 done = repair(targets[diff.model], diff, dsn, settings.elasticsearch_url)
             except SnapshotError as exc:
-                _fail(str(exc))
+                fail(str(exc))
             ids[diff.model] = differing_ids(diff)
             err.print(
                 f"{diff.model}: {done.indexed} document(s) re-indexed and {done.deleted} deleted from Postgres at "
@@ -113,7 +112,7 @@ def backfill(
 
     targets = {"products": products_target}
     if model not in targets:
-        _fail(f"no backfill for read model {model!r}; known: {', '.join(targets)}")
+        fail(f"no backfill for read model {model!r}; known: {', '.join(targets)}")
     settings = StackSettings()
     pipeline = PipelineSettings(control_token=control_token(settings))
     began = time.monotonic()
@@ -133,7 +132,7 @@ def backfill(
                 pause_stream=pause,
             )
     except (BackfillError, HandoverError, SnapshotError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     out.print(
         f"[bold green]{model} backfilled[/]: {report.documents:,} documents at LSN {report.lsn} in "
         f"{report.index_s:.1f} s ({report.rate:,.0f}/s), {report.newer} already newer, {report.deleted} "

@@ -11,7 +11,6 @@ import typer
 from infra.cli.output import fail
 from infra.settings import StackSettings
 
-_fail = fail
 T = TypeVar("T")
 
 serve_app = typer.Typer(help="Run one of readside's services in the foreground.", no_args_is_help=True)
@@ -58,4 +57,4 @@ def _service_settings(settings_class: type[T], what: str) -> T:
     try:
         return settings_class()
     except ValidationError as exc:
-        _fail(f"{what} settings: " + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+        fail(f"{what} settings: " + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))

@@ -14,12 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from elasticsearch import Elasticsearch, NotFoundError, helpers
+from elasticsearch import Elasticsearch, helpers
 
 from infra.backfill.snapshot import snapshot_at_lsn
+from infra.rebuild.runner import Indices
 from infra.rebuild.targets import RebuildTarget
 from infra.verify.diff import ModelDiff
-from pipelines.core.targets import shadow_alias
 
 
 @dataclass
@@ -47,7 +47,7 @@ def repair(target: RebuildTarget, diff: ModelDiff, dsn: str, es_url: str) -> Rep
         rows = at.conn.execute(f"SELECT * FROM ({target.documents_sql}) r WHERE r.id::text = ANY(%(ids)s)", params)
         documents = {str(doc_id): body for doc_id, body in rows}
         report.lsn = at.lsn
-        indices = _written(es, target.alias)
+        indices = Indices(es, target.alias).shadow_set() or [target.alias]  # where the worker writes
         actions = [
             {
                 "_op_type": "index",
@@ -83,11 +83,3 @@ def repair(target: RebuildTarget, diff: ModelDiff, dsn: str, es_url: str) -> Rep
         report.indexed, report.deleted, report.newer = len(indexed), len(deleted), len(newer)
         report.failed = failed
     return report
-
-
-def _written(es: Elasticsearch, alias: str) -> list[str]:
-    """Where the worker writes the alias's documents: its shadow set, or the alias itself."""
-    try:
-        return sorted(es.indices.get_alias(name=shadow_alias(alias)).body)
-    except NotFoundError:
-        return [alias]

@@ -97,6 +97,10 @@ class Indices:
         self.es.indices.put_mapping(index=index, meta={"readside": {"alias": self.alias, "finished": True}})
         self.es.indices.refresh(index=index)
 
+    def switch(self, old: str, new: str) -> None:
+        """Reads move from `old` to `new` in one atomic call."""
+        self.update([{"remove": {"index": old, "alias": self.alias}}, {"add": {"index": new, "alias": self.alias}}])
+
     def update(self, actions: list[dict]) -> None:
         self.es.indices.update_aliases(actions=actions)
 
@@ -140,12 +144,7 @@ def rebuild(target: RebuildTarget, dsn: str, settings: PipelineSettings, say: Ca
         report.documents = counts.documents
         indices.finish(report.index, mapping)
         report.index_s = time.monotonic() - filled_from
-        indices.update(
-            [
-                {"remove": {"index": live, "alias": target.alias}},
-                {"add": {"index": report.index, "alias": target.alias}},
-            ]
-        )
+        indices.switch(live, report.index)
     report.total_s = time.monotonic() - began
     return report
 
@@ -161,9 +160,7 @@ def rollback(target: RebuildTarget, settings: PipelineSettings) -> tuple[str, st
                 f"no previous version of {target.alias} is kept: a rebuild keeps the one it "
                 f"replaced until the next rebuild or `readside rebuild --drop-previous`"
             )
-        indices.update(
-            [{"remove": {"index": live, "alias": target.alias}}, {"add": {"index": previous[0], "alias": target.alias}}]
-        )
+        indices.switch(live, previous[0])
         return live, previous[0]
 
 

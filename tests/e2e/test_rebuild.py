@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from infra.polling import poll_until
-from tests.support.pipeline import assert_verified, readside
+from tests.support.pipeline import aliased, assert_verified, readside
 from tests.support.workload import Renamer
 
 pytestmark = pytest.mark.e2e
@@ -27,14 +27,9 @@ MODELS = {
 }
 
 
-def _aliased(es: str, alias: str) -> list[str]:
-    response = httpx.get(f"{es}/_alias/{alias}")
-    return [] if response.status_code == 404 else sorted(response.raise_for_status().json())
-
-
 def test_every_model_is_rebuilt_under_writes_with_no_stale_or_failed_read_then_rolled_back_and_dropped(stack, shop):
     es = stack.settings.elasticsearch_url
-    before = {model: _aliased(es, alias) for model, alias in MODELS.items()}
+    before = {model: aliased(es, alias) for model, alias in MODELS.items()}
     renamer = Renamer(stack, shop.add_product(initial_stock=100_000), shop.add_customer()["id"], read_orders=True)
     renamer.start()
     try:
@@ -49,23 +44,23 @@ def test_every_model_is_rebuilt_under_writes_with_no_stale_or_failed_read_then_r
     assert renamer.stale == []
     assert {key for key in renamer.statuses if not key.endswith((" 200", " 201"))} == set(), renamer.statuses
     for model, alias in MODELS.items():
-        [now] = _aliased(es, alias)
+        [now] = aliased(es, alias)
         assert [now] != before[model] and now.startswith(f"{before[model][0].split('-')[0]}-")
-        assert _aliased(es, f"{alias}-shadow") == sorted([now, *before[model]])
+        assert aliased(es, f"{alias}-shadow") == sorted([now, *before[model]])
     shown = json.loads(readside("status", "--json").stdout)["read_models"]
-    assert shown["orders"] == {"live": _aliased(es, "orders"), "also_written": before["orders"]}
+    assert shown["orders"] == {"live": aliased(es, "orders"), "also_written": before["orders"]}
     assert_verified()
 
     # Both versions stayed current: move back, write, verify; then drop the old one and verify again.
-    rebuilt = _aliased(es, "products")
+    rebuilt = aliased(es, "products")
     rolled = readside("rebuild", "--rollback", "products")
     assert rolled.returncode == 0, rolled.stderr
-    assert _aliased(es, "products") == before["products"]
+    assert aliased(es, "products") == before["products"]
     _rename_and_read(shop, renamer.product["id"], "After the rollback")
     assert_verified()
     dropped = readside("rebuild", "--drop-previous", "products")
     assert dropped.returncode == 0, dropped.stderr
-    assert _aliased(es, "products-shadow") == []
+    assert aliased(es, "products-shadow") == []
     assert httpx.get(f"{es}/{rebuilt[0]}").status_code == 404
     _rename_and_read(shop, renamer.product["id"], "After the drop")
     assert_verified()
@@ -79,7 +74,7 @@ def _rename_and_read(shop, product_id: int, name: str) -> None:
 
 def test_a_rebuild_killed_halfway_leaves_the_alias_alone_and_the_next_run_starts_over(stack, shop):
     es = stack.settings.elasticsearch_url
-    live = _aliased(es, "customers")
+    live = aliased(es, "customers")
     shop.add_customer()
     run = subprocess.Popen(
         [sys.executable, "-m", "infra.cli.main", "rebuild", "customers"],
@@ -94,12 +89,12 @@ def test_a_rebuild_killed_halfway_leaves_the_alias_alone_and_the_next_run_starts
             break
     run.wait(60)
     assert run.returncode == -signal.SIGKILL, "the rebuild ended before it could be killed halfway"
-    unfinished = [index for index in _aliased(es, "customers-shadow") if index not in live]
-    assert len(unfinished) == 1 and _aliased(es, "customers") == live
+    unfinished = [index for index in aliased(es, "customers-shadow") if index not in live]
+    assert len(unfinished) == 1 and aliased(es, "customers") == live
 
     again = readside("rebuild", "customers", timeout_s=300)
     assert again.returncode == 0, again.stderr
     assert f"dropping {unfinished[0]} (an unfinished rebuild)" in again.stderr
     assert httpx.get(f"{es}/{unfinished[0]}").status_code == 404
-    assert _aliased(es, "customers") != live
+    assert aliased(es, "customers") != live
     assert_verified()

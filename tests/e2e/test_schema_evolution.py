@@ -19,15 +19,10 @@ from infra.deadletters import list_letters
 from infra.polling import poll_until
 from infra.secrets import postgres_password
 from pipelines.core.settings import PipelineSettings
-from tests.support.pipeline import assert_verified, readside
+from tests.support.pipeline import aliased, assert_verified, readside
 from tests.support.workload import Renamer
 
 pytestmark = pytest.mark.e2e
-
-
-def _aliased(es: str, alias: str) -> list[str]:
-    response = httpx.get(f"{es}/_alias/{alias}")
-    return [] if response.status_code == 404 else sorted(response.raise_for_status().json())
 
 
 def test_a_column_no_read_model_uses_added_while_the_pipeline_runs_changes_nothing(stack, shop):
@@ -66,7 +61,7 @@ def test_a_brand_is_in_the_document_in_search_and_in_a_filter(shop):
 def test_a_new_mapping_version_goes_behind_the_alias_through_a_rebuild_while_reads_go_on(stack, shop, tmp_path: Path):
     es = stack.settings.elasticsearch_url
     settings = PipelineSettings()
-    before = _aliased(es, settings.products_alias)
+    before = aliased(es, settings.products_alias)
     # The next mapping version: the same fields, plus a lowercase keyword of the name to match prefixes on.
     mapping = json.loads(settings.products_mapping.read_text())
     mapping["mappings"]["properties"]["name"]["fields"]["lower"] = {
@@ -98,7 +93,7 @@ def test_a_new_mapping_version_goes_behind_the_alias_through_a_rebuild_while_rea
         renamer.stop()
     assert renamer.stale == []
     assert {key for key in renamer.statuses if not key.endswith((" 200", " 201"))} == set(), renamer.statuses
-    [live] = _aliased(es, settings.products_alias)
+    [live] = aliased(es, settings.products_alias)
     assert live.startswith(f"{version}-")
     typed = f"crash lamp {renamer.product['word'][:4]}"  # as a shopper types it: the word is not complete yet
     hits = httpx.post(f"{es}/products/_search", json={"query": {"prefix": {"name.lower": typed}}}).json()
@@ -108,6 +103,6 @@ def test_a_new_mapping_version_goes_behind_the_alias_through_a_rebuild_while_rea
     back = readside("rebuild", "products", timeout_s=300)
     assert back.returncode == 0, back.stderr
     assert readside("rebuild", "--drop-previous", "products").returncode == 0
-    assert _aliased(es, f"{settings.products_alias}-shadow") == []
-    [shipped] = _aliased(es, settings.products_alias)
+    assert aliased(es, f"{settings.products_alias}-shadow") == []
+    [shipped] = aliased(es, settings.products_alias)
     assert shipped.startswith(f"{settings.products_index}-") and [shipped] != before

@@ -67,3 +67,9 @@ def assert_verified(timeout_s: float = 90) -> None:
     result = verify(timeout_s)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 differences" in result.stdout
+
+
+def aliased(es_url: str, alias: str) -> list[str]:
+    """The indices `alias` names, sorted ([] when it does not exist)."""
+    response = httpx.get(f"{es_url}/_alias/{alias}")
+    return [] if response.status_code == 404 else sorted(response.raise_for_status().json())
