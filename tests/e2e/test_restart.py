@@ -19,6 +19,7 @@ def test_the_query_api_is_restarted_with_new_workers_while_every_read_is_answere
     if stack.settings.stack is not StackMode.native:
         pytest.skip("restarts parts of the native stack")
     added = shop.add_product()
+    assert shop.get(f"/products/{added['id']}", added["consistency_token"]).status_code == 200  # indexed first
     master, worker = server_pid(stack, "query-api"), server_pid(stack, "pipeline")
     workers = child_pids(master)
     answers: dict[str, int] = {}
