@@ -8,8 +8,11 @@ from dataclasses import dataclass
 from elasticsearch import AsyncElasticsearch
 
 from .adapters.checkpoints import CheckpointsIndex
-from .adapters.document_index import DocumentIndex
-from .adapters.elasticsearch import cluster_status, create_client, wait_until_reachable
+from .adapters.elasticsearch.client import cluster_status, create_client, wait_until_reachable
+from .adapters.elasticsearch.documents import DocumentIndex
+from .adapters.elasticsearch.orders import OrderDsl
+from .adapters.elasticsearch.products import ProductDsl
+from .adapters.elasticsearch.stats import StatsDsl
 from .adapters.kafka_offsets import KafkaOffsets
 from .adapters.progress_feed import ProgressFeed
 from .consistency.waiter import ConsistencyWaiter, Projection
@@ -95,16 +98,20 @@ async def bootstrap(settings: QueryApiSettings, observe_wait: WaitObserver) -> R
         feed,
         products=ProductQueries(
             index(settings.products_index, "product"),
+            ProductDsl(settings.search_facet_size),
             reading(products),
-            facet_size=settings.search_facet_size,
             use_snapshots=settings.search_pit_enabled,
         ),
         orders=OrderQueries(
-            index(settings.orders_index, "order"), reading(orders), use_snapshots=settings.search_pit_enabled
+            index(settings.orders_index, "order"),
+            OrderDsl(),
+            reading(orders),
+            use_snapshots=settings.search_pit_enabled,
         ),
         customers=CustomerQueries(
             index(settings.customers_index, "customer"),
             index(settings.orders_index, "order"),
+            OrderDsl(),
             consistency=reading(customers),
             with_orders=reading(customers, orders),
         ),
@@ -112,6 +119,7 @@ async def bootstrap(settings: QueryApiSettings, observe_wait: WaitObserver) -> R
             index(settings.sales_index, "sales bucket"),
             index(settings.product_sales_index, "product sales bucket"),
             index(settings.products_index, "product"),
+            StatsDsl(),
             reading(sales),
         ),
     )

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from elasticsearch import AsyncElasticsearch, NotFoundError
 
 from ..consistency.progress import Checkpoint, Partition, checkpoint_id
-from .elasticsearch import translated_errors
+from .elasticsearch.client import translated_errors
 
 log = logging.getLogger(__name__)
 

@@ -1,1 +1,1 @@
-"""Pure query logic: parameters, query DSL, cursors, documents to products. No I/O here."""
+"""Pure read logic: parameters and their checks, documents to views, cursors, money, errors; no I/O, no engine."""

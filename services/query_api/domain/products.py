@@ -60,9 +60,3 @@ def product_from_source(doc_id: str, source: Mapping[str, Any]) -> ProductView |
         in_stock=bool(in_stock) if in_stock is not None else on_hand > 0,
         units_sold=int(source.get("units_sold") or 0),
     )
-
-
-def facet_values(aggregation: Mapping[str, Any] | None) -> list[FacetValue]:
-    """A terms aggregation's buckets as (value, count), in the order Elasticsearch gave."""
-    buckets = (aggregation or {}).get("buckets", [])
-    return [FacetValue(str(b["key"]), int(b["doc_count"])) for b in buckets]

@@ -25,16 +25,6 @@ class SortOrder(str, enum.Enum):
     popularity = "popularity"  # units_sold, most sold first
 
 
-# Every order ends with the product id, so equal values still give one total order, which
-# search_after needs to neither repeat nor skip a document at a page boundary.
-SORT_CLAUSES: dict[SortOrder, list[dict[str, str]]] = {
-    SortOrder.relevance: [{"_score": "desc"}, {"id": "asc"}],
-    SortOrder.price_asc: [{"price_cents": "asc"}, {"id": "asc"}],
-    SortOrder.price_desc: [{"price_cents": "desc"}, {"id": "asc"}],
-    SortOrder.popularity: [{"units_sold": "desc"}, {"id": "asc"}],
-}
-
-
 def money_to_cents(text: str, name: str) -> int:
     """ "19.9" → 1990. The text was pattern-checked at the edge; checked again for direct calls."""
     if not _MONEY.fullmatch(text):

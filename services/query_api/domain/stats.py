@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .errors import InvalidQuery
+from .money import money_text
 
 DEFAULT_TOP_PRODUCTS = 10
 MAX_TOP_PRODUCTS = 100
@@ -76,6 +77,11 @@ class TopProductsQuery:
         if not 1 <= limit <= MAX_TOP_PRODUCTS:
             raise InvalidQuery(f"limit must be between 1 and {MAX_TOP_PRODUCTS}")
         return cls(DayRange.from_params(first, last), limit)
+
+
+def revenue_text(cents: int) -> str:
+    """Revenue in whole cents as the API shows money: 1234 → "12.34"."""
+    return money_text(None, cents) or "0.00"
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from ..domain.customers import CustomerView, customer_from_source
 from ..domain.errors import CustomerNotFound
-from ..domain.order_dsl import customer_orders_body
 from ..domain.orders import CustomerOrders
 from .consistency import ReadYourWrites, parse_token
 from .documents import DocumentReads
-from .orders import order_reads
+from .orders import OrderRequests, order_reads
 from .paging import SearchIndex, total_hits
 
 
@@ -17,12 +16,18 @@ class CustomerQueries:
     projection, since a customer's order list reads both indices."""
 
     def __init__(
-        self, customers: SearchIndex, orders: SearchIndex, consistency: ReadYourWrites, with_orders: ReadYourWrites
+        self,
+        customers: SearchIndex,
+        orders: SearchIndex,
+        requests: OrderRequests,
+        consistency: ReadYourWrites,
+        with_orders: ReadYourWrites,
     ) -> None:
         self._customers: DocumentReads[CustomerView] = DocumentReads(
             customers, consistency, False, customer_from_source, CustomerNotFound, "customer"
         )
         self._orders = orders
+        self._requests = requests
         self._order_views = order_reads(orders, with_orders)
         self._with_orders = with_orders
 
@@ -38,5 +43,5 @@ class CustomerQueries:
         await self._customers.existing(customer_id)  # an unknown or erased customer is a 404, not []
         if lsn is not None:
             await self._orders.refresh()  # caught up in the index; now make it searchable
-        response = await self._orders.search(customer_orders_body(customer_id, statuses, size), None)
+        response = await self._orders.search(self._requests.customer_orders_body(customer_id, statuses, size), None)
         return CustomerOrders(total=total_hits(response), hits=self._order_views.views(response["hits"]["hits"]))

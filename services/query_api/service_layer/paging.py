@@ -14,7 +14,7 @@ log = logging.getLogger(__name__)
 
 
 class SearchIndex(Protocol):
-    """What reads need of a read model's index (adapters/document_index.py implements it)."""
+    """What reads need of a read model's index (adapters/elasticsearch/documents.py implements it)."""
 
     async def get(self, doc_id: int) -> dict[str, Any] | None: ...
     async def rejection(self, doc_id: int) -> dict[str, Any] | None: ...

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from ..domain.stats import SalesQuery, SalesRow, TopProduct, TopProductsQuery
-from ..domain.stats_dsl import SERIES_PAGE, revenue_text, sales_body, sales_page, top_buckets, top_products_body
+from ..domain.stats import SalesQuery, SalesRow, TopProduct, TopProductsQuery, revenue_text
 from .consistency import ReadYourWrites
 
 _PRODUCT_FIELDS = ("sku", "name")
@@ -17,28 +16,37 @@ class AggregateIndex(Protocol):
     async def search(self, body: dict[str, Any], pit_id: str | None) -> dict[str, Any]: ...
 
 
+class StatsRequests(Protocol):
+    """The aggregate indices' requests, and their answers read (adapters/elasticsearch/stats.py)."""
+
+    def sales_body(self, query: SalesQuery, after: Mapping[str, Any] | None) -> dict[str, Any]: ...
+    def sales_page(self, response: Mapping[str, Any]) -> tuple[list[SalesRow], dict[str, Any] | None]: ...
+    def top_products_body(self, query: TopProductsQuery) -> dict[str, Any]: ...
+    def top_buckets(self, response: Mapping[str, Any]) -> list[tuple[int, int, int]]: ...
+
+
 class ProductLookup(Protocol):
     async def get_many(self, doc_ids: Sequence[int], fields: Sequence[str]) -> dict[int, dict[str, Any]]: ...
 
 
 class StatsQueries:
     """`sales` and `product_sales` are the daily aggregate indices; `products` names the
-    products (sku and name are not stored with the figures); `consistency` waits for the
-    sales projection."""
+    products (sku and name are not stored with the figures); `requests` asks them; `consistency`
+    waits for the sales projection."""
 
     def __init__(
         self,
         sales: AggregateIndex,
         product_sales: AggregateIndex,
         products: ProductLookup,
+        requests: StatsRequests,
         consistency: ReadYourWrites,
-        page: int = SERIES_PAGE,
     ) -> None:
         self._sales = sales
         self._product_sales = product_sales
         self._products = products
+        self._requests = requests
         self._consistency = consistency
-        self._page = page
 
     async def sales(self, query: SalesQuery, token: str | None = None) -> list[SalesRow]:
         """Every (period, category) with sales, in period then category order."""
@@ -46,8 +54,8 @@ class StatsQueries:
         rows: list[SalesRow] = []
         after: dict[str, Any] | None = None
         while True:
-            response = await self._sales.search(sales_body(query, after, self._page), None)
-            page, after = sales_page(response, self._page)
+            response = await self._sales.search(self._requests.sales_body(query, after), None)
+            page, after = self._requests.sales_page(response)
             rows.extend(page)
             if after is None:
                 return rows
@@ -56,7 +64,8 @@ class StatsQueries:
         """The best sellers by units, then revenue, then id; a product the products index
         does not hold has a null sku and name."""
         await self._consistency.searchable(token, self._product_sales)
-        ranked = top_buckets(await self._product_sales.search(top_products_body(query), None))
+        answer = await self._product_sales.search(self._requests.top_products_body(query), None)
+        ranked = self._requests.top_buckets(answer)
         named = await self._products.get_many([product_id for product_id, _, _ in ranked], _PRODUCT_FIELDS)
         return [
             TopProduct(

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from elasticsearch import AsyncElasticsearch
 
-from services.query_api.adapters.document_index import DocumentIndex
+from services.query_api.adapters.elasticsearch.documents import DocumentIndex
 from services.query_api.domain.errors import ReadModelUnavailable
 
 from .conftest import product

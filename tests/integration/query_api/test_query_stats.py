@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from elasticsearch import AsyncElasticsearch
 
-from services.query_api.adapters.document_index import DocumentIndex
+from services.query_api.adapters.elasticsearch.documents import DocumentIndex
+from services.query_api.adapters.elasticsearch.stats import StatsDsl
 from services.query_api.consistency.waiter import Projection
 from services.query_api.domain.stats import SalesQuery
 from services.query_api.service_layer.consistency import ReadYourWrites
@@ -98,7 +99,7 @@ def test_every_bucket_arrives_across_composite_pages(es_url, indices, shop):
         try:
             index = DocumentIndex(es, indices.sales_alias, "1m")
             stats = StatsQueries(
-                index, index, None, ReadYourWrites(None, Projection("sales", ("t",)), lambda *_: None), page=2
+                index, index, None, StatsDsl(page=2), ReadYourWrites(None, Projection("sales", ("t",)), lambda *_: None)
             )
             return [f"{r.period}|{r.category}" for r in await stats.sales(SalesQuery())]
         finally:

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 from fastapi.testclient import TestClient
 
+from services.query_api.adapters.elasticsearch.products import ProductDsl
 from services.query_api.consistency.waiter import Projection
 from services.query_api.domain.errors import ReadModelUnavailable
 from services.query_api.entrypoints.app import create_app
@@ -37,7 +38,7 @@ def client_for(index, waiter=None):
     consistency = ReadYourWrites(
         waiter or FakeWaiter(), Projection("products", ("t",)), app.state.metrics.observe_consistency_wait
     )
-    app.state.read_side = SimpleNamespace(products=ProductQueries(index, consistency, 10, True))
+    app.state.read_side = SimpleNamespace(products=ProductQueries(index, ProductDsl(10), consistency, True))
     return TestClient(app, raise_server_exceptions=False)
 
 

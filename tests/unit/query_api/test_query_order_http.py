@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 from fastapi.testclient import TestClient
 
+from services.query_api.adapters.elasticsearch.orders import OrderDsl
 from services.query_api.consistency.waiter import Projection
 from services.query_api.domain.errors import ReadModelUnavailable
 from services.query_api.entrypoints.app import create_app
@@ -45,8 +46,8 @@ def client_for(orders, customers, waiter=None):
         return ReadYourWrites(waiter, [Projection(n, ("t",)) for n in names], observe)
 
     app.state.read_side = SimpleNamespace(
-        orders=OrderQueries(orders, reading("orders"), use_snapshots=True),
-        customers=CustomerQueries(customers, orders, reading("customers"), reading("customers", "orders")),
+        orders=OrderQueries(orders, OrderDsl(), reading("orders"), use_snapshots=True),
+        customers=CustomerQueries(customers, orders, OrderDsl(), reading("customers"), reading("customers", "orders")),
     )
     return TestClient(app, raise_server_exceptions=False)
 

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from services.query_api.adapters.elasticsearch.orders import OrderDsl
 from services.query_api.consistency.waiter import Projection
 from services.query_api.domain.cursor import Cursor, encode_cursor
 from services.query_api.domain.errors import CustomerNotFound, InvalidQuery, OrderNotFound, ReadModelBehind
@@ -42,7 +43,7 @@ def order_index(count=5):
 
 def order_queries(index, waiter=None, observed=None):
     observe = (lambda outcome, s: observed.append(outcome)) if observed is not None else (lambda outcome, s: None)
-    return OrderQueries(index, ReadYourWrites(waiter or FakeWaiter(), ORDERS, observe), use_snapshots=True)
+    return OrderQueries(index, OrderDsl(), ReadYourWrites(waiter or FakeWaiter(), ORDERS, observe), use_snapshots=True)
 
 
 def customer_queries(customers, orders, waiter=None, observed=None):
@@ -51,6 +52,7 @@ def customer_queries(customers, orders, waiter=None, observed=None):
     return CustomerQueries(
         customers,
         orders,
+        OrderDsl(),
         ReadYourWrites(waiter, CUSTOMERS, observe),
         ReadYourWrites(waiter, (CUSTOMERS, ORDERS), observe),
     )

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from services.query_api.adapters.elasticsearch.products import ProductDsl
 from services.query_api.consistency.waiter import Projection
 from services.query_api.domain.errors import InvalidQuery, ProductNotFound, ReadModelBehind
 from services.query_api.domain.search import ProductSearch, SortOrder
@@ -22,7 +23,7 @@ TOKEN_2000 = "v1.AAAAAAAAB9A"
 def queries(index, waiter=None, use_snapshots=True, observed=None):
     observe = (lambda outcome, s: observed.append(outcome)) if observed is not None else (lambda outcome, s: None)
     consistency = ReadYourWrites(waiter or FakeWaiter(), Projection("products", ("t",)), observe)
-    return ProductQueries(index, consistency, facet_size=10, use_snapshots=use_snapshots)
+    return ProductQueries(index, ProductDsl(facet_size=10), consistency, use_snapshots=use_snapshots)
 
 
 def run(coro):

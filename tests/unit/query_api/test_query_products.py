@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.query_api.domain.products import ProductView, facet_values, product_from_source
+from services.query_api.domain.products import ProductView, product_from_source
 
 DOC = {
     "id": 7,
@@ -53,9 +53,3 @@ def test_price_falls_back_to_cents_and_counters_default_to_zero():
 def test_a_stock_only_document_is_not_a_product_yet():
     assert product_from_source("7", {"id": 7, "on_hand": 3, "in_stock": True}) is None
     assert product_from_source("7", {**DOC, "price": "abc", "price_cents": None}) is None
-
-
-def test_facet_buckets_keep_their_order():
-    buckets = {"buckets": [{"key": "kitchen", "doc_count": 5}, {"key": "garden", "doc_count": 2}]}
-    assert [(f.value, f.count) for f in facet_values(buckets)] == [("kitchen", 5), ("garden", 2)]
-    assert facet_values(None) == []

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 from fastapi.testclient import TestClient
 
+from services.query_api.adapters.elasticsearch.stats import StatsDsl
 from services.query_api.consistency.waiter import Projection
 from services.query_api.domain.errors import ReadModelUnavailable
 from services.query_api.entrypoints.app import create_app
@@ -34,8 +35,8 @@ def client_for(sales=None, product_sales=None, catalogue=None, waiter=None, page
             sales or FakeAggregates(),
             product_sales or FakeAggregates(),
             catalogue or FakeCatalogue({1: LAMP}),
+            StatsDsl(page),
             consistency,
-            page=page,
         )
     )
     return TestClient(app, raise_server_exceptions=False)

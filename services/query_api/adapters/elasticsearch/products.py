@@ -1,4 +1,4 @@
-"""Build the Elasticsearch request body of a product search from validated parameters.
+"""The products index's requests: a search page's body (query, filters, sort, category facet), and its facets.
 
 User text only ever lands in the `query` value of match-family queries, which analyse it as
 plain text: no query_string or simple_query_string, so no operators, fields, wildcards or
@@ -7,9 +7,11 @@ regexes can be smuggled in.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from .search import SORT_CLAUSES, ProductSearch
+from ...domain.products import FacetValue
+from ...domain.search import ProductSearch, SortOrder
 
 SOURCE_FIELDS = [
     "id",
@@ -26,6 +28,14 @@ SOURCE_FIELDS = [
     "units_sold",
 ]
 CATEGORY_FACET = "category"
+# Every order ends with the product id, so equal values still give one total order, which
+# search_after needs to neither repeat nor skip a document at a page boundary.
+SORT_CLAUSES: dict[SortOrder, list[dict[str, str]]] = {
+    SortOrder.relevance: [{"_score": "desc"}, {"id": "asc"}],
+    SortOrder.price_asc: [{"price_cents": "asc"}, {"id": "asc"}],
+    SortOrder.price_desc: [{"price_cents": "desc"}, {"id": "asc"}],
+    SortOrder.popularity: [{"units_sold": "desc"}, {"id": "asc"}],
+}
 
 
 def text_query(text: str) -> dict[str, Any]:
@@ -83,29 +93,36 @@ def filters(search: ProductSearch) -> list[dict[str, Any]]:
     return clauses
 
 
-def search_body(
-    search: ProductSearch, fetch: int, facet_size: int, search_after: list[Any] | None = None
-) -> dict[str, Any]:
-    """The body of one page's search; `fetch` is the page size plus one (to know if more follow)."""
-    query: dict[str, Any] = {"bool": {"filter": filters(search)}}
-    if search.text:
-        query["bool"]["must"] = [text_query(search.text)]
-    body: dict[str, Any] = {
-        "query": query,
-        "sort": SORT_CLAUSES[search.sort],
-        "size": fetch,
-        "track_total_hits": True,
-        "_source": SOURCE_FIELDS,
-        "aggs": {
-            CATEGORY_FACET: {
-                "terms": {"field": "category", "size": facet_size, "order": [{"_count": "desc"}, {"_key": "asc"}]}
-            }
-        },
-    }
-    if search.categories:
-        # post_filter narrows hits and total but not the aggregation: the category facet then
-        # counts every category under the other filters, which is what a shopper clicks through.
-        body["post_filter"] = {"terms": {"category": list(search.categories)}}
-    if search_after is not None:
-        body["search_after"] = search_after
-    return body
+class ProductDsl:
+    """The requests of product searches (service_layer/products.py, ProductRequests); `facet_size`: how many
+    categories the facet lists."""
+
+    def __init__(self, facet_size: int) -> None:
+        self.facet_size = facet_size
+
+    def search_body(self, search: ProductSearch, fetch: int, search_after: list[Any] | None = None) -> dict[str, Any]:
+        """The body of one page's search; `fetch` is the page size plus one (to know if more follow)."""
+        query: dict[str, Any] = {"bool": {"filter": filters(search)}}
+        if search.text:
+            query["bool"]["must"] = [text_query(search.text)]
+        order = [{"_count": "desc"}, {"_key": "asc"}]
+        body: dict[str, Any] = {
+            "query": query,
+            "sort": SORT_CLAUSES[search.sort],
+            "size": fetch,
+            "track_total_hits": True,
+            "_source": SOURCE_FIELDS,
+            "aggs": {CATEGORY_FACET: {"terms": {"field": "category", "size": self.facet_size, "order": order}}},
+        }
+        if search.categories:
+            # post_filter narrows hits and total but not the aggregation: the category facet then
+            # counts every category under the other filters, which is what a shopper clicks through.
+            body["post_filter"] = {"terms": {"category": list(search.categories)}}
+        if search_after is not None:
+            body["search_after"] = search_after
+        return body
+
+    def facets(self, aggregations: Mapping[str, Any]) -> dict[str, list[FacetValue]]:
+        """The category facet of an answer: its terms buckets as (value, count), in the order Elasticsearch gave."""
+        buckets = (aggregations.get(CATEGORY_FACET) or {}).get("buckets", [])
+        return {CATEGORY_FACET: [FacetValue(str(b["key"]), int(b["doc_count"])) for b in buckets]}

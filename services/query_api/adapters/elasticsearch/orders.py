@@ -1,4 +1,4 @@
-"""Build the Elasticsearch request bodies of order reads: a search page, a customer's orders.
+"""The orders index's requests: the body of a search page, and of a customer's orders.
 
 As for products, user text only ever lands in the `query` value of match-family queries, which
 analyse it as plain text (no query_string), so no operators, fields, wildcards or regexes can be
@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .order_search import OrderSearch
+from ...domain.order_search import OrderSearch
 
 SOURCE_FIELDS = ["id", "status", "customer_id", "customer", "items", "total", "total_cents", "placed_at", "updated_at"]
 # Newest first; the id breaks ties (the index keeps placed_at to the millisecond), so the order
@@ -65,30 +65,32 @@ def order_filters(search: OrderSearch) -> list[dict[str, Any]]:
     return clauses
 
 
-def order_search_body(search: OrderSearch, fetch: int, search_after: list[Any] | None = None) -> dict[str, Any]:
-    """The body of one page; `fetch` is the page size plus one (to know if more follow)."""
-    query: dict[str, Any] = {"bool": {"filter": order_filters(search)}}
-    if search.text:
-        query["bool"]["must"] = [order_text_query(search.text, search.order_id)]
-    body: dict[str, Any] = {
-        "query": query,
-        "sort": ORDER_SORT,
-        "size": fetch,
-        "track_total_hits": True,
-        "_source": SOURCE_FIELDS,
-    }
-    if search_after is not None:
-        body["search_after"] = search_after
-    return body
+class OrderDsl:
+    """The requests of order reads (service_layer/orders.py, OrderRequests)."""
 
+    def search_body(self, search: OrderSearch, fetch: int, search_after: list[Any] | None = None) -> dict[str, Any]:
+        """The body of one page; `fetch` is the page size plus one (to know if more follow)."""
+        query: dict[str, Any] = {"bool": {"filter": order_filters(search)}}
+        if search.text:
+            query["bool"]["must"] = [order_text_query(search.text, search.order_id)]
+        body: dict[str, Any] = {
+            "query": query,
+            "sort": ORDER_SORT,
+            "size": fetch,
+            "track_total_hits": True,
+            "_source": SOURCE_FIELDS,
+        }
+        if search_after is not None:
+            body["search_after"] = search_after
+        return body
 
-def customer_orders_body(customer_id: int, statuses: tuple[str, ...], size: int) -> dict[str, Any]:
-    """A customer's orders, newest first; the total counts all of them, beyond `size`."""
-    filters = [_IS_ORDER, {"term": {"customer_id": customer_id}}, *status_filter(statuses)]
-    return {
-        "query": {"bool": {"filter": filters}},
-        "sort": ORDER_SORT,
-        "size": size,
-        "track_total_hits": True,
-        "_source": SOURCE_FIELDS,
-    }
+    def customer_orders_body(self, customer_id: int, statuses: tuple[str, ...], size: int) -> dict[str, Any]:
+        """A customer's orders, newest first; the total counts all of them, beyond `size`."""
+        filters = [_IS_ORDER, {"term": {"customer_id": customer_id}}, *status_filter(statuses)]
+        return {
+            "query": {"bool": {"filter": filters}},
+            "sort": ORDER_SORT,
+            "size": size,
+            "track_total_hits": True,
+            "_source": SOURCE_FIELDS,
+        }

@@ -8,8 +8,8 @@ from typing import Any
 
 from elasticsearch import ApiError, AsyncElasticsearch, NotFoundError, TransportError
 
-from ..domain.errors import SnapshotExpired
-from .elasticsearch import error_type, translated_errors
+from ...domain.errors import SnapshotExpired
+from .client import error_type, translated_errors
 
 log = logging.getLogger(__name__)
 

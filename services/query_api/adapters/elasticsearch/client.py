@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from elasticsearch import ApiError, AsyncElasticsearch, NotFoundError, TransportError
 from tenacity import AsyncRetrying, before_sleep_log, retry_if_exception_type, stop_after_delay, wait_exponential
 
-from ..domain.errors import InvalidQuery, ReadModelUnavailable
+from ...domain.errors import InvalidQuery, ReadModelUnavailable
 
 log = logging.getLogger(__name__)
 
