@@ -1,4 +1,4 @@
-"""Customer documents to the customer view: identity plus counted-order aggregates."""
+"""Customers: documents to the customer view (identity plus counted-order aggregates), and a customer's orders."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .money import money_text
-from .orders import whole_number
+from .orders import OrderView, whole_number
 
 _REQUIRED = ("email", "name", "country")
 
@@ -21,6 +21,12 @@ class CustomerView:
     order_count: int  # counted orders only: status is not cancelled
     lifetime_value: str  # sum of the counted orders' totals, two decimal places
     last_order_at: str | None  # newest placed_at among counted orders (ISO-8601 UTC)
+
+
+@dataclass(frozen=True)
+class CustomerOrders:
+    total: int  # every matching order, beyond the ones listed
+    hits: list[OrderView]
 
 
 def customer_from_source(doc_id: str, source: Mapping[str, Any]) -> CustomerView | None:

@@ -1,14 +1,106 @@
-"""Product documents to product views, and what a page of search results holds."""
+"""Products: search parameters (money to cents, the sort orders, the fingerprint) and documents to product views."""
 
 from __future__ import annotations
 
+import enum
+import hashlib
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
+from .errors import InvalidQuery
 from .money import money_text
+from .paging import MAX_QUERY_TEXT
 
-_REQUIRED = ("sku", "name", "category")
+MONEY_PATTERN = r"^\d{1,10}(\.\d{1,2})?$"  # numeric(12,2) on the write side, never negative
+_MONEY = re.compile(MONEY_PATTERN)
+_REQUIRED = ("sku", "name", "category")  # a document without them is not a product yet
+
+
+class SortOrder(str, enum.Enum):
+    relevance = "relevance"
+    price_asc = "price_asc"
+    price_desc = "price_desc"
+    popularity = "popularity"  # units_sold, most sold first
+
+
+def money_to_cents(text: str, name: str) -> int:
+    """ "19.9" → 1990. The text was pattern-checked at the edge; checked again for direct calls."""
+    if not _MONEY.fullmatch(text):
+        raise InvalidQuery(f"{name} must be a decimal amount like 19.90")
+    return int(Decimal(text) * 100)
+
+
+@dataclass(frozen=True)
+class ProductSearch:
+    """One search's filters and order (the page size and cursor are not part of it)."""
+
+    text: str | None = None
+    categories: tuple[str, ...] = ()
+    min_price_cents: int | None = None
+    max_price_cents: int | None = None
+    in_stock: bool | None = None
+    include_inactive: bool = False
+    sort: SortOrder = SortOrder.relevance
+    brands: tuple[str, ...] = ()
+
+    @property
+    def scored(self) -> bool:
+        """Whether pages are ordered by relevance score (a cursor then holds a float)."""
+        return self.sort is SortOrder.relevance
+
+    @classmethod
+    def from_params(
+        cls,
+        *,
+        q: str | None,
+        categories: list[str] | None,
+        min_price: str | None,
+        max_price: str | None,
+        in_stock: bool | None,
+        include_inactive: bool,
+        sort: SortOrder,
+        brands: list[str] | None = None,
+    ) -> ProductSearch:
+        text = q.strip() if q is not None else None
+        if text is not None and len(text) > MAX_QUERY_TEXT:
+            raise InvalidQuery(f"q must be at most {MAX_QUERY_TEXT} characters")
+        low = money_to_cents(min_price, "min_price") if min_price is not None else None
+        high = money_to_cents(max_price, "max_price") if max_price is not None else None
+        if low is not None and high is not None and low > high:
+            raise InvalidQuery(f"min_price ({min_price}) must not exceed max_price ({max_price})")
+        return cls(
+            text=text or None,
+            categories=tuple(sorted(set(categories or ()))),
+            min_price_cents=low,
+            max_price_cents=high,
+            in_stock=in_stock,
+            include_inactive=include_inactive,
+            sort=sort,
+            brands=tuple(sorted(set(brands or ()))),
+        )
+
+    def fingerprint(self) -> str:
+        """A short digest of everything that decides which documents come in which order; a
+        cursor carries it so it cannot be replayed against a different search."""
+        canonical = json.dumps(
+            [
+                self.text,
+                list(self.categories),
+                self.min_price_cents,
+                self.max_price_cents,
+                self.in_stock,
+                self.include_inactive,
+                self.sort.value,
+                list(self.brands),
+            ],
+            separators=(",", ":"),
+            ensure_ascii=True,
+        )
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from ..domain.errors import DocumentRejected, InvalidQuery, NotFound, QueryError, ReadModelBehind, ReadModelUnavailable
-from .schemas import ErrorBody
 
 log = logging.getLogger(__name__)
 _MAX_REASONS = 5
@@ -21,6 +21,12 @@ _STATUS: dict[type[QueryError], int] = {
     ReadModelBehind: 504,
     ReadModelUnavailable: 503,
 }
+
+
+class ErrorBody(BaseModel):
+    detail: str
+
+
 _REASONS = {
     404: "unknown id",
     422: "invalid parameters, cursor or token",

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from ..domain.customers import CustomerView, customer_from_source
+from ..domain.customers import CustomerOrders, CustomerView, customer_from_source
 from ..domain.errors import CustomerNotFound
-from ..domain.orders import CustomerOrders
 from .consistency import ReadYourWrites, parse_token
 from .documents import DocumentReads
 from .orders import OrderRequests, order_reads

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from ..domain.errors import OrderNotFound
-from ..domain.order_search import OrderSearch
-from ..domain.orders import OrderPage, OrderView, order_from_source
+from ..domain.orders import OrderPage, OrderSearch, OrderView, order_from_source
 from .consistency import ReadYourWrites
 from .documents import DocumentReads
 from .paging import SearchIndex

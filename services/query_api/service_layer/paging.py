@@ -7,8 +7,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ..domain.cursor import Cursor, decode_cursor, encode_cursor
 from ..domain.errors import SnapshotExpired
+from ..domain.paging import Cursor, decode_cursor, encode_cursor
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from ..domain.errors import ProductNotFound
-from ..domain.products import FacetValue, ProductView, SearchPage, product_from_source
-from ..domain.search import ProductSearch
+from ..domain.products import FacetValue, ProductSearch, ProductView, SearchPage, product_from_source
 from .consistency import ReadYourWrites
 from .documents import DocumentReads
 from .paging import SearchIndex

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from services.query_api.domain.cursor import Cursor, decode_cursor, encode_cursor
 from services.query_api.domain.errors import InvalidQuery
+from services.query_api.domain.paging import Cursor, decode_cursor, encode_cursor
 
 FP = "0123456789abcdef"
 PIT = "9s6bBAENdG1wX3BpdF9wcm9iZRZEa1dhaFFvSVQxcXcyRGVya3d0RjdRAAEWa2NfSWEyMkxSeGVTWF9FNWttM0pLUQAB=="

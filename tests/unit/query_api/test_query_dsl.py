@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from services.query_api.adapters.elasticsearch.products import ProductDsl
-from services.query_api.domain.search import ProductSearch, SortOrder
+from services.query_api.domain.products import ProductSearch, SortOrder
 
 MATCH_FAMILY = {"match", "multi_match", "match_phrase", "match_bool_prefix"}
 HOSTILE = [

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from services.query_api.adapters.elasticsearch.orders import ORDER_SORT, OrderDsl
-from services.query_api.domain.order_search import OrderSearch
+from services.query_api.domain.orders import OrderSearch
 
 from .test_query_dsl import HOSTILE, MATCH_FAMILY, walk
 

@@ -8,9 +8,9 @@ import pytest
 
 from services.query_api.adapters.elasticsearch.orders import OrderDsl
 from services.query_api.consistency.waiter import Projection
-from services.query_api.domain.cursor import Cursor, encode_cursor
 from services.query_api.domain.errors import CustomerNotFound, InvalidQuery, OrderNotFound, ReadModelBehind
-from services.query_api.domain.order_search import OrderSearch
+from services.query_api.domain.orders import OrderSearch
+from services.query_api.domain.paging import Cursor, encode_cursor
 from services.query_api.service_layer.consistency import ReadYourWrites
 from services.query_api.service_layer.customers import CustomerQueries
 from services.query_api.service_layer.orders import OrderQueries

@@ -7,8 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from services.query_api.domain.errors import InvalidQuery
-from services.query_api.domain.order_search import OrderSearch, order_id_in, parse_instant, parse_statuses
-from services.query_api.domain.orders import OrderStatus
+from services.query_api.domain.orders import OrderSearch, OrderStatus, order_id_in, parse_instant, parse_statuses
 
 UTC = UTC
 

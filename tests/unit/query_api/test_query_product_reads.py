@@ -9,7 +9,7 @@ import pytest
 from services.query_api.adapters.elasticsearch.products import ProductDsl
 from services.query_api.consistency.waiter import Projection
 from services.query_api.domain.errors import InvalidQuery, ProductNotFound, ReadModelBehind
-from services.query_api.domain.search import ProductSearch, SortOrder
+from services.query_api.domain.products import ProductSearch, SortOrder
 from services.query_api.service_layer.consistency import ReadYourWrites
 from services.query_api.service_layer.products import ProductQueries
 

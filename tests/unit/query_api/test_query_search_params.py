@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.query_api.domain.errors import InvalidQuery
-from services.query_api.domain.search import ProductSearch, SortOrder, money_to_cents
+from services.query_api.domain.products import ProductSearch, SortOrder, money_to_cents
 
 
 def params(**overrides):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ...domain.order_search import OrderSearch
+from ...domain.orders import OrderSearch
 
 SOURCE_FIELDS = ["id", "status", "customer_id", "customer", "items", "total", "total_cents", "placed_at", "updated_at"]
 # Newest first; the id breaks ties (the index keeps placed_at to the millisecond), so the order

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ...domain.products import FacetValue
-from ...domain.search import ProductSearch, SortOrder
+from ...domain.products import FacetValue, ProductSearch, SortOrder
 
 SOURCE_FIELDS = [
     "id",

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from ..dependencies import ConsistencyToken, CustomerId, Customers
 from ..errors import error_responses
-from ..order_schemas import Customer, CustomerOrdersParams, CustomerOrdersResult
+from ..schemas.customers import Customer, CustomerOrdersParams, CustomerOrdersResult
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ..dependencies import Side
-from ..schemas import Health
+from ..schemas.health import Health
 
 router = APIRouter(tags=["operations"])
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from ..dependencies import ConsistencyToken, OrderId, Orders
 from ..errors import error_responses
-from ..order_schemas import Order, OrderSearchParams, OrderSearchResult
+from ..schemas.orders import Order, OrderSearchParams, OrderSearchResult
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from ..dependencies import ConsistencyToken, ProductId, Products
 from ..errors import error_responses
-from ..schemas import Product, ProductSearchResult, SearchParams
+from ..schemas.products import Product, ProductSearchResult, SearchParams
 
 router = APIRouter(prefix="/products", tags=["products"])
 

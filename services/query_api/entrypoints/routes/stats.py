@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from ..dependencies import ConsistencyToken, Stats
 from ..errors import error_responses
-from ..stats_schemas import SalesParams, SalesRow, TopProduct, TopProductsParams
+from ..schemas.stats import SalesParams, SalesRow, TopProduct, TopProductsParams
 
 router = APIRouter(prefix="/stats", tags=["statistics"])
 

@@ -1,10 +1,11 @@
-"""Opaque pagination cursors: where the last page ended, for which search, in which snapshot.
+"""Paging of searches: the limits every search shares, and the opaque cursor that continues one.
 
-A cursor is base64url(JSON) + "." + a digest of that JSON. It carries the search's fingerprint
-(so it cannot continue a different search), the sort values of the last hit (for search_after),
-the point-in-time id (so every page reads the same snapshot) and the LSN that snapshot is known
-to include (so a later page with a newer consistency token gets a newer snapshot). The digest
-catches damaged or hand-edited cursors; it is not a secret: every field is validated anyway.
+A cursor says where the last page ended, for which search, in which snapshot: base64url(JSON) + "." + a
+digest of that JSON. It carries the search's fingerprint (so it cannot continue a different search), the
+sort values of the last hit (for search_after), the point-in-time id (so every page reads the same
+snapshot) and the LSN that snapshot is known to include (so a later page with a newer consistency token
+gets a newer snapshot). The digest catches damaged or hand-edited cursors; it is not a secret: every
+field is validated anyway.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from dataclasses import dataclass
 
 from .errors import InvalidQuery
 
+MAX_QUERY_TEXT = 256
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
 MAX_CURSOR_LENGTH = 4096
 _VERSION = 1
 _DIGEST_KEY = b"readside/query_api/cursor/v1"

@@ -1,4 +1,4 @@
-"""Request parameters and response bodies of the query API (what OpenAPI at /docs shows)."""
+"""Request parameters and response bodies of the product reads (shown at /docs)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from ..domain.cursor import CURSOR_PATTERN, MAX_CURSOR_LENGTH
-from ..domain.products import SearchPage
-from ..domain.search import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_QUERY_TEXT, MONEY_PATTERN, ProductSearch, SortOrder
+from ...domain.paging import CURSOR_PATTERN, DEFAULT_PAGE_SIZE, MAX_CURSOR_LENGTH, MAX_PAGE_SIZE, MAX_QUERY_TEXT
+from ...domain.products import MONEY_PATTERN, ProductSearch, SearchPage, SortOrder
 
 Category = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
@@ -87,12 +86,3 @@ class ProductSearchResult(BaseModel):
     @classmethod
     def from_page(cls, page: SearchPage) -> ProductSearchResult:
         return cls.model_validate(page, from_attributes=True)
-
-
-class ErrorBody(BaseModel):
-    detail: str
-
-
-class Health(BaseModel):
-    status: str
-    elasticsearch: str

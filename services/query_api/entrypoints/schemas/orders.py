@@ -1,17 +1,13 @@
-"""Request parameters and response bodies of the order and customer reads (shown at /docs)."""
+"""Request parameters and response bodies of the order reads (shown at /docs)."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import JsonDict
 
-from ..domain.cursor import CURSOR_PATTERN, MAX_CURSOR_LENGTH
-from ..domain.order_search import MAX_ID, OrderSearch, parse_statuses
-from ..domain.orders import CustomerOrders, OrderPage, OrderStatus
-from ..domain.search import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_QUERY_TEXT
+from ...domain.orders import MAX_ID, OrderPage, OrderSearch, OrderStatus
+from ...domain.paging import CURSOR_PATTERN, DEFAULT_PAGE_SIZE, MAX_CURSOR_LENGTH, MAX_PAGE_SIZE, MAX_QUERY_TEXT
 
-DEFAULT_CUSTOMER_ORDERS = 100
-MAX_CUSTOMER_ORDERS = 1000
 # Shared by several fields (spelled out in each Field() call: type checkers cannot see through `**kwargs` there).
 _INSTANT = "inclusive; an ISO-8601 instant with a UTC offset (Z or +hh:mm), compared to the millisecond"
 _INSTANT_EXAMPLES = ["2026-11-26T10:00:00Z"]
@@ -52,23 +48,6 @@ class OrderSearchParams(BaseModel):
             placed_from=self.placed_from,
             placed_to=self.placed_to,
         )
-
-
-class CustomerOrdersParams(BaseModel):
-    """Query string of GET /customers/{id}/orders."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    status: list[OrderStatus] | None = Field(None, max_length=4, description=_STATUS)
-    size: int = Field(
-        DEFAULT_CUSTOMER_ORDERS,
-        ge=1,
-        le=MAX_CUSTOMER_ORDERS,
-        description="at most this many orders, newest first; total counts all",
-    )
-
-    def statuses(self) -> tuple[str, ...]:
-        return parse_statuses(self.status)
 
 
 class OrderCustomer(BaseModel):
@@ -114,29 +93,3 @@ class OrderSearchResult(BaseModel):
     @classmethod
     def from_page(cls, page: OrderPage) -> OrderSearchResult:
         return cls.model_validate(page, from_attributes=True)
-
-
-class CustomerOrdersResult(BaseModel):
-    total: int = Field(description="number of the customer's matching orders, beyond size")
-    hits: list[Order] = Field(description="newest placed_at first, then highest id")
-
-    @classmethod
-    def from_orders(cls, orders: CustomerOrders) -> CustomerOrdersResult:
-        return cls.model_validate(orders, from_attributes=True)
-
-
-class Customer(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    email: str
-    name: str
-    country: str = Field(description="ISO-3166 alpha-2", examples=["GB"])
-    order_count: int = Field(description="orders that are not cancelled")
-    lifetime_value: str = Field(
-        description="sum of the totals of orders that are not cancelled; two decimal places", examples=["123.40"]
-    )
-    last_order_at: str | None = Field(
-        json_schema_extra={"format": "date-time"},
-        description="newest placed_at among orders that are not cancelled; null if none",
-    )

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
-from ..domain.stats import DEFAULT_TOP_PRODUCTS, MAX_TOP_PRODUCTS, SalesQuery, StatsInterval, TopProductsQuery
-from .schemas import Category
+from ...domain.stats import DEFAULT_TOP_PRODUCTS, MAX_TOP_PRODUCTS, SalesQuery, StatsInterval, TopProductsQuery
+from .products import Category
 
 # A str parsed by domain/stats.py (for its messages), declared as what it accepts: an ISO calendar date.
 Day = Annotated[str, WithJsonSchema({"type": "string", "format": "date", "maxLength": 10})]

@@ -1,0 +1,1 @@
+"""Request parameters and response bodies, one module per resource (what OpenAPI at /docs shows)."""
