@@ -1,1 +1,1 @@
-"""Read handlers: catch up with a token, query the read model, shape the answer."""
+"""The use cases, one module per resource: catch up with a token, read the index, shape the answer."""

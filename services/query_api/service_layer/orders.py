@@ -7,8 +7,7 @@ from typing import Any, Protocol
 from ..domain.errors import OrderNotFound
 from ..domain.orders import OrderPage, OrderSearch, OrderView, order_from_source
 from .consistency import ReadYourWrites
-from .documents import DocumentReads
-from .paging import SearchIndex
+from .documents import DocumentReads, SearchIndex
 
 
 class OrderRequests(Protocol):
@@ -18,26 +17,19 @@ class OrderRequests(Protocol):
     def customer_orders_body(self, customer_id: int, statuses: tuple[str, ...], size: int) -> dict[str, Any]: ...
 
 
-def order_reads(
-    index: SearchIndex, consistency: ReadYourWrites, use_snapshots: bool = True
-) -> DocumentReads[OrderView]:
-    return DocumentReads(index, consistency, use_snapshots, order_from_source, OrderNotFound, "order")
+class OrderQueries(DocumentReads[OrderView]):
+    """`get` (by id, after a token) comes from DocumentReads; `search` pages newest first."""
 
-
-class OrderQueries:
     def __init__(
         self, index: SearchIndex, requests: OrderRequests, consistency: ReadYourWrites, use_snapshots: bool
     ) -> None:
-        self._reads = order_reads(index, consistency, use_snapshots)
+        super().__init__(index, consistency, use_snapshots, order_from_source, OrderNotFound, "order")
         self._requests = requests
-
-    async def get(self, order_id: int, token: str | None = None) -> OrderView:
-        return await self._reads.get(order_id, token)
 
     async def search(
         self, search: OrderSearch, size: int, cursor_text: str | None = None, token: str | None = None
     ) -> OrderPage:
-        page = await self._reads.page(
+        page = await self._page(
             search, size, cursor_text, token, lambda after: self._requests.search_body(search, size + 1, after)
         )
-        return OrderPage(total=page.total, hits=self._reads.views(page.hits), next_cursor=page.next_cursor)
+        return OrderPage(total=page.total, hits=self._views(page.hits), next_cursor=page.next_cursor)

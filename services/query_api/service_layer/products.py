@@ -1,4 +1,4 @@
-"""Product reads: get by id, and search pages that stay stable while documents change."""
+"""Product reads: get by id, and search pages with a category facet that stay stable while products change."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from typing import Any, Protocol
 from ..domain.errors import ProductNotFound
 from ..domain.products import FacetValue, ProductSearch, ProductView, SearchPage, product_from_source
 from .consistency import ReadYourWrites
-from .documents import DocumentReads
-from .paging import SearchIndex
+from .documents import DocumentReads, SearchIndex
 
 
 class ProductRequests(Protocol):
@@ -19,27 +18,20 @@ class ProductRequests(Protocol):
     def facets(self, aggregations: Mapping[str, Any]) -> dict[str, list[FacetValue]]: ...
 
 
-class ProductQueries:
+class ProductQueries(DocumentReads[ProductView]):
+    """`get` (by id, after a token) comes from DocumentReads; `search` adds the facets."""
+
     def __init__(
         self, index: SearchIndex, requests: ProductRequests, consistency: ReadYourWrites, use_snapshots: bool
     ) -> None:
-        self._reads: DocumentReads[ProductView] = DocumentReads(
-            index, consistency, use_snapshots, product_from_source, ProductNotFound, "product"
-        )
+        super().__init__(index, consistency, use_snapshots, product_from_source, ProductNotFound, "product")
         self._requests = requests
-
-    async def get(self, product_id: int, token: str | None = None) -> ProductView:
-        return await self._reads.get(product_id, token)
 
     async def search(
         self, search: ProductSearch, size: int, cursor_text: str | None = None, token: str | None = None
     ) -> SearchPage:
-        page = await self._reads.page(
+        page = await self._page(
             search, size, cursor_text, token, lambda after: self._requests.search_body(search, size + 1, after)
         )
-        return SearchPage(
-            total=page.total,
-            hits=self._reads.views(page.hits),
-            facets=self._requests.facets(page.aggregations),
-            next_cursor=page.next_cursor,
-        )
+        facets = self._requests.facets(page.aggregations)
+        return SearchPage(total=page.total, hits=self._views(page.hits), facets=facets, next_cursor=page.next_cursor)
