@@ -10,7 +10,7 @@ import pytest
 from services.query_api.adapters.elasticsearch.orders import ORDER_SORT, OrderDsl
 from services.query_api.domain.orders import OrderSearch
 
-from .test_query_dsl import HOSTILE, MATCH_FAMILY, walk
+from .test_products import HOSTILE, MATCH_FAMILY, walk
 
 IS_ORDER = {"exists": {"field": "status"}}
 DSL = OrderDsl()

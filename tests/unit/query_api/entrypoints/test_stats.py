@@ -15,7 +15,7 @@ from services.query_api.service_layer.consistency import ReadYourWrites
 from services.query_api.service_layer.stats import StatsQueries
 from services.query_api.settings import QueryApiSettings
 
-from .fakes import FakeAggregates, FakeCatalogue, FakeWaiter, product_bucket, sales_bucket
+from ..fakes import FakeAggregates, FakeCatalogue, FakeWaiter, product_bucket, sales_bucket
 
 TOKEN = "v1.AAAAFrN02Eg"
 LAMP = {"sku": "LAMP-1", "name": "Lamp"}

@@ -15,7 +15,7 @@ from services.query_api.service_layer.consistency import ReadYourWrites
 from services.query_api.service_layer.products import ProductQueries
 from services.query_api.settings import QueryApiSettings
 
-from .fakes import FakeIndex, FakeWaiter, product_doc
+from ..fakes import FakeIndex, FakeWaiter, product_doc
 
 PRODUCT_KEYS = {
     "id",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from services.query_api.adapters.elasticsearch.stats import StatsDsl
 from services.query_api.domain.stats import DayRange, SalesQuery, SalesRow, StatsInterval, TopProductsQuery
 
-from .fakes import product_bucket, sales_bucket
+from ...fakes import product_bucket, sales_bucket
 
 DSL = StatsDsl()
 NOVEMBER = SalesQuery.from_params(first="2026-11-01", last="2026-11-30")

@@ -1,11 +1,17 @@
-"""Search parameters: money to cents, cross-field checks, and the query fingerprint."""
+"""Products: search parameters (money to cents, cross-field checks, the fingerprint), documents to views."""
 
 from __future__ import annotations
 
 import pytest
 
 from services.query_api.domain.errors import InvalidQuery
-from services.query_api.domain.products import ProductSearch, SortOrder, money_to_cents
+from services.query_api.domain.products import (
+    ProductSearch,
+    ProductView,
+    SortOrder,
+    money_to_cents,
+    product_from_source,
+)
 
 
 def params(**overrides):
@@ -66,3 +72,54 @@ def test_fingerprint_depends_on_what_decides_the_result_list():
         params(q="teapot", categories=["kitchen"], min_price="1", in_stock=True, sort=SortOrder.price_asc),
     ]
     assert len({v.fingerprint() for v in variants} | {base.fingerprint()}) == len(variants) + 1
+
+
+DOC = {
+    "id": 7,
+    "sku": "TEA-1",
+    "name": "Teapot",
+    "description": "holds tea",
+    "category": "kitchen",
+    "brand": "Brewell",
+    "price": "19.9",
+    "price_cents": 1990,
+    "active": True,
+    "on_hand": 3,
+    "in_stock": True,
+    "units_sold": 12,
+    "source_lsn": 99,
+}
+
+
+def test_a_full_document():
+    assert product_from_source("7", DOC) == ProductView(
+        id=7,
+        sku="TEA-1",
+        name="Teapot",
+        description="holds tea",
+        category="kitchen",
+        brand="Brewell",
+        price="19.90",
+        active=True,
+        on_hand=3,
+        in_stock=True,
+        units_sold=12,
+    )
+
+
+def test_price_falls_back_to_cents_and_counters_default_to_zero():
+    doc = {k: v for k, v in DOC.items() if k not in ("price", "on_hand", "in_stock", "units_sold", "description")}
+    product = product_from_source("7", {**doc, "price_cents": 5})
+    assert product is not None
+    assert (product.price, product.on_hand, product.in_stock, product.units_sold, product.description) == (
+        "0.05",
+        0,
+        False,
+        0,
+        "",
+    )
+
+
+def test_a_stock_only_document_is_not_a_product_yet():
+    assert product_from_source("7", {"id": 7, "on_hand": 3, "in_stock": True}) is None
+    assert product_from_source("7", {**DOC, "price": "abc", "price_cents": None}) is None

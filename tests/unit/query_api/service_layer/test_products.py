@@ -13,7 +13,7 @@ from services.query_api.domain.products import ProductSearch, SortOrder
 from services.query_api.service_layer.consistency import ReadYourWrites
 from services.query_api.service_layer.products import ProductQueries
 
-from .fakes import FakeIndex, FakeWaiter, product_doc
+from ..fakes import FakeIndex, FakeWaiter, product_doc
 
 BY_PRICE = ProductSearch(sort=SortOrder.price_asc)
 TOKEN_1000 = "v1.AAAAAAAAA-g"
