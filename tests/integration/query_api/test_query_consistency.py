@@ -12,7 +12,7 @@ import pytest
 
 from services.write_api.domain.consistency import encode_token  # the real issuer of tokens
 
-from .conftest import product
+from .documents import product
 
 pytestmark = pytest.mark.integration
 WAIT_S = 0.6

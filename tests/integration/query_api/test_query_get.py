@@ -10,7 +10,7 @@ from elasticsearch import AsyncElasticsearch
 from services.query_api.adapters.elasticsearch.documents import DocumentIndex
 from services.query_api.domain.errors import ReadModelUnavailable
 
-from .conftest import product
+from .documents import product
 
 pytestmark = pytest.mark.integration
 DEAD_ES = "http://127.0.0.1:1"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import customer, order
+from .documents import customer, order
 
 pytestmark = pytest.mark.integration
 

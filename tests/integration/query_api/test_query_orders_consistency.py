@@ -11,7 +11,7 @@ import pytest
 
 from services.write_api.domain.consistency import encode_token  # the real issuer of tokens
 
-from .conftest import customer, order
+from .documents import customer, order
 
 pytestmark = pytest.mark.integration
 WAIT_S = 0.6

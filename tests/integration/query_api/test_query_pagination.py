@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from .conftest import product, search
+from .documents import product, search
 
 pytestmark = pytest.mark.integration
 

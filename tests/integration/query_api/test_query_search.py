@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import product, search
+from .documents import product, search
 
 pytestmark = pytest.mark.integration
 

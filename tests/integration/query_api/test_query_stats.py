@@ -19,7 +19,7 @@ from services.query_api.service_layer.consistency import ReadYourWrites
 from services.query_api.service_layer.stats import StatsQueries
 from services.write_api.domain.consistency import encode_token
 
-from .conftest import product, product_sales_bucket, sales_bucket
+from .documents import product, product_sales_bucket, sales_bucket
 
 pytestmark = pytest.mark.integration
 WAIT_S = 0.6
