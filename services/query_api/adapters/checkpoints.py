@@ -1,5 +1,7 @@
-"""The pipeline's checkpoint documents: by id with a realtime mget (the watch without a progress topic,
-a backfill's wait), or all of them (where the progress feed starts from)."""
+"""The pipeline's checkpoint documents: some by id with a realtime mget, or all of them.
+
+By id: the watch without a progress topic, and a backfill's wait; all: where the progress feed starts from.
+"""
 
 from __future__ import annotations
 

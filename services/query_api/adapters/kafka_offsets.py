@@ -1,5 +1,7 @@
-"""Kafka, only as far as the consistency check needs it: which input partitions exist and
-where each one ends. Connected lazily, so reads without a token never depend on Kafka."""
+"""Kafka, only as far as the consistency check needs it: which input partitions exist and where each one ends.
+
+Connected lazily, so reads without a token never depend on Kafka.
+"""
 
 from __future__ import annotations
 

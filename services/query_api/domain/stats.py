@@ -1,5 +1,8 @@
-"""Validated sales-statistics parameters and the rows the API answers with (docs/API.md "GET /stats/sales",
-"GET /stats/top-products"); figures count only orders that are not cancelled, bucketed by UTC day."""
+"""Sales statistics: checked parameters, and the rows the API answers with.
+
+See docs/API.md "GET /stats/sales" and "GET /stats/top-products": figures count only orders that are not
+cancelled, bucketed by UTC day.
+"""
 
 from __future__ import annotations
 

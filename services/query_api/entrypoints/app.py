@@ -1,5 +1,7 @@
-"""The query API application: routers, error handlers, metrics, and a lifespan that owns the
-Elasticsearch and Kafka clients."""
+"""The query API application: routers, error handlers, metrics, and a lifespan that owns the clients.
+
+The lifespan builds the read side (bootstrap.py), which holds the Elasticsearch and Kafka clients.
+"""
 
 from __future__ import annotations
 
