@@ -1,4 +1,4 @@
-"""The HTTP edge without servers: validation → 422, domain errors → 404/503/504, JSON shapes."""
+"""The product routes without servers: validation → 422, domain errors → 404/503/504, JSON shapes, OpenAPI."""
 
 from __future__ import annotations
 
