@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-unit lint faults deps test-deps venv up down status clean
+.PHONY: demo test test-unit test-cluster lint faults deps test-deps venv up down status clean
 
 demo: deps venv
 	$(BIN)/readside demo
@@ -14,6 +14,10 @@ test: test-deps venv
 
 test-unit: venv
 	$(BIN)/pytest -q tests/unit
+
+# Elasticsearch as a two-node cluster (its own test stack in .readside-test-es2/): replicas, a node stopped under writes
+test-cluster: test-deps venv
+	READSIDE_ES_NODES=2 $(BIN)/pytest -q -ra tests/e2e/test_es_cluster.py
 
 # ruff (lint, then the format check) and mypy, configured in pyproject.toml
 lint: venv

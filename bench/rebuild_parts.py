@@ -163,7 +163,12 @@ def raw_bulk(es: Elasticsearch, mapping_file: Path, index: str, rows: list[tuple
     """parallel_bulk of `rows` into a scratch index with the model's mapping (no refresh, no replica, plain
     index ops); then its refresh back on and a refresh, timed apart; then the index is deleted."""
     mapping = json.loads(mapping_file.read_text())
-    settings = {**(mapping.get("settings") or {}), "refresh_interval": "-1", "number_of_replicas": 0}
+    settings = {
+        **(mapping.get("settings") or {}),
+        "refresh_interval": "-1",
+        "auto_expand_replicas": "false",
+        "number_of_replicas": 0,
+    }
     es.options(ignore_status=404).indices.delete(index=index)
     es.indices.create(index=index, settings=settings, mappings=mapping["mappings"])
     try:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import partial
 from typing import Any
 
 import httpx
@@ -91,9 +92,9 @@ def probe_connect(settings: StackSettings) -> Health:
     return Health(True, url, root.get("version"), detail=f"debezium {debezium[0].get('version')}")
 
 
-def probe_elasticsearch(settings: StackSettings) -> Health:
+def probe_elasticsearch(settings: StackSettings, node: int = 1) -> Health:
     # GET / does not exist on the integ-test distribution; cluster health and node info do.
-    url = settings.elasticsearch_url
+    url = settings.elasticsearch_node_url(node)
     try:
         health: dict[str, Any] = _http_json(f"{url}/_cluster/health")
         nodes: dict[str, Any] = _http_json(f"{url}/_nodes/_local?filter_path=nodes.*.version")
@@ -102,7 +103,9 @@ def probe_elasticsearch(settings: StackSettings) -> Health:
     local: list[dict[str, Any]] = list(nodes.get("nodes", {}).values())  # the one node answering
     version = local[0].get("version") if local else None
     ok = health.get("status") in ("green", "yellow")
-    return Health(ok, url, version, detail=f"cluster {health.get('status')}")
+    nodes_count = health.get("number_of_nodes", 1)
+    of = f", {nodes_count} nodes" if settings.es_nodes > 1 or nodes_count > 1 else ""
+    return Health(ok, url, version, detail=f"cluster {health.get('status')}{of}")
 
 
 def probes(settings: StackSettings, password: str) -> dict[str, Callable[[], Health]]:
@@ -111,4 +114,5 @@ def probes(settings: StackSettings, password: str) -> dict[str, Callable[[], Hea
         "kafka": lambda: probe_kafka(settings),
         "connect": lambda: probe_connect(settings),
         "elasticsearch": lambda: probe_elasticsearch(settings),
+        **{f"elasticsearch-{n}": partial(probe_elasticsearch, settings, n) for n in range(2, settings.es_nodes + 1)},
     }

@@ -91,6 +91,15 @@ class StackSettings(BaseSettings):
     kafka_heap: str = "512m"
     connect_heap: str = "1g"
     elasticsearch_heap: str = "1g"
+    es_nodes: int = Field(
+        default=1,
+        ge=1,
+        le=3,
+        description=(
+            "Elasticsearch nodes of the native stack; node k listens on the ports of node 1 plus k-1. Every index "
+            "gets one replica once a second node runs (auto_expand_replicas 0-1)"
+        ),
+    )
     # Every partition costs the one worker fetch and progress-mark work whether busy or not (measured on
     # 2 cores: 4 partitions took the worker 0.27 of a core idle, 2 took 0.17, 1 took 0.13; token reads
     # after renames at 50/s had p50 462, 224 and 132 ms). 2 keeps a second worker useful. Fixed when the topics
@@ -153,7 +162,10 @@ class StackSettings(BaseSettings):
 
     @property
     def elasticsearch_url(self) -> str:
-        return f"http://{self.host}:{self.elasticsearch_port}"
+        return self.elasticsearch_node_url(1)
+
+    def elasticsearch_node_url(self, node: int) -> str:
+        return f"http://{self.host}:{self.elasticsearch_port + node - 1}"
 
     def postgres_dsn(self, password: str) -> str:
         return f"postgresql://{self.postgres_user}:{password}@{self.host}:{self.postgres_port}/{self.postgres_db}"

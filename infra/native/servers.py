@@ -52,6 +52,10 @@ class Server:
         """The address it listens on."""
         return s.host
 
+    def wanted(self, s: StackSettings) -> bool:
+        """Whether these settings run it (an Elasticsearch node past READSIDE_ES_NODES does not)."""
+        return True
+
     def ports(self, s: StackSettings) -> dict[str, int]:
         """{settings field: port}; the field names the READSIDE_<FIELD> variable that moves it."""
         return {field: getattr(s, field) for field in self.port_fields}
@@ -317,12 +321,25 @@ class Connect(Server):
 
 
 class Elasticsearch(Server):
-    name = "elasticsearch"
+    """Node `node` of the cluster (READSIDE_ES_NODES of them): node 1 alone runs as a single-node cluster; with
+    more, node 1 bootstraps the cluster on its first start and the others join it. Node k binds node 1's
+    ports plus k-1."""
 
-    port_fields = ("elasticsearch_port", "elasticsearch_transport_port")
+    def __init__(self, node: int = 1) -> None:
+        self.node = node
+        self.name = "elasticsearch" if node == 1 else f"elasticsearch-{node}"
+
+    def wanted(self, s: StackSettings) -> bool:
+        return self.node <= s.es_nodes
+
+    def ports(self, s: StackSettings) -> dict[str, int]:
+        return {
+            "elasticsearch_port": s.elasticsearch_port + self.node - 1,
+            "elasticsearch_transport_port": s.elasticsearch_transport_port + self.node - 1,
+        }
 
     def prepare(self, ctx: Context) -> None:
-        home = ctx.home("elasticsearch")
+        home = ctx.home(self.name)
         config = home / "config"
         if not config.exists():  # a private copy: the node writes its keystore next to its config
             shutil.copytree(ctx.dist.elasticsearch_home / "config", config)
@@ -331,20 +348,21 @@ class Elasticsearch(Server):
         own(home, ctx.run_as)
 
     def launch(self, ctx: Context) -> Launch:
-        s, home = ctx.settings, ctx.home("elasticsearch")
-        options = {
+        s, home = ctx.settings, ctx.home(self.name)
+        ports = self.ports(s)
+        options: dict[str, object] = {
             "cluster.name": "readside",
-            "node.name": "readside-1",
-            "discovery.type": "single-node",
+            "node.name": f"readside-{self.node}",
             # Must be off from the first start: security auto-configuration writes a keystore
             # this distribution cannot read. Safe only because we bind loopback.
             "xpack.security.enabled": "false",
             "network.host": s.host,
-            "http.port": s.elasticsearch_port,
-            "transport.port": s.elasticsearch_transport_port,
+            "http.port": ports["elasticsearch_port"],
+            "transport.port": ports["elasticsearch_transport_port"],
             "path.data": home / "data",
             "path.logs": home / "logs",
             "cluster.routing.allocation.disk.threshold_enabled": "false",
+            **_discovery(s, self.node, first_start=not any((ctx.home("elasticsearch") / "data").iterdir())),
         }
         argv = [str(ctx.dist.elasticsearch_home / "bin" / "elasticsearch")]
         for key, value in options.items():
@@ -358,4 +376,16 @@ class Elasticsearch(Server):
         return Launch(argv, env)
 
 
-SERVERS: list[Server] = [Postgres(), Kafka(), Elasticsearch(), Connect()]
+def _discovery(s: StackSettings, node: int, first_start: bool) -> dict[str, object]:
+    """How node `node` finds the cluster. Node 1 bootstraps it alone (when the cluster has never formed), so
+    it holds the only vote of a two-node cluster: stopping node 2 keeps the cluster up; stopping node 1 stops
+    writes until it is back. With three nodes every node votes and any one may stop."""
+    if s.es_nodes == 1:
+        return {"discovery.type": "single-node"}
+    seeds = ",".join(f"{s.host}:{s.elasticsearch_transport_port + k}" for k in range(s.es_nodes))
+    bootstrap = {"cluster.initial_master_nodes": "readside-1"} if node == 1 and first_start else {}
+    return {"discovery.seed_hosts": seeds, **bootstrap}
+
+
+ES_NODES = [Elasticsearch(node) for node in (1, 2, 3)]  # those past READSIDE_ES_NODES are not wanted
+SERVERS: list[Server] = [Postgres(), Kafka(), *ES_NODES, Connect()]

@@ -22,7 +22,7 @@ from infra.native.process import (
     make_traversable,
     port_is_free,
 )
-from infra.native.servers import SERVERS, Context, Server, postgres_bin
+from infra.native.servers import SERVERS, Context, Elasticsearch, Server, postgres_bin
 from infra.native.supervisor import crash_summary
 from infra.polling import DeadlineExceeded, poll_until
 from infra.probes import Health, probes
@@ -41,6 +41,8 @@ class NativeStack:
         self.settings = settings
         self.console = console or Console(stderr=True)
         self.dist = dist_for(settings)
+        self.units = [unit for unit in UNITS if unit.wanted(settings)]  # start order; stop in reverse
+        self.servers = [server for server in SERVERS if server.wanted(settings)]
 
     # ---- processes -------------------------------------------------------------------------
     def process(self, name: str) -> ManagedProcess:
@@ -49,9 +51,9 @@ class NativeStack:
     def pids(self, units: Sequence[Server] = UNITS) -> dict[str, int | None]:
         return {unit.name: self.process(unit.name).pid() for unit in units}
 
-    def health(self, units: Sequence[Server] = SERVERS) -> dict[str, Health]:
+    def health(self, units: Sequence[Server] | None = None) -> dict[str, Health]:
         result = {}
-        for name, pid in self.pids(units).items():
+        for name, pid in self.pids(self.servers if units is None else units).items():
             health = self._check(BY_NAME[name])()
             health.version = health.version or self._pinned_version(name)
             result[name] = self._supervised(name, health, pid)
@@ -110,7 +112,7 @@ class NativeStack:
         java_home = find_java_home(s.java_home)
         postgres_bin(s)
         running = {name for name, pid in self.pids().items() if pid}
-        for server in UNITS:
+        for server in self.units:
             if server.name in running:
                 continue
             host = server.bind_host(s)
@@ -134,14 +136,15 @@ class NativeStack:
             self.console.print(f"[green]✓[/] fetched {part} in {time.monotonic() - began:.1f}s")
 
     def _start_all(self, ctx: Context, started: list[str]) -> None:
-        first, connect = [BY_NAME[n] for n in ("postgres", "kafka", "elasticsearch")], BY_NAME["connect"]
-        for server in first:
+        nodes = [server for server in self.servers if isinstance(server, Elasticsearch)]
+        for server in [BY_NAME["postgres"], BY_NAME["kafka"], *nodes]:
             self._launch(server, ctx, started)
         self._await(BY_NAME["postgres"], ctx, started)
         self._await(BY_NAME["kafka"], ctx, started)
-        self._launch(connect, ctx, started)
-        self._await(BY_NAME["elasticsearch"], ctx, started)
-        self._await(connect, ctx, started)
+        self._launch(BY_NAME["connect"], ctx, started)
+        for node in nodes:
+            self._await(node, ctx, started)
+        self._await(BY_NAME["connect"], ctx, started)
 
     def _migrate(self) -> None:
         from services.write_api.adapters.migrations import migrate  # the CLI is the composition root
@@ -203,7 +206,7 @@ class NativeStack:
                     stopped.append(server.name)
                     self.console.print(f"[green]✓[/] stopped {server.name}")
         s = self.settings
-        for server in servers:
+        for server in [server for server in servers if server.wanted(s) or server.name in stopped]:
             host = server.bind_host(s)
             for what, port in server.ports(s).items():
                 poll_until(lambda: port_is_free(host, port), 15, f"port {port} ({what}) to be released", 0.1)

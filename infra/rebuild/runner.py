@@ -36,7 +36,9 @@ from infra.rebuild.targets import RebuildTarget
 from pipelines.core.settings import PipelineSettings
 from pipelines.core.targets import ShadowChanged, shadow_alias
 
-FILLING = {"refresh_interval": "-1", "number_of_replicas": 0, "gc_deletes": "12h"}
+# While an index fills: no refresh, no replica (one is built from the full index afterwards, if the mapping's
+# auto_expand_replicas finds a second node), and tombstones that outlive the fill.
+FILLING = {"refresh_interval": "-1", "auto_expand_replicas": "false", "number_of_replicas": 0, "gc_deletes": "12h"}
 READ_WAIT_S = 300.0
 
 

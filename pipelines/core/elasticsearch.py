@@ -14,7 +14,8 @@ from pipelines.core.targets import shadow_alias
 log = logging.getLogger(__name__)
 
 # Index settings that may change on a live index; the rest (shards, analysis) only at creation.
-_DYNAMIC_SETTINGS = ("refresh_interval", "number_of_replicas")
+# auto_expand_replicas "0-1": a replica once a second node runs, none on one node (which stays green).
+_DYNAMIC_SETTINGS = ("refresh_interval", "number_of_replicas", "auto_expand_replicas")
 
 
 def create_client(url: str) -> AsyncElasticsearch:

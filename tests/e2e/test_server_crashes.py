@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import signal
 import time
-import uuid
 
 import pytest
 
@@ -19,11 +18,9 @@ from infra.secrets import postgres_password
 from infra.settings import StackMode
 from infra.slot import slot_report
 from tests.support.pipeline import assert_verified, server_pid
-from tests.support.workload import Renamer
+from tests.support.workload import ANSWERS_WHILE_DOWN, Renamer, customer_once_writes_work
 
 pytestmark = pytest.mark.e2e
-
-ANSWERS_WHILE_DOWN = {503, 504}  # a server is gone (503) or the write is not readable in time (504)
 
 
 @pytest.mark.parametrize("server", ["postgres", "kafka", "connect", "elasticsearch"])
@@ -31,7 +28,7 @@ def test_a_server_killed_under_writes_is_restarted_by_its_supervisor_and_nothing
     if stack.settings.stack is not StackMode.native:
         pytest.skip("kills the native stack's servers")
     native = NativeStack(stack.settings)
-    customer = _customer_once_writes_work(shop)
+    customer = customer_once_writes_work(shop)
     product = shop.add_product(initial_stock=100_000)
     letters = len(list_letters(stack.settings))
     renamer = Renamer(stack, product, customer)
@@ -61,16 +58,3 @@ def test_a_server_killed_under_writes_is_restarted_by_its_supervisor_and_nothing
     assert slot["name"] == "readside_slot"  # the same slot survived: nothing to re-snapshot
     assert_verified()
     assert len(list_letters(stack.settings)) == letters  # a server away is waited for, never a dead letter
-
-
-def _customer_once_writes_work(shop) -> int:
-    """A new customer, as soon as the write API takes writes: after an earlier case restarted Postgres, a write
-    API worker whose pool was idle may answer 503 for a few seconds more while its pool reconnects."""
-
-    def attempt() -> int | None:
-        body = {"email": f"crash-{uuid.uuid4().hex[:10]}@example.com", "name": "Crash customer", "country": "DE"}
-        response = shop.write.post("/customers", json=body)
-        assert response.status_code in (201, 503), response.text
-        return response.json()["id"] if response.status_code == 201 else None
-
-    return poll_until(attempt, 60, "the write API to take writes", 0.5)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import random
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
+from infra.polling import poll_until
 from tests.support.clients import Shop
 
 # Refusals a correct system gives to a random workload (stock ran out, illegal moves, ordered products).
@@ -151,3 +153,19 @@ class Renamer(threading.Thread):
         self.halt.set()
         self.join(120)
         self.shop.close()
+
+
+ANSWERS_WHILE_DOWN = {503, 504}  # a server is gone (503) or the write is not readable in time (504)
+
+
+def customer_once_writes_work(shop) -> int:
+    """A new customer, as soon as the write API takes writes: after an earlier case restarted Postgres, a write
+    API worker whose pool was idle may answer 503 for a few seconds more while its pool reconnects."""
+
+    def attempt() -> int | None:
+        body = {"email": f"crash-{uuid.uuid4().hex[:10]}@example.com", "name": "Crash customer", "country": "DE"}
+        response = shop.write.post("/customers", json=body)
+        assert response.status_code in (201, 503), response.text
+        return response.json()["id"] if response.status_code == 201 else None
+
+    return poll_until(attempt, 60, "the write API to take writes", 0.5)

@@ -19,3 +19,8 @@ def test_a_chosen_data_folder_or_another_stack_is_left_alone():
     assert isolated_environment({"READSIDE_DATA_DIR": "/srv/mine"}) == {}
     assert isolated_environment({"READSIDE_STACK": "external"}) == {}
     assert "READSIDE_POSTGRES_PORT" not in isolated_environment({"READSIDE_POSTGRES_PORT": "5432"})
+
+
+def test_a_cluster_session_keeps_its_own_data_folder():
+    added = isolated_environment({"READSIDE_ES_NODES": "2"})
+    assert added["READSIDE_DATA_DIR"].endswith(".readside-test-es2")
