@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-unit test-cluster lint faults deps test-deps venv up down status clean
+.PHONY: demo test test-unit test-cluster test-es9 lint faults deps test-deps venv up down status clean
 
 demo: deps venv
 	$(BIN)/readside demo
@@ -18,6 +18,20 @@ test-unit: venv
 # Elasticsearch as a two-node cluster (its own test stack in .readside-test-es2/): replicas, a node stopped under writes
 test-cluster: test-deps venv
 	READSIDE_ES_NODES=2 $(BIN)/pytest -q -ra tests/e2e/test_es_cluster.py
+
+# The integration and e2e tiers on Elasticsearch 9 (Java 21+ from /usr/lib/jvm; the 9.x client in .venv-es9)
+ES9_VENV := .venv-es9
+ES9_CLIENT := $(shell sed -n 's/^ELASTICSEARCH9_CLIENT=//p' infra/versions.env)
+test-es9: test-deps venv $(ES9_VENV)/.installed
+	READSIDE_SEARCH_ENGINE=elasticsearch9 $(ES9_VENV)/bin/pytest -q -ra tests/integration tests/e2e
+
+$(ES9_VENV)/.installed: pyproject.toml infra/versions.env
+	test -x $(ES9_VENV)/bin/python || $(PYTHON) -m venv $(ES9_VENV)
+	$(ES9_VENV)/bin/pip install -q --upgrade pip
+	$(ES9_VENV)/bin/pip install -q -e '.[dev]'
+	$(ES9_VENV)/bin/pip install -q "elasticsearch[async]==$(ES9_CLIENT)"
+	$(ES9_VENV)/bin/python -c "import elasticsearch as c, sys; sys.exit(c.__versionstr__ != '$(ES9_CLIENT)')"
+	touch $@
 
 # ruff (lint, then the format check) and mypy, configured in pyproject.toml
 lint: venv
@@ -57,5 +71,5 @@ status: venv
 # .readside/ stay (`readside down --purge` deletes the data).
 clean:
 	-test -x $(BIN)/readside && $(BIN)/readside down
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) $(ES9_VENV) .pytest_cache
 	find . -name __pycache__ -type d -prune -not -path './.readside/*' -exec rm -rf {} +

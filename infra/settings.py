@@ -20,6 +20,14 @@ class StackMode(str, Enum):
     external = "external"  # servers someone else runs; start nothing
 
 
+class SearchEngine(str, Enum):
+    """The search engine the read models live in; infra/native/engines.py says how each is fetched and run."""
+
+    elasticsearch = "elasticsearch"  # Elasticsearch 8, the default
+    elasticsearch9 = "elasticsearch9"  # Elasticsearch 9: Java 21+ and the 9.x Python client (`make test-es9`)
+    opensearch = "opensearch"
+
+
 def read_versions(path: Path = VERSIONS_FILE) -> dict[str, str]:
     """Parse the KEY=VALUE pins file shared with docker-compose."""
     pins: dict[str, str] = {}
@@ -91,6 +99,15 @@ class StackSettings(BaseSettings):
     kafka_heap: str = "512m"
     connect_heap: str = "1g"
     elasticsearch_heap: str = "1g"
+    search_engine: SearchEngine = Field(
+        default=SearchEngine.elasticsearch,
+        description="elasticsearch (8), elasticsearch9 or opensearch; pins in infra/versions.env",
+    )
+    search_java_home: Path | None = Field(
+        default=None,
+        description="the JDK of the search engine when it needs a newer Java than java_home (Elasticsearch 9: 21+); "
+        "default: java_home if new enough, else the newest JDK in /usr/lib/jvm",
+    )
     es_nodes: int = Field(
         default=1,
         ge=1,

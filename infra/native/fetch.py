@@ -1,4 +1,4 @@
-"""Fetch Kafka + Connect, the Debezium plugin and Elasticsearch from Maven Central into the dist folder."""
+"""Fetch Kafka + Connect, the Debezium plugin and the search engine from Maven Central into the dist folder."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from infra.native.engines import ENGINES, Engine
 from infra.native.process import StackError
 from infra.settings import PROJECT_ROOT, StackSettings
 
@@ -21,6 +22,7 @@ class Dist:
 
     root: Path
     versions: dict[str, str]
+    engine: Engine
 
     @property
     def kafka_libs(self) -> Path:
@@ -35,18 +37,22 @@ class Dist:
         return self.connect_plugins / "debezium-connector-postgres"
 
     @property
-    def elasticsearch_home(self) -> Path:
-        return self.root / f"elasticsearch-{self.versions['ELASTICSEARCH_VERSION']}"
+    def search_version(self) -> str:
+        return self.versions[self.engine.version_key]
+
+    @property
+    def search_home(self) -> Path:
+        return self.root / f"{self.engine.name}-{self.search_version}"
 
     def parts(self) -> dict[str, Path]:
-        return {"kafka": self.kafka_libs, "debezium": self.debezium_plugin, "elasticsearch": self.elasticsearch_home}
+        return {"kafka": self.kafka_libs, "debezium": self.debezium_plugin, self.engine.name: self.search_home}
 
     def missing(self) -> list[str]:
         return [name for name, path in self.parts().items() if not _complete(path)]
 
 
 def dist_for(settings: StackSettings) -> Dist:
-    return Dist(settings.dist, settings.versions)
+    return Dist(settings.dist, settings.versions, ENGINES[settings.search_engine])
 
 
 def _complete(path: Path) -> bool:
@@ -111,16 +117,15 @@ def fetch_debezium(dist: Dist) -> None:
         _into_place(out, dist.debezium_plugin)
 
 
-def fetch_elasticsearch(dist: Dist) -> None:
-    v = dist.versions
-    coords = f"{v['ELASTICSEARCH_ARTIFACT']}:{v['ELASTICSEARCH_VERSION']}:zip"
+def fetch_search_engine(dist: Dist) -> None:
+    coords = f"{dist.versions[dist.engine.artifact_key]}:{dist.search_version}:zip"
     with tempfile.TemporaryDirectory(dir=_staging(dist)) as tmp:
         _mvn(["dependency:copy", f"-Dartifact={coords}", f"-DoutputDirectory={tmp}"])
         archive = next(Path(tmp).glob("*.zip"))
         unpacked = Path(tmp) / "unpacked"
         _unzip_keeping_modes(archive, unpacked)
-        (home,) = list(unpacked.iterdir())  # the zip holds one top folder, elasticsearch-<version>
-        _into_place(home, dist.elasticsearch_home)
+        (home,) = list(unpacked.iterdir())  # the zip holds one top folder, <engine>-<version>
+        _into_place(home, dist.search_home)
 
 
 def _unzip_keeping_modes(archive: Path, target: Path) -> None:
@@ -139,4 +144,9 @@ def _staging(dist: Dist) -> Path:
     return staging
 
 
-FETCHERS = {"kafka": fetch_kafka, "debezium": fetch_debezium, "elasticsearch": fetch_elasticsearch}
+FETCHERS = {
+    "kafka": fetch_kafka,
+    "debezium": fetch_debezium,
+    "elasticsearch": fetch_search_engine,
+    "opensearch": fetch_search_engine,
+}

@@ -46,3 +46,34 @@ def java_major(java: Path) -> int:
         raise StackError(f"could not read the version of {java}: {result.stderr.strip()}")
     major = int(match.group(1))
     return int(match.group(2)) if major == 1 else major
+
+
+JVM_DIR = Path("/usr/lib/jvm")
+
+
+def find_search_java_home(configured: Path | None, java_home: Path, min_java: int, engine: str) -> Path:
+    """The JDK for the search engine: `configured` (READSIDE_SEARCH_JAVA_HOME), else the stack's own when new
+    enough, else the newest JDK in /usr/lib/jvm that is."""
+    if configured:
+        major = java_major(configured / "bin" / "java") if (configured / "bin" / "java").exists() else 0
+        if major < min_java:
+            raise StackError(f"READSIDE_SEARCH_JAVA_HOME={configured} is not a JDK {min_java}+, which {engine} needs")
+        return configured
+    if java_major(java_home / "bin" / "java") >= min_java:
+        return java_home
+    found = sorted(
+        ((java_major(home / "bin" / "java"), home) for home in _installed_jdks()),
+        reverse=True,
+    )
+    if found and found[0][0] >= min_java:
+        return found[0][1]
+    raise StackError(
+        f"{engine} needs Java {min_java}+, and no such JDK was found (the stack's is {java_home}; "
+        f"looked in {JVM_DIR}): install one there, or set READSIDE_SEARCH_JAVA_HOME to it"
+    )
+
+
+def _installed_jdks() -> list[Path]:
+    if not JVM_DIR.is_dir():
+        return []
+    return [home for home in JVM_DIR.iterdir() if (home / "bin" / "java").exists() and not home.is_symlink()]

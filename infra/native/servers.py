@@ -26,6 +26,7 @@ class Context:
     run_as: RunAs
     java_home: Path
     pg_password: str
+    search_java_home: Path  # java_home, unless the search engine needs a newer Java
 
     @property
     def data(self) -> Path:
@@ -321,9 +322,9 @@ class Connect(Server):
 
 
 class Elasticsearch(Server):
-    """Node `node` of the cluster (READSIDE_ES_NODES of them): node 1 alone runs as a single-node cluster; with
-    more, node 1 bootstraps the cluster on its first start and the others join it. Node k binds node 1's
-    ports plus k-1."""
+    """Node `node` of the search engine's cluster (Elasticsearch or OpenSearch; READSIDE_ES_NODES nodes): node 1
+    alone runs as a single-node cluster; with more, node 1 bootstraps the cluster on its first start and the
+    others join it. Node k binds node 1's ports plus k-1."""
 
     def __init__(self, node: int = 1) -> None:
         self.node = node
@@ -342,48 +343,47 @@ class Elasticsearch(Server):
         home = ctx.home(self.name)
         config = home / "config"
         if not config.exists():  # a private copy: the node writes its keystore next to its config
-            shutil.copytree(ctx.dist.elasticsearch_home / "config", config)
+            shutil.copytree(ctx.dist.search_home / "config", config)
         for sub in ("data", "logs", "tmp"):
             (home / sub).mkdir(parents=True, exist_ok=True)
         own(home, ctx.run_as)
 
     def launch(self, ctx: Context) -> Launch:
-        s, home = ctx.settings, ctx.home(self.name)
+        s, home, engine = ctx.settings, ctx.home(self.name), ctx.dist.engine
         ports = self.ports(s)
+        first_start = not any((ctx.home("elasticsearch") / "data").iterdir())
         options: dict[str, object] = {
             "cluster.name": "readside",
             "node.name": f"readside-{self.node}",
-            # Must be off from the first start: security auto-configuration writes a keystore
-            # this distribution cannot read. Safe only because we bind loopback.
-            "xpack.security.enabled": "false",
+            **dict(engine.options),
             "network.host": s.host,
             "http.port": ports["elasticsearch_port"],
             "transport.port": ports["elasticsearch_transport_port"],
             "path.data": home / "data",
             "path.logs": home / "logs",
             "cluster.routing.allocation.disk.threshold_enabled": "false",
-            **_discovery(s, self.node, first_start=not any((ctx.home("elasticsearch") / "data").iterdir())),
+            **_discovery(s, self.node, engine.bootstrap_setting, first_start),
         }
-        argv = [str(ctx.dist.elasticsearch_home / "bin" / "elasticsearch")]
+        argv = [str(ctx.dist.search_home / "bin" / engine.name)]
         for key, value in options.items():
             argv += ["-E", f"{key}={value}"]
         env = {
-            "ES_JAVA_HOME": str(ctx.java_home),
-            "ES_PATH_CONF": str(home / "config"),
-            "ES_TMPDIR": str(home / "tmp"),
-            "ES_JAVA_OPTS": f"-Xms{s.elasticsearch_heap} -Xmx{s.elasticsearch_heap}",
+            f"{engine.env_prefix}_JAVA_HOME": str(ctx.search_java_home),
+            f"{engine.env_prefix}_PATH_CONF": str(home / "config"),
+            f"{engine.env_prefix}_TMPDIR": str(home / "tmp"),
+            f"{engine.env_prefix}_JAVA_OPTS": f"-Xms{s.elasticsearch_heap} -Xmx{s.elasticsearch_heap}",
         }
         return Launch(argv, env)
 
 
-def _discovery(s: StackSettings, node: int, first_start: bool) -> dict[str, object]:
+def _discovery(s: StackSettings, node: int, bootstrap_setting: str, first_start: bool) -> dict[str, object]:
     """How node `node` finds the cluster. Node 1 bootstraps it alone (when the cluster has never formed), so
     it holds the only vote of a two-node cluster: stopping node 2 keeps the cluster up; stopping node 1 stops
     writes until it is back. With three nodes every node votes and any one may stop."""
     if s.es_nodes == 1:
         return {"discovery.type": "single-node"}
     seeds = ",".join(f"{s.host}:{s.elasticsearch_transport_port + k}" for k in range(s.es_nodes))
-    bootstrap = {"cluster.initial_master_nodes": "readside-1"} if node == 1 and first_start else {}
+    bootstrap = {bootstrap_setting: "readside-1"} if node == 1 and first_start else {}
     return {"discovery.seed_hosts": seeds, **bootstrap}
 
 

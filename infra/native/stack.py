@@ -13,7 +13,7 @@ from rich.console import Console
 
 from infra.native.apps import APPS, probe_app
 from infra.native.fetch import FETCHERS, dist_for
-from infra.native.java import find_java_home
+from infra.native.java import find_java_home, find_search_java_home
 from infra.native.process import (
     ManagedProcess,
     StackError,
@@ -110,6 +110,9 @@ class NativeStack:
     def _preflight(self) -> Context:
         s = self.settings
         java_home = find_java_home(s.java_home)
+        engine = self.dist.engine
+        search_java_home = find_search_java_home(s.search_java_home, java_home, engine.min_java, s.search_engine.value)
+        _check_search_client(engine.client_major, s.search_engine.value)
         postgres_bin(s)
         running = {name for name, pid in self.pids().items() if pid}
         for server in self.units:
@@ -126,7 +129,7 @@ class NativeStack:
         run_as = ensure_service_user(s.service_user)
         for changed in make_traversable(s.data, run_as):
             self.console.print(f"[dim]made {changed} traversable (o+x) for user {run_as.name}[/]")
-        return Context(s, self.dist, run_as, java_home, postgres_password(s))
+        return Context(s, self.dist, run_as, java_home, postgres_password(s), search_java_home)
 
     def _fetch_missing(self) -> None:
         for part in self.dist.missing():
@@ -242,3 +245,16 @@ def _alive_and(proc: ManagedProcess, name: str, check: Callable[[], T], fresh: b
     if proc.pid() is None or (fresh and state is not None and state.last_exit is not None):
         raise StackError(f"{name} exited during start-up; last lines of {proc.log_file}:\n{proc.log_tail()}")
     return check()
+
+
+def _check_search_client(major: int | None, engine: str) -> None:
+    """The Elasticsearch Python client talks only to a server of its own major: say so before anything starts."""
+    if major is None:
+        return
+    from elasticsearch import __versionstr__ as installed
+
+    if int(installed.split(".")[0]) != major:
+        raise StackError(
+            f"{engine} needs the elasticsearch Python client {major}.x, and this environment has {installed}: "
+            f"`make test-es9` builds .venv-es9 with it"
+        )

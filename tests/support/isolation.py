@@ -32,8 +32,10 @@ def isolated_environment(environ: dict[str, str]) -> dict[str, str]:
     if environ.get("READSIDE_STACK", "native") != "native" or "READSIDE_DATA_DIR" in environ:
         return {}
     added = {f"READSIDE_{name}_PORT": str(port) for name, port in TEST_PORTS.items()}
-    nodes = environ.get("READSIDE_ES_NODES", "1")  # a cluster's session keeps its own data: no 1-node state to inherit
-    added["READSIDE_DATA_DIR"] = str(PROJECT_ROOT / (".readside-test" if nodes == "1" else f".readside-test-es{nodes}"))
+    # Another search engine or a cluster keeps its own data: nothing to inherit from the default session's.
+    engine, nodes = environ.get("READSIDE_SEARCH_ENGINE", "elasticsearch"), environ.get("READSIDE_ES_NODES", "1")
+    suffix = ("" if engine == "elasticsearch" else f"-{engine}") + ("" if nodes == "1" else f"-es{nodes}")
+    added["READSIDE_DATA_DIR"] = str(PROJECT_ROOT / f".readside-test{suffix}")
     added["READSIDE_DIST_DIR"] = environ.get("READSIDE_DIST_DIR", str(PROJECT_ROOT / ".readside" / "dist"))
     return {name: value for name, value in added.items() if name not in environ}
 

@@ -24,3 +24,8 @@ def test_a_chosen_data_folder_or_another_stack_is_left_alone():
 def test_a_cluster_session_keeps_its_own_data_folder():
     added = isolated_environment({"READSIDE_ES_NODES": "2"})
     assert added["READSIDE_DATA_DIR"].endswith(".readside-test-es2")
+
+
+def test_another_search_engine_keeps_its_own_data_folder():
+    added = isolated_environment({"READSIDE_SEARCH_ENGINE": "opensearch"})
+    assert added["READSIDE_DATA_DIR"].endswith(".readside-test-opensearch")
