@@ -1,13 +1,19 @@
-"""GET /health: can Elasticsearch answer? GET /metrics: Prometheus text format."""
+"""GET /health: can Elasticsearch answer? GET /metrics: Prometheus text format. Its response body, then its routes."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 
 from ..dependencies import Side
-from ..schemas.health import Health
+
+
+class Health(BaseModel):
+    status: str
+    elasticsearch: str
+
 
 router = APIRouter(tags=["operations"])
 
