@@ -28,7 +28,7 @@ def serve_write_api() -> None:
 @serve_app.command("query-api")
 def serve_query_api() -> None:
     """The query API (uvicorn) over Elasticsearch, with read-your-writes tokens."""
-    from services.query_api.entrypoints.server import serve
+    from services.query_api.entrypoints.app import serve
     from services.query_api.settings import QueryApiSettings
 
     serve(_service_settings(QueryApiSettings, "query API"))

@@ -1,6 +1,7 @@
 """The query API application: routers, error handlers, metrics, and a lifespan that owns the clients.
 
-The lifespan builds the read side (bootstrap.py), which holds the Elasticsearch and Kafka clients.
+The lifespan builds the read side (bootstrap.py), which holds the Elasticsearch and Kafka clients. serve() runs
+it with uvicorn (what `readside serve query-api` calls); `python -m services.query_api.entrypoints.app` too.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+
+from services.serving import serve_app
 
 from ...bearer import RequireBearerToken
 from ..bootstrap import bootstrap
@@ -50,3 +53,16 @@ def create_app(settings: QueryApiSettings | None = None) -> FastAPI:
     for module in (products, orders, customers, stats, health):
         app.include_router(module.router)
     return app
+
+
+def serve(settings: QueryApiSettings) -> None:
+    """Block serving on settings.query_api_host:query_api_port until interrupted."""
+    serve_app(create_app, settings.query_api_host, settings.query_api_port)
+
+
+if __name__ == "__main__":
+    # Run as a script this module is __main__; uvicorn's workers import the factory by module name, so
+    # serve the one from the importable module.
+    from services.query_api.entrypoints import app as importable
+
+    importable.serve(QueryApiSettings())
