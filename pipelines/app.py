@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 settings = PipelineSettings()
 app = create_app(settings)
-elasticsearch = create_client(settings.elasticsearch_url)
+elasticsearch = create_client(settings.elasticsearch_url, settings.search_engine)
 sink = BulkSink(
     elasticsearch,
     settings.bulk_max_actions,

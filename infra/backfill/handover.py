@@ -11,10 +11,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from elasticsearch import AsyncElasticsearch
 from pydantic import BaseModel
 
 from pipelines.core.router import CHANGES_KEY
+from search_client import async_client
 from services.query_api.adapters.checkpoints import CheckpointsIndex
 from services.query_api.adapters.kafka_offsets import KafkaOffsets
 from services.query_api.consistency.token import lsn_text
@@ -109,6 +109,7 @@ class HandoverChannel:
 
     def wait_applied(
         self,
+        engine: str,
         es_url: str,
         checkpoints_alias: str,
         projection: str,
@@ -120,11 +121,14 @@ class HandoverChannel:
         """Block until the projection's checkpoints show every source change up to `lsn` applied (as a
         consistency token waits); returns the seconds waited. `on_wait` gets what it is still behind on."""
         return self._loop.run_until_complete(
-            self._wait(es_url, checkpoints_alias, Projection(projection, tuple(topics)), lsn, timeout_s, on_wait)
+            self._wait(
+                engine, es_url, checkpoints_alias, Projection(projection, tuple(topics)), lsn, timeout_s, on_wait
+            )
         )
 
     async def _wait(
         self,
+        engine: str,
         es_url: str,
         checkpoints_alias: str,
         projection: Projection,
@@ -140,7 +144,7 @@ class HandoverChannel:
                 told[0] = time.monotonic()
                 on_wait(f"the stream is catching up with the snapshot: {reason}")
 
-        es = AsyncElasticsearch(es_url, request_timeout=30)
+        es = async_client(engine, es_url, request_timeout=30)
         offsets = KafkaOffsets(self.bootstrap)
         # The offsets to reach are taken once, when Debezium has passed L: a write load that goes on
         # meanwhile does not move them.

@@ -22,12 +22,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from elasticsearch import Elasticsearch, helpers
 
 from infra.backfill.handover import HandoverChannel
 from infra.backfill.snapshot import Snapshot, snapshot_at_lsn
 from pipelines.core.handover import CaughtUp, Floor, Indexed
 from pipelines.core.settings import PipelineSettings
+from search_client import Elasticsearch, helpers, sync_client
 
 CHUNK = 2000
 THREADS = 2
@@ -76,7 +76,7 @@ def run_backfill(
     pause = StreamPause(worker_url(settings), progress, enabled=pause_stream, token=settings.control_token)
     with (
         HandoverChannel(settings.kafka_bootstrap, target.changes_topic) as channel,
-        Elasticsearch(settings.elasticsearch_url, request_timeout=120) as es,
+        sync_client(settings.search_engine, settings.elasticsearch_url, request_timeout=120) as es,
     ):
         locked_at = [0.0]
 
@@ -107,6 +107,7 @@ def run_backfill(
             f"waiting for the stream to catch up with the snapshot"
         )
         waited = channel.wait_applied(
+            settings.search_engine,
             settings.elasticsearch_url,
             settings.checkpoints_alias,
             target.projection,

@@ -74,7 +74,7 @@ def _repair(settings: StackSettings, diffs: list, names: list[str], wait: float)
             err.print(f"{diff.model}: not repaired ({diff.problem}); `readside rebuild {diff.model}` builds it anew")
         elif diff.count:
             try:
-                done = repair(targets[diff.model], diff, dsn, settings.elasticsearch_url)
+                done = repair(targets[diff.model], diff, dsn, settings.elasticsearch_url, settings.search_engine.value)
             except SnapshotError as exc:
                 fail(str(exc))
             ids[diff.model] = differing_ids(diff)

@@ -24,14 +24,13 @@ def rebuild_command(
     """Rebuild a read model into a new index from a Postgres snapshot and the stream, then switch its alias.
 
     Reads go on from the live index meanwhile; the old index is kept (and kept current) for --rollback."""
-    from elasticsearch import ApiError, TransportError
-
     from infra.backfill.handover import HandoverError
     from infra.backfill.runner import BackfillError
     from infra.backfill.snapshot import SnapshotError
     from infra.rebuild.runner import RebuildError, drop_previous as drop, rebuild, rollback as roll_back
     from infra.rebuild.targets import rebuild_targets
     from pipelines.core.settings import PipelineSettings
+    from search_client import ApiError, TransportError
 
     settings = StackSettings()
     pipeline = PipelineSettings()

@@ -90,6 +90,7 @@ def app_environment(settings: StackSettings, app: str) -> dict[str, str]:
         "READSIDE_QUERY_API_PORT": str(settings.query_api_port),
         "READSIDE_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap,
         "READSIDE_ELASTICSEARCH_HOSTS": settings.elasticsearch_url,
+        "READSIDE_SEARCH_ENGINE": settings.search_engine.value,
         "READSIDE_DATA_DIR": str(settings.data),
         "READSIDE_TOPIC_PARTITIONS": str(settings.topic_partitions),
         "READSIDE_PIPELINE_METRICS_PORT": str(settings.pipeline_metrics_port),

@@ -344,6 +344,7 @@ class Elasticsearch(Server):
         config = home / "config"
         if not config.exists():  # a private copy: the node writes its keystore next to its config
             shutil.copytree(ctx.dist.search_home / "config", config)
+        _absolute_jvm_paths(config / "jvm.options", home)
         for sub in ("data", "logs", "tmp"):
             (home / sub).mkdir(parents=True, exist_ok=True)
         own(home, ctx.run_as)
@@ -374,6 +375,15 @@ class Elasticsearch(Server):
             f"{engine.env_prefix}_JAVA_OPTS": f"-Xms{s.elasticsearch_heap} -Xmx{s.elasticsearch_heap}",
         }
         return Launch(argv, env)
+
+
+def _absolute_jvm_paths(options: Path, home: Path) -> None:
+    """OpenSearch's jvm.options name the GC log, error file and heap dumps relative to the working folder
+    (logs/gc.log, data), which the service user cannot write: point them into the node's home (idempotent)."""
+    text = options.read_text()
+    fixed = text.replace("=logs/", f"={home}/logs/").replace("HeapDumpPath=data\n", f"HeapDumpPath={home}/data\n")
+    if fixed != text:
+        options.write_text(fixed)
 
 
 def _discovery(s: StackSettings, node: int, bootstrap_setting: str, first_start: bool) -> dict[str, object]:

@@ -14,12 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from elasticsearch import Elasticsearch, helpers
-
 from infra.backfill.snapshot import snapshot_at_lsn
 from infra.rebuild.runner import Indices
 from infra.rebuild.targets import RebuildTarget
 from infra.verify.diff import ModelDiff
+from search_client import helpers, sync_client
 
 
 @dataclass
@@ -37,12 +36,17 @@ def differing_ids(diff: ModelDiff) -> list[str]:
     return sorted({*diff.missing, *diff.extra, *(f.doc_id for f in diff.fields)})
 
 
-def repair(target: RebuildTarget, diff: ModelDiff, dsn: str, es_url: str) -> RepairReport:
+def repair(
+    target: RebuildTarget, diff: ModelDiff, dsn: str, es_url: str, engine: str = "elasticsearch"
+) -> RepairReport:
     report = RepairReport(target.alias)
     ids = differing_ids(diff)
     if not ids:
         return report
-    with Elasticsearch(es_url, request_timeout=60) as es, snapshot_at_lsn(dsn, target.tables, lambda _: None) as at:
+    with (
+        sync_client(engine, es_url, request_timeout=60) as es,
+        snapshot_at_lsn(dsn, target.tables, lambda _: None) as at,
+    ):
         params = {"lsn": at.lsn, "ts_ms": at.ts_ms, "indexed_at": datetime.now(UTC).isoformat(), "ids": ids}
         rows = at.conn.execute(f"SELECT * FROM ({target.documents_sql}) r WHERE r.id::text = ANY(%(ids)s)", params)
         documents = {str(doc_id): body for doc_id, body in rows}

@@ -27,14 +27,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from elasticsearch import Elasticsearch, NotFoundError
-
 from infra.backfill.handover import HandoverChannel
 from infra.backfill.runner import BackfillReport, index_snapshot
 from infra.backfill.snapshot import Snapshot, snapshot_at_lsn
 from infra.rebuild.targets import RebuildTarget
 from pipelines.core.settings import PipelineSettings
 from pipelines.core.targets import ShadowChanged, shadow_alias
+from search_client import Elasticsearch, NotFoundError, sync_client
 
 # While an index fills: no refresh, no replica (one is built from the full index afterwards, if the mapping's
 # auto_expand_replicas finds a second node), and tombstones that outlive the fill.
@@ -112,7 +111,7 @@ def rebuild(target: RebuildTarget, dsn: str, settings: PipelineSettings, say: Ca
     began = time.monotonic()
     mapping = json.loads(target.mapping.read_text())
     with (
-        Elasticsearch(settings.elasticsearch_url, request_timeout=120) as es,
+        sync_client(settings.search_engine, settings.elasticsearch_url, request_timeout=120) as es,
         HandoverChannel(settings.kafka_bootstrap, target.changes_topic) as channel,
     ):
         indices = Indices(es, target.alias)
@@ -153,7 +152,7 @@ def rebuild(target: RebuildTarget, dsn: str, settings: PipelineSettings, say: Ca
 
 def rollback(target: RebuildTarget, settings: PipelineSettings) -> tuple[str, str]:
     """Move the alias back to the version a rebuild replaced; returns (from, to)."""
-    with Elasticsearch(settings.elasticsearch_url, request_timeout=60) as es:
+    with sync_client(settings.search_engine, settings.elasticsearch_url, request_timeout=60) as es:
         indices = Indices(es, target.alias)
         live = indices.live()
         previous = [index for index in indices.shadow_set() if index != live and indices.finished(index)]
@@ -169,7 +168,7 @@ def rollback(target: RebuildTarget, settings: PipelineSettings) -> tuple[str, st
 def drop_previous(target: RebuildTarget, settings: PipelineSettings, say: Callable[[str], Any]) -> list[str]:
     """Delete every index of the alias's shadow set but the live one; the worker then writes to the alias alone."""
     with (
-        Elasticsearch(settings.elasticsearch_url, request_timeout=60) as es,
+        sync_client(settings.search_engine, settings.elasticsearch_url, request_timeout=60) as es,
         HandoverChannel(settings.kafka_bootstrap, target.changes_topic) as channel,
     ):
         indices = Indices(es, target.alias)

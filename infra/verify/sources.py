@@ -9,6 +9,8 @@ import httpx
 import psycopg
 from psycopg.rows import dict_row
 
+from search_client import pit_sort
+
 
 class IndexMissing(Exception):
     """The read model's index (or alias) does not exist: there is nothing to compare yet."""
@@ -73,12 +75,15 @@ def scan_index(es_url: str, index: str, page: int = 2000) -> Iterator[dict]:
         if refreshed.status_code == 404:
             raise IndexMissing(index)
         refreshed.raise_for_status()
-        opened = es.post(f"/{index}/_pit", params={"keep_alive": "1m"}).raise_for_status()
-        pit = opened.json()["id"]
+        opensearch = _engine() == "opensearch"  # its point-in-time API: other paths, `pit_id`, a list to close
+        opened = es.post(
+            f"/{index}/_search/point_in_time" if opensearch else f"/{index}/_pit", params={"keep_alive": "1m"}
+        )
+        pit = opened.raise_for_status().json()["pit_id" if opensearch else "id"]
         after: list | None = None
         try:
             while True:
-                body: dict = {"size": page, "pit": {"id": pit, "keep_alive": "1m"}, "sort": [{"_shard_doc": "asc"}]}
+                body: dict = {"size": page, "pit": {"id": pit, "keep_alive": "1m"}, "sort": pit_sort(_engine())}
                 if after:
                     body["search_after"] = after
                 hits = es.post("/_search", json=body).raise_for_status().json()["hits"]["hits"]
@@ -87,4 +92,14 @@ def scan_index(es_url: str, index: str, page: int = 2000) -> Iterator[dict]:
                 yield from hits
                 after = hits[-1]["sort"]
         finally:
-            es.request("DELETE", "/_pit", json={"id": pit})
+            if opensearch:
+                es.request("DELETE", "/_search/point_in_time", json={"pit_id": [pit]})
+            else:
+                es.request("DELETE", "/_pit", json={"id": pit})
+
+
+def _engine() -> str:
+    """READSIDE_SEARCH_ENGINE, as the stack's settings read it."""
+    from infra.settings import StackSettings
+
+    return StackSettings().search_engine.value

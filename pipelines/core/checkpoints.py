@@ -29,11 +29,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from elasticsearch import AsyncElasticsearch
-
 from pipelines.core.failstop import complete_or_die
 from pipelines.core.progress import AppliedPosition, Progress, ProgressReport, combine
 from pipelines.core.sink import BulkSink, IndexAction, SharedBulk
+from search_client import AsyncElasticsearch
 
 PartKey = tuple[int, str, int]  # (via partition, source topic, source partition)
 Publish = Callable[[bytes, bytes], Awaitable[Any]]  # (key, value) -> enqueued on the progress topic

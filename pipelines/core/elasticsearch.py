@@ -6,10 +6,16 @@ import json
 import logging
 from pathlib import Path
 
-from elasticsearch import AsyncElasticsearch, BadRequestError, ConnectionError as EsConnectionError, NotFoundError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from pipelines.core.targets import shadow_alias
+from search_client import (
+    AsyncElasticsearch,
+    BadRequestError,
+    ConnectionError as EsConnectionError,
+    NotFoundError,
+    async_client,
+)
 
 log = logging.getLogger(__name__)
 
@@ -18,12 +24,12 @@ log = logging.getLogger(__name__)
 _DYNAMIC_SETTINGS = ("refresh_interval", "number_of_replicas", "auto_expand_replicas")
 
 
-def create_client(url: str) -> AsyncElasticsearch:
+def create_client(url: str, engine: str = "elasticsearch") -> AsyncElasticsearch:
     # Retries are the sink's job (tenacity, per item); the client's own would double them. A node that failed is
     # tried again after at most a second (the default grows to 30 s: after a restart of Elasticsearch the worker
     # would sit idle that long).
-    return AsyncElasticsearch(
-        hosts=[url], max_retries=0, request_timeout=30, dead_node_backoff_factor=0.25, max_dead_node_backoff=1.0
+    return async_client(
+        engine, [url], max_retries=0, request_timeout=30, dead_node_backoff_factor=0.25, max_dead_node_backoff=1.0
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -22,6 +23,9 @@ class PipelineSettings(BaseSettings):
     elasticsearch_port: int = 19200
     kafka_bootstrap_servers: str | None = Field(default=None, description="overrides host:kafka_port")
     elasticsearch_hosts: str | None = Field(default=None, description="overrides http://host:elasticsearch_port")
+    search_engine: Literal["elasticsearch", "elasticsearch9", "opensearch"] = Field(
+        default="elasticsearch", description="the engine at that address; the client speaks its API (search_client)"
+    )
     data_dir: Path = PROJECT_ROOT / ".readside"
     topic_partitions: int = Field(
         default=2,

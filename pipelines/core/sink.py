@@ -20,18 +20,18 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
-from elasticsearch import (
+from tenacity import AsyncRetrying, RetryCallState, before_sleep_log, retry_if_exception, stop_after_delay, stop_never
+
+from pipelines.core.metrics import BULK_SECONDS, DOCUMENTS_WRITTEN, SINK_REFUSED, STALE_WRITES
+from pipelines.core.records import DocumentDeleted
+from pipelines.core.targets import shadow_alias
+from search_client import (
     ApiError,
     AsyncElasticsearch,
     ConnectionError as EsConnectionError,
     ConnectionTimeout,
     NotFoundError,
 )
-from tenacity import AsyncRetrying, RetryCallState, before_sleep_log, retry_if_exception, stop_after_delay, stop_never
-
-from pipelines.core.metrics import BULK_SECONDS, DOCUMENTS_WRITTEN, SINK_REFUSED, STALE_WRITES
-from pipelines.core.records import DocumentDeleted
-from pipelines.core.targets import shadow_alias
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

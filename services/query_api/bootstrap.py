@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from elasticsearch import AsyncElasticsearch
+from search_client import AsyncElasticsearch
 
 from .adapters.checkpoints import CheckpointsIndex
 from .adapters.elasticsearch.client import cluster_status, create_client, wait_until_reachable
@@ -55,7 +55,7 @@ async def bootstrap(settings: QueryApiSettings, observe_wait: WaitObserver) -> R
     """Wait (bounded) for Elasticsearch and build the read side. Kafka is only needed by reads
     with a consistency token: the progress feed follows it in the background, and end offsets
     are read on the first such read, so reads without one never depend on it."""
-    es = create_client(settings.elasticsearch_url, settings.query_api_es_timeout_s)
+    es = create_client(settings.elasticsearch_url, settings.query_api_es_timeout_s, settings.search_engine)
     try:
         await wait_until_reachable(es, settings.query_api_startup_wait_s)
     except Exception:

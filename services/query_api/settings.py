@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -37,6 +37,9 @@ class QueryApiSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="READSIDE_", extra="ignore")
 
     elasticsearch_url: str = "http://127.0.0.1:19200"
+    search_engine: Literal["elasticsearch", "elasticsearch9", "opensearch"] = Field(
+        default="elasticsearch", description="the engine at elasticsearch_url; the client speaks its API"
+    )
     kafka_bootstrap: str = "127.0.0.1:19092"
     query_api_host: str = "127.0.0.1"
     read_token: SecretStr | None = Field(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 
-from elasticsearch import AsyncElasticsearch, NotFoundError
+from search_client import AsyncElasticsearch, NotFoundError
 
 from ..consistency.progress import Checkpoint, Partition, checkpoint_id
 from .elasticsearch.client import translated_errors

@@ -10,18 +10,20 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from elasticsearch import ApiError, AsyncElasticsearch, NotFoundError, TransportError
 from tenacity import AsyncRetrying, before_sleep_log, retry_if_exception_type, stop_after_delay, wait_exponential
+
+from search_client import ApiError, AsyncElasticsearch, NotFoundError, TransportError, async_client
 
 from ...domain.errors import InvalidQuery, ReadModelUnavailable
 
 log = logging.getLogger(__name__)
 
 
-def create_client(url: str, timeout_s: float) -> AsyncElasticsearch:
+def create_client(url: str, timeout_s: float, engine: str = "elasticsearch") -> AsyncElasticsearch:
     # A node that failed is tried again after at most a second, not the client's default 30 s: after a restart
     # of Elasticsearch, reads would otherwise answer 503 for half a minute while it is up.
-    return AsyncElasticsearch(
+    return async_client(
+        engine,
         url,
         request_timeout=timeout_s,
         max_retries=1,

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from elasticsearch import ApiError, AsyncElasticsearch, NotFoundError, TransportError
+from search_client import ApiError, AsyncElasticsearch, NotFoundError, TransportError
 
 from ...domain.errors import SnapshotExpired
 from .client import error_type, translated_errors
