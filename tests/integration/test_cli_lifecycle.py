@@ -44,6 +44,7 @@ def alt_env(stack) -> Iterator[dict[str, str]]:
     env.update({f"READSIDE_{name}_PORT": str(port) for name, port in ALT_PORTS.items()})
     env.update(
         READSIDE_STACK="native",
+        READSIDE_SEARCH_ENGINE=stack.settings.search_engine.value,  # the engine (and client) of this session
         READSIDE_DATA_DIR=str(data_dir),
         READSIDE_DIST_DIR=str(stack.settings.dist),  # reuse the downloads, not the data
         READSIDE_KAFKA_HEAP="256m",
