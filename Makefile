@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-unit test-cluster test-es9 lint faults deps test-deps venv up down status clean
+.PHONY: demo test test-unit test-cluster test-es9 test-opensearch lint faults deps test-deps venv up down status clean
 
 demo: deps venv
 	$(BIN)/readside demo
@@ -18,6 +18,10 @@ test-unit: venv
 # Elasticsearch as a two-node cluster (its own test stack in .readside-test-es2/): replicas, a node stopped under writes
 test-cluster: test-deps venv
 	READSIDE_ES_NODES=2 $(BIN)/pytest -q -ra tests/e2e/test_es_cluster.py
+
+# The integration and e2e tiers on OpenSearch (the native integ-test zip; clients through search_client)
+test-opensearch: test-deps venv
+	READSIDE_SEARCH_ENGINE=opensearch $(BIN)/pytest -q -ra tests/integration tests/e2e
 
 # The integration and e2e tiers on Elasticsearch 9 (Java 21+ from /usr/lib/jvm; the 9.x client in .venv-es9)
 ES9_VENV := .venv-es9

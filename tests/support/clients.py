@@ -60,3 +60,8 @@ class Shop:
     def get(self, path: str, token: str | None = None, **params) -> httpx.Response:
         headers = {"X-Consistency-Token": token} if token else {}
         return self.read.get(path, params=params, headers=headers)
+
+
+def search_engine() -> str:
+    """READSIDE_SEARCH_ENGINE as the stack reads it: what the tests' own search clients must speak."""
+    return StackSettings().search_engine.value

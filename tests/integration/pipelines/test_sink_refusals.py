@@ -7,10 +7,10 @@ import asyncio
 import uuid
 
 import pytest
-from elasticsearch import AsyncElasticsearch
 
 from pipelines.core.metrics import SINK_REFUSED
 from pipelines.core.sink import BulkSink, IndexAction
+from search_client import AsyncElasticsearch, async_client
 
 pytestmark = pytest.mark.integration
 
@@ -48,7 +48,7 @@ async def refused_then_applied(client: AsyncElasticsearch, index: str, block, li
 @pytest.fixture
 def scenario(stack):
     async def run(body) -> None:
-        client = AsyncElasticsearch(stack.elasticsearch_url)
+        client = async_client(stack.settings.search_engine.value, stack.elasticsearch_url)
         index = f"sink-refusals-{uuid.uuid4().hex[:8]}"
         await client.indices.create(index=index, mappings={"properties": {"n": {"type": "integer"}}})
         try:

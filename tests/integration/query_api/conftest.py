@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from elasticsearch import Elasticsearch
 from fastapi.testclient import TestClient
 
 from infra.settings import PROJECT_ROOT
+from search_client import Elasticsearch, sync_client
 from services.query_api.entrypoints.app import create_app
 from services.query_api.settings import QueryApiSettings
 
@@ -53,7 +53,7 @@ class TestIndices:
 
 @pytest.fixture(scope="session")
 def es(stack) -> Iterator[Elasticsearch]:
-    client = Elasticsearch(stack.elasticsearch_url, request_timeout=30)
+    client = sync_client(stack.settings.search_engine.value, stack.elasticsearch_url, request_timeout=30)
     yield client
     client.close()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from elasticsearch import Elasticsearch, helpers
+from search_client import Elasticsearch, helpers
 
 
 def product(

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from elasticsearch import AsyncElasticsearch
 
+from search_client import async_client
 from services.query_api.adapters.elasticsearch.documents import DocumentIndex
 from services.query_api.domain.errors import ReadModelUnavailable
+from tests.support.clients import search_engine
 
 from .documents import product
 
@@ -67,7 +68,7 @@ def test_a_missing_index_is_503_not_500(make_client, base_settings):
 
 def test_unreachable_elasticsearch_is_503():
     async def read() -> None:
-        es = AsyncElasticsearch(DEAD_ES, request_timeout=2, max_retries=0)
+        es = async_client(search_engine(), DEAD_ES, request_timeout=2, max_retries=0)
         try:
             await DocumentIndex(es, "products", "1m", "product").get(1)
         finally:
@@ -89,7 +90,7 @@ def test_health_and_metrics(api):
 def test_health_is_503_when_elasticsearch_stops_answering(make_client, base_settings):
     with make_client(base_settings) as client:
         side = client.app.state.read_side
-        live, side.elasticsearch = side.elasticsearch, AsyncElasticsearch(DEAD_ES, max_retries=0)
+        live, side.elasticsearch = side.elasticsearch, async_client(search_engine(), DEAD_ES, max_retries=0)
         try:
             response = client.get("/health")
         finally:

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from elasticsearch import AsyncElasticsearch
 
+from search_client import async_client
 from services.query_api.adapters.elasticsearch.documents import DocumentIndex
 from services.query_api.adapters.elasticsearch.stats import StatsDsl
 from services.query_api.consistency.waiter import Projection
@@ -18,6 +18,7 @@ from services.query_api.domain.stats import SalesQuery
 from services.query_api.service_layer.consistency import ReadYourWrites
 from services.query_api.service_layer.stats import StatsQueries
 from services.write_api.domain.consistency import encode_token
+from tests.support.clients import search_engine
 
 from .documents import product, product_sales_bucket, sales_bucket
 
@@ -95,7 +96,7 @@ def test_months_sum_their_days_and_a_category_narrows(api, shop):
 
 def test_every_bucket_arrives_across_composite_pages(es_url, indices, shop):
     async def series() -> list[str]:
-        es = AsyncElasticsearch(es_url)
+        es = async_client(search_engine(), es_url)
         try:
             index = DocumentIndex(es, indices.sales_alias, "1m")
             stats = StatsQueries(

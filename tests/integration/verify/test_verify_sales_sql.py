@@ -8,12 +8,12 @@ import secrets
 from collections.abc import Iterator
 
 import pytest
-from elasticsearch import Elasticsearch, helpers
 
 from infra.settings import PROJECT_ROOT
 from infra.verify import sales
 from infra.verify.diff import diff_documents
 from infra.verify.runner import CHECKS, ReadModelCheck
+from search_client import Elasticsearch, helpers, sync_client
 
 from .conftest import as_indexed, migrated_database
 
@@ -90,7 +90,7 @@ def test_documents_indexed_as_json_match_what_postgres_says(dsn, model):
 
 @pytest.fixture
 def es(stack) -> Iterator[Elasticsearch]:
-    client = Elasticsearch(stack.elasticsearch_url, request_timeout=30)
+    client = sync_client(stack.settings.search_engine.value, stack.elasticsearch_url, request_timeout=30)
     yield client
     client.close()
 

@@ -115,7 +115,14 @@ def test_monitoring_services_are_only_in_the_monitoring_profile(services):
     for name in MONITORING_IMAGES:
         assert name in services, f"docker-compose.yml has no {name} service"
         assert services[name].get("profiles") == ["monitoring"], f"{name}: put it in the profile monitoring only"
-    others = [name for name, service in services.items() if name not in MONITORING_IMAGES and service.get("profiles")]
+    # The one other profile is the optional search engine: OpenSearch in place of Elasticsearch, never extra.
+    optional = {name for name, service in services.items() if service.get("profiles") == ["opensearch"]}
+    assert optional <= {"opensearch"}, f"only the opensearch service belongs in the profile opensearch: {optional}"
+    others = [
+        name
+        for name, service in services.items()
+        if name not in MONITORING_IMAGES and name not in optional and service.get("profiles")
+    ]
     assert not others, f"a plain `docker compose up` must still start the whole stack: {others} have profiles"
 
 
@@ -276,3 +283,12 @@ def test_known_metrics_are_the_exporters_names():
         text = (ROOT / path).read_text()
         missing = sorted(name for name in names if f'"{name}"' not in text)
         assert not missing, f"{path} no longer exports {missing}: update the dashboard"
+
+
+def test_opensearch_is_optional_pinned_loopback_and_without_security(services):
+    service = services["opensearch"]
+    assert service.get("profiles") == ["opensearch"]
+    assert service["image"] == "${OPENSEARCH_IMAGE}"
+    assert all(str(port).startswith("127.0.0.1:") for port in service["ports"])
+    env = service["environment"]
+    assert env["DISABLE_SECURITY_PLUGIN"] == "true" and env["DISABLE_INSTALL_DEMO_CONFIG"] == "true"
