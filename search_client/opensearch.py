@@ -52,7 +52,7 @@ def translate(method: str, path: str, params: Mapping[str, Any] | None, body: An
         request.path = _OS_PIT
         body = {"pit_id": [body["id"]]}
     if isinstance(body, list | tuple):  # bulk operations: NDJSON lines
-        request.body = "".join((line if isinstance(line, str) else _json(line)) + "\n" for line in body)
+        request.body = "".join(_line(line) + "\n" for line in body)
         request.headers["content-type"] = "application/x-ndjson"
     elif isinstance(body, str | bytes):
         request.body = body.decode() if isinstance(body, bytes) else body
@@ -61,6 +61,13 @@ def translate(method: str, path: str, params: Mapping[str, Any] | None, body: An
         request.body = _json(body)
         request.headers["content-type"] = "application/json"
     return request
+
+
+def _line(value: Any) -> str:
+    """One NDJSON line: the helpers hand them over serialized (bytes), the sink as str."""
+    if isinstance(value, bytes):
+        return value.decode()
+    return value if isinstance(value, str) else _json(value)
 
 
 def _json(value: Any) -> str:

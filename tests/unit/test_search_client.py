@@ -40,7 +40,7 @@ def test_point_in_time_requests_take_opensearch_paths():
 
 
 def test_bodies_params_and_media_types_are_plain():
-    bulk = translate("PUT", "/_bulk", {"refresh": False}, ['{"index":{"_id":"1"}}', {"n": 1}])
+    bulk = translate("PUT", "/_bulk", {"refresh": False}, [b'{"index":{"_id":"1"}}', {"n": 1}])
     assert bulk.body == '{"index":{"_id":"1"}}\n{"n":1}\n'
     assert bulk.headers["content-type"] == "application/x-ndjson" and bulk.params == {"refresh": "false"}
     mget = translate("POST", "/p/_mget", {"_source_includes": ["a", "b"], "realtime": True}, {"ids": ["1"]})
