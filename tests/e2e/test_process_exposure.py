@@ -8,14 +8,20 @@ import pytest
 
 from infra.native.apps import SECRETS_OF
 from infra.native.process import SECRET_VARIABLES
-from infra.native.stack import UNITS
+from infra.native.servers import ES_NODES
+from infra.native.stack import NativeStack
 from infra.secrets import control_token, postgres_password, write_token
 from infra.settings import StackMode
 from tests.support.pipeline import server_pid
 
 pytestmark = pytest.mark.e2e
 
-SERVER_SECRETS = {"postgres": set(), "kafka": set(), "elasticsearch": set(), "connect": {"READSIDE_PG_PASSWORD"}}
+SERVER_SECRETS = {
+    "postgres": set(),
+    "kafka": set(),
+    **{node.name: set() for node in ES_NODES},
+    "connect": {"READSIDE_PG_PASSWORD"},
+}
 
 
 def _read(pid: int, what: str) -> list[str]:
@@ -32,7 +38,7 @@ def test_each_process_holds_only_its_secrets_and_none_shows_one_in_ps(stack):
         pytest.skip("looks at the native stack's processes")
     values = {postgres_password(stack.settings), write_token(stack.settings), control_token(stack.settings)}
     expected = {**SERVER_SECRETS, **{name: set(names) for name, names in SECRETS_OF.items()}}
-    for unit in UNITS:
+    for unit in NativeStack(stack.settings).units:  # the units this stack runs (not every possible node)
         pid = server_pid(stack, unit.name)
         held = {line.split("=", 1)[0] for line in _read(pid, "environ")} & SECRET_VARIABLES
         assert held <= expected[unit.name], (unit.name, held)
