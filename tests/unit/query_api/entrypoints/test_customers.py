@@ -1,13 +1,11 @@
-"""The customer routes without servers: JSON shapes, 404s, 422s, 503/504, OpenAPI."""
+"""The customer routes without servers: JSON shapes, 404s, 422s, OpenAPI (tokens and 503s: test_orders.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from services.query_api.domain.errors import ReadModelUnavailable
-
-from ..fakes import FakeIndex, FakeWaiter
-from .test_orders import ADA, TOKEN, client_for, orders_index
+from ..fakes import FakeIndex
+from .test_orders import ADA, client_for, orders_index
 
 CUSTOMER_KEYS = {"id", "email", "name", "country", "order_count", "lifetime_value", "last_order_at"}
 
@@ -59,29 +57,6 @@ def test_bad_customer_order_parameters_are_422(api, params):
 
 def test_customer_orders_size_allows_up_to_1000(api):
     assert api.get("/customers/3/orders", params={"size": 1000}).status_code == 200
-
-
-@pytest.mark.parametrize("path", ["/customers/3", "/customers/3/orders"])
-def test_tokens_are_checked_and_honoured(path):
-    malformed = client_for(orders_index(), FakeIndex([ADA])).get(
-        path, headers={"X-Consistency-Token": "v1.AAAAFrN02Eh"}
-    )
-    assert malformed.status_code == 422 and "X-Consistency-Token" in malformed.json()["detail"]
-    behind = client_for(orders_index(), FakeIndex([ADA]), FakeWaiter(behind=True))
-    response = behind.get(path, headers={"X-Consistency-Token": TOKEN})
-    assert response.status_code == 504
-    assert response.json()["detail"].startswith(f"read model not yet at token {TOKEN}")
-    assert "readside_query_consistency_timeouts_total 1.0" in behind.get("/metrics").text
-
-
-def test_unavailable_read_model_is_503():
-    index = orders_index()
-    index.error = ReadModelUnavailable("Elasticsearch is unreachable (ConnectionError)")
-    api = client_for(index, index)
-    for path in ("/customers/3", "/customers/3/orders"):
-        response = api.get(path)
-        assert response.status_code == 503
-        assert response.json() == {"detail": "Elasticsearch is unreachable (ConnectionError)"}
 
 
 def test_openapi_documents_the_reads(api):

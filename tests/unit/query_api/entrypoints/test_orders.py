@@ -135,7 +135,12 @@ def test_an_order_search_cursor_only_continues_its_own_search(api):
     assert response.status_code == 422 and "different search" in response.json()["detail"]
 
 
-@pytest.mark.parametrize("path", ["/orders/1", "/orders/search"])
+# The reads of orders and of customers (GET /customers/{id}[/orders] reads both indices) share the token and
+# unavailability handling: checked once here for every such path.
+ORDER_AND_CUSTOMER_READS = ["/orders/1", "/orders/search", "/customers/3", "/customers/3/orders"]
+
+
+@pytest.mark.parametrize("path", ORDER_AND_CUSTOMER_READS)
 def test_tokens_are_checked_and_honoured(path):
     malformed = client_for(orders_index(), FakeIndex([ADA])).get(
         path, headers={"X-Consistency-Token": "v1.AAAAFrN02Eh"}
@@ -152,7 +157,7 @@ def test_unavailable_read_model_is_503():
     index = orders_index()
     index.error = ReadModelUnavailable("Elasticsearch is unreachable (ConnectionError)")
     api = client_for(index, index)
-    for path in ("/orders/1", "/orders/search"):
+    for path in ORDER_AND_CUSTOMER_READS:
         response = api.get(path)
         assert response.status_code == 503
         assert response.json() == {"detail": "Elasticsearch is unreachable (ConnectionError)"}
