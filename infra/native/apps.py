@@ -9,7 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 import httpx
 
-from infra.native.servers import Context, Launch, Server
+from infra.native.unit import Context, Launch, Server
 from infra.pipeline_status import seconds_since_last_checkpoint
 from infra.probes import Health
 from infra.secrets import control_token, postgres_password, write_token

@@ -1,4 +1,5 @@
-"""The four native servers: how each is prepared once, launched, and told to stop."""
+"""Postgres, Kafka and Connect: how each is prepared once, launched, and told to stop (the search engine's nodes:
+infra/native/search_nodes.py; what a server is: infra/native/unit.py)."""
 
 from __future__ import annotations
 
@@ -8,76 +9,14 @@ import shutil
 import signal
 import subprocess
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
-from infra.native.fetch import Dist
-from infra.native.process import RunAs, StackError, own
+from infra.native.process import StackError, own
+from infra.native.search_nodes import ES_NODES
+from infra.native.unit import TEMPLATES, Context, Launch, Server
 from infra.settings import PROJECT_ROOT, StackSettings
 
-TEMPLATES = Path(__file__).parent / "templates"
 BOOTSTRAP_SQL = PROJECT_ROOT / "infra" / "postgres" / "bootstrap.sql"
-
-
-@dataclass
-class Context:
-    settings: StackSettings
-    dist: Dist
-    run_as: RunAs
-    java_home: Path
-    pg_password: str
-    search_java_home: Path  # java_home, unless the search engine needs a newer Java
-
-    @property
-    def data(self) -> Path:
-        return self.settings.data
-
-    def home(self, name: str) -> Path:
-        return self.data / name
-
-
-@dataclass
-class Launch:
-    argv: list[str]
-    env: dict[str, str]
-
-
-class Server:
-    name: str = ""
-    stop_signal: int = signal.SIGTERM
-    as_service_user: bool = True  # servers refuse root or need no more; our apps run as the invoker
-
-    port_fields: tuple[str, ...] = ()  # StackSettings fields of the ports it binds
-
-    def bind_host(self, s: StackSettings) -> str:
-        """The address it listens on."""
-        return s.host
-
-    def wanted(self, s: StackSettings) -> bool:
-        """Whether these settings run it (an Elasticsearch node past READSIDE_ES_NODES does not)."""
-        return True
-
-    def ports(self, s: StackSettings) -> dict[str, int]:
-        """{settings field: port}; the field names the READSIDE_<FIELD> variable that moves it."""
-        return {field: getattr(s, field) for field in self.port_fields}
-
-    def prepare(self, ctx: Context) -> None:
-        """One-time setup (idempotent): create the data folder and anything the first start needs."""
-
-    def launch(self, ctx: Context) -> Launch:
-        raise NotImplementedError
-
-    def accepting(self, ctx: Context) -> bool:
-        """Whether the server takes requests yet; None-like False until then. Default: the health probe decides."""
-        return True
-
-    def after_start(self, ctx: Context) -> None:
-        """Work that needs the server up (idempotent)."""
-
-    def _render(self, template: str, target: Path, **values: object) -> Path:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text((TEMPLATES / template).read_text().format_map(values))
-        return target
 
 
 def postgres_bin(settings: StackSettings) -> Path:
@@ -321,81 +260,4 @@ class Connect(Server):
         return Launch(argv, connect_environment(s, s.host, s.postgres_port, ctx.pg_password))
 
 
-class Elasticsearch(Server):
-    """Node `node` of the search engine's cluster (Elasticsearch or OpenSearch; READSIDE_ES_NODES nodes): node 1
-    alone runs as a single-node cluster; with more, node 1 bootstraps the cluster on its first start and the
-    others join it. Node k binds node 1's ports plus k-1."""
-
-    def __init__(self, node: int = 1) -> None:
-        self.node = node
-        self.name = "elasticsearch" if node == 1 else f"elasticsearch-{node}"
-
-    def wanted(self, s: StackSettings) -> bool:
-        return self.node <= s.es_nodes
-
-    def ports(self, s: StackSettings) -> dict[str, int]:
-        return {
-            "elasticsearch_port": s.elasticsearch_port + self.node - 1,
-            "elasticsearch_transport_port": s.elasticsearch_transport_port + self.node - 1,
-        }
-
-    def prepare(self, ctx: Context) -> None:
-        home = ctx.home(self.name)
-        config = home / "config"
-        if not config.exists():  # a private copy: the node writes its keystore next to its config
-            shutil.copytree(ctx.dist.search_home / "config", config)
-        _absolute_jvm_paths(config / "jvm.options", home)
-        for sub in ("data", "logs", "tmp"):
-            (home / sub).mkdir(parents=True, exist_ok=True)
-        own(home, ctx.run_as)
-
-    def launch(self, ctx: Context) -> Launch:
-        s, home, engine = ctx.settings, ctx.home(self.name), ctx.dist.engine
-        ports = self.ports(s)
-        first_start = not any((ctx.home("elasticsearch") / "data").iterdir())
-        options: dict[str, object] = {
-            "cluster.name": "readside",
-            "node.name": f"readside-{self.node}",
-            **dict(engine.options),
-            "network.host": s.host,
-            "http.port": ports["elasticsearch_port"],
-            "transport.port": ports["elasticsearch_transport_port"],
-            "path.data": home / "data",
-            "path.logs": home / "logs",
-            "cluster.routing.allocation.disk.threshold_enabled": "false",
-            **_discovery(s, self.node, engine.bootstrap_setting, first_start),
-        }
-        argv = [str(ctx.dist.search_home / "bin" / engine.name)]
-        for key, value in options.items():
-            argv += ["-E", f"{key}={value}"]
-        env = {
-            f"{engine.env_prefix}_JAVA_HOME": str(ctx.search_java_home),
-            f"{engine.env_prefix}_PATH_CONF": str(home / "config"),
-            f"{engine.env_prefix}_TMPDIR": str(home / "tmp"),
-            f"{engine.env_prefix}_JAVA_OPTS": f"-Xms{s.elasticsearch_heap} -Xmx{s.elasticsearch_heap}",
-        }
-        return Launch(argv, env)
-
-
-def _absolute_jvm_paths(options: Path, home: Path) -> None:
-    """OpenSearch's jvm.options name the GC log, error file and heap dumps relative to the working folder
-    (logs/gc.log, data), which the service user cannot write: point them into the node's home (idempotent)."""
-    text = options.read_text()
-    fixed = text.replace("=logs/", f"={home}/logs/").replace("HeapDumpPath=data\n", f"HeapDumpPath={home}/data\n")
-    if fixed != text:
-        options.write_text(fixed)
-
-
-def _discovery(s: StackSettings, node: int, bootstrap_setting: str, first_start: bool) -> dict[str, object]:
-    """How node `node` finds the cluster. Node 1 bootstraps it alone (when the cluster has never formed), so
-    it holds the only vote of a two-node cluster: stopping node 2 keeps the cluster up; stopping node 1 stops
-    writes until it is back. With three nodes every node votes and any one may stop."""
-    if s.es_nodes == 1:
-        return {"discovery.type": "single-node"}
-    seeds = ",".join(f"{s.host}:{s.elasticsearch_transport_port + k}" for k in range(s.es_nodes))
-    bootstrap = {bootstrap_setting: "readside-1"} if node == 1 and first_start else {}
-    return {"discovery.seed_hosts": seeds, **bootstrap}
-
-
-ES_NODES = [Elasticsearch(node) for node in (1, 2, 3)]  # those past READSIDE_ES_NODES are not wanted
 SERVERS: list[Server] = [Postgres(), Kafka(), *ES_NODES, Connect()]

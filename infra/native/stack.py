@@ -22,8 +22,10 @@ from infra.native.process import (
     make_traversable,
     port_is_free,
 )
-from infra.native.servers import SERVERS, Context, Elasticsearch, Server, postgres_bin
+from infra.native.search_nodes import Elasticsearch
+from infra.native.servers import SERVERS, postgres_bin
 from infra.native.supervisor import crash_summary
+from infra.native.unit import Context, Server
 from infra.polling import DeadlineExceeded, poll_until
 from infra.probes import Health, probes
 from infra.registrar import Registrar, load_connector_files

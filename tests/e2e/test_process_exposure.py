@@ -8,7 +8,7 @@ import pytest
 
 from infra.native.apps import SECRETS_OF
 from infra.native.process import SECRET_VARIABLES
-from infra.native.servers import ES_NODES
+from infra.native.search_nodes import ES_NODES
 from infra.native.stack import NativeStack
 from infra.secrets import control_token, postgres_password, write_token
 from infra.settings import StackMode

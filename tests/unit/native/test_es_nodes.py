@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from infra.native.servers import ES_NODES, _discovery
+from infra.native.search_nodes import ES_NODES, _discovery
 from infra.settings import StackSettings
 
 BOOTSTRAP = "cluster.initial_master_nodes"
