@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-unit test-cluster test-es9 test-opensearch lint faults deps test-deps venv up down status clean
+.PHONY: demo test test-unit test-cluster test-workers test-es9 test-opensearch lint faults deps test-deps venv up down status clean
 
 demo: deps venv
 	$(BIN)/readside demo
@@ -22,6 +22,10 @@ test-cluster: test-deps venv
 # The integration and e2e tiers on OpenSearch (the native integ-test zip; clients through search_client)
 test-opensearch: test-deps venv
 	READSIDE_SEARCH_ENGINE=opensearch $(BIN)/pytest -q -ra tests/integration tests/e2e
+
+# Two pipeline workers in one group, eight partitions (their own test stack): a worker stopped and killed under writes
+test-workers: test-deps venv
+	READSIDE_WORKERS=2 READSIDE_TOPIC_PARTITIONS=8 $(BIN)/pytest -q -ra tests/e2e/test_workers.py
 
 # The integration and e2e tiers on Elasticsearch 9 (Java 21+ from /usr/lib/jvm; the 9.x client in .venv-es9)
 ES9_VENV := .venv-es9

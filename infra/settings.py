@@ -96,6 +96,16 @@ class StackSettings(BaseSettings):
         description=("how long a sampled verify lets the read side catch up before it counts a difference"),
     )
 
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=8,
+        description=(
+            "pipeline worker processes in one consumer group (`readside up --workers N`); worker k serves its "
+            "metrics and web ports at the first worker's plus k-1 and keeps its tables in <data_dir>/pipeline-k"
+        ),
+    )
+
     kafka_heap: str = "512m"
     connect_heap: str = "1g"
     elasticsearch_heap: str = "1g"

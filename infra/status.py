@@ -22,7 +22,7 @@ def collect_status(settings: StackSettings, ask_console: bool = True) -> dict:
     if settings.stack is StackMode.native:
         native = NativeStack(settings)
         components = {name: h.as_dict() for name, h in native.health().items()}
-        services = {name: h.as_dict() for name, h in native.health(APPS).items()}
+        services = {name: h.as_dict() for name, h in native.health([a for a in APPS if a in native.units]).items()}
     else:
         checks = probes(settings, postgres_password(settings))
         components = {name: check().as_dict() for name, check in checks.items()}

@@ -42,9 +42,14 @@ def _native(settings: StackSettings, action: str) -> NativeStack:
 
 
 @app.command()
-def up() -> None:
+def up(
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=8, help="pipeline worker processes in one consumer group (READSIDE_WORKERS)"),
+    ] = None,
+) -> None:
     """Fetch what is missing, start PostgreSQL, Kafka, Connect + Debezium and Elasticsearch, register connectors."""
-    settings = StackSettings()
+    settings = StackSettings() if workers is None else StackSettings(workers=workers)
     began = time.monotonic()
     try:
         _native(settings, "up").up()

@@ -30,6 +30,7 @@ class App(Server):
         public: bool = False,
     ):
         self.name = name
+        self.role = name  # what it runs (`readside serve <role>`) and which secrets it gets; pipeline-k: pipeline
         self.port_field = port_field  # the StackSettings field of the port its health is asked on
         self.health_path = health_path
         self.port_fields = (port_field, *other_port_fields)
@@ -48,8 +49,36 @@ class App(Server):
 
     def launch(self, ctx: Context) -> Launch:
         return Launch(
-            [sys.executable, "-m", "infra.cli.main", "serve", self.name], app_environment(ctx.settings, self.name)
+            [sys.executable, "-m", "infra.cli.main", "serve", self.role], app_environment(ctx.settings, self.role)
         )
+
+
+class PipelineWorker(App):
+    """Worker k (2..READSIDE_WORKERS) of the pipeline's consumer group: the first worker's ports plus k-1, its
+    own table folder. Kafka shares the partitions out among the workers, and moves them when one goes."""
+
+    def __init__(self, k: int) -> None:
+        super().__init__(f"pipeline-{k}", "pipeline_metrics_port", "/metrics", ("pipeline_web_port",))
+        self.role, self.k = "pipeline", k
+
+    def wanted(self, s: StackSettings) -> bool:
+        return self.k <= s.workers
+
+    def port(self, settings: StackSettings) -> int:
+        return settings.pipeline_metrics_port + self.k - 1
+
+    def ports(self, s: StackSettings) -> dict[str, int]:
+        return {field: getattr(s, field) + self.k - 1 for field in self.port_fields}
+
+    def launch(self, ctx: Context) -> Launch:
+        launch = super().launch(ctx)
+        ports = self.ports(ctx.settings)
+        launch.env.update(
+            READSIDE_PIPELINE_METRICS_PORT=str(ports["pipeline_metrics_port"]),
+            READSIDE_PIPELINE_WEB_PORT=str(ports["pipeline_web_port"]),
+            READSIDE_PIPELINE_DATA_DIR=str(ctx.settings.data / self.name),
+        )
+        return launch
 
 
 WILDCARDS = {"0.0.0.0": "127.0.0.1", "::": "::1"}
@@ -57,6 +86,7 @@ APPS = [
     App("write-api", "write_api_port", public=True),
     App("query-api", "query_api_port", public=True),
     App("pipeline", "pipeline_metrics_port", "/metrics", ("pipeline_web_port",)),
+    *[PipelineWorker(k) for k in range(2, 9)],  # those past READSIDE_WORKERS are not wanted
     App("console", "console_port"),
 ]
 
@@ -114,7 +144,7 @@ def probe_app(app: App, settings: StackSettings) -> Health:
         return Health(False, url, detail=f"{type(exc).__name__}: {exc}")
     if response.status_code != 200:
         return Health(False, url, detail=f"{app.health_path} answered {response.status_code}")
-    if app.name == "pipeline":
+    if app.role == "pipeline":
         return _pipeline_health(url, settings)
     return Health(True, url, readside_version(), detail=response.text[:120])
 

@@ -43,8 +43,9 @@ class NativeStack:
         self.settings = settings
         self.console = console or Console(stderr=True)
         self.dist = dist_for(settings)
-        self.units = [unit for unit in UNITS if unit.wanted(settings)]  # start order; stop in reverse
-        self.servers = [server for server in SERVERS if server.wanted(settings)]
+        # What these settings run, and what still runs from settings that wanted more (start order; stop in reverse)
+        self.units = [unit for unit in UNITS if unit.wanted(settings) or self.process(unit.name).pid()]
+        self.servers = [server for server in SERVERS if server in self.units]
 
     # ---- processes -------------------------------------------------------------------------
     def process(self, name: str) -> ManagedProcess:
@@ -100,8 +101,9 @@ class NativeStack:
                 ).apply_all(connectors)
                 self._migrate()
                 for app in APPS:
-                    self._launch(app, ctx, started)
-                    self._await(app, ctx, started)
+                    if app.wanted(self.settings):
+                        self._launch(app, ctx, started)
+                        self._await(app, ctx, started)
             except BaseException:
                 if started:
                     self.console.print(f"[yellow]stopping what this run started: {', '.join(started)}[/]")

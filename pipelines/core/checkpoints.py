@@ -85,6 +85,7 @@ class Checkpoints:
         self._unwritten: dict[str, IndexAction] = {}  # part id -> its newest position, not yet written
         self._parts_written_at = float("-inf")
         self._combined: dict[str, Progress] = {}  # checkpoint id -> the position last written
+        self._known_sources: set[tuple[str, int]] = set()  # every (topic, partition) a part was submitted for
         # With a progress topic, the query side learns every move from it at once, and the checkpoint documents
         # (status, restarts, other readers) are written at the parts' pace; each second the whole set is
         # published again, so a report lost or a reader that just started waits a second at most.
@@ -142,12 +143,16 @@ class Checkpoints:
             # three quarters of the checkpoint writes, and more than the documents themselves).
             actions, self._unwritten = list(self._unwritten.values()), {}
             self._parts_written_at = time.monotonic()
+        self._known_sources.update((topic, partition) for _, topic, partition in parts)
         sources = sorted({(topic, partition) for _, topic, partition in parts})
+        due = time.monotonic() >= self._parts_read_at + self.parts_refresh_s
+        if due:
+            # Other workers' parts move without this worker submitting them: every source it knows is read and
+            # combined again, or a source partition gone quiet would keep the minimum taken when one of its
+            # parts was last submitted here, with another worker's part as it was then.
+            sources = sorted(self._known_sources)
         ids = [self._part_id(via, t, p) for t, p in sources for via in range(self.partitions)]
-        if (
-            any(i not in self._parts_asked for i in ids)
-            or time.monotonic() >= self._parts_read_at + self.parts_refresh_s
-        ):
+        if due or any(i not in self._parts_asked for i in ids):
             await self._read_parts(ids)
         for (via, topic, partition), part in parts.items():
             self._remember(self._part_id(via, topic, partition), part)

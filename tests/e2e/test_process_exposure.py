@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.native.apps import SECRETS_OF
+from infra.native.apps import APPS, SECRETS_OF
 from infra.native.process import SECRET_VARIABLES
 from infra.native.search_nodes import ES_NODES
 from infra.native.stack import NativeStack
@@ -37,7 +37,7 @@ def test_each_process_holds_only_its_secrets_and_none_shows_one_in_ps(stack):
     if stack.settings.stack is not StackMode.native:
         pytest.skip("looks at the native stack's processes")
     values = {postgres_password(stack.settings), write_token(stack.settings), control_token(stack.settings)}
-    expected = {**SERVER_SECRETS, **{name: set(names) for name, names in SECRETS_OF.items()}}
+    expected = {**SERVER_SECRETS, **{app.name: set(SECRETS_OF[app.role]) for app in APPS}}
     for unit in NativeStack(stack.settings).units:  # the units this stack runs (not every possible node)
         pid = server_pid(stack, unit.name)
         held = {line.split("=", 1)[0] for line in _read(pid, "environ")} & SECRET_VARIABLES

@@ -34,7 +34,9 @@ def isolated_environment(environ: dict[str, str]) -> dict[str, str]:
     added = {f"READSIDE_{name}_PORT": str(port) for name, port in TEST_PORTS.items()}
     # Another search engine or a cluster keeps its own data: nothing to inherit from the default session's.
     engine, nodes = environ.get("READSIDE_SEARCH_ENGINE", "elasticsearch"), environ.get("READSIDE_ES_NODES", "1")
+    workers, partitions = environ.get("READSIDE_WORKERS", "1"), environ.get("READSIDE_TOPIC_PARTITIONS", "2")
     suffix = ("" if engine == "elasticsearch" else f"-{engine}") + ("" if nodes == "1" else f"-es{nodes}")
+    suffix += ("" if workers == "1" else f"-w{workers}") + ("" if partitions == "2" else f"-p{partitions}")
     added["READSIDE_DATA_DIR"] = str(PROJECT_ROOT / f".readside-test{suffix}")
     added["READSIDE_DIST_DIR"] = environ.get("READSIDE_DIST_DIR", str(PROJECT_ROOT / ".readside" / "dist"))
     return {name: value for name, value in added.items() if name not in environ}

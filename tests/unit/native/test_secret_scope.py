@@ -17,14 +17,14 @@ def test_secrets_in_the_invokers_environment_reach_no_process_unless_given(monke
 def test_each_service_gets_exactly_the_secrets_it_uses(monkeypatch, tmp_path):
     monkeypatch.setenv("READSIDE_READ_TOKEN", "reader")
     settings = StackSettings(data_dir=tmp_path)
-    given = {app.name: SECRET_VARIABLES & set(app_environment(settings, app.name)) for app in APPS}
+    given = {app.role: SECRET_VARIABLES & set(app_environment(settings, app.role)) for app in APPS}
     assert given == {
         "write-api": {"READSIDE_DATABASE_URL", "READSIDE_WRITE_TOKEN"},
         "query-api": {"READSIDE_READ_TOKEN"},
         "pipeline": {"READSIDE_CONTROL_TOKEN"},
         "console": {"READSIDE_POSTGRES_PASSWORD"},
     }
-    assert set(SECRETS_OF) == {app.name for app in APPS}
+    assert set(SECRETS_OF) == {app.role for app in APPS}
 
 
 def test_the_query_api_gets_no_read_token_when_none_is_set(monkeypatch, tmp_path):
