@@ -101,7 +101,7 @@ async def measure_backfill(run: Run) -> list[int]:
     base = await backfill.events_in(ctx.bootstrap, topics)
     # "Existing" products: in Postgres and captured by Debezium before indexing starts. The stream waits
     # meanwhile (as it would for a backfill), so it indexes none of them ahead of the backfill.
-    pause = StreamPause(worker_url(run.pipeline), say, seconds=300)
+    pause = StreamPause([worker_url(run.pipeline)], say, seconds=300)
     pause.renew()
     say(f"backfill: COPY into Postgres, {a.chunk} products per transaction")
     inserted = await loop.run_in_executor(None, backfill.insert_products, ctx.dsn, ctx.run, rows, a.chunk)

@@ -71,9 +71,11 @@ def run_backfill(
     progress: Callable[[str], Any],
     wait_s: float = 1800.0,
     pause_stream: bool = True,
+    workers: int = 1,
 ) -> BackfillReport:
     report = BackfillReport()
-    pause = StreamPause(worker_url(settings), progress, enabled=pause_stream, token=settings.control_token)
+    urls = [worker_url(settings, k) for k in range(1, workers + 1)]
+    pause = StreamPause(urls, progress, enabled=pause_stream, token=settings.control_token)
     with (
         HandoverChannel(settings.kafka_bootstrap, target.changes_topic) as channel,
         sync_client(settings.search_engine, settings.elasticsearch_url, request_timeout=120) as es,
@@ -121,47 +123,48 @@ def run_backfill(
     return report
 
 
-def worker_url(settings: PipelineSettings) -> str:
-    return f"http://{settings.pipeline_web_host}:{settings.pipeline_web_port}"
+def worker_url(settings: PipelineSettings, k: int = 1) -> str:
+    """Worker k's web address (`readside up --workers N`: worker k serves on the first worker's port plus k-1)."""
+    return f"http://{settings.pipeline_web_host}:{settings.pipeline_web_port + k - 1}"
 
 
 class StreamPause:
-    """Asks the pipeline worker to stop reading the source topics while the documents are indexed
+    """Asks every pipeline worker to stop reading the source topics while the documents are indexed
     (pipelines/core/pause.py): on a small machine the two otherwise halve each other's speed. Each
-    request lasts PAUSE_S, renewed as indexing goes on, so the worker resumes by itself if this dies."""
+    request lasts PAUSE_S, renewed as indexing goes on, so a worker resumes by itself if this dies.
+    A worker that refuses is left alone, and said: the backfill is correct either way, only slower."""
 
     def __init__(
         self,
-        worker_url: str,
+        worker_urls: list[str],
         say: Callable[[str], Any],
         enabled: bool = True,
         seconds: float = PAUSE_S,
         token: str | None = None,
     ) -> None:
-        self.url = f"{worker_url}/readside/pause/"
+        self.urls = [f"{url}/readside/pause/" for url in worker_urls] if enabled else []
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.seconds = seconds
         self.say = say
-        self.enabled = enabled
-        self.paused = False
+        self.paused: set[str] = set()
 
     def renew(self) -> None:
-        if not self.enabled:
-            return
-        try:
-            httpx.post(self.url, params={"seconds": self.seconds}, headers=self.headers, timeout=2.0).raise_for_status()
-            self.paused = True
-        except httpx.HTTPError as exc:
-            self.enabled = False
-            self.say(f"the worker did not pause its source topics ({exc}); indexing alongside the stream")
+        for url in list(self.urls):
+            try:
+                params = {"seconds": self.seconds}
+                httpx.post(url, params=params, headers=self.headers, timeout=2.0).raise_for_status()
+                self.paused.add(url)
+            except httpx.HTTPError as exc:
+                self.urls.remove(url)
+                self.say(f"the worker at {url} did not pause its source topics ({exc}); indexing alongside it")
 
     def end(self) -> None:
-        if self.paused:
+        for url in sorted(self.paused):
             try:
-                httpx.delete(self.url, headers=self.headers, timeout=2.0)
+                httpx.delete(url, headers=self.headers, timeout=2.0)
             except httpx.HTTPError:
                 pass  # it resumes by itself within PAUSE_S
-            self.paused = False
+        self.paused.clear()
 
 
 def index_snapshot(

@@ -9,7 +9,7 @@ import typer
 
 from infra.cli.output import err, fail, out
 from infra.secrets import control_token, postgres_password
-from infra.settings import StackSettings
+from infra.settings import StackMode, StackSettings
 
 T = TypeVar("T")
 
@@ -130,6 +130,7 @@ def backfill(
                 progress,
                 wait_s=wait,
                 pause_stream=pause,
+                workers=running_workers(settings),
             )
     except (BackfillError, HandoverError, SnapshotError) as exc:
         fail(str(exc))
@@ -138,3 +139,13 @@ def backfill(
         f"{report.index_s:.1f} s ({report.rate:,.0f}/s), {report.newer} already newer, {report.deleted} "
         f"deleted; the stream took over {report.handover_s:.1f} s later"
     )
+
+
+def running_workers(settings: StackSettings) -> int:
+    """How many pipeline workers a backfill asks to pause: the native stack's, running or wanted, else
+    READSIDE_WORKERS (worker k serves on the first worker's web port plus k-1)."""
+    if settings.stack is not StackMode.native:
+        return settings.workers
+    from infra.native.stack import NativeStack
+
+    return max(1, sum(1 for unit in NativeStack(settings).units if getattr(unit, "role", None) == "pipeline"))

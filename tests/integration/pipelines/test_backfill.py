@@ -119,7 +119,7 @@ def test_a_backfill_over_a_stopped_stream_hands_over_without_losing_or_regressin
 def test_a_paused_worker_reads_no_source_events_until_resumed_or_the_pause_runs_out(worker, shop, stack, monkeypatch):
     settings = _settings(worker, monkeypatch)
     said = []
-    pause = StreamPause(worker_url(settings), said.append, seconds=30, token=settings.control_token)
+    pause = StreamPause([worker_url(settings)], said.append, seconds=30, token=settings.control_token)
     pause.renew()
     assert pause.paused, said
     lamp = shop.add_product("Paused Lamp", "7.00", 3)
@@ -128,7 +128,7 @@ def test_a_paused_worker_reads_no_source_events_until_resumed_or_the_pause_runs_
     pause.end()
     _indexed(worker, stack, [lamp], "the product once resumed")
 
-    short = StreamPause(worker_url(settings), said.append, seconds=1, token=settings.control_token)
+    short = StreamPause([worker_url(settings)], said.append, seconds=1, token=settings.control_token)
     short.renew()  # and never ended: the worker resumes by itself
     shop.update(lamp, price="8.00")
     _indexed(worker, stack, [lamp], "a change after a pause that ran out")

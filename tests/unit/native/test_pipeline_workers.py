@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from infra.backfill.runner import worker_url
+from infra.cli.read_models import running_workers
 from infra.native.apps import APPS, SECRETS_OF, PipelineWorker
-from infra.settings import StackSettings
+from infra.settings import StackMode, StackSettings
+from pipelines.core.settings import PipelineSettings
 
 
 def test_one_worker_by_default_and_n_when_asked(tmp_path):
@@ -24,3 +27,10 @@ def test_every_worker_gets_the_pipelines_secrets_only():
     assert {app.name: SECRETS_OF[app.role] for app in APPS if app.role == "pipeline"}["pipeline-2"] == (
         "READSIDE_CONTROL_TOKEN",
     )
+
+
+def test_a_backfill_pauses_every_worker_at_its_own_web_port(tmp_path):
+    pipeline = PipelineSettings(pipeline_web_port=6066)
+    assert [worker_url(pipeline, k) for k in (1, 2)] == ["http://127.0.0.1:6066", "http://127.0.0.1:6067"]
+    assert running_workers(StackSettings(data_dir=tmp_path, workers=3)) == 3  # none runs: those wanted
+    assert running_workers(StackSettings(data_dir=tmp_path, stack=StackMode.external, workers=2)) == 2
