@@ -1,4 +1,4 @@
-"""Print the pinned requirements the compose registrar needs, taken from pyproject.toml.
+"""Print the pinned requirements the compose registrar needs (or, with --all, the pipeline image), from pyproject.toml.
 
 The `register-connectors` service of docker-compose.yml runs the project's own registrar
 (`python -m infra.cli.main connectors apply`) on a stock Python image. It installs only the
@@ -6,7 +6,9 @@ third-party packages that `infra.cli.main` imports at module level, at the exact
 pyproject.toml pins, so there is no second list of versions to drift.
 tests/unit/test_compose.py checks that REGISTRAR_PACKAGES covers the CLI's imports.
 
-Usage: python registrar_requirements.py [path/to/pyproject.toml]  (standard library only)
+The pipeline worker's image (infra/compose/pipeline.Dockerfile) installs every dependency line: `--all`.
+
+Usage: python registrar_requirements.py [--all] [path/to/pyproject.toml]  (standard library only)
 """
 
 from __future__ import annotations
@@ -34,8 +36,8 @@ def _normalize(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def requirements(pyproject: Path) -> list[str]:
-    """The pyproject dependency lines (with their pins and extras) of every registrar package."""
+def requirements(pyproject: Path, everything: bool = False) -> list[str]:
+    """The pyproject dependency lines (with their pins and extras) of every registrar package, or of all."""
     with pyproject.open("rb") as handle:
         dependencies = tomllib.load(handle)["project"]["dependencies"]
     by_name: dict[str, str] = {}
@@ -43,7 +45,7 @@ def requirements(pyproject: Path) -> list[str]:
         match = _NAME.match(line)
         if match:
             by_name[_normalize(match.group(1))] = line.strip()
-    wanted = sorted({_normalize(dist) for dist in REGISTRAR_PACKAGES.values()})
+    wanted = sorted(by_name if everything else {_normalize(dist) for dist in REGISTRAR_PACKAGES.values()})
     missing = [dist for dist in wanted if dist not in by_name]
     if missing:
         raise SystemExit(f"{pyproject}: no dependency line for {', '.join(missing)}")
@@ -54,5 +56,6 @@ def requirements(pyproject: Path) -> list[str]:
 
 
 if __name__ == "__main__":
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "pyproject.toml"
-    print("\n".join(requirements(path)))
+    args = [arg for arg in sys.argv[1:] if arg != "--all"]
+    path = Path(args[0]) if args else Path(__file__).resolve().parents[2] / "pyproject.toml"
+    print("\n".join(requirements(path, everything="--all" in sys.argv[1:])))
