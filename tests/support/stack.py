@@ -76,6 +76,9 @@ def _compose_stack(settings: StackSettings) -> Iterator[RunningStack]:
 
     password = os.environ.setdefault("READSIDE_POSTGRES_PASSWORD", "readside-test-only-password")
     os.environ.setdefault("POSTGRES_PASSWORD", "readside-test-superuser-password")
-    with DockerCompose(str(PROJECT_ROOT), compose_file_name="docker-compose.yml", wait=True):
+    # The servers only: the tests run their own pipeline workers and services (the compose file's
+    # `pipeline` service would join their consumer group).
+    servers = ["postgres", "kafka", "connect", "elasticsearch", "register-connectors"]
+    with DockerCompose(str(PROJECT_ROOT), compose_file_name="docker-compose.yml", wait=True, services=servers):
         external = settings.model_copy(update={"stack": StackMode.external, "postgres_password": password})
         yield RunningStack(external, external.postgres_dsn(password), ("compose",))
