@@ -21,15 +21,18 @@ and, when the jump was not recorded as a gap, a commit stuck for good behind 382
 - on a topic with no offset gaps (the internal `*-changes` topics: no compaction, no transactions), a
   record past the next expected offset means records went missing on the way: the partition is sought
   back to the expected offset. If the records really are absent (retention deleted them), the jump
-  repeats from the same place and is then let through.
+  repeats from the same place and is then let through. On the other (compacted) topics such a jump is a
+  hole the broker has: it is kept (`gone`) so that a commit may pass it, and no other.
 
 Two more paths lose events after the consumer, where this module only keeps the books:
 - Faust's recovery resumes the flow after seeking the streams, and resuming cleared the stream queues: the
   record at the committed offset was wiped, unacked, and the commit passed over it (Faust's head check lets
   one missing offset through). Seen here after a rebalance: 8 changes of one message lost, the commit went
   125 -> 163. pipelines/core/kafka.py `QueueKeepingFlowControl` closes it. `head_is_missing` is the
-  backstop for this and any other such path: on a gap-free topic, acks that start past the committed
-  offset never commit (the commit watchdog restarts the worker if nothing fills the hole);
+  backstop for this and any other such path: acks that start past the committed offset never commit,
+  unless the broker has no record there (the commit watchdog restarts the worker if nothing fills the
+  hole). It covered the internal topics only at first; with two workers killed and restarted under
+  writes, one order (one source event) was then lost from every read model;
 - the stream (faust streams.py `_py_aiter`) skips an event fetched in an earlier consumer generation, or
   taken while the flow is suspended, and *acks* it. `HandledAcks`: on the topics our batches read, only the
   ack of a message a batch handled counts, so the skipped offset holds the commit back until the copy read
@@ -40,6 +43,7 @@ Two more paths lose events after the consumer, where this module only keeps the 
 from __future__ import annotations
 
 import weakref
+from collections import deque
 from collections.abc import Collection, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -55,6 +59,7 @@ class Verdict:
 
 
 DELIVER, DROP = Verdict(True), Verdict(False)
+KEPT_HOLES = 64  # per partition: a commit passes the holes within a second, so only the newest few matter
 
 
 class DeliveryGuard:
@@ -68,7 +73,7 @@ class DeliveryGuard:
         self._epochs: dict[Hashable, int] = {}
         self._next: dict[Hashable, int] = {}
         self._rewound: dict[Hashable, int] = {}  # partition -> offset last sought back to over a hole
-        self.gone: dict[Hashable, range] = {}  # partition -> the last hole found to be really on the broker
+        self.gone: dict[Hashable, deque[range]] = {}  # partition -> the last holes the broker itself has
 
     def snapshot(self) -> dict[Hashable, int]:
         """Taken as a fetch starts: partitions sought after it are judged by `admit`."""
@@ -79,12 +84,14 @@ class DeliveryGuard:
         if self._epochs.get(tp, 0) != taken.get(tp, 0) and offset != expected:
             # fetched while the partition was being sought: maybe from its old position
             return DROP if expected is None else Verdict(False, expected, "stale")
-        if expected is not None and offset > expected and topic in self.gap_free_topics:
-            if self._rewound.get(tp) != expected:  # first time at this hole: read it again
+        if expected is not None and offset > expected:
+            if topic in self.gap_free_topics and self._rewound.get(tp) != expected:  # first time here: read again
                 self._rewound[tp] = expected
                 return Verdict(False, expected, "gap")
-            # sought back here once already and the broker still starts after it: the records are gone
-            self.gone[tp] = range(expected, offset)
+            # the broker has no records there: compacted away (a source topic), or deleted by retention (a
+            # gap-free topic sought back here once already, and the broker still starts after the hole)
+            holes = self.gone.setdefault(tp, deque(maxlen=KEPT_HOLES))
+            holes.append(range(expected, offset))
         self._rewound.pop(tp, None)
         if expected is None or offset >= expected:
             self._next[tp] = offset + 1
@@ -121,21 +128,15 @@ class HandledAcks:
         return message.topic not in self.batched_topics or message in self._handled
 
 
-def head_is_missing(
-    topic: str,
-    gap_free_topics: Collection[str],
-    acked: Collection[int] | None,
-    committed: int | None,
-    covered: bool = False,
-) -> bool:
-    """On a gap-free topic, the acked offsets start past the committed one (the next due), which no known gap
-    covers (`covered`): committing them would pass over an event never handled. (Faust lets one missing
-    offset through: its head check is `min(acked) - committed > 1`.)"""
-    return (
-        topic in gap_free_topics
-        and acked is not None
-        and len(acked) > 0
-        and committed is not None
-        and min(acked) > committed
-        and not covered
-    )
+def in_holes(offset: int, holes: Collection[range]) -> bool:
+    return any(offset in hole for hole in holes)
+
+
+def head_is_missing(acked: Collection[int] | None, committed: int | None, covered: bool = False) -> bool:
+    """The acked offsets start past the committed one (the next due), and no hole the broker itself has
+    covers it (`covered`): committing them would pass over an event never handled. On any topic: Faust
+    lets one missing offset through (its head check is `min(acked) - committed > 1`, as the offset due may
+    be compacted away), and so lost exactly one source event when the record at the committed offset was
+    fetched and then never handled. A hole at the head of a compacted source topic is seen as the consumer
+    hands on the first record past it (`DeliveryGuard.gone`)."""
+    return acked is not None and len(acked) > 0 and committed is not None and min(acked) > committed and not covered

@@ -26,7 +26,7 @@ from typing import Any
 from faust.transport.drivers import aiokafka as driver
 from mode.utils.queues import FlowControlEvent
 
-from pipelines.core.delivery import DeliveryGuard, HandledAcks, head_is_missing
+from pipelines.core.delivery import DeliveryGuard, HandledAcks, head_is_missing, in_holes
 from pipelines.core.metrics import CONSUMER_REWINDS, UNHANDLED_ACKS
 
 log = logging.getLogger(__name__)
@@ -186,9 +186,12 @@ class GuardedConsumer(driver.Consumer):
         committed = self._committed_offset.get(tp)
         gaps = self._gap.get(tp)
         covered = committed is not None and (
-            gaps is not None and bool(gaps) and gaps.overlaps(committed) or committed in self.guard.gone.get(tp, ())
+            gaps is not None
+            and bool(gaps)
+            and gaps.overlaps(committed)
+            or in_holes(committed, self.guard.gone.get(tp, ()))
         )
-        if head_is_missing(tp.topic, self.guard.gap_free_topics, self._acked.get(tp), committed, covered):
+        if head_is_missing(self._acked.get(tp), committed, covered):
             assert committed is not None  # a missing head is past a committed offset
             if (tp, committed) not in self._holes_seen:  # once per hole: this runs at every commit
                 self._holes_seen.add((tp, committed))
