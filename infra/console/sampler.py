@@ -15,6 +15,7 @@ from infra.console.letters import LetterTally
 from infra.console.metrics import CONNECTOR_RESTARTS, export
 from infra.console.stalls import ProgressWatch
 from infra.console.watchdog import ConnectorWatchdog
+from infra.console.workers import Workers
 from infra.settings import StackSettings
 from infra.status import all_healthy, collect_status, mark_pipeline_problems
 
@@ -25,6 +26,7 @@ class Sampler:
     def __init__(self, settings: StackSettings) -> None:
         self.settings = settings
         self.history = History(keep_s=settings.console_history_s)
+        self.workers = Workers()  # every pipeline worker's counters, summed
         self.watchdog = ConnectorWatchdog(
             settings.connect_url, settings.connector_restart_first_s, settings.connector_restart_max_s
         )
@@ -68,9 +70,13 @@ class Sampler:
         for name, backoff in self.watchdog.backoffs.items():
             CONNECTOR_RESTARTS.labels(name).inc(backoff.restarts - before.get(name, 0))
         point = None
-        metrics = await self._pipeline_metrics(http)
-        if metrics is not None:
-            point = self.history.add(scrape_from_families(text_string_to_metric_families(metrics), time.time()))
+        scrapes = {}
+        for url in worker_metrics_urls(self.settings, status):
+            metrics = await self._pipeline_metrics(http, url)
+            if metrics is not None:
+                scrapes[url] = scrape_from_families(text_string_to_metric_families(metrics), time.time())
+        if scrapes:
+            point = self.history.add(self.workers.combine(time.time(), scrapes))
         pipeline = status.get("pipeline") or {}
         dead_letters = sum(point["dead_letters"].values()) if point else 0.0
         self.problems = self.progress.problems(
@@ -93,10 +99,18 @@ class Sampler:
             "restarts": self.watchdog.events,
         }
 
-    async def _pipeline_metrics(self, http: httpx.AsyncClient) -> str | None:
-        url = f"http://{self.settings.host}:{self.settings.pipeline_metrics_port}/metrics"
+    async def _pipeline_metrics(self, http: httpx.AsyncClient, url: str) -> str | None:
         try:
             response = await http.get(url)
         except httpx.HTTPError:
             return None
         return response.text if response.status_code == 200 else None
+
+
+def worker_metrics_urls(settings: StackSettings, status: dict) -> list[str]:
+    """The metrics of every pipeline worker the status report lists (`pipeline`, `pipeline-2`, ...); the
+    first worker's address when it lists none (a stack readside does not run)."""
+    workers = [
+        svc["url"] for name, svc in sorted(status.get("services", {}).items()) if name.split("-")[0] == "pipeline"
+    ]
+    return [f"{url}/metrics" for url in workers] or [f"http://{settings.host}:{settings.pipeline_metrics_port}/metrics"]
