@@ -14,8 +14,8 @@ import pytest
 
 from infra.native.stack import BY_NAME, NativeStack
 from infra.polling import poll_until
-from infra.settings import StackMode
 from tests.support.pipeline import assert_verified, server_pid
+from tests.support.stack import native_with
 from tests.support.workload import ANSWERS_WHILE_DOWN, Renamer, customer_once_writes_work
 
 pytestmark = pytest.mark.e2e
@@ -23,9 +23,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def cluster(stack):
-    if stack.settings.stack is not StackMode.native or stack.settings.es_nodes < 2:
-        pytest.skip("needs the native stack with READSIDE_ES_NODES=2 (`make test-cluster`)")
-    return stack
+    return native_with(stack, stack.settings.es_nodes >= 2, "READSIDE_ES_NODES=2 (`make test-cluster`)")
 
 
 def _shards(url: str) -> list[dict]:

@@ -11,8 +11,8 @@ import pytest
 
 from infra.native.stack import BY_NAME, NativeStack
 from infra.polling import poll_until
-from infra.settings import StackMode
 from tests.support.pipeline import assert_verified, server_pid
+from tests.support.stack import native_with
 from tests.support.workload import ANSWERS_WHILE_DOWN, Renamer, customer_once_writes_work
 
 pytestmark = pytest.mark.e2e
@@ -20,9 +20,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def workers(stack):
-    if stack.settings.stack is not StackMode.native or stack.settings.workers < 2:
-        pytest.skip("needs the native stack with READSIDE_WORKERS=2 (`make test-workers`)")
-    return stack
+    return native_with(stack, stack.settings.workers >= 2, "READSIDE_WORKERS=2 (`make test-workers`)")
 
 
 def _renamer(stack, shop) -> Renamer:

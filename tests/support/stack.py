@@ -82,3 +82,12 @@ def _compose_stack(settings: StackSettings) -> Iterator[RunningStack]:
     with DockerCompose(str(PROJECT_ROOT), compose_file_name="docker-compose.yml", wait=True, services=servers):
         external = settings.model_copy(update={"stack": StackMode.external, "postgres_password": password})
         yield RunningStack(external, external.postgres_dsn(password), ("compose",))
+
+
+def native_with(stack: RunningStack, enough: bool, needs: str) -> RunningStack:
+    """`stack`, if it is a native one and `enough` holds (more nodes, more workers); else skip with `needs`."""
+    import pytest
+
+    if stack.settings.stack is not StackMode.native or not enough:
+        pytest.skip(f"needs the native stack with {needs}")
+    return stack
