@@ -220,20 +220,16 @@ async def drain(settings: StackSettings, n: int, args, customers: list[int], pro
             await asyncio.sleep(0.5)
         await caught_up(offsets)
 
-        async def hold() -> None:  # a worker ending its recovery resumes its partitions: pause them again
-            while True:
-                await asyncio.to_thread(pause.renew)
-                await asyncio.sleep(0.5)
-
-        holding = asyncio.ensure_future(hold())
-        await settled(offsets)
+        await asyncio.to_thread(pause.renew)
+        if len(pause.paused) != n:
+            raise SystemExit(f"only {len(pause.paused)} of {n} workers paused")
+        before, _ = await settled(offsets)
         began = time.monotonic()
         last = await place_orders(settings_url(settings, "write"), write_token(settings), customers, products, args)
         placed_s = time.monotonic() - began
-        _, backlog = await settled(offsets)
-        holding.cancel()
-        if len(pause.paused) != n:
-            raise SystemExit(f"only {len(pause.paused)} of {n} workers paused")
+        after, backlog = await settled(offsets)
+        if after != before:
+            raise SystemExit(f"the pause did not hold: {after - before} source changes were taken meanwhile")
         metrics = [f"http://{settings.host}:{settings.pipeline_metrics_port + k}/metrics" for k in range(n)]
         batches = await batch_totals(session, metrics)
         cpu = Cpu(settings.data / "run")

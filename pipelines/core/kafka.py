@@ -119,6 +119,12 @@ class GuardedConsumer(driver.Consumer):
         async with self._seeking(partitions):
             await super().seek_wait(partitions)
 
+    def resume_partitions(self, tps: Any) -> None:
+        """Everything but the source partitions a backfill's pause holds (pipelines/core/pause.py), which Faust's
+        recovery would otherwise resume with every other stream partition."""
+        pause = getattr(self.app, "source_pause", None)
+        super().resume_partitions({tp for tp in tps if pause is None or not pause.holds(tp)})
+
     async def on_partitions_revoked(self, revoked: Any) -> None:
         self.guard.forget(set(revoked))
         await super().on_partitions_revoked(revoked)

@@ -31,14 +31,20 @@ class SourcePause:
         self.app = app
         self.topics = topics
         self.limit_s = limit_s
-        self._paused: set[Any] = set()
+        self.active = False
         self._timer: asyncio.Task | None = None
+        app.source_pause = self  # the consumer keeps what it holds paused (pipelines/core/kafka.py)
+
+    def holds(self, tp: Any) -> bool:
+        """Whether `tp` stays paused: Faust resumes every stream partition when a recovery ends (after a
+        rebalance), which would end the pause on the partitions a worker was given meanwhile."""
+        return self.active and tp.topic in self.topics
 
     def pause(self, seconds: float) -> float:
         granted = min(max(seconds, 0.0), self.limit_s)  # checked by pause_seconds() already; kept as a bound
         tps = {tp for tp in self.app.consumer.assignment() if tp.topic in self.topics}
+        self.active = True
         self.app.consumer.pause_partitions(tps)
-        self._paused |= tps
         if self._timer is not None:
             self._timer.cancel()
         self._timer = asyncio.ensure_future(self._resume_after(granted))
@@ -50,10 +56,12 @@ class SourcePause:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if self._paused:
-            self.app.consumer.resume_partitions(self._paused & set(self.app.consumer.assignment()))
+        if self.active:
+            self.active = False
+            if not self.app.rebalancing:  # else the recovery resumes them when it ends, as it does every partition
+                tps = {tp for tp in self.app.consumer.assignment() if tp.topic in self.topics}
+                self.app.consumer.resume_partitions(tps)
             log.info("source topics resumed")
-        self._paused = set()
         SOURCE_PAUSED.set(0)
 
     async def _resume_after(self, seconds: float) -> None:

@@ -22,3 +22,18 @@ def test_the_control_token_is_required_and_compared():
     assert refusal("Bearer nope", "s3cret")[0] == 401
     assert refusal("Basic s3cret", "s3cret")[0] == 401
     assert refusal("Bearer anything", None)[0] == 403  # no token configured: the endpoint is off
+
+
+def test_a_pause_holds_the_source_partitions_only_while_it_lasts():
+    """What the consumer keeps paused when Faust's recovery resumes every stream partition after a rebalance."""
+    from types import SimpleNamespace
+
+    from pipelines.core.pause import SourcePause
+
+    app = SimpleNamespace()
+    pause = SourcePause(app, {"readside.public.orders"}, limit_s=60)
+    assert app.source_pause is pause
+    source, internal = SimpleNamespace(topic="readside.public.orders"), SimpleNamespace(topic="orders-changes")
+    assert not pause.holds(source)
+    pause.active = True
+    assert pause.holds(source) and not pause.holds(internal)
