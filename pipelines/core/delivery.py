@@ -43,7 +43,6 @@ Two more paths lose events after the consumer, where this module only keeps the 
 from __future__ import annotations
 
 import weakref
-from collections import deque
 from collections.abc import Collection, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -59,7 +58,6 @@ class Verdict:
 
 
 DELIVER, DROP = Verdict(True), Verdict(False)
-KEPT_HOLES = 64  # per partition: a commit passes the holes within a second, so only the newest few matter
 
 
 class DeliveryGuard:
@@ -73,7 +71,7 @@ class DeliveryGuard:
         self._epochs: dict[Hashable, int] = {}
         self._next: dict[Hashable, int] = {}
         self._rewound: dict[Hashable, int] = {}  # partition -> offset last sought back to over a hole
-        self.gone: dict[Hashable, deque[range]] = {}  # partition -> the last holes the broker itself has
+        self.gone: dict[Hashable, list[range]] = {}  # partition -> holes the broker itself has, past the commit
 
     def snapshot(self) -> dict[Hashable, int]:
         """Taken as a fetch starts: partitions sought after it are judged by `admit`."""
@@ -90,8 +88,7 @@ class DeliveryGuard:
                 return Verdict(False, expected, "gap")
             # the broker has no records there: compacted away (a source topic), or deleted by retention (a
             # gap-free topic sought back here once already, and the broker still starts after the hole)
-            holes = self.gone.setdefault(tp, deque(maxlen=KEPT_HOLES))
-            holes.append(range(expected, offset))
+            self.gone.setdefault(tp, []).append(range(expected, offset))
         self._rewound.pop(tp, None)
         if expected is None or offset >= expected:
             self._next[tp] = offset + 1
@@ -105,6 +102,11 @@ class DeliveryGuard:
                 self._next.pop(tp, None)
             else:
                 self._next[tp] = offset
+
+    def committed(self, tp: Hashable, offset: int) -> None:
+        """The commit of `tp` is at `offset`: the holes below it are passed and need not be kept."""
+        if tp in self.gone:
+            self.gone[tp] = [hole for hole in self.gone[tp] if hole.stop > offset]
 
     def forget(self, partitions: set[Hashable]) -> None:
         """Partitions were revoked: whatever is known of them no longer holds when they come back."""

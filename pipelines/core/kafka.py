@@ -190,6 +190,8 @@ class GuardedConsumer(driver.Consumer):
 
     def _new_offset(self, tp: Any) -> int | None:
         committed = self._committed_offset.get(tp)
+        if committed is not None:
+            self.guard.committed(tp, committed)
         gaps = self._gap.get(tp)
         covered = committed is not None and (
             gaps is not None

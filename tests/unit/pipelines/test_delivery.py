@@ -75,6 +75,8 @@ def test_holes_in_other_topics_are_theirs_to_have():
     guard.sought({TP: 20})  # after a seek to the committed offset 20, the broker's first record is 22
     assert guard.admit(TP, "readside.public.products", 22, guard.snapshot()) == DELIVER
     assert in_holes(20, guard.gone[TP]) and in_holes(21, guard.gone[TP]) and not in_holes(22, guard.gone[TP])
+    guard.committed(TP, 23)  # passed: only holes past the commit are kept
+    assert guard.gone[TP] == []
 
 
 def test_a_redelivered_record_does_not_move_the_expected_offset_back():
