@@ -57,7 +57,7 @@ class Verdict:
     reason: str = ""
 
 
-DELIVER, DROP = Verdict(True), Verdict(False)
+DELIVER = Verdict(True)
 
 
 class DeliveryGuard:
@@ -77,11 +77,20 @@ class DeliveryGuard:
         """Taken as a fetch starts: partitions sought after it are judged by `admit`."""
         return dict(self._epochs)
 
-    def admit(self, tp: Hashable, topic: str, offset: int, taken: Mapping[Hashable, int]) -> Verdict:
+    def admit(
+        self, tp: Hashable, topic: str, offset: int, taken: Mapping[Hashable, int], committed: int | None = None
+    ) -> Verdict:
+        """`committed`: the group's committed offset of `tp`, if any (where a partition of unknown position
+        is read from again)."""
         expected = self._next.get(tp)
         if self._epochs.get(tp, 0) != taken.get(tp, 0) and offset != expected:
-            # fetched while the partition was being sought: maybe from its old position
-            return DROP if expected is None else Verdict(False, expected, "stale")
+            # fetched while the partition was being sought or reassigned: maybe from its old position
+            if expected is not None:
+                return Verdict(False, expected, "stale")
+            # Its position is not known here: reassigned with nothing committed, it starts at the log's
+            # beginning. Dropping the record without a seek lost it (the first order of a partition, after a
+            # rebalance; Faust then committed past it), so it is read again from there.
+            return Verdict(False, committed if committed is not None else 0, "unknown")
         if expected is not None and offset > expected:
             if topic in self.gap_free_topics and self._rewound.get(tp) != expected:  # first time here: read again
                 self._rewound[tp] = expected

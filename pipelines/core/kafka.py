@@ -151,10 +151,10 @@ class GuardedConsumer(driver.Consumer):
                 await self._no_seek.wait()
             if tp in rewound:
                 continue
-            verdict = self.guard.admit(tp, tp.topic, message.offset, self._taken)
+            verdict = self.guard.admit(tp, tp.topic, message.offset, self._taken, self._committed_offset.get(tp))
             if verdict.deliver:
                 yield tp, message
-            elif verdict.rewind_to is not None:
+            elif verdict.rewind_to is not None and tp in self.assignment():  # a partition gone elsewhere: drop
                 rewound.add(tp)
                 CONSUMER_REWINDS.labels(tp.topic, verdict.reason).inc()
                 level = logging.WARNING if verdict.reason == "gap" else logging.INFO

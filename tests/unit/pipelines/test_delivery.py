@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipelines.core.delivery import DELIVER, DROP, DeliveryGuard, Verdict, head_is_missing, in_holes
+from pipelines.core.delivery import DELIVER, DeliveryGuard, Verdict, head_is_missing, in_holes
 
 TP, OTHER = ("products-changes", 3), ("products-changes", 1)
 
@@ -38,13 +38,24 @@ def test_seeks_of_one_partition_do_not_touch_another():
     assert guard.admit(OTHER, "t", 8, taken) == DELIVER
 
 
-def test_a_stale_record_of_an_unknown_position_is_dropped():
+def test_a_stale_record_of_an_unknown_position_is_read_again_from_the_committed_offset():
     guard = DeliveryGuard()
     guard.admit(TP, "t", 10, guard.snapshot())
     taken = guard.snapshot()
     guard.forget({TP})  # revoked; when it comes back aiokafka starts from the committed offset
-    assert guard.admit(TP, "t", 11, taken) == DROP
+    assert guard.admit(TP, "t", 11, taken, committed=3) == Verdict(False, 3, "unknown")
     assert guard.admit(TP, "t", 3, guard.snapshot()) == DELIVER
+
+
+def test_with_nothing_committed_a_record_of_an_unknown_position_is_read_again_from_the_beginning():
+    """Seen in `make test-workers`: the first record of a partition (offset 0), fetched across a rebalance,
+    was dropped without a seek; Faust, with nothing committed, then committed the offsets after it."""
+    guard = DeliveryGuard()
+    taken = guard.snapshot()
+    guard.forget({TP})
+    assert guard.admit(TP, "readside.public.orders", 0, taken) == Verdict(False, 0, "unknown")
+    guard.sought({TP: 0})
+    assert guard.admit(TP, "readside.public.orders", 0, guard.snapshot()) == DELIVER
 
 
 def test_a_hole_in_a_gap_free_topic_is_read_again_once():
