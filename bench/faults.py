@@ -28,8 +28,9 @@ from pathlib import Path
 
 from faults_inject import PARTS, Fault, Probe
 from machine_info import append_results, load_average, machine
-from ryw_clients import CpuMeter, Generator, table
+from ryw_clients import CpuMeter, Generator
 from ryw_mix_drive import MixSpec
+from ryw_report import table
 from ryw_shop import seed_shop, snapshot
 
 from infra.deadletters import list_letters

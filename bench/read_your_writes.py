@@ -31,8 +31,9 @@ import aiohttp
 from machine_info import append_results, load_average, machine
 from pipeline_costs import cost_table
 from products_phases import percentile
-from ryw_clients import TOKEN_HEADER, CpuMeter, Generator, cpu_table, errors_of, phase_summary, read_table, rename_table
+from ryw_clients import TOKEN_HEADER, CpuMeter, Generator, phase_summary
 from ryw_mix import mix_lines, run_mix
+from ryw_report import cpu_table, errors_of, read_table, rename_table
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "read_your_writes.md"

@@ -15,8 +15,9 @@ from collections import Counter
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from products_phases import percentile
-from ryw_clients import errors_of, ms, phase_summary, table
+from ryw_clients import phase_summary
 from ryw_mix_drive import MODELS, MixSpec
+from ryw_report import errors_of, ms, table
 from ryw_shop import STOCK, prefixes, seed_shop, shop_orders, snapshot
 
 from infra.demo.live import HEARTBEAT_TOPIC
