@@ -310,6 +310,3 @@ class CpuMeter:
             0.0, shares["machine"] - sum(v for k, v in shares.items() if k not in ("machine", "outside stack"))
         )
         return shares, wall
-
-
-# --- tables of the report -----------------------------------------------------------------
