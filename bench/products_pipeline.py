@@ -33,6 +33,8 @@ from products_phases import Context, Phase, percentile, run_phase  # noqa: E402
 from products_report import PhaseFigures, figures  # noqa: E402
 from products_stack import CpuMeter, other_load, pipeline_worker_pid, rss_mb, scrape_histograms  # noqa: E402
 
+from catalog import derive  # noqa: E402
+from catalog.registry import read_model  # noqa: E402
 from infra.backfill.products import products_target  # noqa: E402
 from infra.backfill.runner import StreamPause, run_backfill, worker_url  # noqa: E402
 from infra.secrets import postgres_password  # noqa: E402
@@ -146,7 +148,7 @@ async def measure_backfill(run: Run) -> list[int]:
     docs = backfill.fetch_documents(ctx.es_url, ctx.alias, inserted.ids)
     scratch = f"bench_products_raw_{ctx.run}"
     say(f"raw bulk ceiling: {len(docs)} documents into scratch index {scratch}")
-    run.backfill["raw"] = backfill.raw_bulk(ctx.es_url, run.pipeline.products_mapping, scratch, docs)
+    run.backfill["raw"] = backfill.raw_bulk(ctx.es_url, derive.mapping_file(read_model("products")), scratch, docs)
     for r in run.backfill["raw"]:
         say(f"raw bulk: {r.method}: {r.rate:,.0f} docs/s")
     return inserted.ids
@@ -341,13 +343,13 @@ def main() -> None:
         run=secrets.token_hex(3),
         dsn=settings.postgres_dsn(postgres_password(settings)),
         es_url=settings.elasticsearch_url,
-        alias=pipeline.products_alias,
+        alias=derive.alias(read_model("products")),
         api_url=f"http://{settings.host}:{settings.query_api_port}",
         bootstrap=settings.kafka_bootstrap,
         metrics_url=f"http://{settings.host}:{settings.pipeline_metrics_port}/metrics",
         run_dir=settings.data / "run",
         source_topic=pipeline.source_topic("products"),
-        routed_topic=f"{pipeline.pipeline_app_id}-products-changes",
+        routed_topic=pipeline.changes_topic("products"),
         inventory_topic=pipeline.source_topic("inventory"),
         group=pipeline.pipeline_app_id,
     )

@@ -6,6 +6,8 @@ import logging
 from collections.abc import Awaitable
 from typing import Any
 
+from catalog import derive
+from catalog.registry import read_models
 from pipelines.core.checkpoints import Checkpoints
 from pipelines.core.deadletters import DeadLetters
 from pipelines.core.elasticsearch import create_client, ensure_index, wait_for_cluster
@@ -87,19 +89,9 @@ orders.register(
     dead_letters,
 )
 
-READ_MODEL_ALIASES = [
-    settings.products_alias,
-    settings.orders_alias,
-    settings.customers_alias,
-    settings.sales_alias,
-    settings.product_sales_alias,
-]
+READ_MODEL_ALIASES = [derive.alias(model) for model in read_models().values()]
 INDICES = [
-    (settings.products_index, settings.products_alias, settings.products_mapping),
-    (settings.orders_index, settings.orders_alias, settings.orders_mapping),
-    (settings.customers_index, settings.customers_alias, settings.customers_mapping),
-    (settings.sales_index, settings.sales_alias, settings.sales_mapping),
-    (settings.product_sales_index, settings.product_sales_alias, settings.product_sales_mapping),
+    *((derive.versioned(m), derive.alias(m), derive.mapping_file(m)) for m in read_models().values()),
     (settings.checkpoints_index, settings.checkpoints_alias, settings.checkpoints_mapping),
     (settings.checkpoint_parts_index, settings.checkpoint_parts_alias, settings.checkpoint_parts_mapping),
     (settings.rejections_index, settings.rejections_alias, settings.rejections_mapping),

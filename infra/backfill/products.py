@@ -1,23 +1,24 @@
-"""What a products backfill reads: one document per product, built by the SQL `readside verify` trusts."""
+"""What a products backfill reads: one document per product, built by the SQL `readside verify` trusts, from
+the products declaration (models/products.py)."""
 
 from __future__ import annotations
 
-from infra.backfill.documents import documents_sql
+from catalog import derive
+from catalog.registry import read_model
 from infra.backfill.runner import BackfillTarget
-from infra.verify.products import EXPECTED_SQL
+from infra.rebuild.targets import rebuild_target
 from pipelines.core.settings import PipelineSettings
-from pipelines.products import routing
-from pipelines.products.agents import PROJECTION, changes_topic
-
-DOCUMENTS_SQL = documents_sql(EXPECTED_SQL)
+from pipelines.products.agents import PROJECTION
 
 
 def products_target(settings: PipelineSettings) -> BackfillTarget:
+    model = read_model(PROJECTION)
+    rebuild = rebuild_target(model, settings)
     return BackfillTarget(
         projection=PROJECTION,
-        tables=("products", "inventory", "orders", "order_items"),  # every table a document is built from
-        documents_sql=DOCUMENTS_SQL,
-        alias=settings.products_alias,
-        changes_topic=changes_topic(settings),
-        input_topics=tuple(settings.source_topic(t) for t in routing.SOURCE_TABLES),
+        tables=rebuild.tables,
+        documents_sql=rebuild.documents_sql,
+        alias=rebuild.alias,
+        changes_topic=rebuild.changes_topic,
+        input_topics=tuple(settings.source_topic(t) for t in derive.input_tables(model)),
     )

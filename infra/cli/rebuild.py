@@ -13,7 +13,7 @@ from infra.settings import StackSettings
 
 
 def rebuild_command(
-    model: Annotated[str, typer.Argument(help="products, orders, customers, sales, product_sales, or all")],
+    model: Annotated[str, typer.Argument(help="a read model declared in models/ (products, orders, ...), or all")],
     rollback: Annotated[
         bool, typer.Option("--rollback", help="move the alias back to the version the last rebuild replaced")
     ] = False,

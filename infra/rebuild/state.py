@@ -8,10 +8,10 @@ import httpx
 
 
 def read_model_aliases() -> tuple[str, ...]:
-    from pipelines.core.settings import PipelineSettings
+    from catalog.derive import alias
+    from catalog.registry import read_models
 
-    s = PipelineSettings()
-    return s.products_alias, s.orders_alias, s.customers_alias, s.sales_alias, s.product_sales_alias
+    return tuple(alias(model) for model in read_models().values())
 
 
 def aliases_report(es_url: str, aliases: tuple[str, ...]) -> dict[str, dict]:

@@ -12,7 +12,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from infra.verify import customers, orders, products, sales
+from catalog import derive
+from catalog.registry import read_models
+from catalog.vocabulary import ReadModel
 from infra.verify.diff import ModelDiff, diff_documents
 from infra.verify.sources import (
     IndexMissing,
@@ -66,47 +68,20 @@ class ReadModelCheck:
         return sorted(sampled_ids(dsn, self.sample_sql, n) | from_index)
 
 
-def _random(table: str) -> str:
-    return f"SELECT id FROM {table} ORDER BY random() LIMIT %(n)s"
+def read_model_check(model: ReadModel) -> ReadModelCheck:
+    """A read model's check, from its declaration."""
+    return ReadModelCheck(
+        model.name,
+        derive.alias(model),
+        derive.document_fields(model),
+        derive.documents_sql(model),
+        derive.sample_sql(model),
+        instants=list(model.hooks.instants),
+        list_keys=model.hooks.list_keys,
+    )
 
 
-CHECKS = {
-    check.name: check
-    for check in [
-        ReadModelCheck("products", "products", products.FIELDS, products.EXPECTED_SQL, _random("products")),
-        ReadModelCheck(
-            "orders",
-            "orders",
-            orders.FIELDS,
-            orders.EXPECTED_SQL,
-            _random("orders"),
-            instants=orders.INSTANTS,
-            list_keys=orders.LIST_KEYS,
-        ),
-        ReadModelCheck(
-            "customers",
-            "customers",
-            customers.FIELDS,
-            customers.EXPECTED_SQL,
-            _random("customers"),
-            instants=customers.INSTANTS,
-        ),
-        ReadModelCheck(
-            "sales",
-            "sales_daily",
-            sales.SALES_FIELDS,
-            sales.daily_sales_sql("category"),
-            sales.sampled_buckets_sql("category"),
-        ),
-        ReadModelCheck(
-            "product_sales",
-            "product_sales_daily",
-            sales.PRODUCT_SALES_FIELDS,
-            sales.daily_sales_sql("product_id"),
-            sales.sampled_buckets_sql("product_id"),
-        ),
-    ]
-}
+CHECKS = {name: read_model_check(model) for name, model in read_models().items()}
 
 
 def verify(

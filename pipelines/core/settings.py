@@ -114,22 +114,7 @@ class PipelineSettings(BaseSettings):
     )
     elasticsearch_start_timeout_s: float = Field(default=120.0, gt=0)
 
-    # Names. Indices are versioned and written directly; aliases are what readers use.
-    products_index: str = "products_v2"
-    products_alias: str = "products"
-    products_mapping: Path = ELASTICSEARCH_SCHEMAS / "products_v2.json"
-    orders_index: str = "orders_v1"
-    orders_alias: str = "orders"
-    orders_mapping: Path = ELASTICSEARCH_SCHEMAS / "orders_v1.json"
-    customers_index: str = "customers_v1"
-    customers_alias: str = "customers"
-    customers_mapping: Path = ELASTICSEARCH_SCHEMAS / "customers_v1.json"
-    sales_index: str = "sales_daily_v1"
-    sales_alias: str = "sales_daily"
-    sales_mapping: Path = ELASTICSEARCH_SCHEMAS / "sales_daily_v1.json"
-    product_sales_index: str = "product_sales_daily_v1"
-    product_sales_alias: str = "product_sales_daily"
-    product_sales_mapping: Path = ELASTICSEARCH_SCHEMAS / "product_sales_daily_v1.json"
+    # Names of the pipeline's own indices (a read model's come from its declaration, catalog/derive.py).
     checkpoints_index: str = "readside_checkpoints_v1"
     checkpoints_alias: str = "readside_checkpoints"
     checkpoints_mapping: Path = ELASTICSEARCH_SCHEMAS / "checkpoints_v1.json"
@@ -181,3 +166,7 @@ class PipelineSettings(BaseSettings):
 
     def source_topic(self, table: str) -> str:
         return f"{self.source_topic_prefix}.{table}"
+
+    def changes_topic(self, projection: str) -> str:
+        """The internal topic a projection reads: what the router (or the stage before) sent it."""
+        return f"{self.pipeline_app_id}-{projection}-changes"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from catalog.derive import alias
+from catalog.registry import read_model
 from pipelines.core.checkpoints import Checkpoints
 from pipelines.core.deadletters import DeadLetters
 from pipelines.core.factory import ReadsideApp, batch_agent
@@ -26,10 +28,13 @@ from pipelines.orders.sales_state import SalesModel
 ORDERS = "orders"
 CUSTOMERS = "customers"
 SALES = "sales"
+ORDERS_ALIAS, CUSTOMERS_ALIAS, SALES_ALIAS, PRODUCT_SALES_ALIAS = (
+    alias(read_model(name)) for name in (ORDERS, CUSTOMERS, SALES, "product_sales")
+)
 
 
 def internal_topics(settings: PipelineSettings) -> list[str]:
-    return [f"{settings.pipeline_app_id}-{name}-changes" for name in (ORDERS, CUSTOMERS, SALES)]
+    return [settings.changes_topic(name) for name in (ORDERS, CUSTOMERS, SALES)]
 
 
 def outlet(settings: PipelineSettings) -> Outlet:
@@ -83,13 +88,13 @@ def register(
             sales_writes,
         ),
         partitions,
-        settings.sales_alias,
-        settings.product_sales_alias,
+        SALES_ALIAS,
+        PRODUCT_SALES_ALIAS,
     )
     order_projector = Projector(
         projection=ORDERS,
-        index=settings.orders_alias,
-        alias=settings.orders_alias,
+        index=ORDERS_ALIAS,
+        alias=ORDERS_ALIAS,
         rejections_index=settings.rejections_alias,
         model=orders,
         sink=sink,
@@ -101,8 +106,8 @@ def register(
     )
     customer_projector = Projector(
         projection=CUSTOMERS,
-        index=settings.customers_alias,
-        alias=settings.customers_alias,
+        index=CUSTOMERS_ALIAS,
+        alias=CUSTOMERS_ALIAS,
         rejections_index=settings.rejections_alias,
         model=customers,
         sink=sink,
@@ -112,8 +117,8 @@ def register(
     )
     sales_projector = Projector(
         projection=SALES,
-        index=settings.sales_alias,
-        alias=settings.sales_alias,
+        index=SALES_ALIAS,
+        alias=SALES_ALIAS,
         rejections_index=settings.rejections_alias,
         model=sales,
         sink=sink,

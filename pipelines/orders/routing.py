@@ -8,6 +8,7 @@ products are captured with REPLICA IDENTITY FULL, so an update's `before` says w
 
 from __future__ import annotations
 
+from catalog.derive import stage_tables
 from pipelines.core.envelope import Envelope
 from pipelines.core.records import Origin
 from pipelines.core.rows import CustomerRow, OrderItemRow, OrderRow, ProductRow
@@ -23,7 +24,8 @@ from pipelines.orders.records import (
     ProductRenamed,
 )
 
-SOURCE_TABLES = ("orders", "order_items", "customers", "products", "debezium_heartbeat")
+# Every table the orders, customers and sales declarations read (models/), and the heartbeat.
+SOURCE_TABLES = stage_tables("orders")
 
 
 def partition_for(entity_id: int, partitions: int) -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from catalog.derive import alias
+from catalog.registry import read_model
 from pipelines.core.checkpoints import Checkpoints
 from pipelines.core.deadletters import DeadLetters
 from pipelines.core.factory import ReadsideApp, batch_agent
@@ -16,11 +18,12 @@ from pipelines.products import routing
 from pipelines.products.tables import ProductsState, define_tables
 
 PROJECTION = "products"
+ALIAS = alias(read_model(PROJECTION))
 
 
 def changes_topic(settings: PipelineSettings) -> str:
     """The internal topic the router re-keys changes to (partition = product id % partitions)."""
-    return f"{settings.pipeline_app_id}-{PROJECTION}-changes"
+    return settings.changes_topic(PROJECTION)
 
 
 def outlet(settings: PipelineSettings) -> Outlet:
@@ -46,8 +49,8 @@ def register(
     state = ProductsState(define_tables(app, partitions), partitions, write=writes)
     projector = Projector(
         projection=PROJECTION,
-        index=settings.products_alias,
-        alias=settings.products_alias,
+        index=ALIAS,
+        alias=ALIAS,
         rejections_index=settings.rejections_alias,
         model=state,
         sink=sink,

@@ -8,6 +8,7 @@ cannot know which, so order changes go to all partitions: the price is one small
 
 from __future__ import annotations
 
+from catalog.derive import stage_tables
 from pipelines.core.envelope import Envelope
 from pipelines.core.records import Origin
 from pipelines.core.rows import InventoryRow, OrderItemRow, OrderRow, ProductRow
@@ -20,7 +21,8 @@ from pipelines.products.records import (
     StockChanged,
 )
 
-SOURCE_TABLES = ("products", "inventory", "orders", "order_items", "debezium_heartbeat")
+# Every table the products declaration reads (models/products.py), and the heartbeat.
+SOURCE_TABLES = stage_tables("products")
 
 
 def partition_for_product(product_id: int, partitions: int) -> int:

@@ -3,29 +3,37 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-PRODUCTS_INPUT_TOPICS = (
-    "readside.public.products",
-    "readside.public.inventory",
-    "readside.public.orders",
-    "readside.public.order_items",
-    "readside.public.debezium_heartbeat",
-)
-# The orders and customers projections read the same five topics (ARCHITECTURE.md, "The orders and customers
-# read models").
-ORDERS_INPUT_TOPICS = (
-    "readside.public.orders",
-    "readside.public.order_items",
-    "readside.public.customers",
-    "readside.public.products",
-    "readside.public.debezium_heartbeat",
-)
-CUSTOMERS_INPUT_TOPICS = ORDERS_INPUT_TOPICS
-SALES_INPUT_TOPICS = ORDERS_INPUT_TOPICS  # the sales aggregates hang off the orders stage (same section)
+from catalog import derive
+from catalog.registry import read_model
+
+SOURCE_TOPIC_PREFIX = "readside.public"  # Debezium's topic.prefix and the schema: the pipeline's default too
+
+
+def inputs(model: str) -> Any:
+    """The default input topics of a read model's token reads: its pipeline stage's source topics, derived
+    from the declarations (catalog/derive.py), under this process's topic prefix."""
+
+    def derived(data: dict[str, Any]) -> tuple[str, ...]:
+        return derive.input_topics(read_model(model), data.get("source_topic_prefix", SOURCE_TOPIC_PREFIX))
+
+    return Field(default_factory=derived, description=f"the topics a token read of {model} waits on")
+
+
+def alias_of(model: str, what: str) -> Any:
+    return Field(default=derive.alias(read_model(model)), min_length=1, description=f"alias (or index) of {what}")
+
+
+def projection_of(model: str) -> Any:
+    return Field(
+        default=derive.projection(read_model(model)), min_length=1, description="its name in the checkpoint documents"
+    )
+
+
 _TOPIC_LISTS = ("products_input_topics", "orders_input_topics", "customers_input_topics", "sales_input_topics")
 
 
@@ -75,8 +83,8 @@ class QueryApiSettings(BaseSettings):
         ),
     )
 
-    products_index: str = Field(
-        default="products", min_length=1, description="alias (or index) the products projection fills"
+    source_topic_prefix: str = Field(
+        default=SOURCE_TOPIC_PREFIX, min_length=1, description="the source topics' prefix, as the pipeline's"
     )
     checkpoints_index: str = Field(default="readside_checkpoints", min_length=1)
     rejections_index: str = Field(
@@ -87,26 +95,19 @@ class QueryApiSettings(BaseSettings):
             "document answers 502 instead of an older version"
         ),
     )
-    products_projection: str = Field(
-        default="products", min_length=1, description="projection name in the checkpoint documents"
-    )
-    products_input_topics: Annotated[tuple[str, ...], NoDecode] = PRODUCTS_INPUT_TOPICS
-    orders_index: str = Field(
-        default="orders", min_length=1, description="alias (or index) the orders projection fills"
-    )
-    orders_projection: str = Field(default="orders", min_length=1)
-    orders_input_topics: Annotated[tuple[str, ...], NoDecode] = ORDERS_INPUT_TOPICS
-    customers_index: str = Field(
-        default="customers", min_length=1, description="alias (or index) the customers projection fills"
-    )
-    customers_projection: str = Field(default="customers", min_length=1)
-    customers_input_topics: Annotated[tuple[str, ...], NoDecode] = CUSTOMERS_INPUT_TOPICS
-    sales_index: str = Field(default="sales_daily", min_length=1, description="alias of the daily sales per category")
-    product_sales_index: str = Field(
-        default="product_sales_daily", min_length=1, description="alias of the daily sales per product"
-    )
-    sales_projection: str = Field(default="sales", min_length=1)
-    sales_input_topics: Annotated[tuple[str, ...], NoDecode] = SALES_INPUT_TOPICS
+    products_index: str = alias_of("products", "the products read model")
+    products_projection: str = projection_of("products")
+    products_input_topics: Annotated[tuple[str, ...], NoDecode] = inputs("products")
+    orders_index: str = alias_of("orders", "the orders read model")
+    orders_projection: str = projection_of("orders")
+    orders_input_topics: Annotated[tuple[str, ...], NoDecode] = inputs("orders")
+    customers_index: str = alias_of("customers", "the customers read model")
+    customers_projection: str = projection_of("customers")
+    customers_input_topics: Annotated[tuple[str, ...], NoDecode] = inputs("customers")
+    sales_index: str = alias_of("sales", "the daily sales per category")
+    product_sales_index: str = alias_of("product_sales", "the daily sales per product")
+    sales_projection: str = projection_of("sales")
+    sales_input_topics: Annotated[tuple[str, ...], NoDecode] = inputs("sales")
 
     search_pit_enabled: bool = Field(
         default=True,

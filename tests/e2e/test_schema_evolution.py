@@ -15,10 +15,11 @@ import httpx
 import psycopg
 import pytest
 
+from catalog import derive
+from catalog.registry import read_model
 from infra.deadletters import list_letters
 from infra.polling import poll_until
 from infra.secrets import postgres_password
-from pipelines.core.settings import PipelineSettings
 from tests.support.pipeline import aliased, assert_verified, readside
 from tests.support.workload import Renamer
 
@@ -60,10 +61,11 @@ def test_a_brand_is_in_the_document_in_search_and_in_a_filter(shop):
 
 def test_a_new_mapping_version_goes_behind_the_alias_through_a_rebuild_while_reads_go_on(stack, shop, tmp_path: Path):
     es = stack.settings.elasticsearch_url
-    settings = PipelineSettings()
-    before = aliased(es, settings.products_alias)
+    products = read_model("products")
+    alias = derive.alias(products)
+    before = aliased(es, alias)
     # The next mapping version: the same fields, plus a lowercase keyword of the name to match prefixes on.
-    mapping = json.loads(settings.products_mapping.read_text())
+    mapping = json.loads(derive.mapping_file(products).read_text())
     mapping["mappings"]["properties"]["name"]["fields"]["lower"] = {
         "type": "keyword",
         "normalizer": "lowercase_keyword",
@@ -93,7 +95,7 @@ def test_a_new_mapping_version_goes_behind_the_alias_through_a_rebuild_while_rea
         renamer.stop()
     assert renamer.stale == []
     assert {key for key in renamer.statuses if not key.endswith((" 200", " 201"))} == set(), renamer.statuses
-    [live] = aliased(es, settings.products_alias)
+    [live] = aliased(es, alias)
     assert live.startswith(f"{version}-")
     typed = f"crash lamp {renamer.product['word'][:4]}"  # as a shopper types it: the word is not complete yet
     hits = httpx.post(f"{es}/products/_search", json={"query": {"prefix": {"name.lower": typed}}}).json()
@@ -103,6 +105,6 @@ def test_a_new_mapping_version_goes_behind_the_alias_through_a_rebuild_while_rea
     back = readside("rebuild", "products", timeout_s=300)
     assert back.returncode == 0, back.stderr
     assert readside("rebuild", "--drop-previous", "products").returncode == 0
-    assert aliased(es, f"{settings.products_alias}-shadow") == []
-    [shipped] = aliased(es, settings.products_alias)
-    assert shipped.startswith(f"{settings.products_index}-") and [shipped] != before
+    assert aliased(es, f"{alias}-shadow") == []
+    [shipped] = aliased(es, alias)
+    assert shipped.startswith(f"{derive.versioned(products)}-") and [shipped] != before

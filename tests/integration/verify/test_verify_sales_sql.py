@@ -10,7 +10,6 @@ from collections.abc import Iterator
 import pytest
 
 from infra.settings import PROJECT_ROOT
-from infra.verify import sales
 from infra.verify.diff import diff_documents
 from infra.verify.runner import CHECKS, ReadModelCheck
 from search_client import Elasticsearch, helpers, sync_client
@@ -47,7 +46,7 @@ def dsn(postgres_admin_dsn: str) -> Iterator[str]:
 
 
 def test_sales_per_utc_day_and_current_category_count_distinct_counted_orders(dsn):
-    assert sales.expected_sales_daily(dsn) == {
+    assert CHECKS["sales"].expected(dsn) == {
         "2026-11-20|lighting": {
             "id": "2026-11-20|lighting",
             "day": "2026-11-20",
@@ -70,8 +69,8 @@ def test_sales_per_utc_day_and_current_category_count_distinct_counted_orders(ds
 
 
 def test_product_sales_per_utc_day(dsn):
-    docs = sales.expected_product_sales_daily(dsn)
-    assert {doc_id: {f: doc[f] for f in sales.PRODUCT_SALES_FIELDS} for doc_id, doc in docs.items()} == {
+    docs = CHECKS["product_sales"].expected(dsn)
+    assert {doc_id: {f: doc[f] for f in CHECKS["product_sales"].fields} for doc_id, doc in docs.items()} == {
         "2026-11-20|1": {"day": "2026-11-20", "product_id": 1, "units": 3, "revenue": "57.80", "revenue_cents": 5780},
         "2026-11-20|3": {"day": "2026-11-20", "product_id": 3, "units": 4, "revenue": "10.00", "revenue_cents": 1000},
         "2026-11-21|2": {"day": "2026-11-21", "product_id": 2, "units": 3, "revenue": "9.99", "revenue_cents": 999},

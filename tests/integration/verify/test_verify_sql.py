@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from infra.verify import customers, orders
 from infra.verify.diff import diff_documents
 from infra.verify.runner import CHECKS, ReadModelCheck
 
@@ -55,7 +54,7 @@ def item(line_no, product_id, sku, name, quantity, unit_price, line_total, cents
 
 
 def test_orders_carry_customer_lines_in_order_and_exact_totals(dsn):
-    docs = orders.expected_orders(dsn)
+    docs = CHECKS["orders"].expected(dsn)
     assert sorted(docs, key=int) == ["1", "2", "3", "4", "5"]
     first = docs["1"]
     assert first["customer"] == {"id": 1, "name": "Ada", "email": "ada@x.org", "country": "GB"}
@@ -69,13 +68,13 @@ def test_orders_carry_customer_lines_in_order_and_exact_totals(dsn):
 
 
 def test_an_erased_customers_order_has_no_customer_and_an_order_without_lines_totals_zero(dsn):
-    docs = orders.expected_orders(dsn)
+    docs = CHECKS["orders"].expected(dsn)
     assert (docs["4"]["customer_id"], docs["4"]["customer"], docs["4"]["total"]) == (None, None, "19.90")
     assert (docs["5"]["items"], docs["5"]["total"], docs["5"]["total_cents"]) == ([], "0.00", 0)
 
 
 def test_customers_count_only_counted_orders(dsn):
-    docs = customers.expected_customers(dsn)
+    docs = CHECKS["customers"].expected(dsn)
     assert sorted(docs) == ["1", "2"]  # the erased customer has no document
     assert docs["1"] == {
         "id": 1,
@@ -111,6 +110,6 @@ def test_documents_indexed_as_json_match_what_postgres_says(dsn, model):
 
 def test_a_missing_index_in_a_real_elasticsearch_is_reported(stack, dsn):
     index = f"readside_verify_absent_{secrets.token_hex(4)}"
-    check = ReadModelCheck("orders", index, orders.FIELDS, orders.EXPECTED_SQL)
+    check = ReadModelCheck("orders", index, CHECKS["orders"].fields, CHECKS["orders"].sql)
     d = check.diff(dsn, stack.elasticsearch_url)
     assert d.count == 1 and f"{index!r} does not exist" in d.problem and "5 document(s) expected" in d.problem

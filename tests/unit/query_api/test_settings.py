@@ -5,12 +5,15 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from services.query_api.settings import (
-    CUSTOMERS_INPUT_TOPICS,
-    ORDERS_INPUT_TOPICS,
-    PRODUCTS_INPUT_TOPICS,
-    QueryApiSettings,
+from services.query_api.settings import QueryApiSettings
+
+PRODUCTS_INPUT_TOPICS = tuple(
+    f"readside.public.{t}" for t in ("inventory", "order_items", "orders", "products", "debezium_heartbeat")
 )
+ORDERS_INPUT_TOPICS = tuple(
+    f"readside.public.{t}" for t in ("customers", "order_items", "orders", "products", "debezium_heartbeat")
+)
+CUSTOMERS_INPUT_TOPICS = ORDERS_INPUT_TOPICS
 
 NAMES = (
     "ELASTICSEARCH_URL",
@@ -26,6 +29,7 @@ NAMES = (
     "CUSTOMERS_INDEX",
     "CUSTOMERS_PROJECTION",
     "CUSTOMERS_INPUT_TOPICS",
+    "SOURCE_TOPIC_PREFIX",
 )
 
 
@@ -76,6 +80,14 @@ def test_reads_the_environment(monkeypatch):
     assert settings.products_input_topics == ("a.products", "a.heartbeat")
     assert settings.orders_input_topics == ("a.orders", "a.heartbeat")
     assert settings.customers_index == "customers_v9"
+
+
+def test_the_input_topics_follow_the_source_topic_prefix(monkeypatch):
+    monkeypatch.setenv("READSIDE_SOURCE_TOPIC_PREFIX", "shop.sales")
+    settings = QueryApiSettings()
+    assert settings.products_input_topics == tuple(
+        t.replace("readside.public.", "shop.sales.") for t in PRODUCTS_INPUT_TOPICS
+    )
 
 
 @pytest.mark.parametrize(

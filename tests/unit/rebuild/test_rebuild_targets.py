@@ -12,11 +12,11 @@ def test_every_read_model_has_a_target_written_by_the_projection_that_fills_its_
     targets = rebuild_targets(settings)
     assert sorted(targets) == ["customers", "orders", "product_sales", "products", "sales"]
     assert {t.alias for t in targets.values()} == {
-        settings.products_alias,
-        settings.orders_alias,
-        settings.customers_alias,
-        settings.sales_alias,
-        settings.product_sales_alias,
+        "products",
+        "orders",
+        "customers",
+        "sales_daily",
+        "product_sales_daily",
     }
     assert targets["sales"].changes_topic == targets["product_sales"].changes_topic
     assert all(t.mapping.exists() and t.mapping.stem == t.versioned for t in targets.values())

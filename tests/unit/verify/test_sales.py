@@ -5,7 +5,11 @@ from __future__ import annotations
 import pytest
 
 from infra.verify.diff import diff_documents
-from infra.verify.sales import PRODUCT_SALES_FIELDS, SALES_FIELDS, daily_sales_sql
+from infra.verify.runner import CHECKS
+from models.sales import daily_sales_sql
+
+SALES_FIELDS = CHECKS["sales"].fields
+PRODUCT_SALES_FIELDS = CHECKS["product_sales"].fields
 
 ROW = {
     "day": "2026-11-26",

@@ -1,18 +1,11 @@
-"""The customers read model recomputed from Postgres with SQL: profile plus counted-order figures."""
+"""Customers: a profile with its counted orders' count, lifetime value and last order date."""
 
-from __future__ import annotations
-
-from typing import Any
-
-from infra.verify.sources import expected_documents
-
-FIELDS = ["email", "name", "country", "order_count", "lifetime_value", "lifetime_value_cents", "last_order_at"]
-INSTANTS = ["last_order_at"]
+from catalog.vocabulary import Field, Hooks, Join, ReadModel, Role, keyed, text
 
 # Counted orders only (status <> 'cancelled', docs/API.md 'Meaning of the numbers'). Order totals are summed
 # per order first, so joining lines cannot multiply the order count. Erased customers have no row, hence no
 # document.
-EXPECTED_SQL = """
+DOCUMENTS_SQL = """
 SELECT c.id, c.email, c.name, c.country,
        COALESCE(s.order_count, 0) AS order_count,
        round(COALESCE(s.value, 0), 2)::text AS lifetime_value,
@@ -28,6 +21,23 @@ LEFT JOIN (SELECT o.customer_id, count(*) AS order_count, sum(t.total) AS value,
            GROUP BY o.customer_id) s ON s.customer_id = c.id
 """
 
-
-def expected_customers(dsn: str) -> dict[str, dict[str, Any]]:
-    return expected_documents(dsn, EXPECTED_SQL)
+MODEL = ReadModel(
+    name="customers",
+    root="customers",
+    version=1,
+    joins=(
+        Join("orders", key="customer_id", to="customers.id", many=True),
+        Join("order_items", key="order_id", to="orders.id", many=True),
+    ),
+    fields=(
+        keyed("email", Role.FILTER),
+        text("name"),
+        keyed("country", Role.FILTER),
+        Field("order_count"),
+        Field("lifetime_value"),
+        Field("lifetime_value_cents"),
+        Field("last_order_at"),
+    ),
+    # The money sum over orders' lines and the pipeline's per-order state are the orders stage's work.
+    hooks=Hooks(documents_sql=DOCUMENTS_SQL, stage="orders", instants=("last_order_at",)),
+)

@@ -1,18 +1,12 @@
-"""The orders read model recomputed from Postgres with SQL: each order with its customer and lines."""
+"""Orders: one document per order with its customer and its lines (each with the product's sku and name).
+A change to any joined row (a customer renamed, a product renamed, a line changed) reaches every order
+that holds it."""
 
-from __future__ import annotations
-
-from typing import Any
-
-from infra.verify.sources import expected_documents
-
-FIELDS = ["status", "customer_id", "customer", "items", "total", "total_cents", "placed_at", "updated_at"]
-INSTANTS = ["placed_at", "updated_at"]
-LIST_KEYS = {"items": "line_no"}  # lines are matched by line_no, so a diff names the line
+from catalog.vocabulary import Field, Hooks, Join, ReadModel, Role, keyed
 
 # Money stays numeric until the final ::text, so "39.80" keeps its two places and cents are exact.
 # customer is NULL when the order has none (erased customers leave orders.customer_id NULL).
-EXPECTED_SQL = """
+DOCUMENTS_SQL = """
 SELECT o.id, o.status, o.customer_id,
        CASE WHEN c.id IS NULL THEN NULL
             ELSE json_build_object('id', c.id, 'name', c.name, 'email', c.email,
@@ -35,6 +29,25 @@ LEFT JOIN LATERAL (
     WHERE oi.order_id = o.id) l ON true
 """
 
-
-def expected_orders(dsn: str) -> dict[str, dict[str, Any]]:
-    return expected_documents(dsn, EXPECTED_SQL)
+MODEL = ReadModel(
+    name="orders",
+    root="orders",
+    version=1,
+    joins=(
+        Join("order_items", key="order_id", to="orders.id", many=True),
+        Join("customers", key="id", to="orders.customer_id"),
+        Join("products", key="id", to="order_items.product_id"),
+    ),
+    fields=(
+        keyed("status", Role.FILTER),
+        keyed("customer_id", Role.FILTER),
+        Field("customer"),  # {id, name, email, country}, null once erased; name and email are full text
+        Field("items"),  # [{line_no, product_id, sku, name, quantity, unit_price, line_total}]
+        Field("total"),
+        Field("total_cents"),
+        keyed("placed_at", Role.FILTER, Role.SORT),
+        Field("updated_at"),
+    ),
+    # Lines nest in the document: a list the declaration's one-to-many aggregates cannot say.
+    hooks=Hooks(documents_sql=DOCUMENTS_SQL, instants=("placed_at", "updated_at"), list_keys={"items": "line_no"}),
+)

@@ -1,0 +1,1 @@
+"""Read models as declarations (`models/`), and everything derived from them once, in this package."""
