@@ -10,7 +10,7 @@ from typing import Any
 
 from catalog.registry import read_models
 from catalog.sql import documents_query
-from catalog.vocabulary import ReadModel, Role
+from catalog.vocabulary import Aggregate, Join, ReadModel, Role
 
 ELASTICSEARCH_SCHEMAS = Path(__file__).resolve().parent.parent / "schemas" / "elasticsearch"
 HEARTBEAT_TABLE = "debezium_heartbeat"  # Debezium's heartbeat action writes it: every stage reads it
@@ -69,6 +69,39 @@ def input_topics(model: ReadModel, topic_prefix: str) -> tuple[str, ...]:
 
 def stages() -> tuple[str, ...]:
     return tuple(dict.fromkeys(stage(m) for m in read_models().values()))
+
+
+def streamed_by_declaration(model: ReadModel) -> bool:
+    """No hand-written stage: the declared engine (pipelines/declared/) streams it."""
+    return model.hooks.stage is None
+
+
+def declared_aggregates(model: ReadModel) -> tuple[Aggregate, ...]:
+    """The aggregates the declared engine keeps (the rest are its stage's Python hooks)."""
+    return tuple(a for a in model.aggregates if a.name not in model.hooks.computed)
+
+
+def child_join(model: ReadModel, aggregate: Aggregate) -> Join:
+    """The one-to-many join an aggregate is over."""
+    return next(j for j in model.joins if j.table == aggregate.over and j.many)
+
+
+def aggregated_tables(model: ReadModel) -> dict[str, Join]:
+    """table -> its join, for every child table a declared aggregate is over."""
+    return {a.over: child_join(model, a) for a in declared_aggregates(model)}
+
+
+def root_columns(model: ReadModel) -> tuple[str, ...]:
+    """The root row's columns a streamed document is built from: its key and its own fields."""
+    aggregates = {a.name for a in model.aggregates}
+    own = (f.source or f.name for f in model.fields if f.name not in aggregates and f.sql is None)
+    return tuple(dict.fromkeys((model.key, *own)))
+
+
+def instants(model: ReadModel) -> list[str]:
+    """Fields that hold times (compared as instants, whatever their spelling): the mapping's date fields."""
+    properties = mapping_properties(model)
+    return [f.name for f in model.fields if properties.get(f.name, {}).get("type") == "date"]
 
 
 def documents_sql(model: ReadModel) -> str:

@@ -58,3 +58,29 @@ def check(model: ReadModel) -> None:
     names = [f.name for f in model.fields]
     if len(names) != len(set(names)):
         raise DeclarationError(f"{model.name}: a field is declared twice")
+    check_streamable(model)
+
+
+def check_streamable(model: ReadModel) -> None:
+    """What the declared engine (pipelines/declared/) can keep by itself, for the parts no hook computes:
+    aggregates over a table joined straight to the root, filtered by nothing; and, for a model with no
+    hand-written stage, fields that are the root's own columns or aggregates."""
+    for aggregate in model.aggregates:
+        if aggregate.name in model.hooks.computed:
+            continue
+        join = next(j for j in model.joins if j.table == aggregate.over)
+        if join.parent != model.root or aggregate.where is not None:
+            raise DeclarationError(
+                f"{model.name}: aggregate {aggregate.name} must be over a table joined to {model.root} and have "
+                "no `where` to be streamed; otherwise compute it in the model's stage (Hooks.computed)"
+            )
+    if model.hooks.stage is not None:
+        return
+    aggregates = {a.name for a in model.aggregates}
+    for field in model.fields:
+        joined = field.source is not None and "." in field.source and not field.source.startswith(f"{model.root}.")
+        if field.name not in aggregates and (field.sql is not None or joined):
+            raise DeclarationError(
+                f"{model.name}: field {field.name} is an expression or a joined column; the declared engine "
+                "streams root columns and aggregates only (give the model a stage, Hooks.stage)"
+            )

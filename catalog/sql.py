@@ -10,7 +10,7 @@ AGGREGATE_SQL = {
     "sum": "sum({column})",
     "min": "min({column})",
     "max": "max({column})",
-    "avg": "avg({column})",
+    "avg": "(sum({column})::float8 / NULLIF(count({column}), 0))",  # a double, as the stream divides (not numeric)
 }
 
 

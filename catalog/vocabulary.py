@@ -26,6 +26,7 @@ class Join:
     key: str
     to: str
     many: bool = False
+    primary_key: tuple[str, ...] = ("id",)  # the joined table's own key: a child row's identity
 
     @property
     def parent(self) -> str:
@@ -72,19 +73,22 @@ def keyed(name: str, *roles: Role, **kw: object) -> Field:
 
 @dataclass(frozen=True)
 class Hooks:
-    """What a declaration cannot say, in Python or SQL, for the read models that need it.
+    """What a declaration cannot say, in Python or SQL, for the read models that need it. A model without
+    hooks is streamed by the declared engine (pipelines/declared/) and needs no code at all.
 
+    `stage`: the hand-written pipeline stage (pipelines/<stage>/) that streams the model; its source tables
+    feed the projection (the orders stage feeds customers and sales too). `computed`: the aggregates that
+    stage computes in Python (the declared engine keeps the others, e.g. a product's reviews).
     `documents_sql`: the SQL of the expected documents, when they are not one row per root row (the sales
     buckets) or nest lists (an order's items); `(id, field...)` rows. `projection`: the pipeline projection
     that writes the index, when one projection writes several read models (sales, product_sales).
-    `stage`: the pipeline stage whose source tables feed the projection (orders feeds customers and sales).
     `drop`: columns of `documents_sql` that are not document fields."""
 
+    stage: str | None = None
+    computed: tuple[str, ...] = ()
     documents_sql: str | None = None
     projection: str | None = None
-    stage: str | None = None
     sample_sql: str | None = None
-    instants: tuple[str, ...] = ()
     list_keys: dict[str, str] = field(default_factory=dict)
     drop: tuple[str, ...] = ()
 

@@ -39,5 +39,5 @@ MODEL = ReadModel(
         Field("last_order_at"),
     ),
     # The money sum over orders' lines and the pipeline's per-order state are the orders stage's work.
-    hooks=Hooks(documents_sql=DOCUMENTS_SQL, stage="orders", instants=("last_order_at",)),
+    hooks=Hooks(documents_sql=DOCUMENTS_SQL, stage="orders"),
 )

@@ -49,5 +49,5 @@ MODEL = ReadModel(
         Field("updated_at"),
     ),
     # Lines nest in the document: a list the declaration's one-to-many aggregates cannot say.
-    hooks=Hooks(documents_sql=DOCUMENTS_SQL, instants=("placed_at", "updated_at"), list_keys={"items": "line_no"}),
+    hooks=Hooks(stage="orders", documents_sql=DOCUMENTS_SQL, list_keys={"items": "line_no"}),
 )

@@ -20,6 +20,7 @@ from pipelines.core.settings import PROJECT_ROOT, PipelineSettings
 from pipelines.core.sink import BulkSink, SharedBulk
 from pipelines.core.topics import connector_topic_config, ensure_topics
 from pipelines.core.watchdog import watch_commits
+from pipelines.declared import agents as declared
 from pipelines.orders import agents as orders
 from pipelines.products import agents as products
 
@@ -62,7 +63,9 @@ def checkpoints(projection: str) -> Checkpoints:
     )
 
 
-OUTLETS = [products.outlet(settings), orders.outlet(settings)]
+# The models no hand-written stage streams: the declared engine does, one projection each (models/).
+DECLARED = [model for model in read_models().values() if derive.streamed_by_declaration(model)]
+OUTLETS = [products.outlet(settings), orders.outlet(settings), *(declared.outlet(m, settings) for m in DECLARED)]
 TABLE_OF_TOPIC = {settings.source_topic(table): table for outlet in OUTLETS for table in sorted(outlet.tables)}
 SOURCE_TOPICS = sorted(TABLE_OF_TOPIC)
 router = ChangeRouter(
@@ -89,9 +92,13 @@ orders.register(
     dead_letters,
 )
 
-READ_MODEL_ALIASES = [derive.alias(model) for model in read_models().values()]
+for model in DECLARED:
+    declared.register(app, model, settings, sink, checkpoints(derive.projection(model)), dead_letters)
+
+NAMES = [settings.index_names(model) for model in read_models().values()]
+READ_MODEL_ALIASES = [names.alias for names in NAMES]
 INDICES = [
-    *((derive.versioned(m), derive.alias(m), derive.mapping_file(m)) for m in read_models().values()),
+    *((names.index, names.alias, names.mapping) for names in NAMES),
     (settings.checkpoints_index, settings.checkpoints_alias, settings.checkpoints_mapping),
     (settings.checkpoint_parts_index, settings.checkpoint_parts_alias, settings.checkpoint_parts_mapping),
     (settings.rejections_index, settings.rejections_alias, settings.rejections_mapping),
@@ -117,7 +124,11 @@ def kept_for(days: float) -> dict[str, str]:
     return {"cleanup.policy": "delete", "retention.ms": str(int(days * 86_400_000)), "segment.ms": "3600000"}
 
 
-INTERNAL_TOPICS = [products.changes_topic(settings), *orders.internal_topics(settings)]
+INTERNAL_TOPICS = [
+    products.changes_topic(settings),
+    *orders.internal_topics(settings),
+    *(settings.changes_topic(derive.projection(m)) for m in DECLARED),
+]
 
 
 @app.before_consuming

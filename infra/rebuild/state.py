@@ -8,10 +8,11 @@ import httpx
 
 
 def read_model_aliases() -> tuple[str, ...]:
-    from catalog.derive import alias
     from catalog.registry import read_models
+    from pipelines.core.settings import PipelineSettings
 
-    return tuple(alias(model) for model in read_models().values())
+    settings = PipelineSettings()
+    return tuple(settings.index_names(model).alias for model in read_models().values())
 
 
 def aliases_report(es_url: str, aliases: tuple[str, ...]) -> dict[str, dict]:

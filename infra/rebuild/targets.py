@@ -26,11 +26,12 @@ class RebuildTarget:
 
 
 def rebuild_target(model: ReadModel, settings: PipelineSettings) -> RebuildTarget:
+    names = settings.index_names(model)
     return RebuildTarget(
         model.name,
-        derive.alias(model),
-        derive.versioned(model),
-        derive.mapping_file(model),
+        names.alias,
+        names.index,
+        names.mapping,
         derive.tables(model),
         documents_sql(derive.documents_sql(model), drop=model.hooks.drop),
         settings.changes_topic(derive.projection(model)),

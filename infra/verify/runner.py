@@ -76,7 +76,7 @@ def read_model_check(model: ReadModel) -> ReadModelCheck:
         derive.document_fields(model),
         derive.documents_sql(model),
         derive.sample_sql(model),
-        instants=list(model.hooks.instants),
+        instants=derive.instants(model),
         list_keys=model.hooks.list_keys,
     )
 

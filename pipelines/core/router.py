@@ -29,7 +29,7 @@ from pipelines.core.envelope import DecodeError, Envelope, decode_envelope
 from pipelines.core.metrics import BATCH_EVENTS, BATCH_SECONDS, EVENTS_PROCESSED
 from pipelines.core.progress import SourceMark, SourceMarks, marks_for
 from pipelines.core.records import Origin, RoutedChange
-from pipelines.core.rows import ENVELOPES
+from pipelines.core.rows import envelope_of
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ class ChangeRouter:
             try:
                 if table is None:
                     raise DecodeError("unknown_table", f"no table is read from topic {message.topic!r}")
-                envelope = decode_envelope(message.value, ENVELOPES[table], table)
+                envelope = decode_envelope(message.value, envelope_of(table), table)
             except DecodeError as exc:
                 for outlet in readers:
                     await self._dead_letter(outlet.projection, message, exc.reason, str(exc))

@@ -70,6 +70,12 @@ class HeartbeatRow(BaseModel):
     beat_at: datetime | None = None
 
 
+class AnyRow(BaseModel):
+    """A row of a table no hand-written stage reads (a declared model's, models/): every column as captured."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
 ENVELOPES: dict[str, type[Envelope]] = {
     "products": Envelope[ProductRow],
     "inventory": Envelope[InventoryRow],
@@ -78,3 +84,8 @@ ENVELOPES: dict[str, type[Envelope]] = {
     "customers": Envelope[CustomerRow],
     "debezium_heartbeat": Envelope[HeartbeatRow],
 }
+
+
+def envelope_of(table: str) -> type[Envelope]:
+    """The envelope type of a table's events: its typed row where a stage reads it, else every column as is."""
+    return ENVELOPES.get(table, Envelope[AnyRow])

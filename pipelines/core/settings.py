@@ -5,11 +5,30 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from catalog import derive
+from catalog.vocabulary import ReadModel
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ELASTICSEARCH_SCHEMAS = PROJECT_ROOT / "schemas" / "elasticsearch"
+
+
+class IndexNames(BaseModel):
+    """Where a read model's documents go: its versioned index, the alias readers use, the mapping file."""
+
+    index: str
+    alias: str
+    mapping: Path
+
+
+class IndexOverride(BaseModel):
+    """Any of a read model's names, instead of what its declaration gives (a mapping tried before it is one)."""
+
+    index: str | None = None
+    alias: str | None = None
+    mapping: Path | None = None
 
 
 class PipelineSettings(BaseSettings):
@@ -114,7 +133,15 @@ class PipelineSettings(BaseSettings):
     )
     elasticsearch_start_timeout_s: float = Field(default=120.0, gt=0)
 
-    # Names of the pipeline's own indices (a read model's come from its declaration, catalog/derive.py).
+    # A read model's index, alias and mapping come from its declaration (catalog/derive.py), with these.
+    read_model_prefix: str = Field(
+        default="", description="put before every read model's index and alias (a test worker's own set)"
+    )
+    read_model_overrides: dict[str, IndexOverride] = Field(
+        default_factory=dict,
+        description='read model -> names to use instead, JSON: {"products": {"index": "...", "mapping": "..."}}',
+    )
+    # Names of the pipeline's own indices.
     checkpoints_index: str = "readside_checkpoints_v1"
     checkpoints_alias: str = "readside_checkpoints"
     checkpoints_mapping: Path = ELASTICSEARCH_SCHEMAS / "checkpoints_v1.json"
@@ -166,6 +193,15 @@ class PipelineSettings(BaseSettings):
 
     def source_topic(self, table: str) -> str:
         return f"{self.source_topic_prefix}.{table}"
+
+    def index_names(self, model: ReadModel) -> IndexNames:
+        """The model's index, alias and mapping: its declaration's, prefixed, unless overridden."""
+        given = self.read_model_overrides.get(model.name, IndexOverride())
+        return IndexNames(
+            index=given.index or self.read_model_prefix + derive.versioned(model),
+            alias=given.alias or self.read_model_prefix + derive.alias(model),
+            mapping=given.mapping or derive.mapping_file(model),
+        )
 
     def changes_topic(self, projection: str) -> str:
         """The internal topic a projection reads: what the router (or the stage before) sent it."""

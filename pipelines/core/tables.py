@@ -307,3 +307,9 @@ class StateTable:
 
     def put(self, key: str, value: BaseModel | list, partition: int) -> None:
         self._write(self.table, key, dump_json(value), partition)
+
+
+def changelog_writes(app: Any) -> ChangelogWrites:
+    """The table writes of a projection's batches, durable when the batch awaits them (ChangelogWrites)."""
+    # once the app runs; `_ensure_producer` is faust's concrete Producer's, not on its ProducerT interface
+    return ChangelogWrites(in_batches(lambda: app.producer._ensure_producer()), app.local_writes)

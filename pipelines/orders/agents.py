@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog.derive import alias
 from catalog.registry import read_model
 from pipelines.core.checkpoints import Checkpoints
 from pipelines.core.deadletters import DeadLetters
@@ -28,9 +27,6 @@ from pipelines.orders.sales_state import SalesModel
 ORDERS = "orders"
 CUSTOMERS = "customers"
 SALES = "sales"
-ORDERS_ALIAS, CUSTOMERS_ALIAS, SALES_ALIAS, PRODUCT_SALES_ALIAS = (
-    alias(read_model(name)) for name in (ORDERS, CUSTOMERS, SALES, "product_sales")
-)
 
 
 def internal_topics(settings: PipelineSettings) -> list[str]:
@@ -59,6 +55,9 @@ def register(
     partitions = settings.topic_partitions
     send = lambda *args: app.producer.send(*args)  # noqa: E731 - resolved at call time, once the app runs
     orders_topic, customers_topic, sales_topic = internal_topics(settings)
+    orders_alias, customers_alias, sales_alias, product_sales_alias = (
+        settings.index_names(read_model(name)).alias for name in (ORDERS, CUSTOMERS, SALES, "product_sales")
+    )
     order_changes = app.topic(orders_topic, partitions=partitions, internal=True)
     customer_changes = app.topic(customers_topic, partitions=partitions, internal=True)
     sales_changes = app.topic(sales_topic, partitions=partitions, internal=True)
@@ -88,13 +87,13 @@ def register(
             sales_writes,
         ),
         partitions,
-        SALES_ALIAS,
-        PRODUCT_SALES_ALIAS,
+        sales_alias,
+        product_sales_alias,
     )
     order_projector = Projector(
         projection=ORDERS,
-        index=ORDERS_ALIAS,
-        alias=ORDERS_ALIAS,
+        index=orders_alias,
+        alias=orders_alias,
         rejections_index=settings.rejections_alias,
         model=orders,
         sink=sink,
@@ -106,8 +105,8 @@ def register(
     )
     customer_projector = Projector(
         projection=CUSTOMERS,
-        index=CUSTOMERS_ALIAS,
-        alias=CUSTOMERS_ALIAS,
+        index=customers_alias,
+        alias=customers_alias,
         rejections_index=settings.rejections_alias,
         model=customers,
         sink=sink,
@@ -117,8 +116,8 @@ def register(
     )
     sales_projector = Projector(
         projection=SALES,
-        index=SALES_ALIAS,
-        alias=SALES_ALIAS,
+        index=sales_alias,
+        alias=sales_alias,
         rejections_index=settings.rejections_alias,
         model=sales,
         sink=sink,

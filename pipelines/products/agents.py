@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog.derive import alias
 from catalog.registry import read_model
 from pipelines.core.checkpoints import Checkpoints
 from pipelines.core.deadletters import DeadLetters
@@ -13,12 +12,11 @@ from pipelines.core.projector import Projector
 from pipelines.core.router import Outlet
 from pipelines.core.settings import PipelineSettings
 from pipelines.core.sink import BulkSink
-from pipelines.core.tables import ChangelogWrites, in_batches
+from pipelines.core.tables import changelog_writes
 from pipelines.products import routing
 from pipelines.products.tables import ProductsState, define_tables
 
 PROJECTION = "products"
-ALIAS = alias(read_model(PROJECTION))
 
 
 def changes_topic(settings: PipelineSettings) -> str:
@@ -41,16 +39,13 @@ def register(
 ) -> dict[str, Any]:
     partitions = settings.topic_partitions
     changes = app.topic(changes_topic(settings), partitions=partitions, internal=True)
-    writes = ChangelogWrites(
-        # once the app runs; `_ensure_producer` is faust's concrete Producer's, not on its ProducerT interface
-        in_batches(lambda: app.producer._ensure_producer()),  # type: ignore[attr-defined]
-        app.local_writes,
-    )
+    writes = changelog_writes(app)
     state = ProductsState(define_tables(app, partitions), partitions, write=writes)
+    alias = settings.index_names(read_model(PROJECTION)).alias
     projector = Projector(
         projection=PROJECTION,
-        index=ALIAS,
-        alias=ALIAS,
+        index=alias,
+        alias=alias,
         rejections_index=settings.rejections_alias,
         model=state,
         sink=sink,

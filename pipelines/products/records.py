@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from pipelines.core.handover import CaughtUp, Floor, Indexed
 from pipelines.core.progress import SourceMarks
 from pipelines.core.records import STATE as _STATE, RoutedChange, Versioned
+from pipelines.declared.records import ContributionChanged
 
 
 # --- Changes routed to the partition that owns a product (the internal topic's values) ----------------
@@ -51,9 +52,17 @@ class OrderLineChanged(RoutedChange):
     quantity: int | None  # None: the line was deleted
 
 
-Change = ProductChanged | StockChanged | OrderChanged | OrderLineChanged
+Change = ProductChanged | StockChanged | OrderChanged | OrderLineChanged | ContributionChanged
 Routed = Annotated[
-    ProductChanged | StockChanged | OrderChanged | OrderLineChanged | SourceMarks | Floor | Indexed | CaughtUp,
+    ProductChanged
+    | StockChanged
+    | OrderChanged
+    | OrderLineChanged
+    | ContributionChanged
+    | SourceMarks
+    | Floor
+    | Indexed
+    | CaughtUp,
     Field(discriminator="kind"),
 ]
 ROUTED = TypeAdapter(Routed)
@@ -97,9 +106,10 @@ class UnitsState(BaseModel):
     last_lsn: int | None = None
 
 
-# --- The search document (schemas/elasticsearch/products_v2.json) -----------------------------------
+# --- The search document (schemas/elasticsearch/products_v3.json) -----------------------------------
 class ProductDocument(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # extra: the declared aggregates (models/products.py), which the declared engine keeps
+    model_config = ConfigDict(extra="allow", frozen=True)
     id: int
     sku: str
     name: str

@@ -29,6 +29,8 @@ from pipelines.core.tables import (
     scan,
     write_in_memory,
 )
+from pipelines.declared.records import ContributionChanged
+from pipelines.declared.state import DeclaredAggregates
 from pipelines.products import transforms
 from pipelines.products.records import (
     ROUTED,
@@ -43,7 +45,7 @@ from pipelines.products.records import (
     StockState,
     UnitsState,
 )
-from pipelines.products.routing import partition_for_product
+from pipelines.products.routing import MODEL, partition_for_product
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class ProductTables:
     inventory_by_product: Table  # "<product id>" -> StockState
     sales_by_key: Table  # "order/<partition>/<order id>" -> OrderState, "units/<product id>" -> UnitsState
     handover: Table  # "handover" -> HandoverState, one per partition (pipelines/core/handover.py)
+    declared: Table  # the declared aggregates' totals and contributions (pipelines/declared/state.py)
 
 
 def define_tables(app: Any, partitions: int) -> ProductTables:
@@ -65,6 +68,7 @@ def define_tables(app: Any, partitions: int) -> ProductTables:
         inventory_by_product=table("inventory_by_product", "newest inventory row per product id"),
         sales_by_key=table("sales_by_key", "orders as each partition sees them, and units sold per product"),
         handover=table("products_handover", "each partition's handover from a backfill"),
+        declared=table("products_declared", "the products' declared aggregates, e.g. over their reviews"),
     )
 
 
@@ -79,6 +83,7 @@ class ProductsState:
         self._write = write
         self.positions = Positions()
         self.handover = Handover(StateTable(tables.handover, write), "products")
+        self.declared = DeclaredAggregates(MODEL, StateTable(tables.declared, write), partitions)
 
     def apply(self, change: Change, partition: int) -> frozenset[int]:
         """Fold one change in; returns the products (owned by `partition`) whose document may have changed."""
@@ -94,6 +99,8 @@ class ProductsState:
             return frozenset([change.product_id])
         if isinstance(change, (OrderChanged, OrderLineChanged)):
             return self._apply_sales(change, partition)
+        if isinstance(change, ContributionChanged):
+            return self.declared.apply(change, partition)
         raise TypeError(f"not a products change: {change!r}")
 
     def _apply_sales(self, change: OrderChanged | OrderLineChanged, partition: int) -> frozenset[int]:
@@ -112,7 +119,12 @@ class ProductsState:
 
     def document(self, product_id: int, indexed_at: datetime) -> ProductDocument | DocumentDeleted | None:
         return transforms.build_document(
-            product_id, self.product(product_id), self.stock(product_id), self.units(product_id), indexed_at
+            product_id,
+            self.product(product_id),
+            self.stock(product_id),
+            self.units(product_id),
+            indexed_at,
+            self.declared.fields(product_id, self._home(product_id)),
         )
 
     def marks(self, record: object, partition: int) -> dict[PartKey, Progress] | None:
@@ -127,7 +139,7 @@ class ProductsState:
             *scan(self.tables.inventory_by_product, "", partition),
             *((key.removeprefix("units/"), raw) for key, raw in scan(self.tables.sales_by_key, "units/", partition)),
         ]
-        newer = {int(key) for key, raw in rows if raw["lsn"] > lsn}
+        newer = {int(key) for key, raw in rows if raw["lsn"] > lsn} | self.declared.newer_than(lsn, partition)
         return {p for p in newer if self._home(p) == partition}  # a memory store holds every partition
 
     def outbox(self) -> list[Outgoing]:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from pipelines.core.records import DocumentDeleted
 from pipelines.products.records import (
@@ -140,10 +141,12 @@ def build_document(
     stock: StockState | None,
     units: UnitsState | None,
     indexed_at: datetime,
+    declared: tuple[dict[str, Any], tuple[int, int]] = ({}, (0, 0)),
 ) -> ProductDocument | DocumentDeleted | None:
     """The document for a product, a deletion, or None while its product row has not arrived.
 
-    Its version (source_lsn) is the newest LSN among the rows it was built from.
+    Its version (source_lsn) is the newest LSN among the rows it was built from. `declared`: the declared
+    aggregates' fields and the newest change among them (pipelines/declared/state.py).
     """
     if product is None:
         return None
@@ -152,6 +155,8 @@ def build_document(
         parts.append((stock.lsn, stock.ts_ms))
     if units is not None and units.lsn:
         parts.append((units.lsn, units.ts_ms))
+    aggregates, version = declared
+    parts.append(version)
     lsn, ts_ms = max(parts)
     if product.product is None:
         return DocumentDeleted(id=product_id, source_lsn=lsn, source_ts_ms=ts_ms)
@@ -171,6 +176,7 @@ def build_document(
         on_hand=on_hand,
         in_stock=on_hand > 0,
         units_sold=units.total if units else 0,
+        **aggregates,
         source_lsn=lsn,
         source_ts_ms=ts_ms,
         indexed_at=indexed_at,

@@ -9,6 +9,7 @@ from search_client import AsyncElasticsearch
 
 from .adapters.checkpoints import CheckpointsIndex
 from .adapters.elasticsearch.client import cluster_status, create_client, wait_until_reachable
+from .adapters.elasticsearch.declared import DeclaredDsl
 from .adapters.elasticsearch.documents import DocumentIndex
 from .adapters.elasticsearch.orders import OrderDsl
 from .adapters.elasticsearch.products import ProductDsl
@@ -16,8 +17,10 @@ from .adapters.elasticsearch.stats import StatsDsl
 from .adapters.kafka_offsets import KafkaOffsets
 from .adapters.progress_feed import ProgressFeed
 from .consistency.waiter import ConsistencyWaiter, Projection
+from .read_models import index_of, product_extras, projection_of, served_by_declaration, shape_of
 from .service_layer.consistency import ReadYourWrites, WaitObserver
 from .service_layer.customers import CustomerQueries
+from .service_layer.declared import DeclaredQueries
 from .service_layer.orders import OrderQueries
 from .service_layer.products import ProductQueries
 from .service_layer.stats import StatsQueries
@@ -39,6 +42,7 @@ class ReadSide:
     orders: OrderQueries
     customers: CustomerQueries
     stats: StatsQueries
+    declared: dict[str, DeclaredQueries]  # read model name -> its reads, for those served from their declarations
 
     async def elasticsearch_status(self) -> str | None:
         return await cluster_status(self.elasticsearch, self.settings.query_api_health_timeout_s)
@@ -55,6 +59,9 @@ async def bootstrap(settings: QueryApiSettings, observe_wait: WaitObserver) -> R
     """Wait (bounded) for Elasticsearch and build the read side. Kafka is only needed by reads
     with a consistency token: the progress feed follows it in the background, and end offsets
     are read on the first such read, so reads without one never depend on it."""
+    # The declarations first: a mistake in one is reported before any client is opened.
+    shapes = [(model, shape_of(model)) for model in served_by_declaration()]
+    product_fields = product_extras().names
     es = create_client(settings.elasticsearch_url, settings.query_api_es_timeout_s, settings.search_engine)
     try:
         await wait_until_reachable(es, settings.query_api_startup_wait_s)
@@ -90,6 +97,16 @@ async def bootstrap(settings: QueryApiSettings, observe_wait: WaitObserver) -> R
     def reading(*projections: Projection) -> ReadYourWrites:
         return ReadYourWrites(waiter, projections, observe_wait)
 
+    declared: dict[str, DeclaredQueries] = {}
+    for model, shape in shapes:
+        declared[model.name] = DeclaredQueries(
+            shape,
+            index(index_of(model, settings.index_overrides), shape.kind),
+            DeclaredDsl(shape),
+            reading(projection_of(model, settings.source_topic_prefix)),
+            use_snapshots=settings.search_pit_enabled,
+        )
+
     side = ReadSide(
         settings,
         es,
@@ -98,9 +115,10 @@ async def bootstrap(settings: QueryApiSettings, observe_wait: WaitObserver) -> R
         feed,
         products=ProductQueries(
             index(settings.products_index, "product"),
-            ProductDsl(settings.search_facet_size),
+            ProductDsl(settings.search_facet_size, product_fields),
             reading(products),
             use_snapshots=settings.search_pit_enabled,
+            extra_fields=product_fields,
         ),
         orders=OrderQueries(
             index(settings.orders_index, "order"),
@@ -122,14 +140,16 @@ async def bootstrap(settings: QueryApiSettings, observe_wait: WaitObserver) -> R
             StatsDsl(),
             reading(sales),
         ),
+        declared=declared,
     )
     log.info(
-        "query API connected to Elasticsearch at %s (indices '%s', '%s', '%s', '%s', '%s')",
+        "query API connected to Elasticsearch at %s (indices '%s', '%s', '%s', '%s', '%s'; from declarations: %s)",
         settings.elasticsearch_url,
         settings.products_index,
         settings.orders_index,
         settings.customers_index,
         settings.sales_index,
         settings.product_sales_index,
+        ", ".join(sorted(declared)) or "none",
     )
     return side

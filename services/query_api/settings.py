@@ -9,7 +9,9 @@ from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_va
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from catalog import derive
-from catalog.registry import read_model
+from catalog.registry import read_model, read_models
+
+from .read_models import HAND_WRITTEN
 
 SOURCE_TOPIC_PREFIX = "readside.public"  # Debezium's topic.prefix and the schema: the pipeline's default too
 
@@ -95,6 +97,13 @@ class QueryApiSettings(BaseSettings):
             "document answers 502 instead of an older version"
         ),
     )
+    index_overrides: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "read model name -> the index (or alias) to read it from, for the models served from their "
+            'declarations, whose alias is theirs by default; JSON, e.g. {"reviews": "reviews_test"}'
+        ),
+    )
     products_index: str = alias_of("products", "the products read model")
     products_projection: str = projection_of("products")
     products_input_topics: Annotated[tuple[str, ...], NoDecode] = inputs("products")
@@ -130,6 +139,18 @@ class QueryApiSettings(BaseSettings):
         if isinstance(value, str):
             value = [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("index_overrides")
+    @classmethod
+    def _declared_overrides(cls, overrides: dict[str, str]) -> dict[str, str]:
+        for name, index in overrides.items():
+            if name in HAND_WRITTEN:
+                raise ValueError(f"{name} has a setting of its own: READSIDE_{name.upper()}_INDEX, not index_overrides")
+            if name not in read_models():
+                raise ValueError(f"no read model {name!r} is declared (models/); declared: {', '.join(read_models())}")
+            if not index:
+                raise ValueError(f"the index of {name} is empty")
+        return overrides
 
     @model_validator(mode="after")
     def _token_off_loopback(self) -> QueryApiSettings:

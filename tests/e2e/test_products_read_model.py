@@ -40,6 +40,8 @@ def test_every_product_command_is_visible_to_a_read_with_its_token(shop):
         "on_hand": 3,
         "in_stock": True,
         "units_sold": 0,
+        "review_count": 0,  # declared in models/products.py: no reviews yet
+        "rating_avg": None,
     }
     assert search_ids(shop, token, q=added["word"]) == [pid]
 

@@ -12,19 +12,15 @@ import sys
 import httpx
 import pytest
 
+from catalog import derive
+from catalog.registry import read_models
 from infra.polling import poll_until
 from tests.support.pipeline import aliased, assert_verified, readside
 from tests.support.workload import Renamer
 
 pytestmark = pytest.mark.e2e
 
-MODELS = {
-    "products": "products",
-    "orders": "orders",
-    "customers": "customers",
-    "sales": "sales_daily",
-    "product_sales": "product_sales_daily",
-}
+MODELS = {name: derive.alias(model) for name, model in read_models().items()}  # every declared model (models/)
 
 
 def test_every_model_is_rebuilt_under_writes_with_no_stale_or_failed_read_then_rolled_back_and_dropped(stack, shop):

@@ -85,7 +85,7 @@ def test_a_replay_from_the_beginning_into_fresh_state_gives_identical_totals(sta
     replay.start()
     try:
         replay.wait_ready()
-        index = f"test_sales_{replay.tag}"
+        index = f"test_{replay.tag}_sales_daily"
         poll_until(
             lambda: _documents(stack.elasticsearch_url, index) == _documents(stack.elasticsearch_url, "sales_daily"),
             _replay_deadline_s(stack.kafka_bootstrap),

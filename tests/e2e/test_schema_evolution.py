@@ -78,8 +78,9 @@ def test_a_new_mapping_version_goes_behind_the_alias_through_a_rebuild_while_rea
         poll_until(lambda: renamer.acked >= 5, 60, "writes to flow before the rebuild")
         env = {
             **os.environ,
-            "READSIDE_PRODUCTS_MAPPING": str(tmp_path / f"{version}.json"),
-            "READSIDE_PRODUCTS_INDEX": version,
+            "READSIDE_READ_MODEL_OVERRIDES": json.dumps(
+                {"products": {"index": version, "mapping": str(tmp_path / f"{version}.json")}}
+            ),
         }
         result = subprocess.run(
             [sys.executable, "-m", "infra.cli.main", "rebuild", "products"],

@@ -35,6 +35,14 @@ class CustomerNotFound(NotFound):
     kind = "customer"
 
 
+class DocumentNotFound(NotFound):
+    """No document of a read model served from its declaration; `kind` names one of its documents."""
+
+    def __init__(self, kind: str, doc_id: int) -> None:
+        self.kind = kind
+        super().__init__(doc_id)
+
+
 class ReadModelBehind(QueryError):
     """The read model did not reach a consistency token within the bounded wait (504)."""
 

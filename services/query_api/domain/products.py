@@ -1,4 +1,7 @@
-"""Products: search parameters (money to cents, the sort orders, the fingerprint) and documents to product views."""
+"""Products: search parameters (money to cents, the sort orders, the fingerprint) and documents to product views.
+
+The view's own fields are written out below; any further field the products declaration adds (models/products.py)
+rides along in `extras`, as the document holds it."""
 
 from __future__ import annotations
 
@@ -6,8 +9,8 @@ import enum
 import hashlib
 import json
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
@@ -116,6 +119,17 @@ class ProductView:
     on_hand: int
     in_stock: bool
     units_sold: int
+    extras: dict[str, Any] = field(default_factory=dict)  # declared beyond the fields above; None if not stored
+
+    def as_document(self) -> dict[str, Any]:
+        """The view as one flat document: its own fields, then the extras."""
+        own = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extras"}
+        return {**own, **self.extras}
+
+
+# The declared fields the view above shows: its own, and price_cents as `price` (the API answers money only as
+# decimal strings: docs/API.md, "Money").
+SHOWN_FIELDS = frozenset({f.name for f in fields(ProductView) if f.name != "extras"} | {"price_cents"})
 
 
 @dataclass(frozen=True)
@@ -132,8 +146,9 @@ class SearchPage:
     next_cursor: str | None
 
 
-def product_from_source(doc_id: str, source: Mapping[str, Any]) -> ProductView | None:
-    """The product a document describes, or None while it lacks the product row's fields."""
+def product_from_source(doc_id: str, source: Mapping[str, Any], extras: Sequence[str] = ()) -> ProductView | None:
+    """The product a document describes, or None while it lacks the product row's fields; `extras`: the
+    further declared fields it carries."""
     price = money_text(source.get("price"), source.get("price_cents"))
     if price is None or any(source.get(field) is None for field in _REQUIRED):
         return None
@@ -151,4 +166,5 @@ def product_from_source(doc_id: str, source: Mapping[str, Any]) -> ProductView |
         on_hand=on_hand,
         in_stock=bool(in_stock) if in_stock is not None else on_hand > 0,
         units_sold=int(source.get("units_sold") or 0),
+        extras={name: source.get(name) for name in extras},
     )

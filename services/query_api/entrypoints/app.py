@@ -15,10 +15,11 @@ from services.serving import serve_app
 
 from ...bearer import RequireBearerToken
 from ..bootstrap import bootstrap
+from ..read_models import product_extras, served_by_declaration, shape_of
 from ..settings import QueryApiSettings
 from .errors import install_error_handlers
 from .metrics import QueryMetrics
-from .routes import customers, health, orders, products, stats
+from .routes import customers, declared, health, orders, products, stats
 
 
 def create_app(settings: QueryApiSettings | None = None) -> FastAPI:
@@ -50,8 +51,11 @@ def create_app(settings: QueryApiSettings | None = None) -> FastAPI:
         app.add_middleware(
             RequireBearerToken, expected=settings.read_token.get_secret_value(), setting="READSIDE_READ_TOKEN"
         )
-    for module in (products, orders, customers, stats, health):
+    app.include_router(products.router_for(product_extras()))
+    for module in (orders, customers, stats, health):
         app.include_router(module.router)
+    for model in served_by_declaration():  # every other declared read model: routes derived from it
+        app.include_router(declared.router_for(shape_of(model)))
     return app
 
 

@@ -39,9 +39,10 @@ async def stats_queries(side: Annotated[ReadSide, Depends(read_side)]) -> StatsQ
     return side.stats
 
 
-def id_path(kind: str) -> Any:
-    """A positive bigint path parameter: anything else is a 422 before any read."""
-    return Path(ge=1, le=INT8_MAX, description=f"integer {kind} id")
+def id_path(kind: str, alias: str | None = None) -> Any:
+    """A positive bigint path parameter: anything else is a 422 before any read. `alias`: its name in the
+    path, when the parameter's own differs."""
+    return Path(ge=1, le=INT8_MAX, alias=alias, description=f"integer {kind} id")
 
 
 Products = Annotated[ProductQueries, Depends(product_queries)]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any, Protocol
 
 from ..domain.errors import ProductNotFound
@@ -19,12 +20,19 @@ class ProductRequests(Protocol):
 
 
 class ProductQueries(DocumentReads[ProductView]):
-    """`get` (by id, after a token) comes from DocumentReads; `search` adds the facets."""
+    """`get` (by id, after a token) comes from DocumentReads; `search` adds the facets. `extra_fields`: what the
+    products declaration adds to the product view (read_models.product_extras)."""
 
     def __init__(
-        self, index: SearchIndex, requests: ProductRequests, consistency: ReadYourWrites, use_snapshots: bool
+        self,
+        index: SearchIndex,
+        requests: ProductRequests,
+        consistency: ReadYourWrites,
+        use_snapshots: bool,
+        extra_fields: Sequence[str] = (),
     ) -> None:
-        super().__init__(index, consistency, use_snapshots, product_from_source, ProductNotFound, "product")
+        parse = partial(product_from_source, extras=tuple(extra_fields))
+        super().__init__(index, consistency, use_snapshots, parse, ProductNotFound, "product")
         self._requests = requests
 
     async def search(

@@ -19,6 +19,7 @@ from .customers import PostgresCustomers
 from .idempotency import PostgresIdempotencyKeys
 from .orders import PostgresOrders
 from .products import PostgresProducts
+from .tokens import wal_position
 
 
 @contextmanager
@@ -63,6 +64,4 @@ class PostgresUnitOfWork:
     def wal_position(self) -> int:
         """The server's current WAL write position as an integer LSN."""
         with translated_errors():
-            row = self._conn.execute("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn").fetchone()
-        assert row is not None
-        return int(row[0])  # numeric bytes since 0/0: exact for the whole 64-bit range
+            return wal_position(self._conn)

@@ -15,11 +15,14 @@ from pathlib import Path
 import httpx
 import psycopg
 
+from catalog.derive import versioned
+from catalog.registry import read_models
 from infra.polling import poll_until
 from infra.settings import PROJECT_ROOT
 
-# Every index a worker writes (settings name prefixes): a test worker gets its own copy of each.
-READ_MODELS = ("products", "orders", "customers", "sales", "product_sales", "checkpoints", "checkpoint_parts")
+# The pipeline's own indices a worker writes (settings name prefixes); its read models' go under a prefix of
+# its own. A test worker gets its own copy of each.
+OWN_INDICES = ("checkpoints", "checkpoint_parts")
 FIELDS = ("id", "sku", "name", "description", "category", "price", "active", "on_hand", "in_stock", "units_sold")
 
 
@@ -45,9 +48,10 @@ class Worker:
         t = self.tag
         indices = {
             f"READSIDE_{model.upper()}_{kind}": f"test_{model}{suffix}_{t}"
-            for model in READ_MODELS
+            for model in OWN_INDICES
             for kind, suffix in (("INDEX", ""), ("ALIAS", "_alias"))
         }
+        indices["READSIDE_READ_MODEL_PREFIX"] = f"test_{t}_"  # every read model's index and alias
         return {
             **os.environ,
             **indices,
@@ -63,7 +67,7 @@ class Worker:
 
     @property
     def index(self) -> str:
-        return f"test_products_{self.tag}"
+        return f"test_{self.tag}_products"
 
     @property
     def checkpoints(self) -> str:
@@ -140,8 +144,10 @@ class Worker:
         return [hit["_source"] for hit in response.json()["hits"]["hits"]]
 
     def cleanup(self) -> None:
-        for model in READ_MODELS:
+        for model in OWN_INDICES:
             httpx.delete(f"{self.es_url}/test_{model}_{self.tag}")
+        for model in read_models().values():  # wildcards are refused (action.destructive_requires_name)
+            httpx.delete(f"{self.es_url}/test_{self.tag}_{versioned(model)}")
         asyncio.run(_delete_topics(self.kafka, self.group, self.dlq))
 
 

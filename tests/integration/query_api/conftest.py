@@ -1,6 +1,7 @@
 """Query API integration fixtures: throwaway products, orders, customers and sales indices +
-aliases and a checkpoints index per session on the stack's real Elasticsearch, throwaway Kafka topics, a
-stand-in for a projection's checkpoints, and apps pointed at them."""
+aliases (and one for every read model served from its declaration) and a checkpoints index per session on
+the stack's real Elasticsearch, throwaway Kafka topics, a stand-in for a projection's checkpoints, and apps
+pointed at them."""
 
 from __future__ import annotations
 
@@ -8,15 +9,18 @@ import json
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from catalog import derive
+from catalog.registry import read_model
 from infra.settings import PROJECT_ROOT
 from search_client import Elasticsearch, sync_client
 from services.query_api.entrypoints.app import create_app
+from services.query_api.read_models import served_by_declaration
 from services.query_api.settings import QueryApiSettings
 
 from .documents import Documents, by_day_and
@@ -39,6 +43,7 @@ class TestIndices:
     sales_alias: str
     product_sales_index: str
     product_sales_alias: str
+    declared: dict[str, tuple[str, str]] = field(default_factory=dict)  # read model name → (index, alias)
 
     def read_models(self) -> dict[str, tuple[str, str]]:
         """mapping file stem → (index, alias)"""
@@ -48,7 +53,17 @@ class TestIndices:
             "customers_v1": (self.customers_index, self.customers_alias),
             "sales_daily_v1": (self.sales_index, self.sales_alias),
             "product_sales_daily_v1": (self.product_sales_index, self.product_sales_alias),
+            **{derive.versioned(read_model(name)): pair for name, pair in self.declared.items()},
         }
+
+    def alias_of(self, name: str) -> str:
+        """The session alias of a read model served from its declaration."""
+        return self.declared[name][1]
+
+
+def declared_indices(prefix: str) -> dict[str, tuple[str, str]]:
+    """A throwaway index and alias for every read model served from its declaration, named after its own."""
+    return {m.name: (f"{prefix}_{derive.versioned(m)}", f"{prefix}_{derive.alias(m)}") for m in served_by_declaration()}
 
 
 @pytest.fixture(scope="session")
@@ -76,6 +91,7 @@ def indices(es: Elasticsearch) -> Iterator[TestIndices]:
         f"{prefix}_sales_daily",
         f"{prefix}_product_sales_daily_v1",
         f"{prefix}_product_sales_daily",
+        declared_indices(prefix),
     )
     created: list[str] = []
     try:
@@ -117,6 +133,9 @@ def base_settings(stack, indices: TestIndices, progress_topic: str) -> QueryApiS
         customers_index=indices.customers_alias,
         sales_index=indices.sales_alias,
         product_sales_index=indices.product_sales_alias,
+        index_overrides={name: alias for name, (_, alias) in indices.declared.items()},
+        # What a token read of a declared model waits on: throwaway topics' names, as for the others.
+        source_topic_prefix=f"{indices.prefix}.no.such",
         products_input_topics=(f"{indices.prefix}.no.such.topic",),
         orders_input_topics=(f"{indices.prefix}.no.such.topic",),
         customers_input_topics=(f"{indices.prefix}.no.such.topic",),

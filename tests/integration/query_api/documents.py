@@ -141,6 +141,23 @@ def product_sales_bucket(day: str, product_id: int, units: int, revenue: str) ->
     }
 
 
+def review(
+    review_id: int, product_id: int, body: str, *, rating: int = 4, customer_id: int = 1, created_at: str | None = None
+) -> dict[str, Any]:
+    """A document of the reviews read model (models/reviews.py) as the declared engine writes it."""
+    return {
+        "id": review_id,
+        "product_id": product_id,
+        "customer_id": customer_id,
+        "rating": rating,
+        "body": body,
+        "created_at": created_at or "2026-01-01T00:00:00.000Z",
+        "source_lsn": 1,
+        "source_ts_ms": 0,
+        "indexed_at": "2026-01-01T00:00:00Z",
+    }
+
+
 def by_id(doc: dict[str, Any]) -> str:
     return str(doc["id"])
 

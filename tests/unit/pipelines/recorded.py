@@ -53,12 +53,12 @@ def routed(name: str, partitions: int = 4, **changes: object) -> list:
     """The (partition, change) pairs the router makes of a recorded event."""
     from pipelines.core.envelope import decode_envelope
     from pipelines.core.records import Origin
-    from pipelines.core.rows import ENVELOPES
+    from pipelines.core.rows import envelope_of
     from pipelines.products.routing import route
 
     msg = message(name, **changes)
     table = msg.topic.rsplit(".", 1)[1]
-    envelope = decode_envelope(msg.value, ENVELOPES[table], table)
+    envelope = decode_envelope(msg.value, envelope_of(table), table)
     return route(table, envelope, Origin(topic=msg.topic, partition=msg.partition, offset=msg.offset), partitions)
 
 
@@ -66,7 +66,7 @@ def state(partitions: int = 4, table=dict):
     """A ProductsState over plain dicts (or `table()`s): the same code the agent runs over Faust tables."""
     from pipelines.products.tables import ProductsState, ProductTables
 
-    return ProductsState(ProductTables(table(), table(), table(), table()), partitions)
+    return ProductsState(ProductTables(table(), table(), table(), table(), table()), partitions)
 
 
 class LoggedDict(dict):

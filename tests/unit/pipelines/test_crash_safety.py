@@ -29,7 +29,7 @@ class LoggedTable(dict):
 
 
 def _tables(log: list) -> ProductTables:
-    return ProductTables(*(LoggedTable(n, log) for n in ("products", "stock", "sales", "handover")))
+    return ProductTables(*(LoggedTable(n, log) for n in ("products", "stock", "sales", "handover", "declared")))
 
 
 def _variant(name: str, order_id: int, lsn_shift: int) -> list:
@@ -73,7 +73,7 @@ def _run(state: ProductsState, events: list) -> None:
 
 
 def _restore(log: list, cut_sales: int, cut_others: int) -> ProductTables:
-    tables = ProductTables({}, {}, {}, {})
+    tables = ProductTables({}, {}, {}, {}, {})
     for position, (name, key, value) in enumerate(log):
         cut = cut_sales if name == "sales" else cut_others
         if position < cut:
@@ -89,7 +89,7 @@ def _document(state: ProductsState):
 
 
 def test_the_scenario_counts_what_postgres_would():
-    state = ProductsState(ProductTables({}, {}, {}, {}), 4)
+    state = ProductsState(ProductTables({}, {}, {}, {}, {}), 4)
     _run(state, _events())
     # order 2: cancelled; order 9: cancelled; order 11 (placed): its line 1 has 2 units
     assert _document(state).units_sold == 2

@@ -67,8 +67,28 @@ def order_doc(
     }
 
 
+def review_doc(review_id: int, product_id: int = 5, rating: int = 4, body: str = "sturdy and bright") -> dict[str, Any]:
+    """A review document as the declared engine writes it (models/reviews.py, reviews_v1.json)."""
+    return {
+        "id": review_id,
+        "product_id": product_id,
+        "customer_id": 3,
+        "rating": rating,
+        "body": body,
+        "created_at": "2026-11-26T10:00:00.000Z",
+        "source_lsn": 10,
+        "source_ts_ms": 0,
+        "indexed_at": "2026-11-26T10:00:01Z",
+    }
+
+
 def by_price(doc: dict[str, Any]) -> tuple[int, ...]:
     return (doc["price_cents"], doc["id"])
+
+
+def by_id(doc: dict[str, Any]) -> tuple[int, ...]:
+    """A declared read model's order (score, id), with every score the same, as without q."""
+    return (0, doc["id"])
 
 
 def newest_first(doc: dict[str, Any]) -> tuple[int, ...]:

@@ -7,8 +7,9 @@ from pydantic import ValidationError
 
 from services.query_api.settings import QueryApiSettings
 
+# The products stage reads reviews too: a product carries their count and average rating.
 PRODUCTS_INPUT_TOPICS = tuple(
-    f"readside.public.{t}" for t in ("inventory", "order_items", "orders", "products", "debezium_heartbeat")
+    f"readside.public.{t}" for t in ("inventory", "order_items", "orders", "products", "reviews", "debezium_heartbeat")
 )
 ORDERS_INPUT_TOPICS = tuple(
     f"readside.public.{t}" for t in ("customers", "order_items", "orders", "products", "debezium_heartbeat")
@@ -30,6 +31,7 @@ NAMES = (
     "CUSTOMERS_PROJECTION",
     "CUSTOMERS_INPUT_TOPICS",
     "SOURCE_TOPIC_PREFIX",
+    "INDEX_OVERRIDES",
 )
 
 
@@ -105,3 +107,23 @@ def test_the_input_topics_follow_the_source_topic_prefix(monkeypatch):
 def test_nonsense_is_refused(field, value):
     with pytest.raises(ValidationError):
         QueryApiSettings(**{field: value})
+
+
+def test_index_overrides_name_the_index_of_a_model_served_from_its_declaration(monkeypatch):
+    assert QueryApiSettings().index_overrides == {}
+    monkeypatch.setenv("READSIDE_INDEX_OVERRIDES", '{"reviews": "qtest_reviews"}')
+    assert QueryApiSettings().index_overrides == {"reviews": "qtest_reviews"}
+
+
+@pytest.mark.parametrize(
+    "overrides,reason",
+    [
+        ({"products": "p"}, "READSIDE_PRODUCTS_INDEX"),  # a hand-written read model has a setting of its own
+        ({"product_sales": "p"}, "READSIDE_PRODUCT_SALES_INDEX"),
+        ({"reveiws": "r"}, "no read model 'reveiws'"),
+        ({"reviews": ""}, "empty"),
+    ],
+)
+def test_index_overrides_of_no_declared_model_are_refused(overrides, reason):
+    with pytest.raises(ValidationError, match=reason):
+        QueryApiSettings(index_overrides=overrides)

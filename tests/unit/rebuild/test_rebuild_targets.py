@@ -10,13 +10,14 @@ from pipelines.core.settings import PipelineSettings
 def test_every_read_model_has_a_target_written_by_the_projection_that_fills_its_alias():
     settings = PipelineSettings()
     targets = rebuild_targets(settings)
-    assert sorted(targets) == ["customers", "orders", "product_sales", "products", "sales"]
+    assert sorted(targets) == ["customers", "orders", "product_sales", "products", "reviews", "sales"]
     assert {t.alias for t in targets.values()} == {
         "products",
         "orders",
         "customers",
         "sales_daily",
         "product_sales_daily",
+        "reviews",
     }
     assert targets["sales"].changes_topic == targets["product_sales"].changes_topic
     assert all(t.mapping.exists() and t.mapping.stem == t.versioned for t in targets.values())

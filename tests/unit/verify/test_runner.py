@@ -17,6 +17,7 @@ def test_every_read_model_is_checked_by_default():
         "customers": "customers",
         "sales": "sales_daily",
         "product_sales": "product_sales_daily",
+        "reviews": "reviews",
     }
 
 

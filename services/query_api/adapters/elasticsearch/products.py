@@ -7,7 +7,7 @@ regexes can be smuggled in.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ...domain.products import FacetValue, ProductSearch, SortOrder
@@ -94,10 +94,11 @@ def filters(search: ProductSearch) -> list[dict[str, Any]]:
 
 class ProductDsl:
     """The requests of product searches (service_layer/products.py, ProductRequests); `facet_size`: how many
-    categories the facet lists."""
+    categories the facet lists; `extra_fields`: what the products declaration adds to the product view."""
 
-    def __init__(self, facet_size: int) -> None:
+    def __init__(self, facet_size: int, extra_fields: Sequence[str] = ()) -> None:
         self.facet_size = facet_size
+        self.source_fields = [*SOURCE_FIELDS, *extra_fields]
 
     def search_body(self, search: ProductSearch, fetch: int, search_after: list[Any] | None = None) -> dict[str, Any]:
         """The body of one page's search; `fetch` is the page size plus one (to know if more follow)."""
@@ -110,7 +111,7 @@ class ProductDsl:
             "sort": SORT_CLAUSES[search.sort],
             "size": fetch,
             "track_total_hits": True,
-            "_source": SOURCE_FIELDS,
+            "_source": self.source_fields,
             "aggs": {CATEGORY_FACET: {"terms": {"field": "category", "size": self.facet_size, "order": order}}},
         }
         if search.categories:

@@ -1,17 +1,20 @@
 """Product reads: search, and get by id. Both honour X-Consistency-Token. Request parameters and response
-bodies first (shown at /docs), then the routes."""
+bodies first (shown at /docs), then the routes. A product also carries the fields the products declaration
+adds to the view below (read_models.product_extras), so the router is built at start (router_for)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model, model_validator
 
+from ...domain.declared import DocumentShape
 from ...domain.paging import CURSOR_PATTERN, DEFAULT_PAGE_SIZE, MAX_CURSOR_LENGTH, MAX_PAGE_SIZE, MAX_QUERY_TEXT
-from ...domain.products import MONEY_PATTERN, ProductSearch, SearchPage, SortOrder
+from ...domain.products import MONEY_PATTERN, ProductSearch, ProductView, SearchPage, SortOrder
 from ..dependencies import ConsistencyToken, ProductId, Products
 from ..errors import error_responses
+from ..schemas import document_fields
 
 Category = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
@@ -56,7 +59,9 @@ class SearchParams(BaseModel):
         )
 
 
-class Product(BaseModel):
+class ProductBase(BaseModel):
+    """The product view's own fields; router_for adds the declared extras (class Product at /docs)."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: int
@@ -71,6 +76,12 @@ class Product(BaseModel):
     in_stock: bool
     units_sold: int
 
+    @model_validator(mode="before")
+    @classmethod
+    def _flatten(cls, data: Any) -> Any:
+        """A ProductView holds the declared extras apart; the answer lists them beside its own fields."""
+        return data.as_document() if isinstance(data, ProductView) else data
+
 
 class FacetBucket(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -79,32 +90,39 @@ class FacetBucket(BaseModel):
     count: int
 
 
-class ProductSearchResult(BaseModel):
+class ProductSearchBase(BaseModel):
+    """A page of products; router_for types its hits with the declared extras (ProductSearchResult at /docs)."""
+
     total: int = Field(description="number of matching products (all pages)")
-    hits: list[Product]
+    hits: list[ProductBase]
     facets: dict[str, list[FacetBucket]] = Field(
         description="category counts under every filter except the category itself"
     )
     next_cursor: str | None = Field(description="null on the last page")
 
     @classmethod
-    def from_page(cls, page: SearchPage) -> ProductSearchResult:
+    def from_page(cls, page: SearchPage) -> ProductSearchBase:
         return cls.model_validate(page, from_attributes=True)
 
 
-router = APIRouter(prefix="/products", tags=["products"])
+def router_for(extras: DocumentShape) -> APIRouter:
+    """The product routes, their answers carrying `extras` (typed by the mapping, None where not stored)."""
+    product = create_model("Product", __base__=ProductBase, **document_fields(extras))
+    hits = list[product]  # type: ignore[valid-type]
+    result = create_model("ProductSearchResult", __base__=ProductSearchBase, hits=(hits, ...))
+    router = APIRouter(prefix="/products", tags=["products"])
 
+    @router.get("/search", response_model=result, responses=error_responses(422, 503, 504))
+    async def search_products(
+        params: Annotated[SearchParams, Query()], products: Products, token: ConsistencyToken = None
+    ) -> ProductSearchBase:
+        """Full text with relevance, filters, a category facet, four sorts, cursor pages."""
+        page = await products.search(params.search(), params.size, params.cursor, token)
+        return result.from_page(page)
 
-@router.get("/search", response_model=ProductSearchResult, responses=error_responses(422, 503, 504))
-async def search_products(
-    params: Annotated[SearchParams, Query()], products: Products, token: ConsistencyToken = None
-) -> ProductSearchResult:
-    """Full text with relevance, filters, a category facet, four sorts, cursor pages."""
-    page = await products.search(params.search(), params.size, params.cursor, token)
-    return ProductSearchResult.from_page(page)
+    @router.get("/{product_id}", response_model=product, responses=error_responses(404, 422, 502, 503, 504))
+    async def get_product(product_id: ProductId, products: Products, token: ConsistencyToken = None) -> ProductBase:
+        """One product, active or not (realtime: a write is visible without a refresh)."""
+        return product.model_validate(await products.get(product_id, token))
 
-
-@router.get("/{product_id}", response_model=Product, responses=error_responses(404, 422, 502, 503, 504))
-async def get_product(product_id: ProductId, products: Products, token: ConsistencyToken = None) -> Product:
-    """One product, active or not (realtime: a write is visible without a refresh)."""
-    return Product.model_validate(await products.get(product_id, token))
+    return router

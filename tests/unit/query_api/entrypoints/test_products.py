@@ -11,6 +11,7 @@ from services.query_api.adapters.elasticsearch.products import ProductDsl
 from services.query_api.consistency.waiter import Projection
 from services.query_api.domain.errors import ReadModelUnavailable
 from services.query_api.entrypoints.app import create_app
+from services.query_api.read_models import product_extras
 from services.query_api.service_layer.consistency import ReadYourWrites
 from services.query_api.service_layer.products import ProductQueries
 from services.query_api.settings import QueryApiSettings
@@ -29,7 +30,7 @@ PRODUCT_KEYS = {
     "on_hand",
     "in_stock",
     "units_sold",
-}
+} | set(product_extras().names)  # what the products declaration adds (test_declared.py holds them)
 
 
 def client_for(index, waiter=None):
