@@ -11,7 +11,6 @@ from catalog.registry import read_models
 from pipelines.core.checkpoints import Checkpoints
 from pipelines.core.deadletters import DeadLetters
 from pipelines.core.elasticsearch import create_client, ensure_index, wait_for_cluster
-from pipelines.core.factory import batch_agent, create_app
 from pipelines.core.metrics import serve_metrics, watch_loop_lag
 from pipelines.core.pause import SourcePause, serve_pause
 from pipelines.core.purge import INTERNAL_TOPIC_CONFIG, purge_consumed
@@ -19,10 +18,11 @@ from pipelines.core.router import ChangeRouter
 from pipelines.core.settings import PROJECT_ROOT, PipelineSettings
 from pipelines.core.sink import BulkSink, SharedBulk
 from pipelines.core.topics import connector_topic_config, ensure_topics
-from pipelines.core.watchdog import watch_commits
 from pipelines.declared import agents as declared
 from pipelines.orders import agents as orders
 from pipelines.products import agents as products
+from pipelines.runtime.factory import batch_agent, create_app
+from pipelines.runtime.watchdog import watch_commits
 
 log = logging.getLogger(__name__)
 

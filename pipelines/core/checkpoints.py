@@ -29,9 +29,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from pipelines.core.failstop import complete_or_die
 from pipelines.core.progress import AppliedPosition, Progress, ProgressReport, combine
 from pipelines.core.sink import BulkSink, IndexAction, SharedBulk
+from pipelines.runtime.failstop import complete_or_die
 from search_client import AsyncElasticsearch
 
 PartKey = tuple[int, str, int]  # (via partition, source topic, source partition)

@@ -33,7 +33,7 @@ class SourcePause:
         self.limit_s = limit_s
         self.active = False
         self._timer: asyncio.Task | None = None
-        app.source_pause = self  # the consumer keeps what it holds paused (pipelines/core/kafka.py)
+        app.source_pause = self  # the consumer keeps what it holds paused (pipelines/runtime/kafka.py)
 
     def holds(self, tp: Any) -> bool:
         """Whether `tp` stays paused: Faust resumes every stream partition when a recovery ends (after a

@@ -5,7 +5,7 @@ progress, how a change changes its state, how a document is built, and what (if 
 to a further stage. The order of effects in a batch is what keeps it crash-safe and is the same for all:
 1. fold every change into the tables (changelog writes);
 2. build the touched documents from the tables;
-3. await the changelog writes (see pipelines/core/factory.py: the index never runs ahead of them);
+3. await the changelog writes (see pipelines/runtime/factory.py: the index never runs ahead of them);
 4. bulk the documents; 5. send what goes on to the next stage; 6. hand the checkpoints to their background writer.
 """
 
@@ -27,8 +27,8 @@ from pipelines.core.metrics import BATCH_EVENTS, BATCH_SECONDS, FRESHNESS_SECOND
 from pipelines.core.progress import Progress
 from pipelines.core.router import unpack_changes
 from pipelines.core.sink import BulkSink, IndexAction, document_action
-from pipelines.core.tables import acting_for
 from pipelines.core.targets import SHADOW_PREFIX, ShadowChanged
+from pipelines.runtime.tables import acting_for
 
 log = logging.getLogger(__name__)
 

@@ -68,7 +68,7 @@ class PipelineSettings(BaseSettings):
         "(and topped up from them) after a clean one",
     )
     # One RocksDB per table per partition (7 tables x topic_partitions), so the block cache and the
-    # memtables are budgets all DBs share (pipelines/core/stores.py); Faust's defaults are per DB (64 MiB
+    # memtables are budgets all DBs share (pipelines/runtime/stores.py); Faust's defaults are per DB (64 MiB
     # write buffers x 3, a 2 GiB block cache). Reads that miss the cache come from the OS page cache.
     # Keep the memtable budget well above DBs x write buffer / 8 (the arena block every memtable takes
     # at once): near the budget, each write flushes a tiny memtable, and the L0 files it makes stall writes.
@@ -101,7 +101,7 @@ class PipelineSettings(BaseSettings):
         default=30.0, ge=0, description="exit (to be restarted) when a partition's commit is stuck this long; 0: never"
     )
 
-    # Batching (pipelines/core/batching.py): a batch is what is already queued when the stage is free,
+    # Batching (pipelines/runtime/batching.py): a batch is what is already queued when the stage is free,
     # so a quiet stage never waits and a busy one gets large batches; `max` bounds memory and bulk size.
     pipeline_batch_max: int = Field(default=2000, ge=1)
     pipeline_batch_gather_s: float = Field(
@@ -115,7 +115,7 @@ class PipelineSettings(BaseSettings):
     )
     pipeline_poll_max_records: int = Field(default=10000, ge=1)
     pipeline_fetch_max_wait_ms: int = Field(
-        default=20, ge=0, description="the broker long-poll of the worker's fetches (see pipelines/core/kafka.py)"
+        default=20, ge=0, description="the broker long-poll of the worker's fetches (see pipelines/runtime/kafka.py)"
     )
     pipeline_stream_buffer_maxsize: int = Field(default=65536, ge=1)
 

@@ -50,11 +50,12 @@ class DeclaredAggregates:
             )
             if folded is None:
                 continue
-            totals, contribution = folded
+            totals, contribution, moved = folded
             if totals is not None:
                 self.table.put(totals_key, totals, partition)  # first: see fold_contribution
             self.table.put(contribution_key, contribution, partition)
-            touched.add(parent)
+            if moved:
+                touched.add(parent)
         return frozenset(touched)
 
     def fields(self, parent: int, partition: int) -> tuple[dict[str, Any], Version]:

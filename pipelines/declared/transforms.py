@@ -42,18 +42,21 @@ def fold_contribution(
     change: ContributionChanged,
     parent: int,
     columns: Iterable[str],
-) -> tuple[Totals | None, Contribution] | None:
+) -> tuple[Totals | None, Contribution, bool] | None:
     """What `change` makes of `parent`'s totals and of the child's contribution to it: (new totals or None
-    when they already hold it, new contribution); None when the change is not newer than the contribution.
-    Write the totals first and the contribution last (one table, so a crash keeps a prefix): a replay then
-    finds the contribution newer, or the totals marked with this very change."""
+    when they need no write, new contribution, whether the parent's figures may have changed); None when the
+    change is not newer than the contribution. Write the totals first and the contribution last (one table,
+    so a crash keeps a prefix): a replay then finds the contribution newer, or the totals marked with this
+    very change."""
     if kept is not None and kept.lsn >= change.lsn:
         return None
     values = change.values if change.parent == parent else None
     contribution = Contribution(lsn=change.lsn, ts_ms=change.ts_ms, values=values)
     current = totals or Totals()
     if current.last_child == change.child and current.last_lsn == change.lsn:
-        return None, contribution  # folded in before a crash that lost the contribution's write
+        return None, contribution, True  # folded in before a crash that lost the contribution's write
+    if kept is not None and kept.values == values:
+        return None, contribution, False  # a column no aggregate reads changed (a review's words): no figure moves
     columns = list(columns)
     new = _add(_add(current, kept.values if kept else None, -1, columns), values, +1, columns)
     stamped = new.model_copy(
@@ -64,7 +67,7 @@ def fold_contribution(
             "last_lsn": change.lsn,
         }
     )
-    return stamped, contribution
+    return stamped, contribution, True
 
 
 def aggregate_value(aggregate: Aggregate, totals: Totals | None, contributions: Callable[[], list[Values]]) -> Any:

@@ -13,16 +13,17 @@ from typing import Any
 from catalog.registry import read_model
 from pipelines.core.checkpoints import Checkpoints
 from pipelines.core.deadletters import DeadLetters
-from pipelines.core.factory import ReadsideApp, batch_agent
 from pipelines.core.projector import Projector
 from pipelines.core.router import Outlet
 from pipelines.core.settings import PipelineSettings
 from pipelines.core.sink import BulkSink
-from pipelines.core.tables import ChangelogWrites, StateTable, in_batches, json_table
+from pipelines.core.tables import StateTable
 from pipelines.orders import routing
 from pipelines.orders.customer_state import CustomersModel
 from pipelines.orders.order_state import OrdersModel
 from pipelines.orders.sales_state import SalesModel
+from pipelines.runtime.factory import ReadsideApp, batch_agent
+from pipelines.runtime.tables import changelog_writes, json_table, producer_batches
 
 ORDERS = "orders"
 CUSTOMERS = "customers"
@@ -63,8 +64,8 @@ def register(
     sales_changes = app.topic(sales_topic, partitions=partitions, internal=True)
 
     # `_ensure_producer` is faust's concrete Producer's, not on its ProducerT interface
-    batches = in_batches(lambda: app.producer._ensure_producer())  # type: ignore[attr-defined]
-    order_writes, customer_writes, sales_writes = (ChangelogWrites(batches, app.local_writes) for _ in range(3))
+    batches = producer_batches(app)
+    order_writes, customer_writes, sales_writes = (changelog_writes(app, batches) for _ in range(3))
     orders = OrdersModel(
         StateTable(
             json_table(

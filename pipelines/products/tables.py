@@ -19,16 +19,7 @@ from pipelines.core.handover import Handover
 from pipelines.core.progress import Positions, Progress, SourceMarks
 from pipelines.core.projector import Outgoing
 from pipelines.core.records import DocumentDeleted
-from pipelines.core.tables import (
-    StateTable,
-    Table,
-    Write,
-    dump_json as _dump,
-    json_table,
-    read_model,
-    scan,
-    write_in_memory,
-)
+from pipelines.core.tables import StateTable, Table, Write, dump_json as _dump, read_model, scan, write_in_memory
 from pipelines.declared.records import ContributionChanged
 from pipelines.declared.state import DeclaredAggregates
 from pipelines.products import transforms
@@ -46,6 +37,7 @@ from pipelines.products.records import (
     UnitsState,
 )
 from pipelines.products.routing import MODEL, partition_for_product
+from pipelines.runtime.tables import json_table
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ import faust
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from pipelines.core.tables import ChangelogWrites, in_batches, json_table
 from pipelines.core.topics import ensure_topics
+from pipelines.runtime.tables import ChangelogWrites, in_batches, json_table
 
 pytestmark = pytest.mark.integration
 

@@ -9,9 +9,12 @@ from pathlib import Path
 import pytest
 from faust.types import TP
 
-from pipelines.core.factory import create_app
 from pipelines.core.settings import PipelineSettings
-from pipelines.core.stores import (
+from pipelines.core.tables import StateTable
+from pipelines.core.topics import changelogs_reach
+from pipelines.orders.records import ContributionState
+from pipelines.runtime.factory import create_app
+from pipelines.runtime.stores import (
     CLEAN_STOP,
     BudgetedRocksDBOptions,
     clean_stop_offsets,
@@ -20,9 +23,7 @@ from pipelines.core.stores import (
     persisted_offsets,
     prepare_local_tables,
 )
-from pipelines.core.tables import StateTable, in_partition, json_table
-from pipelines.core.topics import changelogs_reach
-from pipelines.orders.records import ContributionState
+from pipelines.runtime.tables import in_partition, json_table
 from tests.integration.pipelines.support import end_offsets
 
 ENTRY = ContributionState(lsn=1, ts_ms=1, revision=1, present=True, counted=True, total_cents=5, placed_at=None)
@@ -131,7 +132,7 @@ def test_only_a_faust_table_directory_is_ever_deleted(tmp_path):
 
 
 def test_the_direct_db_path_writes_and_reads_the_bytes_faust_itself_reads_and_recovers(app):
-    from pipelines.core.tables import ChangelogWrites, encode_key, in_partition, one_by_one
+    from pipelines.runtime.tables import ChangelogWrites, encode_key, in_partition, one_by_one
 
     sent = []
 

@@ -112,7 +112,7 @@ def test_a_worker_killed_mid_stream_loses_and_double_counts_nothing(stack, tmp_p
 def test_rebalances_under_load_lose_and_double_count_nothing(stack, tmp_path, source_baseline):
     """Twice, a second worker of the same group joins mid-stream and is then killed: each is a rebalance
     with a recovery that seeks the first worker's partitions back while its fetches are in flight, where
-    faust-streaming loses events (its #596; pipelines/core/delivery.py). A lost event is often masked in
+    faust-streaming loses events (its #596; pipelines/runtime/delivery.py). A lost event is often masked in
     the documents by a later change of the same product, so the stream's own alarm is checked too."""
     shop = Shop(stack.postgres_dsn)
     products = [shop.add_product(f"Rebalance Product {i}", "10.00", 10_000) for i in range(12)]

@@ -162,7 +162,7 @@ def test_document_actions_use_the_newest_lsn_as_version():
 def test_changelog_writes_go_to_the_named_partition_in_the_tables_bytes_and_durable_awaits_the_acks():
     import faust
 
-    from pipelines.core.tables import ChangelogWrites, json_table, one_by_one
+    from pipelines.runtime.tables import ChangelogWrites, json_table, one_by_one
 
     app = faust.App("unit-changelog", broker="kafka://127.0.0.1:1")  # never started: no broker is contacted
     table = json_table(app, "state", 4, "a test table")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-from pipelines.core.tables import ChangelogWrites, StateTable, acting_for, in_partition, one_by_one
+from pipelines.core.tables import StateTable
 from pipelines.orders.records import ContributionState
+from pipelines.runtime.tables import ChangelogWrites, acting_for, in_partition, one_by_one
 from tests.unit.pipelines.partitioned import PartitionedTable
 from tests.unit.pipelines.recorded import Event, Message, routed, state
 
@@ -126,7 +127,7 @@ class RocksStore(dict):
 def test_acknowledged_writes_move_the_persisted_offset_and_a_sealed_state_takes_no_write():
     import pytest
 
-    from pipelines.core.tables import LocalStateSealed, LocalWrites
+    from pipelines.runtime.tables import LocalStateSealed, LocalWrites
 
     ends = {1: 40, 2: 7}
 
@@ -155,7 +156,7 @@ def test_acknowledged_writes_move_the_persisted_offset_and_a_sealed_state_takes_
 
 
 def test_a_stop_with_a_write_not_acknowledged_is_not_clean():
-    from pipelines.core.tables import LocalWrites
+    from pipelines.runtime.tables import LocalWrites
 
     ledger = LocalWrites()
     ledger.wrote(3)

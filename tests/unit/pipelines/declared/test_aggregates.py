@@ -127,3 +127,12 @@ def test_a_parent_without_children_has_the_defaults():
     count, avg = AUTHORS.aggregates[0], AUTHORS.aggregates[2]
     assert aggregate_value(count, None, list) == 0
     assert aggregate_value(avg, Totals(), list) is None
+
+
+def test_a_change_no_aggregate_reads_moves_no_figure_and_rebuilds_no_document():
+    s = state()
+    apply_all(s, author(1, 10), book(1, 11, 1, 100))
+    assert apply_all(s, book(1, 12, 1, 100, was=1)) == set()  # its title changed, its pages did not
+    assert figures(s, 1) == (1, 100, 100.0, 100, 100, 11)
+    apply_all(s, book(1, 11, 1, 999, was=1))  # the older change stays older than what the contribution holds
+    assert figures(s, 1)[:2] == (1, 100)

@@ -12,7 +12,7 @@ join a Kafka transaction anyway. So the pipeline is made effectively-once instea
   re-folding a replayed change is a no-op (pipelines/products/tables.py), so redelivery is harmless;
 - Faust commits an offset only after the batch holding it was handled: take_available() acks after the
   agent body, and a body that fails exits the process instead of letting that `finally` ack it
-  (pipelines/core/failstop.py); routed changes and dead letters go straight to aiokafka, whose flush
+  (pipelines/runtime/failstop.py); routed changes and dead letters go straight to aiokafka, whose flush
   before each commit is strict;
 - the products agent awaits every changelog write of a batch (pipelines/core/tables.py) before its
   bulk, so the index never runs ahead of the changelog: after a SIGKILL the restored state is at or
@@ -20,7 +20,7 @@ join a Kafka transaction anyway. So the pipeline is made effectively-once instea
   versions make that idempotent). Faust's own producer flush is not enough for this: its buffer's
   flush gives up after 0.1 s without a send;
 - after a crash, tables are restored from their changelogs only: the local RocksDB data is kept only
-  after a clean stop with every local write acknowledged (pipelines/core/stores.py says why).
+  after a clean stop with every local write acknowledged (pipelines/runtime/stores.py says why).
 (docs/adr/0001-at-least-once-with-lsn-guards.md, docs/adr/0002-faust-exactly-once-not-used.md)
 """
 
@@ -35,7 +35,8 @@ import faust
 from mode.utils.objects import cached_property
 
 from pipelines.core.settings import PipelineSettings
-from pipelines.core.stores import (
+from pipelines.core.topics import changelogs_reach
+from pipelines.runtime.stores import (
     BudgetedTable,
     RocksDBBudget,
     clean_stop_offsets,
@@ -45,8 +46,7 @@ from pipelines.core.stores import (
     prepare_local_tables,
     rocksdb_options,
 )
-from pipelines.core.tables import LocalWrites
-from pipelines.core.topics import changelogs_reach
+from pipelines.runtime.tables import LocalWrites
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class ReadsideApp(faust.App):
     """A Faust app whose read models can register work to finish before the consumer subscribes.
 
     `table_options` are the store options every table gets (see pipelines/core/tables.py json_table), and
-    `rocksdb_budget` the block cache and memtable total all their RocksDBs share (pipelines/core/stores.py)."""
+    `rocksdb_budget` the block cache and memtable total all their RocksDBs share (pipelines/runtime/stores.py)."""
 
     def __init__(
         self,
@@ -73,7 +73,7 @@ class ReadsideApp(faust.App):
         self.rocksdb_budget = rocksdb_budget
         self._fetch_max_wait_ms = fetch_max_wait_ms
         self._kafka_bootstrap = kafka_bootstrap  # where a kept local state is checked against its changelogs
-        self.gap_free_topics: set[str] = set()  # read by the consumer (pipelines/core/delivery.py)
+        self.gap_free_topics: set[str] = set()  # read by the consumer (pipelines/runtime/delivery.py)
         self.batched_topics: set[str] = set()  # read by batch agents: only their handled events are acked
         self.local_writes = LocalWrites()  # every table write of the worker (pipelines/core/tables.py)
         # Awaited with {partition: committed offset} each time the consumer has sought to them (kafka.py).
@@ -93,12 +93,12 @@ class ReadsideApp(faust.App):
 
     @cached_property
     def flow_control(self) -> Any:
-        from pipelines.core.kafka import QueueKeepingFlowControl
+        from pipelines.runtime.kafka import QueueKeepingFlowControl
 
         return QueueKeepingFlowControl(loop=self.loop)
 
     def _new_transport(self) -> Any:
-        from pipelines.core.kafka import transport_with_fetch_wait
+        from pipelines.runtime.kafka import transport_with_fetch_wait
 
         return transport_with_fetch_wait(self._fetch_max_wait_ms)(self.conf.broker_consumer, self)
 
@@ -199,9 +199,9 @@ def batch_agent(
     """Declare agent `name` on `channel`: take events in batches and hand each to `handle`, or die trying.
 
     `contiguous`: the channel's topics have no offset gaps (internal topics): the consumer reads a hole in
-    them again (pipelines/core/delivery.py), and the stream checks it got every offset (batching.py)."""
-    from pipelines.core.batching import take_available
-    from pipelines.core.failstop import complete_or_die
+    them again (pipelines/runtime/delivery.py), and the stream checks it got every offset (batching.py)."""
+    from pipelines.runtime.batching import take_available
+    from pipelines.runtime.failstop import complete_or_die
 
     app.batched_topics.update(channel.topics)
     if contiguous:

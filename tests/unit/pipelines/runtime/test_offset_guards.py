@@ -1,6 +1,6 @@
 """Guards against Faust losing events: the commit watchdog, and the contiguous-offset check of internal topics."""
 
-from pipelines.core.watchdog import CommitStalls, waiting_partitions
+from pipelines.runtime.watchdog import CommitStalls, waiting_partitions
 
 
 def test_a_commit_that_moves_never_trips() -> None:
@@ -36,7 +36,7 @@ def test_waiting_partitions_reads_fausts_bookkeeping() -> None:
 def test_an_offset_past_a_gap_of_an_internal_topic_is_refused_and_a_rewind_is_not():
     import pytest
 
-    from pipelines.core.batching import SkippedOffsets, check_contiguous
+    from pipelines.runtime.batching import SkippedOffsets, check_contiguous
 
     last: dict = {}
     for offset in (2298, 2299, 2300):
@@ -57,7 +57,7 @@ def test_resuming_a_flow_that_runs_keeps_what_the_stream_queues_hold():
 
     from mode.utils.queues import FlowControlQueue
 
-    from pipelines.core.kafka import QueueKeepingFlowControl
+    from pipelines.runtime.kafka import QueueKeepingFlowControl
 
     async def run() -> None:
         flow = QueueKeepingFlowControl()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipelines.core.delivery import DELIVER, DeliveryGuard, Verdict, head_is_missing, in_holes
+from pipelines.runtime.delivery import DELIVER, DeliveryGuard, Verdict, head_is_missing, in_holes
 
 TP, OTHER = ("products-changes", 3), ("products-changes", 1)
 
@@ -103,7 +103,7 @@ class Msg:  # what HandledAcks reads of a faust Message (which, like this, can b
 
 
 def test_only_the_acks_of_handled_messages_of_batched_topics_count():
-    from pipelines.core.delivery import HandledAcks
+    from pipelines.runtime.delivery import HandledAcks
 
     acks = HandledAcks({"products-changes"})
     handled, skipped, elsewhere = Msg("products-changes", 125), Msg("products-changes", 126), Msg("other", 3)
@@ -116,7 +116,7 @@ def test_only_the_acks_of_handled_messages_of_batched_topics_count():
 def test_handled_acks_reads_its_topics_live_and_holds_no_message_alive():
     import gc
 
-    from pipelines.core.delivery import HandledAcks
+    from pipelines.runtime.delivery import HandledAcks
 
     topics: set[str] = set()
     acks = HandledAcks(topics)

@@ -12,7 +12,7 @@ source (transport/consumer.py), the path is:
 Seen here: 15 events of `products-changes` committed and never applied (units sold 199, Postgres 200),
 and, when the jump was not recorded as a gap, a commit stuck for good behind 382 undelivered events.
 
-`DeliveryGuard` is the bookkeeping that closes it, kept pure; pipelines/core/kafka.py applies it:
+`DeliveryGuard` is the bookkeeping that closes it, kept pure; pipelines/runtime/kafka.py applies it:
 - a seek is a fence: while one runs, nothing is handed on. After it, a record of the partition from a
   fetch that began before the seek ended is handed on only if it is the one the seek points at.
   Otherwise it is dropped and the partition is sought there again: a fetch from the old position is
@@ -28,7 +28,7 @@ Two more paths lose events after the consumer, where this module only keeps the 
 - Faust's recovery resumes the flow after seeking the streams, and resuming cleared the stream queues: the
   record at the committed offset was wiped, unacked, and the commit passed over it (Faust's head check lets
   one missing offset through). Seen here after a rebalance: 8 changes of one message lost, the commit went
-  125 -> 163. pipelines/core/kafka.py `QueueKeepingFlowControl` closes it. `head_is_missing` is the
+  125 -> 163. pipelines/runtime/kafka.py `QueueKeepingFlowControl` closes it. `head_is_missing` is the
   backstop for this and any other such path: acks that start past the committed offset never commit,
   unless the broker has no record there (the commit watchdog restarts the worker if nothing fills the
   hole). It covered the internal topics only at first; with two workers killed and restarted under

@@ -15,8 +15,8 @@ were 1-2 events, and the per-batch costs brought throughput down tenfold.)
 Acknowledgement is as in `take_events`: the events of a batch are acked only after the consumer of the
 generator is done with it, and only if it asks for the next batch: a batch that raised or was cancelled
 (a stop in the middle of it) is never acked (and a failed batch exits the process; see
-pipelines/core/failstop.py). Each event is first reported handled to the consumer, whose acks count for
-nothing else (pipelines/core/delivery.py).
+pipelines/runtime/failstop.py). Each event is first reported handled to the consumer, whose acks count for
+nothing else (pipelines/runtime/delivery.py).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def check_contiguous(last: dict[Any, tuple[int, int]], tp: Any, offset: int, gen
     """Raise if `offset` skips offsets after the last one seen of `tp` in the same consumer generation.
 
     For topics whose offsets have no gaps: the internal topics (no compaction, no transactions). The
-    consumer already reads any hole in them again (pipelines/core/delivery.py); this is the alarm for a
+    consumer already reads any hole in them again (pipelines/runtime/delivery.py); this is the alarm for a
     loss between the consumer and the stream. Across a rebalance a jump is normal (another worker may
     have had the partition meanwhile), so each generation starts afresh. A rewind (a seek) is fine."""
     previous = last.get(tp)

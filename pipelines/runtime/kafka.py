@@ -10,7 +10,7 @@ which only a few are busy at a time, changes waited up to 1.5 s at that step: se
 second on a loopback broker.
 (docs/adr/0010-short-fetch-long-poll.md)
 
-The consumer also applies pipelines/core/delivery.py: nothing fetched from a partition's old position
+The consumer also applies pipelines/runtime/delivery.py: nothing fetched from a partition's old position
 is handed on after a seek, an internal topic's records reach the streams without holes, only the acks of
 handled events count, and a commit never passes over a missing head of an internal topic.
 """
@@ -26,8 +26,8 @@ from typing import Any
 from faust.transport.drivers import aiokafka as driver
 from mode.utils.queues import FlowControlEvent
 
-from pipelines.core.delivery import DeliveryGuard, HandledAcks, head_is_missing, in_holes
 from pipelines.core.metrics import CONSUMER_REWINDS, UNHANDLED_ACKS
+from pipelines.runtime.delivery import DeliveryGuard, HandledAcks, head_is_missing, in_holes
 
 log = logging.getLogger(__name__)
 
@@ -71,10 +71,10 @@ def transport_with_fetch_wait(fetch_max_wait_ms: int) -> type:
 
 
 class GuardedConsumer(driver.Consumer):
-    """faust's aiokafka consumer, handing on only what `DeliveryGuard` admits (see pipelines/core/delivery.py).
+    """faust's aiokafka consumer, handing on only what `DeliveryGuard` admits (see pipelines/runtime/delivery.py).
 
     The app's `gap_free_topics` (a set, filled as agents are declared) names the topics without offset gaps,
-    and its `batched_topics` those read by batches (pipelines/core/batching.py), which report what they handled."""
+    and its `batched_topics` those read by batches (pipelines/runtime/batching.py), which report what they handled."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -170,7 +170,7 @@ class GuardedConsumer(driver.Consumer):
                 await self.seek(tp, verdict.rewind_to)
 
     def ack(self, message: Any) -> bool:
-        if not self.acks.counts(message):  # skipped by the stream, not handled (pipelines/core/delivery.py)
+        if not self.acks.counts(message):  # skipped by the stream, not handled (pipelines/runtime/delivery.py)
             UNHANDLED_ACKS.labels(message.topic).inc()
             self._unacked_messages.discard(message)  # nothing waits for it (a stop's wait_empty would, for ever)
             generation = self.app.consumer_generation_id

@@ -1,10 +1,10 @@
 """Fail-stop on a stuck commit: a partition whose handled events can no longer be committed.
 
-The last line of defence: pipelines/core/delivery.py closes the path described below at the consumer.
+The last line of defence: pipelines/runtime/delivery.py closes the path described below at the consumer.
 This still catches a loss after it (between the consumer and a stream), or any other cause.
 
 faust-streaming can drop events between its fetcher and a stream around recovery (faust-streaming issue
-#596, and its flow control wiping the stream queues; pipelines/core/kafka.py). Seen here after a worker
+#596, and its flow control wiping the stream queues; pipelines/runtime/kafka.py). Seen here after a worker
 restart with a large changelog recovery while changes kept arriving: 382 product changes were never
 handed to the projector. The events after the dropped ones are handled and acked, but Faust commits only a
 contiguous run from the committed offset, so that partition's commit stops for good, and the dropped
@@ -12,7 +12,7 @@ events would be read again only by a new consumer (from the committed offset). R
 deliver them; the documents appeared.
 
 This watchdog notices the symptom, acked events waiting behind a committed offset that has not moved
-for `stall_s`, and exits the process as a failed batch does (pipelines/core/failstop.py), so whatever
+for `stall_s`, and exits the process as a failed batch does (pipelines/runtime/failstop.py), so whatever
 runs the worker restarts it and the events are delivered again. Normal operation commits every
 `broker_commit_interval` (1 s), so half a minute without progress is far outside it.
 (docs/adr/0009-commit-watchdog.md)
@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping
 from typing import Any
 
-from pipelines.core.failstop import exit_now
+from pipelines.runtime.failstop import exit_now
 
 
 class CommitStalls:
