@@ -39,7 +39,7 @@ from infra.backfill.products import products_target  # noqa: E402
 from infra.backfill.runner import StreamPause, run_backfill, worker_url  # noqa: E402
 from infra.secrets import postgres_password  # noqa: E402
 from infra.settings import StackSettings  # noqa: E402
-from pipelines.core.settings import PipelineSettings  # noqa: E402
+from pipelines.settings import PipelineSettings  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "products.md"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}

@@ -35,7 +35,7 @@ from machine_info import append_results, load_average, machine  # noqa: E402
 from infra.rebuild.targets import rebuild_targets  # noqa: E402
 from infra.secrets import postgres_password  # noqa: E402
 from infra.settings import StackSettings  # noqa: E402
-from pipelines.core.settings import PipelineSettings  # noqa: E402
+from pipelines.settings import PipelineSettings  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "rebuild.md"
 CONNECTOR = "postgres-source"

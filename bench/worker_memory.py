@@ -36,7 +36,7 @@ from infra.pipeline_status import lag_by_topic  # noqa: E402
 from infra.polling import poll_until  # noqa: E402
 from infra.secrets import postgres_password  # noqa: E402
 from infra.settings import StackSettings  # noqa: E402
-from pipelines.core.settings import PipelineSettings  # noqa: E402
+from pipelines.settings import PipelineSettings  # noqa: E402
 
 CHUNK = 5000
 SETTLED_LAG = 200  # messages, all inputs together
@@ -45,7 +45,7 @@ SETTLED_LAG = 200  # messages, all inputs together
 def table_store(pid: int) -> str:
     environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
     found = [e.split(b"=", 1)[1].decode() for e in environ if e.startswith(b"READSIDE_PIPELINE_TABLE_STORE=")]
-    return found[0] if found else "default (pipelines/core/settings.py)"
+    return found[0] if found else "default (pipelines/settings.py)"
 
 
 def settle(settings: StackSettings, timeout_s: float = 900) -> float:

@@ -37,7 +37,7 @@ from infra.backfill.runner import StreamPause, worker_url  # noqa: E402
 from infra.native.stack import NativeStack  # noqa: E402
 from infra.secrets import control_token, write_token  # noqa: E402
 from infra.settings import StackSettings  # noqa: E402
-from pipelines.core.settings import PipelineSettings  # noqa: E402
+from pipelines.settings import PipelineSettings  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "workers.md"
 TOKEN_HEADER = "X-Consistency-Token"

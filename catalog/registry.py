@@ -7,8 +7,10 @@ import importlib
 import pkgutil
 from functools import cache
 
-import models
 from catalog.vocabulary import ReadModel
+
+# Found by name, as dbt finds its models/: the declarations use the catalog, the catalog does not import them.
+MODELS_PACKAGE = "models"
 
 
 class DeclarationError(ValueError):
@@ -19,10 +21,11 @@ class DeclarationError(ValueError):
 def read_models() -> dict[str, ReadModel]:
     """name -> declaration, in the order of the `models` package's module names."""
     found: dict[str, ReadModel] = {}
-    for module in sorted(pkgutil.iter_modules(models.__path__), key=lambda m: m.name):
+    package = importlib.import_module(MODELS_PACKAGE)
+    for module in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
         if module.name.startswith("_"):
             continue
-        model = getattr(importlib.import_module(f"models.{module.name}"), "MODEL", None)
+        model = getattr(importlib.import_module(f"{MODELS_PACKAGE}.{module.name}"), "MODEL", None)
         if not isinstance(model, ReadModel):
             raise DeclarationError(f"models/{module.name}.py declares no MODEL = ReadModel(...)")
         if model.name in found:

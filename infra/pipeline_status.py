@@ -10,7 +10,7 @@ import httpx
 
 from infra.settings import StackSettings
 
-CONSUMER_GROUP = "readside-pipeline"  # the Faust app id (pipelines/core/settings.py)
+CONSUMER_GROUP = "readside-pipeline"  # the Faust app id (pipelines/settings.py)
 SOURCE_PREFIX = "readside.public."
 STAGE_SUFFIX = "-changes"  # <app id>-<projection>-changes: what a router or a projector passes on
 CHECKPOINTS_INDEX = "readside_checkpoints"

@@ -11,18 +11,18 @@ from catalog.registry import read_models
 from pipelines.core.checkpoints import Checkpoints
 from pipelines.core.deadletters import DeadLetters
 from pipelines.core.elasticsearch import create_client, ensure_index, wait_for_cluster
-from pipelines.core.metrics import serve_metrics, watch_loop_lag
 from pipelines.core.pause import SourcePause, serve_pause
 from pipelines.core.purge import INTERNAL_TOPIC_CONFIG, purge_consumed
 from pipelines.core.router import ChangeRouter
-from pipelines.core.settings import PROJECT_ROOT, PipelineSettings
 from pipelines.core.sink import BulkSink, SharedBulk
 from pipelines.core.topics import connector_topic_config, ensure_topics
 from pipelines.declared import agents as declared
+from pipelines.metrics import serve_metrics, watch_loop_lag
 from pipelines.orders import agents as orders
 from pipelines.products import agents as products
 from pipelines.runtime.factory import batch_agent, create_app
 from pipelines.runtime.watchdog import watch_commits
+from pipelines.settings import PROJECT_ROOT, PipelineSettings
 
 log = logging.getLogger(__name__)
 

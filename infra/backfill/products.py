@@ -7,8 +7,8 @@ from catalog import derive
 from catalog.registry import read_model
 from infra.backfill.runner import BackfillTarget
 from infra.rebuild.targets import rebuild_target
-from pipelines.core.settings import PipelineSettings
 from pipelines.products.agents import PROJECTION
+from pipelines.settings import PipelineSettings
 
 
 def products_target(settings: PipelineSettings) -> BackfillTarget:

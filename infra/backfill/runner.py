@@ -26,7 +26,7 @@ import httpx
 from infra.backfill.handover import HandoverChannel
 from infra.backfill.snapshot import Snapshot, snapshot_at_lsn
 from pipelines.core.handover import CaughtUp, Floor, Indexed
-from pipelines.core.settings import PipelineSettings
+from pipelines.settings import PipelineSettings
 from search_client import Elasticsearch, helpers, sync_client
 
 CHUNK = 2000

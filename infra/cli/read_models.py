@@ -64,7 +64,7 @@ def _repair(settings: StackSettings, diffs: list, names: list[str], wait: float)
     from infra.rebuild.repair import differing_ids, repair
     from infra.rebuild.targets import rebuild_targets
     from infra.verify.runner import render, verify
-    from pipelines.core.settings import PipelineSettings
+    from pipelines.settings import PipelineSettings
 
     targets = rebuild_targets(PipelineSettings())
     dsn = settings.postgres_dsn(postgres_password(settings))
@@ -108,7 +108,7 @@ def backfill(
     from infra.backfill.products import products_target
     from infra.backfill.runner import BackfillError, run_backfill
     from infra.backfill.snapshot import SnapshotError
-    from pipelines.core.settings import PipelineSettings
+    from pipelines.settings import PipelineSettings
 
     targets = {"products": products_target}
     if model not in targets:

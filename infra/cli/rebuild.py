@@ -29,7 +29,7 @@ def rebuild_command(
     from infra.backfill.snapshot import SnapshotError
     from infra.rebuild.runner import RebuildError, drop_previous as drop, rebuild, rollback as roll_back
     from infra.rebuild.targets import rebuild_targets
-    from pipelines.core.settings import PipelineSettings
+    from pipelines.settings import PipelineSettings
     from search_client import ApiError, TransportError
 
     settings = StackSettings()

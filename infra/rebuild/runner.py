@@ -31,8 +31,8 @@ from infra.backfill.handover import HandoverChannel
 from infra.backfill.runner import BackfillReport, index_snapshot
 from infra.backfill.snapshot import Snapshot, snapshot_at_lsn
 from infra.rebuild.targets import RebuildTarget
-from pipelines.core.settings import PipelineSettings
 from pipelines.core.targets import ShadowChanged, shadow_alias
+from pipelines.settings import PipelineSettings
 from search_client import Elasticsearch, NotFoundError, sync_client
 
 # While an index fills: no refresh, no replica (one is built from the full index afterwards, if the mapping's

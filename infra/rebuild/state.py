@@ -9,7 +9,7 @@ import httpx
 
 def read_model_aliases() -> tuple[str, ...]:
     from catalog.registry import read_models
-    from pipelines.core.settings import PipelineSettings
+    from pipelines.settings import PipelineSettings
 
     settings = PipelineSettings()
     return tuple(settings.index_names(model).alias for model in read_models().values())

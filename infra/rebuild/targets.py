@@ -11,7 +11,7 @@ from catalog import derive
 from catalog.registry import read_models
 from catalog.vocabulary import ReadModel
 from infra.backfill.documents import documents_sql
-from pipelines.core.settings import PipelineSettings
+from pipelines.settings import PipelineSettings
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pipelines.core.metrics import DEAD_LETTERS
+from pipelines.metrics import DEAD_LETTERS
 
 log = logging.getLogger(__name__)
 

@@ -33,10 +33,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from pipelines.core.metrics import HANDOVER_PENDING
 from pipelines.core.progress import Progress
 from pipelines.core.records import STATE
 from pipelines.core.tables import StateTable
+from pipelines.metrics import HANDOVER_PENDING
 
 KEY = "handover"
 

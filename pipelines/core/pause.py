@@ -21,7 +21,7 @@ from typing import Any
 
 import faust
 
-from pipelines.core.metrics import SOURCE_PAUSED
+from pipelines.metrics import SOURCE_PAUSED
 
 log = logging.getLogger(__name__)
 

@@ -23,11 +23,11 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pipelines.core.checkpoints import Checkpoints, PartKey
 from pipelines.core.deadletters import DeadLetter, DeadLetters, event_fault
 from pipelines.core.handover import CaughtUp, Floor, Handover, Indexed
-from pipelines.core.metrics import BATCH_EVENTS, BATCH_SECONDS, FRESHNESS_SECONDS
 from pipelines.core.progress import Progress
 from pipelines.core.router import unpack_changes
 from pipelines.core.sink import BulkSink, IndexAction, document_action
 from pipelines.core.targets import SHADOW_PREFIX, ShadowChanged
+from pipelines.metrics import BATCH_EVENTS, BATCH_SECONDS, FRESHNESS_SECONDS
 from pipelines.runtime.tables import acting_for
 
 log = logging.getLogger(__name__)

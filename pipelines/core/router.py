@@ -26,10 +26,10 @@ from typing import Any
 
 from pipelines.core.deadletters import DeadLetter, DeadLetters, event_fault
 from pipelines.core.envelope import DecodeError, Envelope, decode_envelope
-from pipelines.core.metrics import BATCH_EVENTS, BATCH_SECONDS, EVENTS_PROCESSED
 from pipelines.core.progress import SourceMark, SourceMarks, marks_for
 from pipelines.core.records import Origin, RoutedChange
 from pipelines.core.rows import envelope_of
+from pipelines.metrics import BATCH_EVENTS, BATCH_SECONDS, EVENTS_PROCESSED
 
 log = logging.getLogger(__name__)
 

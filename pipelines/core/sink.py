@@ -22,9 +22,9 @@ from typing import Any, Literal, TypeVar
 
 from tenacity import AsyncRetrying, RetryCallState, before_sleep_log, retry_if_exception, stop_after_delay, stop_never
 
-from pipelines.core.metrics import BULK_SECONDS, DOCUMENTS_WRITTEN, SINK_REFUSED, STALE_WRITES
 from pipelines.core.records import DocumentDeleted
 from pipelines.core.targets import shadow_alias
+from pipelines.metrics import BULK_SECONDS, DOCUMENTS_WRITTEN, SINK_REFUSED, STALE_WRITES
 from search_client import (
     ApiError,
     AsyncElasticsearch,

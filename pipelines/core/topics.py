@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from pathlib import Path
@@ -116,31 +115,3 @@ async def _align_configs(admin: AIOKafkaAdminClient, wanted: dict[str, dict[str,
             {k: v for k, (_, v) in drift.items()},
             {k: was for k, (was, _) in drift.items()},
         )
-
-
-async def changelogs_reach(bootstrap: str, offsets: dict[str, int], timeout_s: float = 30.0) -> bool:
-    """Whether every "<topic>/<partition>" still has a record at `offset` or later (its end offset is past
-    it). False when a topic or partition is gone, or Kafka cannot tell within `timeout_s`."""
-    from aiokafka import AIOKafkaConsumer, TopicPartition
-
-    if not offsets:
-        return True
-
-    def partition_of(key: str) -> TopicPartition:
-        topic, partition = key.rsplit("/", 1)
-        return TopicPartition(topic, int(partition))
-
-    wanted = {partition_of(key): offset for key, offset in offsets.items()}
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout_s * 1000))
-    try:
-        await asyncio.wait_for(consumer.start(), timeout_s)
-        existing = await asyncio.wait_for(consumer.topics(), timeout_s)
-        if any(tp.topic not in existing for tp in wanted):
-            return False
-        ends = await asyncio.wait_for(consumer.end_offsets(list(wanted)), timeout_s)
-    except Exception as exc:  # no answer: keeping state Kafka cannot vouch for is the risk not to take
-        log.warning("could not compare the local table data with its changelogs: %r", exc)
-        return False
-    finally:
-        await consumer.stop()
-    return all(ends.get(tp, -1) > offset for tp, offset in wanted.items())

@@ -12,13 +12,13 @@ from pipelines.core.checkpoints import Checkpoints
 from pipelines.core.deadletters import DeadLetters
 from pipelines.core.projector import Projector
 from pipelines.core.router import Outlet
-from pipelines.core.settings import PipelineSettings
 from pipelines.core.sink import BulkSink
 from pipelines.core.tables import StateTable
 from pipelines.declared.routing import route_declared
 from pipelines.declared.state import DeclaredState
 from pipelines.runtime.factory import ReadsideApp, batch_agent
 from pipelines.runtime.tables import changelog_writes, json_table
+from pipelines.settings import PipelineSettings
 
 
 def outlet(model: ReadModel, settings: PipelineSettings) -> Outlet:

@@ -15,7 +15,6 @@ from pipelines.core.checkpoints import Checkpoints
 from pipelines.core.deadletters import DeadLetters
 from pipelines.core.projector import Projector
 from pipelines.core.router import Outlet
-from pipelines.core.settings import PipelineSettings
 from pipelines.core.sink import BulkSink
 from pipelines.core.tables import StateTable
 from pipelines.orders import routing
@@ -24,6 +23,7 @@ from pipelines.orders.order_state import OrdersModel
 from pipelines.orders.sales_state import SalesModel
 from pipelines.runtime.factory import ReadsideApp, batch_agent
 from pipelines.runtime.tables import changelog_writes, json_table, producer_batches
+from pipelines.settings import PipelineSettings
 
 ORDERS = "orders"
 CUSTOMERS = "customers"

@@ -9,12 +9,12 @@ from pipelines.core.checkpoints import Checkpoints
 from pipelines.core.deadletters import DeadLetters
 from pipelines.core.projector import Projector
 from pipelines.core.router import Outlet
-from pipelines.core.settings import PipelineSettings
 from pipelines.core.sink import BulkSink
 from pipelines.products import routing
 from pipelines.products.tables import ProductsState, define_tables
 from pipelines.runtime.factory import ReadsideApp, batch_agent
 from pipelines.runtime.tables import changelog_writes
+from pipelines.settings import PipelineSettings
 
 PROJECTION = "products"
 

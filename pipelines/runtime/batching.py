@@ -28,7 +28,7 @@ from typing import Any
 
 from mode.utils.futures import notify
 
-from pipelines.core.metrics import SKIPPED_OFFSETS
+from pipelines.metrics import SKIPPED_OFFSETS
 
 log = logging.getLogger(__name__)
 

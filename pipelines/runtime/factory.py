@@ -34,11 +34,10 @@ from typing import Any
 import faust
 from mode.utils.objects import cached_property
 
-from pipelines.core.settings import PipelineSettings
-from pipelines.core.topics import changelogs_reach
 from pipelines.runtime.stores import (
     BudgetedTable,
     RocksDBBudget,
+    changelogs_reach,
     clean_stop_offsets,
     mark_clean_stop,
     newest_offsets,
@@ -47,6 +46,7 @@ from pipelines.runtime.stores import (
     rocksdb_options,
 )
 from pipelines.runtime.tables import LocalWrites
+from pipelines.settings import PipelineSettings
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from typing import Any
 from faust.transport.drivers import aiokafka as driver
 from mode.utils.queues import FlowControlEvent
 
-from pipelines.core.metrics import CONSUMER_REWINDS, UNHANDLED_ACKS
+from pipelines.metrics import CONSUMER_REWINDS, UNHANDLED_ACKS
 from pipelines.runtime.delivery import DeliveryGuard, HandledAcks, head_is_missing, in_holes
 
 log = logging.getLogger(__name__)

@@ -28,6 +28,7 @@ took 1-5 minutes at every restart here: the changelogs hold every key's writes s
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import shutil
@@ -195,3 +196,31 @@ def mark_clean_stop(tabledir: Path, offsets: dict[str, int]) -> None:
     tabledir = _checked(tabledir)
     if tabledir.exists():
         (tabledir / CLEAN_STOP).write_text(json.dumps(offsets, sort_keys=True))
+
+
+async def changelogs_reach(bootstrap: str, offsets: dict[str, int], timeout_s: float = 30.0) -> bool:
+    """Whether every "<topic>/<partition>" still has a record at `offset` or later (its end offset is past
+    it). False when a topic or partition is gone, or Kafka cannot tell within `timeout_s`."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    if not offsets:
+        return True
+
+    def partition_of(key: str) -> TopicPartition:
+        topic, partition = key.rsplit("/", 1)
+        return TopicPartition(topic, int(partition))
+
+    wanted = {partition_of(key): offset for key, offset in offsets.items()}
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout_s * 1000))
+    try:
+        await asyncio.wait_for(consumer.start(), timeout_s)
+        existing = await asyncio.wait_for(consumer.topics(), timeout_s)
+        if any(tp.topic not in existing for tp in wanted):
+            return False
+        ends = await asyncio.wait_for(consumer.end_offsets(list(wanted)), timeout_s)
+    except Exception as exc:  # no answer: keeping state Kafka cannot vouch for is the risk not to take
+        log.warning("could not compare the local table data with its changelogs: %r", exc)
+        return False
+    finally:
+        await consumer.stop()
+    return all(ends.get(tp, -1) > offset for tp, offset in wanted.items())

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.core.settings import PipelineSettings
+from pipelines.settings import PipelineSettings
 from tests.integration.pipelines.support import Shop, Worker, end_offsets
 
 

@@ -13,7 +13,7 @@ from infra.backfill.products import products_target
 from infra.backfill.runner import BackfillReport, StreamPause, run_backfill, worker_url
 from infra.pipeline_status import parse_pending_handovers
 from infra.polling import DeadlineExceeded, poll_until
-from pipelines.core.settings import PipelineSettings
+from pipelines.settings import PipelineSettings
 from tests.integration.pipelines.conftest import free_port, started_worker
 from tests.integration.pipelines.support import Worker, expected_documents, visible
 

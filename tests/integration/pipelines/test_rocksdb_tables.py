@@ -9,14 +9,13 @@ from pathlib import Path
 import pytest
 from faust.types import TP
 
-from pipelines.core.settings import PipelineSettings
 from pipelines.core.tables import StateTable
-from pipelines.core.topics import changelogs_reach
 from pipelines.orders.records import ContributionState
 from pipelines.runtime.factory import create_app
 from pipelines.runtime.stores import (
     CLEAN_STOP,
     BudgetedRocksDBOptions,
+    changelogs_reach,
     clean_stop_offsets,
     mark_clean_stop,
     newest_offsets,
@@ -24,6 +23,7 @@ from pipelines.runtime.stores import (
     prepare_local_tables,
 )
 from pipelines.runtime.tables import in_partition, json_table
+from pipelines.settings import PipelineSettings
 from tests.integration.pipelines.support import end_offsets
 
 ENTRY = ContributionState(lsn=1, ts_ms=1, revision=1, present=True, counted=True, total_cents=5, placed_at=None)

@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 
-from pipelines.core.metrics import SINK_REFUSED
 from pipelines.core.sink import BulkSink, IndexAction
+from pipelines.metrics import SINK_REFUSED
 from search_client import AsyncElasticsearch, async_client
 
 pytestmark = pytest.mark.integration

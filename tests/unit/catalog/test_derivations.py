@@ -19,10 +19,10 @@ from pipelines.core.envelope import decode_envelope
 from pipelines.core.records import Origin
 from pipelines.core.router import Outlet
 from pipelines.core.rows import envelope_of
-from pipelines.core.settings import PipelineSettings
 from pipelines.declared import agents as declared_agents
 from pipelines.orders import agents as orders_agents
 from pipelines.products import agents as products_agents
+from pipelines.settings import PipelineSettings
 from services.query_api.read_models import index_of, projection_of
 from services.query_api.settings import QueryApiSettings
 from tests.unit.pipelines.recorded import message

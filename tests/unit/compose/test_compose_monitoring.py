@@ -275,7 +275,7 @@ def test_panels_do_not_overlap(dashboard):
 
 def test_known_metrics_are_the_exporters_names():
     sources = {
-        "pipelines/core/metrics.py": PIPELINE_METRICS,
+        "pipelines/metrics.py": PIPELINE_METRICS,
         "infra/console/metrics.py": CONSOLE_METRICS,
         "services/query_api/entrypoints/metrics.py": QUERY_API_METRICS,
     }

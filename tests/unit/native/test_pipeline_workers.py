@@ -6,7 +6,7 @@ from infra.backfill.runner import worker_url
 from infra.cli.read_models import running_workers
 from infra.native.apps import APPS, SECRETS_OF, PipelineWorker
 from infra.settings import StackMode, StackSettings
-from pipelines.core.settings import PipelineSettings
+from pipelines.settings import PipelineSettings
 
 
 def test_one_worker_by_default_and_n_when_asked(tmp_path):

@@ -7,10 +7,10 @@ import base64
 import json
 
 from pipelines.core.deadletters import DeadLetters
-from pipelines.core.metrics import DEAD_LETTERS
 from pipelines.core.projector import Projector
 from pipelines.core.router import ChangeRouter, Outlet, pack_changes, unpack_changes
 from pipelines.core.sink import IndexAction
+from pipelines.metrics import DEAD_LETTERS
 from pipelines.products.routing import SOURCE_TABLES, route
 from tests.unit.pipelines.recorded import Event, Message, message, state
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from pipelines.core.deadletters import DeadLetter, DeadLetters, encode, event_fault
-from pipelines.core.metrics import DEAD_LETTERS
+from pipelines.metrics import DEAD_LETTERS
 
 LETTER = DeadLetter(
     projection="products",

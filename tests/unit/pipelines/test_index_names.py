@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from catalog.registry import read_model
-from pipelines.core.settings import PipelineSettings
+from pipelines.settings import PipelineSettings
 
 
 def test_the_declaration_names_the_index_alias_and_mapping():

@@ -1,7 +1,7 @@
 import asyncio
 import time
 
-from pipelines.core.metrics import LOOP_LAG_SECONDS, watch_loop_lag
+from pipelines.metrics import LOOP_LAG_SECONDS, watch_loop_lag
 
 
 def _count() -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from infra.backfill.documents import documents_sql
 from infra.rebuild.targets import rebuild_targets
-from pipelines.core.settings import PipelineSettings
+from pipelines.settings import PipelineSettings
 
 
 def test_every_read_model_has_a_target_written_by_the_projection_that_fills_its_alias():
