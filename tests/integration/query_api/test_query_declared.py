@@ -14,7 +14,7 @@ REVIEWS = [
     review(2, 10, "the lamp flickers", rating=2, customer_id=2),
     review(3, 11, "a sturdy kettle", rating=5, customer_id=1),
     review(4, 11, "kettle whistles too loud", rating=3, customer_id=3),
-    *(review(i, 12, f"teapot number {i}", rating=1 + i % 5) for i in range(5, 17)),
+    *(review(i, 12, f"teapot number {i}", rating=1 + i % 5, customer_id=4) for i in range(5, 17)),
 ]
 
 

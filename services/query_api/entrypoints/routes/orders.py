@@ -36,8 +36,22 @@ class OrderSearchParams(BaseModel):
     )
     status: list[OrderStatus] | None = Field(None, max_length=4, description=_STATUS)
     customer_id: int | None = Field(None, ge=1, le=MAX_ID)
-    placed_from: str | None = Field(None, max_length=64, examples=_INSTANT_EXAMPLES, description=_INSTANT)
-    placed_to: str | None = Field(None, max_length=64, examples=_INSTANT_EXAMPLES, description=_INSTANT)
+    placed_from: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        examples=_INSTANT_EXAMPLES,
+        description=_INSTANT,
+        json_schema_extra=_DATE_TIME,  # a fuzzer then sends instants, not any text (an empty one was refused)
+    )
+    placed_to: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        examples=_INSTANT_EXAMPLES,
+        description=_INSTANT,
+        json_schema_extra=_DATE_TIME,  # a fuzzer then sends instants, not any text (an empty one was refused)
+    )
     size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
     cursor: str | None = Field(
         None,
