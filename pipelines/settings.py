@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from catalog import derive
 from catalog.vocabulary import ReadModel
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ELASTICSEARCH_SCHEMAS = PROJECT_ROOT / "schemas" / "elasticsearch"
 
 

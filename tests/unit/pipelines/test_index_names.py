@@ -22,3 +22,9 @@ def test_a_test_worker_gets_its_own_set_and_a_rebuild_may_try_another_mapping(mo
     products, reviews = settings.index_names(read_model("products")), settings.index_names(read_model("reviews"))
     assert (products.index, products.alias, products.mapping) == ("products_v9", "test_ab12_products", mapping)
     assert (reviews.index, reviews.alias) == ("test_ab12_reviews_v1", "test_ab12_reviews")
+
+
+def test_the_pipelines_own_mappings_are_found():
+    settings = PipelineSettings()
+    for mapping in (settings.checkpoints_mapping, settings.checkpoint_parts_mapping, settings.rejections_mapping):
+        assert mapping.is_file(), mapping
