@@ -12,7 +12,7 @@ from tests.support.pipeline import readside
 
 pytestmark = pytest.mark.e2e
 
-SKU = {"type": "keyword", "normalizer": "lowercase_keyword"}  # as schemas/elasticsearch/products_v2.json maps it
+SKU = {"type": "keyword", "normalizer": "lowercase_keyword"}  # as schemas/elasticsearch/products_v3.json maps it
 
 
 def test_a_token_read_of_a_refused_document_says_so_and_reads_normally_after_the_replay(stack, shop):

@@ -47,23 +47,29 @@ class TestIndices:
 
     def read_models(self) -> dict[str, tuple[str, str]]:
         """mapping file stem → (index, alias)"""
-        return {
-            "products_v2": (self.products_index, self.products_alias),
-            "orders_v1": (self.orders_index, self.orders_alias),
-            "customers_v1": (self.customers_index, self.customers_alias),
-            "sales_daily_v1": (self.sales_index, self.sales_alias),
-            "product_sales_daily_v1": (self.product_sales_index, self.product_sales_alias),
-            **{derive.versioned(read_model(name)): pair for name, pair in self.declared.items()},
+        hand_written = {
+            "products": (self.products_index, self.products_alias),
+            "orders": (self.orders_index, self.orders_alias),
+            "customers": (self.customers_index, self.customers_alias),
+            "sales": (self.sales_index, self.sales_alias),
+            "product_sales": (self.product_sales_index, self.product_sales_alias),
         }
+        return {derive.versioned(read_model(name)): pair for name, pair in {**hand_written, **self.declared}.items()}
 
     def alias_of(self, name: str) -> str:
         """The session alias of a read model served from its declaration."""
         return self.declared[name][1]
 
 
+def named(prefix: str, model: str) -> tuple[str, str]:
+    """A session's index (at the model's mapping version) and alias for a read model."""
+    declared = read_model(model)
+    return f"{prefix}_{derive.versioned(declared)}", f"{prefix}_{derive.alias(declared)}"
+
+
 def declared_indices(prefix: str) -> dict[str, tuple[str, str]]:
     """A throwaway index and alias for every read model served from its declaration, named after its own."""
-    return {m.name: (f"{prefix}_{derive.versioned(m)}", f"{prefix}_{derive.alias(m)}") for m in served_by_declaration()}
+    return {m.name: named(prefix, m.name) for m in served_by_declaration()}
 
 
 @pytest.fixture(scope="session")
@@ -80,17 +86,12 @@ def indices(es: Elasticsearch) -> Iterator[TestIndices]:
     prefix = f"qtest_{secrets.token_hex(4)}"
     names = TestIndices(
         prefix,
-        f"{prefix}_products_v2",
-        f"{prefix}_products",
+        *named(prefix, "products"),
         f"{prefix}_checkpoints",
-        f"{prefix}_orders_v1",
-        f"{prefix}_orders",
-        f"{prefix}_customers_v1",
-        f"{prefix}_customers",
-        f"{prefix}_sales_daily_v1",
-        f"{prefix}_sales_daily",
-        f"{prefix}_product_sales_daily_v1",
-        f"{prefix}_product_sales_daily",
+        *named(prefix, "orders"),
+        *named(prefix, "customers"),
+        *named(prefix, "sales"),
+        *named(prefix, "product_sales"),
         declared_indices(prefix),
     )
     created: list[str] = []
