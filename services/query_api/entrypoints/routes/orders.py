@@ -3,7 +3,7 @@ bodies first (shown at /docs), then the routes."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,6 +22,19 @@ _DATE_TIME: JsonDict = {"format": "date-time"}
 _STATUS = "repeat to allow several statuses"
 
 
+def instant_parameter() -> Any:
+    """An optional instant in the query string; a date-time in the schema, so a fuzzer sends instants, not any
+    text (an empty placed_to was schema-valid and refused)."""
+    return Field(
+        None,
+        min_length=1,
+        max_length=64,
+        examples=_INSTANT_EXAMPLES,
+        description=_INSTANT,
+        json_schema_extra=_DATE_TIME,
+    )
+
+
 class OrderSearchParams(BaseModel):
     """Query string of GET /orders/search."""
 
@@ -36,22 +49,8 @@ class OrderSearchParams(BaseModel):
     )
     status: list[OrderStatus] | None = Field(None, max_length=4, description=_STATUS)
     customer_id: int | None = Field(None, ge=1, le=MAX_ID)
-    placed_from: str | None = Field(
-        None,
-        min_length=1,
-        max_length=64,
-        examples=_INSTANT_EXAMPLES,
-        description=_INSTANT,
-        json_schema_extra=_DATE_TIME,  # a fuzzer then sends instants, not any text (an empty one was refused)
-    )
-    placed_to: str | None = Field(
-        None,
-        min_length=1,
-        max_length=64,
-        examples=_INSTANT_EXAMPLES,
-        description=_INSTANT,
-        json_schema_extra=_DATE_TIME,  # a fuzzer then sends instants, not any text (an empty one was refused)
-    )
+    placed_from: str | None = instant_parameter()
+    placed_to: str | None = instant_parameter()
     size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
     cursor: str | None = Field(
         None,
