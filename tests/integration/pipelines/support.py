@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import os
 import signal
 import subprocess
@@ -24,6 +25,16 @@ from infra.settings import PROJECT_ROOT
 # its own. A test worker gets its own copy of each.
 OWN_INDICES = ("checkpoints", "checkpoint_parts")
 FIELDS = ("id", "sku", "name", "description", "category", "price", "active", "on_hand", "in_stock", "units_sold")
+
+
+def _die_with_the_test_run() -> None:
+    """In the worker, before it runs: SIGTERM when the test run that started it dies. In a session of its own,
+    a worker of a killed run lived on, reconnected to the next run's stack on the same ports, and created a
+    topic there with another partition count than that stack's worker wanted."""
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 @dataclass
@@ -94,6 +105,7 @@ class Worker:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_die_with_the_test_run,
         )
         log.close()
 
