@@ -86,6 +86,9 @@ ENVELOPES: dict[str, type[Envelope]] = {
 }
 
 
+ANY_ENVELOPE: type[Envelope] = Envelope[AnyRow]
+
+
 def envelope_of(table: str) -> type[Envelope]:
     """The envelope type of a table's events: its typed row where a stage reads it, else every column as is."""
-    return ENVELOPES.get(table, Envelope[AnyRow])
+    return ENVELOPES.get(table, ANY_ENVELOPE)

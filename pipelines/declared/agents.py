@@ -3,7 +3,6 @@ the agent that folds its changes into documents. Wired for every such model by p
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from catalog import derive
@@ -14,7 +13,7 @@ from pipelines.core.projector import Projector
 from pipelines.core.router import Outlet
 from pipelines.core.sink import BulkSink
 from pipelines.core.tables import StateTable
-from pipelines.declared.routing import route_declared
+from pipelines.declared.routing import DeclaredRoutes
 from pipelines.declared.state import DeclaredState
 from pipelines.runtime.factory import ReadsideApp, batch_agent
 from pipelines.runtime.tables import changelog_writes, json_table
@@ -28,7 +27,7 @@ def outlet(model: ReadModel, settings: PipelineSettings) -> Outlet:
         projection=name,
         tables=frozenset(derive.input_tables(model)),
         changes_topic=settings.changes_topic(name),
-        route=partial(route_declared, model),
+        route=DeclaredRoutes(model),
     )
 
 

@@ -26,21 +26,24 @@ def column(row: Any, name: str) -> Any:
     return getattr(row, name, None)
 
 
-def route_row(model: ReadModel, envelope: Envelope, origin: Origin, partitions: int) -> list[tuple[int, RowChanged]]:
-    row = envelope.row
-    key = int(column(row, model.key))
-    values = None if envelope.is_delete else {name: column(row, name) for name in root_columns(model)}
-    change = RowChanged(lsn=envelope.lsn, ts_ms=envelope.source.ts_ms, key=key, values=values, origin=origin)
-    return [(partition_of(key, partitions), change)]
-
-
 def aggregated_columns(model: ReadModel, table: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(a.column for a in declared_aggregates(model) if a.over == table and a.column))
 
 
+def route_row(
+    key_column: str, columns: tuple[str, ...], envelope: Envelope, origin: Origin, partitions: int
+) -> list[tuple[int, RowChanged]]:
+    row = envelope.row
+    key = int(column(row, key_column))
+    values = None if envelope.is_delete else {name: column(row, name) for name in columns}
+    change = RowChanged(lsn=envelope.lsn, ts_ms=envelope.source.ts_ms, key=key, values=values, origin=origin)
+    return [(partition_of(key, partitions), change)]
+
+
 def route_contribution(
-    model: ReadModel, join: Join, envelope: Envelope, origin: Origin, partitions: int
+    join: Join, columns: tuple[str, ...], envelope: Envelope, origin: Origin, partitions: int
 ) -> list[tuple[int, ContributionChanged]]:
+    """`columns`: the child's columns the aggregates over it read (aggregated_columns)."""
     before, after = envelope.before, None if envelope.is_delete else envelope.after
     if envelope.op in ("u", "d") and (before is None or column(before, join.key) is None and after is None):
         raise IdentityNotFull(
@@ -50,7 +53,7 @@ def route_contribution(
     parent = None if after is None else column(after, join.key)
     was = None if before is None else column(before, join.key)
     child = "/".join(str(column(envelope.row, name)) for name in join.primary_key)
-    values = None if parent is None else {name: column(after, name) for name in aggregated_columns(model, join.table)}
+    values = None if parent is None else {name: column(after, name) for name in columns}
     change = ContributionChanged(
         lsn=envelope.lsn,
         ts_ms=envelope.source.ts_ms,
@@ -65,13 +68,23 @@ def route_contribution(
     return [(p, change) for p in sorted(targets)]
 
 
-def route_declared(
-    model: ReadModel, table: str, envelope: Envelope, origin: Origin, partitions: int
-) -> Sequence[tuple[int, DeclaredChange]]:
-    """The changes a source event of `table` makes for `model`; none for a table it does not stream."""
-    children = aggregated_tables(model)
-    if table in children:
-        return route_contribution(model, children[table], envelope, origin, partitions)
-    if table == model.root and not model.hooks.stage:
-        return route_row(model, envelope, origin, partitions)
-    return []
+class DeclaredRoutes:
+    """A model's routing (a router `Route`), with what it needs from the declaration derived once, not per
+    event: its aggregates' child tables and their columns, and, for a model with no hand-written stage, the
+    root row's columns."""
+
+    def __init__(self, model: ReadModel) -> None:
+        self.children = aggregated_tables(model)
+        self.columns = {table: aggregated_columns(model, table) for table in self.children}
+        self.root = None if model.hooks.stage else model.root
+        self.key, self.root_columns = model.key, root_columns(model)
+
+    def __call__(
+        self, table: str, envelope: Envelope, origin: Origin, partitions: int
+    ) -> Sequence[tuple[int, DeclaredChange]]:
+        """The changes a source event of `table` makes; none for a table the model does not stream."""
+        if table in self.children:
+            return route_contribution(self.children[table], self.columns[table], envelope, origin, partitions)
+        if table == self.root:
+            return route_row(self.key, self.root_columns, envelope, origin, partitions)
+        return []

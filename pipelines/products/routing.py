@@ -8,12 +8,12 @@ cannot know which, so order changes go to all partitions: the price is one small
 
 from __future__ import annotations
 
-from catalog.derive import aggregated_tables, stage_tables
+from catalog.derive import stage_tables
 from catalog.registry import read_model
 from pipelines.core.envelope import Envelope
 from pipelines.core.records import Origin
 from pipelines.core.rows import InventoryRow, OrderItemRow, OrderRow, ProductRow
-from pipelines.declared.routing import route_contribution
+from pipelines.declared.routing import DeclaredRoutes, route_contribution
 from pipelines.products.records import (
     Change,
     OrderChanged,
@@ -26,7 +26,7 @@ from pipelines.products.records import (
 # Every table the products declaration reads (models/products.py), and the heartbeat.
 SOURCE_TABLES = stage_tables("products")
 MODEL = read_model("products")
-DECLARED_CHILDREN = aggregated_tables(MODEL)  # the declared aggregates' tables (reviews): the engine routes them
+DECLARED = DeclaredRoutes(MODEL)  # the declared aggregates' tables (reviews): the engine routes them
 
 
 def partition_for_product(product_id: int, partitions: int) -> int:
@@ -35,8 +35,8 @@ def partition_for_product(product_id: int, partitions: int) -> int:
 
 def route(table: str, envelope: Envelope, origin: Origin, partitions: int) -> list[tuple[int, Change]]:
     """The (partition, change) pairs one source event makes; none for the heartbeat."""
-    if table in DECLARED_CHILDREN:  # to the product's partition, which partition_for_product is too
-        return list(route_contribution(MODEL, DECLARED_CHILDREN[table], envelope, origin, partitions))
+    if table in DECLARED.children:  # to the product's partition, which partition_for_product is too
+        return list(route_contribution(DECLARED.children[table], DECLARED.columns[table], envelope, origin, partitions))
     lsn, ts_ms = envelope.source.lsn, envelope.source.ts_ms
     row = envelope.row
     if isinstance(row, ProductRow):

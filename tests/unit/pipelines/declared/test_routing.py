@@ -13,7 +13,7 @@ from pipelines.core.records import DocumentDeleted, Origin
 from pipelines.core.rows import envelope_of
 from pipelines.core.tables import StateTable
 from pipelines.declared.records import ContributionChanged, RowChanged
-from pipelines.declared.routing import IdentityNotFull, route_declared
+from pipelines.declared.routing import DeclaredRoutes, IdentityNotFull
 from pipelines.declared.state import DeclaredAggregates, DeclaredState
 from tests.unit.pipelines.recorded import message
 
@@ -25,7 +25,7 @@ PARTITIONS = 4
 def routed(model, name: str, **changes: object) -> list:
     msg = message(name, **changes)
     envelope = decode_envelope(msg.value, envelope_of("reviews"), "reviews")
-    return list(route_declared(model, "reviews", envelope, Origin(topic=msg.topic, partition=0, offset=0), PARTITIONS))
+    return list(DeclaredRoutes(model)("reviews", envelope, Origin(topic=msg.topic, partition=0, offset=0), PARTITIONS))
 
 
 def test_a_review_is_routed_to_its_own_partition_with_the_declared_columns():
